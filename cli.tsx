@@ -1,0 +1,64 @@
+import {parseArguments} from './source/cli/arguments.js';
+import {EXIT_FAILURE, runHeadless} from './source/cli/headless.js';
+import {openTerminalPrompter} from './source/cli/tty-prompter.js';
+import {ConfigError, resolveInvocation} from './source/config/session-options.js';
+
+async function main(argv: string[]): Promise<number> {
+  const parsed = parseArguments(argv);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed.destination === undefined) {
+    process.stderr.write('tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n');
+    return EXIT_FAILURE;
+  }
+  if (parsed.command.length > 0) {
+    process.stderr.write('tunnels: running a remote command is not supported yet; use -N to hold forwards\n');
+    return EXIT_FAILURE;
+  }
+  let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
+  try {
+    invocation = await resolveInvocation({
+      destination: parsed.destination,
+      port: parsed.port,
+      user: parsed.user,
+      identityFiles: parsed.identityFiles ?? [],
+      configFile: parsed.configFile,
+      options: parsed.options ?? [],
+      cipher: parsed.cipher,
+      localForwards: parsed.localForwards ?? [],
+      remoteForwards: parsed.remoteForwards ?? [],
+      dynamicForwards: parsed.dynamicForwards ?? [],
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`tunnels: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+
+  // Until the full-screen UI lands, every run is headless: -N or not, terminal or not.
+  let signalled = 0;
+  const stopRequested = new Promise<void>((resolve) => {
+    const onSignal = () => {
+      signalled++;
+      if (signalled > 1) process.exit(EXIT_FAILURE); // a second Ctrl-C does not wait for a clean close
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  return runHeadless(invocation, {
+    json: parsed.json,
+    verbose: parsed.verbose,
+    prompter: invocation.session.batchMode ? undefined : openTerminalPrompter(),
+    stopRequested,
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
+    process.exit(EXIT_FAILURE);
+  },
+);

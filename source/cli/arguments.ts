@@ -1,0 +1,97 @@
+import {Command, CommanderError, Option} from 'commander';
+import type {CommandLineOptions} from '../config/session-options.js';
+
+declare const TUNNELS_VERSION: string;
+
+export interface ParsedArguments extends Partial<CommandLineOptions> {
+  destination?: string;
+  command: string[];
+  noCommand: boolean;
+  json: boolean;
+  verbose: number;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** The command line, a contract with scripts: ssh's flags, one JSON event per line with --json. */
+export function buildProgram(): Command {
+  return new Command('tunnels')
+    .usage('[options] [user@]host')
+    .description('SSH sessions and their port forwards: local (-L), remote (-R), dynamic SOCKS (-D).')
+    .argument('[destination]', '[user@]host, ssh://[user@]host[:port], or a Host from ~/.ssh/config')
+    .argument('[command...]', 'remote command (not supported yet)')
+    .option('-p <port>', 'port of the SSH server')
+    .option('-l <user>', 'user to log in as')
+    .option('-i <identity_file>', 'private key to authenticate with (repeatable)', collect)
+    .option('-F <ssh_config>', 'ssh client configuration file (default ~/.ssh/config)')
+    .option('-o <Key=Value>', 'an ssh_config option (repeatable)', collect)
+    .option('-c <cipher>', 'cipher list, comma-separated (as ssh -c)')
+    .option('-L <[bind_address:]port:host:hostport>', 'local forward; ftp/... for FTP (repeatable)', collect)
+    .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
+    .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
+    .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
+    .addOption(new Option('-v', 'more detail on stderr (repeatable)').argParser((_v, previous: number) => previous + 1).default(0))
+    .option('--json', 'one JSON event per line on stdout')
+    .version(`tunnels ${TUNNELS_VERSION}`, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .addHelpText(
+      'after',
+      `
+Forward syntax (as ssh):
+  -L 8080:db.internal:5432        127.0.0.1:8080 here -> db.internal:5432, reached from the server
+  -L '*:8080:db.internal:5432'    the same on every interface
+  -R 9000:localhost:3000          port 9000 on the server -> localhost:3000 here
+  -D 1080                         SOCKS proxy on 127.0.0.1:1080; connections leave from the server
+  -L '[::1]:8080:[2001:db8::5]:80' IPv6 addresses in brackets
+Forwards listen on 127.0.0.1 unless a bind address is given. Port 0 picks a free port.
+Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or (with
+-o ExitOnForwardFailure=yes) a forward fails.`,
+    )
+    .exitOverride()
+    .configureOutput({outputError: (text, write) => write(`tunnels: ${text.replace(/^error: /, '')}`)});
+}
+
+/** Parses argv; returns a number when the program should exit at once with that status. */
+export function parseArguments(argv: string[]): ParsedArguments | number {
+  const program = buildProgram();
+  try {
+    program.parse(argv, {from: 'user'});
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      return 255;
+    }
+    throw error;
+  }
+  const flags = program.opts<{
+    p?: string;
+    l?: string;
+    i?: string[];
+    F?: string;
+    o?: string[];
+    c?: string;
+    L?: string[];
+    R?: string[];
+    D?: string[];
+    N?: boolean;
+    v: number;
+    json?: boolean;
+  }>();
+  const [destination, command] = program.processedArgs as [string | undefined, string[]];
+  return {
+    ...(destination !== undefined ? {destination} : {}),
+    command: command ?? [],
+    port: flags.p,
+    user: flags.l,
+    identityFiles: flags.i ?? [],
+    configFile: flags.F,
+    options: flags.o ?? [],
+    cipher: flags.c,
+    localForwards: flags.L ?? [],
+    remoteForwards: flags.R ?? [],
+    dynamicForwards: flags.D ?? [],
+    noCommand: flags.N === true,
+    json: flags.json === true,
+    verbose: flags.v,
+  };
+}

@@ -1,0 +1,65 @@
+import type {ResolvedInvocation} from '../config/session-options.js';
+import type {Prompter} from '../core/prompter.js';
+import {Session} from '../core/session.js';
+import {EventPrinter} from './event-printer.js';
+
+/** ssh's exit status for a connection, authentication or forwarding failure. */
+export const EXIT_FAILURE = 255;
+
+export interface HeadlessOptions {
+  json: boolean;
+  verbose: number;
+  prompter: Prompter | undefined;
+  /** Resolves when the user asks to stop (SIGINT/SIGTERM). */
+  stopRequested: Promise<void>;
+}
+
+/** Connects, brings up every forward, holds them until asked to stop. Returns the exit status. */
+export async function runHeadless(invocation: ResolvedInvocation, options: HeadlessOptions): Promise<number> {
+  const printer = new EventPrinter(
+    {stderr: (line) => process.stderr.write(`${line}\n`), stdout: (line) => process.stdout.write(`${line}\n`)},
+    options,
+  );
+  const session = new Session(invocation.session, options.prompter);
+  session.events.on(printer.handle);
+  for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
+
+  const closed = new Promise<void>((resolve) => {
+    session.events.on((event) => {
+      if (event.event === 'session-closed') resolve();
+    });
+  });
+
+  try {
+    await session.connect();
+  } catch {
+    return EXIT_FAILURE;
+  }
+  // One at a time, as ssh does, so ports are taken in the order given.
+  for (const spec of invocation.forwards) {
+    try {
+      await session.addForward(spec);
+    } catch (error) {
+      session.events.emit({event: 'warning', message: (error as Error).message});
+      if (invocation.exitOnForwardFailure) {
+        await session.close();
+        return EXIT_FAILURE;
+      }
+    }
+  }
+  if (invocation.exitOnForwardFailure && session.forwards().some((forward) => forward.state === 'failed')) {
+    session.events.emit({event: 'warning', message: 'a forward failed and ExitOnForwardFailure is set: exiting'});
+    await session.close();
+    return EXIT_FAILURE;
+  }
+
+  const outcome = await Promise.race([
+    options.stopRequested.then(() => 'stop' as const),
+    closed.then(() => 'closed' as const),
+  ]);
+  if (outcome === 'stop') {
+    await session.close();
+    return 0;
+  }
+  return EXIT_FAILURE;
+}

@@ -1,0 +1,335 @@
+import os from 'node:os';
+import path from 'node:path';
+import {
+  type ForwardFlag,
+  type ForwardSpec,
+  ForwardSpecError,
+  parseConfigForward,
+  parseForwardSpec,
+} from '../core/forward-spec.js';
+import type {StrictHostKeyChecking} from '../core/host-key-check.js';
+import type {SessionConfig} from '../core/session.js';
+import {type HostConfig, loadHostConfig} from './ssh-config.js';
+
+/** What the command line said, before ~/.ssh/config is consulted. */
+export interface CommandLineOptions {
+  destination: string;
+  port?: string | undefined;
+  user?: string | undefined;
+  identityFiles: string[];
+  configFile?: string | undefined;
+  options: string[];
+  cipher?: string | undefined;
+  localForwards: string[];
+  remoteForwards: string[];
+  dynamicForwards: string[];
+}
+
+export interface ResolvedInvocation {
+  session: SessionConfig;
+  forwards: ForwardSpec[];
+  exitOnForwardFailure: boolean;
+  warnings: string[];
+}
+
+/** A mistake in what the user gave; the message names it and the fix. */
+export class ConfigError extends Error {}
+
+/** -o keys tunnels acts on (lower-case). */
+const SUPPORTED_KEYS = new Set([
+  'port',
+  'user',
+  'hostname',
+  'identityfile',
+  'identitiesonly',
+  'identityagent',
+  'stricthostkeychecking',
+  'userknownhostsfile',
+  'globalknownhostsfile',
+  'hashknownhosts',
+  'hostkeyalias',
+  'batchmode',
+  'connecttimeout',
+  'exitonforwardfailure',
+  'serveraliveinterval',
+  'serveralivecountmax',
+  'ciphers',
+  'passwordauthentication',
+  'kbdinteractiveauthentication',
+  'challengeresponseauthentication',
+  'numberofpasswordprompts',
+  'localforward',
+  'remoteforward',
+  'dynamicforward',
+  'clearallforwardings',
+]);
+/** ssh keys that are harmless to ignore. */
+const IGNORED_KEYS = new Set([
+  'loglevel',
+  'addkeystoagent',
+  'visualhostkey',
+  'updatehostkeys',
+  'controlmaster',
+  'controlpath',
+  'controlpersist',
+  'sendenv',
+  'setenv',
+  'tcpkeepalive',
+  'checkhostip',
+  'requesttty',
+  'forwardx11',
+  'forwardagent',
+  'compression',
+  'host',
+  'match',
+  'include',
+]);
+
+const DEFAULT_IDENTITY_FILES = [
+  'id_rsa',
+  'id_ecdsa',
+  'id_ecdsa_sk',
+  'id_ed25519',
+  'id_ed25519_sk',
+  'id_xmss',
+  'id_dsa',
+];
+
+export function homeDirectory(): string {
+  return process.env.HOME || os.homedir();
+}
+
+export function expandHome(file: string): string {
+  if (file === '~') return homeDirectory();
+  if (file.startsWith('~/')) return path.join(homeDirectory(), file.slice(2));
+  return file;
+}
+
+/** Splits "ssh://user@host:port", "user@host" or "host". */
+export function parseDestination(destination: string): {user?: string; host: string; port?: number} {
+  let rest = destination;
+  let port: number | undefined;
+  if (rest.startsWith('ssh://')) {
+    rest = rest.slice('ssh://'.length).replace(/\/$/, '');
+    const match = /^(.*?)(?::(\d+))?$/.exec(rest.startsWith('[') || !rest.includes(']') ? rest : rest);
+    const portMatch = /:(\d+)$/.exec(rest);
+    if (portMatch && !/^[^@]*\[[^\]]*$/.test(rest.slice(0, portMatch.index))) {
+      port = Number(portMatch[1]);
+      rest = rest.slice(0, portMatch.index);
+    }
+    void match;
+  }
+  const at = rest.lastIndexOf('@');
+  const user = at > 0 ? rest.slice(0, at) : undefined;
+  let host = at >= 0 ? rest.slice(at + 1) : rest;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  if (!host)
+    throw new ConfigError(`no host in "${destination}": give [user@]host or ssh://[user@]host[:port]`);
+  return {...(user ? {user} : {}), host, ...(port !== undefined ? {port} : {})};
+}
+
+/** "Key=Value" or "Key Value", as ssh -o takes it. */
+export function parseOption(text: string): [string, string] {
+  const match = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(text);
+  if (!match?.[1] || match[2] === undefined || match[2] === '') {
+    throw new ConfigError(`-o ${text}: expected Key=Value, for example -o StrictHostKeyChecking=accept-new`);
+  }
+  return [match[1].toLowerCase(), match[2].replace(/^"(.*)"$/, '$1')];
+}
+
+function parsePort(value: string, what: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+    throw new ConfigError(`${what} "${value}" is not a port number (1-65535)`);
+  }
+  return Number(value);
+}
+
+function parseYesNo(value: string, key: string): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'yes' || lower === 'true') return true;
+  if (lower === 'no' || lower === 'false') return false;
+  throw new ConfigError(`${key}=${value}: expected yes or no`);
+}
+
+function parseSeconds(value: string, key: string): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${key}=${value}: expected a whole number of seconds`);
+  return Number(value);
+}
+
+function parseStrict(value: string): StrictHostKeyChecking {
+  const lower = value.toLowerCase();
+  if (lower === 'yes' || lower === 'ask' || lower === 'accept-new') return lower;
+  if (lower === 'no' || lower === 'off') return 'no';
+  throw new ConfigError(`StrictHostKeyChecking=${value}: expected yes, accept-new, no or ask`);
+}
+
+/**
+ * Merges the command line, its -o options and ~/.ssh/config (or -F) the way ssh does: the first value
+ * obtained wins, command line first; forwards and identity files accumulate.
+ */
+export async function resolveInvocation(cli: CommandLineOptions): Promise<ResolvedInvocation> {
+  const warnings: string[] = [];
+  const target = parseDestination(cli.destination);
+
+  // -o values: first one of each key wins; list-like keys accumulate.
+  const given = new Map<string, string>();
+  const listed: Record<'identityfile' | 'localforward' | 'remoteforward' | 'dynamicforward', string[]> = {
+    identityfile: [],
+    localforward: [],
+    remoteforward: [],
+    dynamicforward: [],
+  };
+  for (const text of cli.options) {
+    const [key, value] = parseOption(text);
+    if (key in listed) listed[key as keyof typeof listed].push(value);
+    else if (SUPPORTED_KEYS.has(key)) {
+      if (!given.has(key)) given.set(key, value);
+    } else if (IGNORED_KEYS.has(key)) {
+      warnings.push(`-o ${text}: not used by tunnels; ignored`);
+    } else {
+      warnings.push(`-o ${text}: unknown or unsupported option; ignored`);
+    }
+  }
+
+  const configFile = expandHome(cli.configFile ?? '~/.ssh/config');
+  let hostConfig: HostConfig;
+  try {
+    hostConfig = await loadHostConfig(configFile, given.get('hostname') ? target.host : target.host);
+  } catch (error) {
+    throw new ConfigError(`cannot read ${configFile}: ${(error as Error).message}`);
+  }
+  const fromConfig = (key: string): string | undefined => given.get(key) ?? hostConfig.options[key];
+  for (const key of ['proxyjump', 'proxycommand']) {
+    if (hostConfig.options[key] && hostConfig.options[key] !== 'none') {
+      warnings.push(
+        `${configFile}: ${key === 'proxyjump' ? 'ProxyJump' : 'ProxyCommand'} is not supported by tunnels yet; connecting directly`,
+      );
+    }
+  }
+
+  const host = given.get('hostname') ?? hostConfig.hostName ?? target.host;
+  const port =
+    cli.port !== undefined
+      ? parsePort(cli.port, '-p')
+      : (target.port ??
+        (given.get('port') !== undefined
+          ? parsePort(given.get('port')!, '-o Port')
+          : (hostConfig.port ?? 22)));
+  const user = cli.user ?? target.user ?? given.get('user') ?? hostConfig.user ?? os.userInfo().username;
+
+  const explicitFiles = [...cli.identityFiles, ...listed.identityfile].map(expandHome);
+  const configFiles = hostConfig.identityFiles.map(expandHome);
+  const identityFiles =
+    explicitFiles.length + configFiles.length > 0
+      ? [...explicitFiles, ...configFiles].map((file) => ({file, explicit: true}))
+      : DEFAULT_IDENTITY_FILES.map((name) => ({
+          file: path.join(homeDirectory(), '.ssh', name),
+          explicit: false,
+        }));
+
+  const identitiesOnly = fromConfig('identitiesonly')
+    ? parseYesNo(fromConfig('identitiesonly')!, 'IdentitiesOnly')
+    : false;
+  const identityAgent = fromConfig('identityagent');
+  let agentSocket: string | undefined =
+    identityAgent === undefined || identityAgent === 'SSH_AUTH_SOCK'
+      ? process.env.SSH_AUTH_SOCK
+      : identityAgent === 'none'
+        ? undefined
+        : expandHome(
+            identityAgent.startsWith('$') ? (process.env[identityAgent.slice(1)] ?? '') : identityAgent,
+          );
+  if (identitiesOnly || !agentSocket) agentSocket = undefined;
+
+  const splitFiles = (value: string | undefined, fallback: string[]) =>
+    (value ? value.split(/\s+/).filter(Boolean) : fallback).filter((f) => f !== 'none').map(expandHome);
+
+  const batchMode = fromConfig('batchmode') ? parseYesNo(fromConfig('batchmode')!, 'BatchMode') : false;
+  const strict = fromConfig('stricthostkeychecking')
+    ? parseStrict(fromConfig('stricthostkeychecking')!)
+    : 'ask';
+  const kbd = fromConfig('kbdinteractiveauthentication') ?? fromConfig('challengeresponseauthentication');
+
+  const forwards: ForwardSpec[] = [];
+  const addForwards = (
+    flag: ForwardFlag,
+    values: string[],
+    parse: typeof parseForwardSpec,
+    where: string,
+  ) => {
+    for (const value of values) {
+      try {
+        forwards.push(parse(flag, value));
+      } catch (error) {
+        if (error instanceof ForwardSpecError) throw new ConfigError(`${where}${error.message}`);
+        throw error;
+      }
+    }
+  };
+  addForwards('L', cli.localForwards, parseForwardSpec, '');
+  addForwards('R', cli.remoteForwards, parseForwardSpec, '');
+  addForwards('D', cli.dynamicForwards, parseForwardSpec, '');
+  addForwards('L', listed.localforward, parseConfigForward, '-o LocalForward: ');
+  addForwards('R', listed.remoteforward, parseConfigForward, '-o RemoteForward: ');
+  addForwards('D', listed.dynamicforward, parseConfigForward, '-o DynamicForward: ');
+  const clearAll = fromConfig('clearallforwardings')
+    ? parseYesNo(fromConfig('clearallforwardings')!, 'ClearAllForwardings')
+    : false;
+  if (clearAll) forwards.length = 0;
+  else {
+    addForwards('L', hostConfig.localForwards, parseConfigForward, `${configFile}: LocalForward: `);
+    addForwards('R', hostConfig.remoteForwards, parseConfigForward, `${configFile}: RemoteForward: `);
+    addForwards('D', hostConfig.dynamicForwards, parseConfigForward, `${configFile}: DynamicForward: `);
+  }
+
+  const ciphers = cli.cipher ?? fromConfig('ciphers');
+  const session: SessionConfig = {
+    host,
+    port,
+    user,
+    identityFiles,
+    agentSocket,
+    knownHostsFiles: splitFiles(fromConfig('userknownhostsfile'), [
+      '~/.ssh/known_hosts',
+      '~/.ssh/known_hosts2',
+    ]),
+    globalKnownHostsFiles: splitFiles(fromConfig('globalknownhostsfile'), [
+      '/etc/ssh/ssh_known_hosts',
+      '/etc/ssh/ssh_known_hosts2',
+    ]),
+    strict,
+    batchMode,
+    hashKnownHosts: fromConfig('hashknownhosts')
+      ? parseYesNo(fromConfig('hashknownhosts')!, 'HashKnownHosts')
+      : false,
+    hostKeyAlias: fromConfig('hostkeyalias'),
+    passwordAuthentication: fromConfig('passwordauthentication')
+      ? parseYesNo(fromConfig('passwordauthentication')!, 'PasswordAuthentication')
+      : true,
+    kbdInteractiveAuthentication: kbd ? parseYesNo(kbd, 'KbdInteractiveAuthentication') : true,
+    numberOfPasswordPrompts: fromConfig('numberofpasswordprompts')
+      ? parseSeconds(fromConfig('numberofpasswordprompts')!, 'NumberOfPasswordPrompts')
+      : 3,
+    connectTimeoutMs:
+      (fromConfig('connecttimeout')
+        ? parseSeconds(fromConfig('connecttimeout')!, 'ConnectTimeout') || 30
+        : 30) * 1000,
+    serverAliveIntervalMs:
+      (fromConfig('serveraliveinterval')
+        ? parseSeconds(fromConfig('serveraliveinterval')!, 'ServerAliveInterval')
+        : 15) * 1000,
+    serverAliveCountMax: fromConfig('serveralivecountmax')
+      ? parseSeconds(fromConfig('serveralivecountmax')!, 'ServerAliveCountMax')
+      : 3,
+    ciphers: ciphers
+      ? ciphers
+          .split(',')
+          .map((c) => c.trim())
+          .filter(Boolean)
+      : undefined,
+  };
+  const exitOnForwardFailure = fromConfig('exitonforwardfailure')
+    ? parseYesNo(fromConfig('exitonforwardfailure')!, 'ExitOnForwardFailure')
+    : false;
+  return {session, forwards, exitOnForwardFailure, warnings};
+}

@@ -1,0 +1,113 @@
+import net from 'node:net';
+import type {Emitter} from './emitter.js';
+import type {TunnelEvent} from './events.js';
+import {ForwardBase} from './forward.js';
+import {ChannelOpenError, type ForwardContext} from './forward-context.js';
+import type {DynamicForwardSpec} from './forward-spec.js';
+import {formatAddress, listen, localBindHost} from './listen.js';
+import {joinSocketAndChannel} from './pipe.js';
+import {SocksHandshake, socksConnectReply, socksOutcomeForOpenFailure} from './socks-parser.js';
+
+/** A client that has not finished its SOCKS request by then is closed. */
+export const SOCKS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** -D: a SOCKS 4/4a/5 server; each CONNECT becomes a direct-tcpip channel, so names resolve on the server. */
+export class DynamicForward extends ForwardBase {
+  private server: net.Server | undefined;
+  private readonly handshaking = new Set<net.Socket>();
+
+  constructor(
+    id: string,
+    spec: DynamicForwardSpec,
+    private readonly context: ForwardContext,
+    events: Emitter<TunnelEvent> = context.events,
+    private readonly handshakeTimeoutMs = SOCKS_HANDSHAKE_TIMEOUT_MS,
+  ) {
+    super(id, spec, events, true);
+  }
+
+  async start(): Promise<void> {
+    const server = net.createServer({allowHalfOpen: true}, (socket) => this.accept(socket));
+    this.server = server;
+    const host = localBindHost(this.spec.bindAddress);
+    try {
+      const address = await listen(server, host, this.spec.port);
+      this.setListening(address.address, address.port);
+    } catch (error) {
+      this.server = undefined;
+      this.setFailed((error as Error).message);
+    }
+  }
+
+  private accept(socket: net.Socket): void {
+    const from = formatAddress(socket.remoteAddress, socket.remotePort);
+    const handshake = new SocksHandshake();
+    this.handshaking.add(socket);
+    const timer = setTimeout(() => {
+      this.connectionFailed(from, '?', 'SOCKS client did not finish its request in time');
+      socket.destroy();
+    }, this.handshakeTimeoutMs);
+    const finish = () => {
+      clearTimeout(timer);
+      this.handshaking.delete(socket);
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('end', onEnd);
+    };
+    const onError = () => {
+      finish();
+      socket.destroy();
+    };
+    // A client that half-closes mid-handshake will never complete it.
+    const onEnd = () => onError();
+    const onData = (chunk: Buffer) => {
+      const step = handshake.push(chunk);
+      if (step.reply) socket.write(step.reply);
+      if (step.failure) {
+        finish();
+        this.connectionFailed(from, '?', step.failure);
+        socket.end();
+        return;
+      }
+      if (!step.request) return;
+      finish();
+      // Hold further bytes in the socket until the channel can take them.
+      socket.pause();
+      const {version, host, port, rest} = step.request;
+      const to = formatAddress(host, port);
+      this.context.openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, port).then(
+        (channel) => {
+          if (socket.destroyed || this.state !== 'listening') {
+            channel.destroy();
+            socket.destroy();
+            return;
+          }
+          socket.write(socksConnectReply(version, 'succeeded'));
+          const connectionId = this.trackConnection(socket, from, to);
+          this.markOverhead(connectionId, rest.length);
+          if (rest.length > 0) channel.write(rest);
+          joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+        },
+        (error: Error) => {
+          const outcome =
+            error instanceof ChannelOpenError
+              ? socksOutcomeForOpenFailure(error.reasonCode, error.description)
+              : 'general-failure';
+          this.connectionFailed(from, to, error.message);
+          if (!socket.destroyed) socket.end(socksConnectReply(version, outcome));
+        },
+      );
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('end', onEnd);
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.setClosed();
+    for (const socket of [...this.handshaking, ...this.openSockets()]) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

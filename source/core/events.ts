@@ -1,0 +1,66 @@
+import type {ForwardKind} from './forward-spec.js';
+
+export type ForwardState = 'starting' | 'listening' | 'failed' | 'closed';
+
+/** Counters of one forward. Byte counts are read from the sockets' own tallies, never counted per chunk. */
+export interface ForwardCounters {
+  openConnections: number;
+  totalConnections: number;
+  failedConnections: number;
+  /** Bytes received from the side that opened the connection. */
+  bytesIn: number;
+  /** Bytes sent back to the side that opened the connection. */
+  bytesOut: number;
+}
+
+/**
+ * Everything the core reports, as one discriminated union. The headless CLI prints these (as text, or as
+ * NDJSON with --json) and the store folds them into state, so field names are part of the CLI contract.
+ */
+export type TunnelEvent =
+  | {event: 'session-connecting'; host: string; port: number; user: string}
+  | {event: 'session-connected'; host: string; port: number; user: string; authMethod: string}
+  | {event: 'session-closed'; reason?: string}
+  | {event: 'session-failed'; reason: string; level: SessionFailureLevel}
+  | {event: 'host-key-added'; host: string; file: string; fingerprint: string}
+  | {
+      event: 'forward-listening';
+      forwardId: string;
+      kind: ForwardKind;
+      spec: string;
+      /** Where the listener is: local address for -L/-D/ftp, the server's for -R. */
+      bindAddress: string;
+      port: number;
+    }
+  | {event: 'forward-failed'; forwardId: string; kind: ForwardKind; spec: string; reason: string}
+  | {event: 'forward-closed'; forwardId: string; kind: ForwardKind; spec: string}
+  | {
+      event: 'connection-opened';
+      forwardId: string;
+      connectionId: number;
+      /** The side that opened the connection ("address:port"). */
+      from: string;
+      /** Where it goes ("host:port"). */
+      to: string;
+    }
+  | {
+      event: 'connection-closed';
+      forwardId: string;
+      connectionId: number;
+      bytesIn: number;
+      bytesOut: number;
+      error?: string;
+    }
+  | {event: 'connection-failed'; forwardId: string; from: string; to: string; reason: string}
+  | {event: 'warning'; message: string};
+
+export type SessionFailureLevel =
+  | 'config'
+  | 'connect'
+  | 'timeout'
+  | 'host-key'
+  | 'authentication'
+  | 'protocol'
+  | 'forward';
+
+export type EventOf<Name extends TunnelEvent['event']> = Extract<TunnelEvent, {event: Name}>;

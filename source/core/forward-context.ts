@@ -1,0 +1,48 @@
+import type {ClientChannel, TcpConnectionDetails} from 'ssh2';
+import type {Emitter} from './emitter.js';
+import type {TunnelEvent} from './events.js';
+
+/** How a remote-forward connection arrives: ssh2's accept/reject for one forwarded-tcpip channel. */
+export type RemoteConnectionHandler = (
+  details: TcpConnectionDetails,
+  accept: () => ClientChannel,
+  reject: () => void,
+) => void;
+
+/** The part of a session that forwards use; the session implements it over one ssh2 client. */
+export interface ForwardContext {
+  readonly events: Emitter<TunnelEvent>;
+  /** Opens a direct-tcpip channel; rejects with ChannelOpenError. */
+  openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel>;
+  /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
+  requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
+  cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
+}
+
+/** A channel the server would not open, with the SSH reason code (2: connect failed, 1: prohibited, ...). */
+export class ChannelOpenError extends Error {
+  constructor(
+    message: string,
+    readonly reasonCode: number | undefined,
+    readonly description: string,
+  ) {
+    super(message);
+  }
+}
+
+const OPEN_FAILURE_REASONS: Record<number, string> = {
+  1: 'the server does not allow this forward (AllowTcpForwarding or PermitOpen on the server)',
+  2: 'the server could not connect',
+  3: 'the server does not support this channel type',
+  4: 'the server is out of resources',
+};
+
+/** Turns ssh2's "(SSH) Channel open failure: ..." into a sentence naming the target. */
+export function channelOpenError(error: Error & {reason?: unknown}, host: string, port: number): ChannelOpenError {
+  const description = error.message.replace(/^\(SSH\) Channel open failure: ?/, '').trim();
+  const reasonCode = typeof error.reason === 'number' ? error.reason : undefined;
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const why = description || (reasonCode !== undefined ? OPEN_FAILURE_REASONS[reasonCode] : undefined) || error.message;
+  const hint = reasonCode === 1 ? OPEN_FAILURE_REASONS[1] : why;
+  return new ChannelOpenError(`cannot reach ${target} from the server: ${hint}`, reasonCode, description);
+}

@@ -1,0 +1,389 @@
+/**
+ * Forward specifications as `ssh -L/-R/-D` and ssh_config's LocalForward/RemoteForward/DynamicForward
+ * read them (OpenSSH's parse_forward, hpdelim2 and a2port), plus a Tectia-style `ftp/` prefix for
+ * local forwards. Pure: no IO.
+ */
+
+export type ForwardKind = 'local' | 'remote' | 'dynamic' | 'ftp';
+
+/** Which command-line flag / config keyword the text came from. */
+export type ForwardFlag = 'L' | 'R' | 'D';
+
+export interface TargetForwardSpec {
+  kind: 'local' | 'remote' | 'ftp';
+  /** undefined: not given (default: loopback). '': every interface (written as '' or '*'). Otherwise as written, without brackets. */
+  bindAddress: string | undefined;
+  /** Listening port; 0 means "let the system pick". */
+  port: number;
+  /** Destination host, without brackets for IPv6. */
+  host: string;
+  hostPort: number;
+}
+
+export interface DynamicForwardSpec {
+  kind: 'dynamic';
+  bindAddress: string | undefined;
+  port: number;
+}
+
+export type ForwardSpec = TargetForwardSpec | DynamicForwardSpec;
+
+export class ForwardSpecError extends Error {
+  override name = 'ForwardSpecError';
+
+  /**
+   * @param message a full sentence for the user, starting with the flag and the input.
+   * @param input the text that was parsed, exactly as given.
+   * @param start start of the bad part in `input` (UTF-16 index).
+   * @param end end (exclusive) of the bad part in `input`; equal to `start` when something is missing.
+   */
+  constructor(
+    message: string,
+    readonly input: string,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    super(message);
+  }
+}
+
+const configKeywords: Record<ForwardFlag, string> = {
+  L: 'LocalForward',
+  R: 'RemoteForward',
+  D: 'DynamicForward',
+};
+
+/** One field of a spec. start/end index the field's text (inside the brackets, if any). */
+interface Field {
+  value: string;
+  start: number;
+  end: number;
+  bracketed: boolean;
+}
+
+interface Context {
+  flag: ForwardFlag;
+  /** '-L' or 'LocalForward'. */
+  label: string;
+  /** The input as shown in messages. */
+  shown: string;
+  /** The input as stored in errors. */
+  input: string;
+  /** True for ssh_config values, whose listener and destination are separated by whitespace. */
+  config: boolean;
+  /** Maps a range of the parsed string to a range of `input`. */
+  toInput(start: number, end: number): [number, number];
+}
+
+/** Quotes a part of the input for a message, escaping control characters. */
+function quote(text: string): string {
+  return JSON.stringify(text);
+}
+
+function printable(text: string): string {
+  return text.replace(/\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function fail(ctx: Context, body: string, start: number, end: number): never {
+  const [s, e] = ctx.toInput(start, end);
+  const prefix = ctx.shown === '' ? ctx.label : `${ctx.label} ${ctx.shown}`;
+  throw new ForwardSpecError(`${prefix}: ${body}`, ctx.input, s, e);
+}
+
+function expectedShape(ctx: Context, ftp: boolean): string {
+  if (ctx.flag === 'D') return '[bind_address:]port';
+  const shape = ctx.config ? '[bind_address:]port host:hostport' : '[bind_address:]port:host:hostport';
+  return ftp ? `ftp/${shape}` : shape;
+}
+
+/** C0 and C1 control characters, DEL. */
+const controlCharacter = /\p{Cc}/u;
+const whitespace = /\s/;
+/** A field that OpenSSH would take for a unix-socket path. */
+const pathLike = /^(?:\/|\.\.?\/|~[^:/]*\/)/;
+
+/**
+ * Splits s[from, to) into fields separated by ':' or '/' (hpdelim2); a field that starts with '[' runs to
+ * the matching ']' and is taken literally.
+ */
+function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boolean): Field[] {
+  const fields: Field[] = [];
+  let pos = from;
+  let previousSeparator = '';
+  for (;;) {
+    if (s[pos] === '[' && pos < to) {
+      const close = s.indexOf(']', pos + 1);
+      if (close < 0 || close >= to) {
+        fail(ctx, `${quote(s.slice(pos, to))} has no closing "]"`, pos, to);
+      }
+      const value = s.slice(pos + 1, close);
+      if (value.includes('/')) {
+        fail(
+          ctx,
+          `${quote(s.slice(pos, close + 1))} looks like a unix-socket path; unix-socket forwarding is not supported`,
+          pos,
+          close + 1,
+        );
+      }
+      const after = close + 1;
+      if (after < to && s[after] !== ':' && s[after] !== '/') {
+        let junkEnd = after;
+        while (junkEnd < to && s[junkEnd] !== ':' && s[junkEnd] !== '/') junkEnd++;
+        fail(
+          ctx,
+          `unexpected ${quote(s.slice(after, junkEnd))} after "]" (a field in square brackets must be followed by ":" or the end)`,
+          after,
+          junkEnd,
+        );
+      }
+      fields.push({value, start: pos + 1, end: close, bracketed: true});
+      pos = after;
+    } else {
+      if (previousSeparator !== '/' && pathLike.test(s.slice(pos, to))) {
+        let pathEnd = pos;
+        while (pathEnd < to && s[pathEnd] !== ':') pathEnd++;
+        fail(
+          ctx,
+          `${quote(s.slice(pos, pathEnd))} looks like a unix-socket path; unix-socket forwarding is not supported`,
+          pos,
+          pathEnd,
+        );
+      }
+      let end = pos;
+      while (end < to && s[end] !== ':' && s[end] !== '/') end++;
+      fields.push({value: s.slice(pos, end), start: pos, end, bracketed: false});
+      pos = end;
+    }
+    if (pos >= to) return fields;
+    previousSeparator = s[pos] ?? '';
+    pos++;
+    if (pos >= to) {
+      fail(
+        ctx,
+        `trailing ${quote(previousSeparator)} with nothing after it (expected ${expectedShape(ctx, ftp)})`,
+        pos - 1,
+        pos,
+      );
+    }
+  }
+}
+
+function field(fields: Field[], index: number): Field {
+  const f = fields[index];
+  if (f === undefined) throw new Error(`forward-spec: missing field ${index}`);
+  return f;
+}
+
+function checkName(ctx: Context, f: Field, what: string): void {
+  if (whitespace.test(f.value)) fail(ctx, `${what} ${quote(f.value)} contains whitespace`, f.start, f.end);
+  if (controlCharacter.test(f.value)) {
+    fail(ctx, `${what} ${quote(f.value)} contains a control character`, f.start, f.end);
+  }
+  const bracket = /[[\]]/.exec(f.value);
+  if (bracket) {
+    fail(
+      ctx,
+      `${what} ${quote(f.value)} contains ${quote(bracket[0])} (only a whole field can be in square brackets, e.g. [::1])`,
+      f.start,
+      f.end,
+    );
+  }
+}
+
+function bindAddress(ctx: Context, f: Field): string {
+  if (f.value === '' || f.value === '*') return '';
+  checkName(ctx, f, 'bind address');
+  return f.value;
+}
+
+function destinationHost(ctx: Context, f: Field, ftp: boolean): string {
+  if (f.value === '') {
+    fail(ctx, `the destination host is missing (expected ${expectedShape(ctx, ftp)})`, f.start, f.end);
+  }
+  checkName(ctx, f, 'destination host');
+  return f.value;
+}
+
+function portNumber(ctx: Context, f: Field, role: 'listen' | 'destination'): number {
+  const what = role === 'listen' ? 'listening port' : 'destination port';
+  const expected = role === 'listen' ? 'expected 0-65535; 0 picks a free port' : 'expected 1-65535';
+  const text = f.value;
+  if (text === '') fail(ctx, `the ${what} is missing (${expected})`, f.start, f.end);
+  if (!/^[0-9]+$/.test(text)) fail(ctx, `${quote(text)} is not a port number (${expected})`, f.start, f.end);
+  const port = Number(text);
+  if (port > 65535 || (role === 'destination' && port === 0)) {
+    fail(ctx, `${what} ${quote(text)} is out of range (${expected})`, f.start, f.end);
+  }
+  return port;
+}
+
+/** Parses s[from, to), which has no surrounding whitespace. */
+function parseRange(ctx: Context, s: string, from: number, to: number): ForwardSpec {
+  if (from >= to) {
+    fail(ctx, `the forward specification is empty (expected ${expectedShape(ctx, false)})`, from, to);
+  }
+  let pos = from;
+  let ftp = false;
+  if (s.slice(from, from + 4).toLowerCase() === 'ftp/') {
+    if (ctx.flag !== 'L') {
+      const only = ctx.config ? 'LocalForward' : '-L';
+      fail(
+        ctx,
+        `${quote(s.slice(from, from + 4))}: FTP forwarding is only available with ${only} (expected ${expectedShape(ctx, false)})`,
+        from,
+        from + 4,
+      );
+    }
+    ftp = true;
+    pos += 4;
+    if (pos >= to) {
+      fail(
+        ctx,
+        `nothing follows ${quote(s.slice(from, pos))} (expected ${expectedShape(ctx, true)})`,
+        from,
+        to,
+      );
+    }
+  }
+
+  const fields = splitFields(ctx, s, pos, to, ftp);
+  const count = fields.length;
+
+  if (ctx.flag === 'D') {
+    if (count === 1)
+      return {kind: 'dynamic', bindAddress: undefined, port: portNumber(ctx, field(fields, 0), 'listen')};
+    if (count === 2) {
+      const bind = bindAddress(ctx, field(fields, 0));
+      return {kind: 'dynamic', bindAddress: bind, port: portNumber(ctx, field(fields, 1), 'listen')};
+    }
+  } else {
+    const kind = ftp ? 'ftp' : ctx.flag === 'L' ? 'local' : 'remote';
+    if (count === 3 || count === 4) {
+      const first = count - 3;
+      const bind = count === 4 ? bindAddress(ctx, field(fields, 0)) : undefined;
+      const port = portNumber(ctx, field(fields, first), 'listen');
+      const host = destinationHost(ctx, field(fields, first + 1), ftp);
+      const hostPort = portNumber(ctx, field(fields, first + 2), 'destination');
+      return {kind, bindAddress: bind, port, host, hostPort};
+    }
+  }
+
+  const [min, max] = ctx.flag === 'D' ? [1, 2] : [3, 4];
+  let hint = `found ${count} field${count === 1 ? '' : 's'}, expected ${min} or ${max}`;
+  if (count > max) hint += '; write an IPv6 address in square brackets, e.g. [::1]';
+  if (ctx.flag === 'R' && count < min) {
+    hint += `; remote dynamic (SOCKS) forwarding, ${ctx.config ? 'RemoteForward' : '-R'} [bind_address:]port, is not supported`;
+  }
+  fail(ctx, `${quote(ctx.shown)} is not of the form ${expectedShape(ctx, ftp)} (${hint})`, from, to);
+}
+
+/** Parses the text of one -L, -R or -D argument. Throws ForwardSpecError. `-L ftp/...` yields kind 'ftp'. */
+export function parseForwardSpec(flag: ForwardFlag, text: string): ForwardSpec {
+  const from = text.length - text.trimStart().length;
+  const to = text.trimEnd().length;
+  const ctx: Context = {
+    flag,
+    label: `-${flag}`,
+    shown: printable(text.slice(from, Math.max(from, to))),
+    input: text,
+    config: false,
+    toInput: (start, end) => [start, end],
+  };
+  return parseRange(ctx, text, from, Math.max(from, to));
+}
+
+/**
+ * Parses an ssh_config LocalForward/RemoteForward/DynamicForward value, whose listener and destination
+ * are separated by whitespace ("8080 db:5432", "[::1]:8080 [::2]:80", "1080"). OpenSSH joins the two
+ * arguments with ':' then parses as above.
+ */
+export function parseConfigForward(flag: ForwardFlag, value: string): ForwardSpec {
+  const keyword = configKeywords[flag];
+  const tokens: {text: string; start: number; end: number}[] = [];
+  const tokenPattern = /\S+/g;
+  for (let m = tokenPattern.exec(value); m !== null; m = tokenPattern.exec(value)) {
+    tokens.push({text: m[0], start: m.index, end: m.index + m[0].length});
+  }
+  const identity = (start: number, end: number): [number, number] => [start, end];
+  const base: Context = {
+    flag,
+    label: keyword,
+    shown: printable(value.trim()),
+    input: value,
+    config: true,
+    toInput: identity,
+  };
+
+  const first = tokens[0];
+  if (first === undefined) {
+    fail(base, `missing argument (expected ${expectedShape(base, false)})`, 0, value.length);
+  }
+  const maxTokens = flag === 'D' ? 1 : 2;
+  const extra = tokens[maxTokens];
+  if (extra !== undefined) {
+    const last = tokens[tokens.length - 1] ?? extra;
+    fail(
+      base,
+      `unexpected extra argument ${quote(value.slice(extra.start, last.end))} (expected ${expectedShape(base, false)})`,
+      extra.start,
+      last.end,
+    );
+  }
+  const second = tokens[1];
+  if (flag === 'D' || second === undefined) {
+    if (flag === 'L') {
+      fail(
+        base,
+        `missing destination after ${quote(first.text)} (expected ${expectedShape(base, false)}; the listener and the destination are separated by whitespace)`,
+        first.start,
+        first.end,
+      );
+    }
+    if (flag === 'R') {
+      fail(
+        base,
+        `missing destination after ${quote(first.text)}: remote dynamic (SOCKS) forwarding, RemoteForward [bind_address:]port, is not supported (expected ${expectedShape(base, false)})`,
+        first.start,
+        first.end,
+      );
+    }
+    return parseRange(base, value, first.start, first.end);
+  }
+
+  // OpenSSH: snprintf(fwdarg, "%s:%s", arg, arg2). Map each character of the joined text back to value.
+  const joined = `${first.text}:${second.text}`;
+  const positions: number[] = [];
+  for (let i = first.start; i < first.end; i++) positions.push(i);
+  positions.push(first.end);
+  for (let i = second.start; i < second.end; i++) positions.push(i);
+  const at = (i: number): number => positions[i] ?? second.end;
+  const ctx: Context = {
+    ...base,
+    toInput: (start, end) => (end > start ? [at(start), at(end - 1) + 1] : [at(start), at(start)]),
+  };
+  return parseRange(ctx, joined, 0, joined.length);
+}
+
+function formatAddress(address: string): string {
+  if (address === '' || address === '*') return '*';
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+/**
+ * ssh-style text that parseForwardSpec reads back to an equal spec: "8080:db:5432", "127.0.0.1:8080:db:5432",
+ * "[::1]:8080:[fe80::1]:80", "*:8080:db:80" for '' bind, "ftp/2121:ftp.example:21", "1080", "localhost:1080".
+ * No flag prefix.
+ */
+export function formatForwardSpec(spec: ForwardSpec): string {
+  const listener =
+    spec.bindAddress === undefined ? `${spec.port}` : `${formatAddress(spec.bindAddress)}:${spec.port}`;
+  if (spec.kind === 'dynamic') return listener;
+  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+  return `${spec.kind === 'ftp' ? 'ftp/' : ''}${listener}:${host}:${spec.hostPort}`;
+}
+
+/** e.g. "-L 8080:db:5432", "-D 1080" ("-L ftp/..." for ftp). */
+export function formatForwardFlag(spec: ForwardSpec): string {
+  const flag = spec.kind === 'dynamic' ? 'D' : spec.kind === 'remote' ? 'R' : 'L';
+  return `-${flag} ${formatForwardSpec(spec)}`;
+}

@@ -1,0 +1,158 @@
+import type net from 'node:net';
+import type {Emitter} from './emitter.js';
+import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
+import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
+
+/** What every forward kind offers the session and the store. */
+export interface Forward {
+  readonly id: string;
+  readonly spec: ForwardSpec;
+  readonly kind: ForwardKind;
+  /** "-L 8080:db:5432" */
+  readonly label: string;
+  readonly state: ForwardState;
+  readonly failure: string | undefined;
+  /** Where it listens, once listening. */
+  readonly listeningOn: {address: string; port: number} | undefined;
+  start(): Promise<void>;
+  close(): Promise<void>;
+  counters(): ForwardCounters;
+}
+
+interface Tallied {
+  socket: net.Socket;
+  /** Bytes of protocol overhead (a SOCKS handshake) that are not the user's traffic. */
+  overheadIn: number;
+  overheadOut: number;
+}
+
+/**
+ * The state, counters and events every forward kind shares. Byte counts come from the sockets' own
+ * bytesRead/bytesWritten when a connection closes or counters() is asked, so the data path does no
+ * per-chunk accounting.
+ */
+export abstract class ForwardBase implements Forward {
+  state: ForwardState = 'starting';
+  failure: string | undefined;
+  listeningOn: {address: string; port: number} | undefined;
+  readonly kind: ForwardKind;
+  readonly label: string;
+
+  private readonly open = new Map<number, Tallied>();
+  private nextConnectionId = 1;
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
+  private total = 0;
+  private failed = 0;
+
+  constructor(
+    readonly id: string,
+    readonly spec: ForwardSpec,
+    protected readonly events: Emitter<TunnelEvent>,
+    /** True when the tracked socket is the side that opened the connection (-L, -D); false for -R. */
+    private readonly socketIsOrigin: boolean,
+  ) {
+    this.kind = spec.kind;
+    this.label = formatForwardFlag(spec);
+  }
+
+  abstract start(): Promise<void>;
+  abstract close(): Promise<void>;
+
+  counters(): ForwardCounters {
+    let bytesIn = this.closedBytesIn;
+    let bytesOut = this.closedBytesOut;
+    for (const tallied of this.open.values()) {
+      const [inBytes, outBytes] = this.bytesOf(tallied);
+      bytesIn += inBytes;
+      bytesOut += outBytes;
+    }
+    return {
+      openConnections: this.open.size,
+      totalConnections: this.total,
+      failedConnections: this.failed,
+      bytesIn,
+      bytesOut,
+    };
+  }
+
+  protected setListening(address: string, port: number): void {
+    this.state = 'listening';
+    this.listeningOn = {address, port};
+    this.events.emit({
+      event: 'forward-listening',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+      bindAddress: address,
+      port,
+    });
+  }
+
+  protected setFailed(reason: string): void {
+    this.state = 'failed';
+    this.failure = reason;
+    this.events.emit({event: 'forward-failed', forwardId: this.id, kind: this.kind, spec: this.label, reason});
+  }
+
+  protected setClosed(): void {
+    if (this.state === 'closed') return;
+    const wasFailed = this.state === 'failed';
+    this.state = 'closed';
+    if (!wasFailed) {
+      this.events.emit({event: 'forward-closed', forwardId: this.id, kind: this.kind, spec: this.label});
+    }
+  }
+
+  /** Registers a connection whose bytes are tallied from this socket; returns its id. */
+  protected trackConnection(socket: net.Socket, from: string, to: string): number {
+    const connectionId = this.nextConnectionId++;
+    const tallied: Tallied = {socket, overheadIn: 0, overheadOut: 0};
+    this.open.set(connectionId, tallied);
+    this.total++;
+    this.events.emit({event: 'connection-opened', forwardId: this.id, connectionId, from, to});
+    return connectionId;
+  }
+
+  /** Marks handshake bytes already on the socket as overhead (not user traffic), less `carried` bytes read
+   * with the handshake that are the user's and go on through the channel. */
+  protected markOverhead(connectionId: number, carried: number): void {
+    const tallied = this.open.get(connectionId);
+    if (!tallied) return;
+    tallied.overheadIn = tallied.socket.bytesRead - carried;
+    tallied.overheadOut = tallied.socket.bytesWritten;
+  }
+
+  protected untrackConnection(connectionId: number, error: Error | undefined): void {
+    const tallied = this.open.get(connectionId);
+    if (!tallied) return;
+    this.open.delete(connectionId);
+    const [bytesIn, bytesOut] = this.bytesOf(tallied);
+    this.closedBytesIn += bytesIn;
+    this.closedBytesOut += bytesOut;
+    this.events.emit({
+      event: 'connection-closed',
+      forwardId: this.id,
+      connectionId,
+      bytesIn,
+      bytesOut,
+      ...(error ? {error: error.message} : {}),
+    });
+  }
+
+  protected connectionFailed(from: string, to: string, reason: string): void {
+    this.failed++;
+    this.events.emit({event: 'connection-failed', forwardId: this.id, from, to, reason});
+  }
+
+  /** Every socket still open, for closing them all. */
+  protected openSockets(): net.Socket[] {
+    return [...this.open.values()].map((tallied) => tallied.socket);
+  }
+
+  private bytesOf({socket, overheadIn, overheadOut}: Tallied): [number, number] {
+    const read = socket.bytesRead - overheadIn;
+    const written = socket.bytesWritten - overheadOut;
+    return this.socketIsOrigin ? [read, written] : [written, read];
+  }
+}

@@ -1,0 +1,69 @@
+import net from 'node:net';
+import type {Emitter} from './emitter.js';
+import type {TunnelEvent} from './events.js';
+import {ForwardBase} from './forward.js';
+import type {ForwardContext} from './forward-context.js';
+import type {TargetForwardSpec} from './forward-spec.js';
+import {formatAddress, listen, localBindHost} from './listen.js';
+import {joinSocketAndChannel} from './pipe.js';
+
+/** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
+export class LocalForward extends ForwardBase {
+  private server: net.Server | undefined;
+
+  constructor(
+    id: string,
+    readonly target: TargetForwardSpec,
+    private readonly context: ForwardContext,
+    events: Emitter<TunnelEvent> = context.events,
+  ) {
+    super(id, target, events, true);
+  }
+
+  async start(): Promise<void> {
+    // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
+    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket));
+    this.server = server;
+    const host = localBindHost(this.target.bindAddress);
+    try {
+      const address = await listen(server, host, this.target.port);
+      this.setListening(address.address, address.port);
+    } catch (error) {
+      this.server = undefined;
+      this.setFailed((error as Error).message);
+    }
+  }
+
+  private accept(socket: net.Socket): void {
+    const from = formatAddress(socket.remoteAddress, socket.remotePort);
+    const {host, hostPort} = this.target;
+    const to = formatAddress(host, hostPort);
+    // The client may give up while the channel opens; its error must not go unhandled.
+    const onEarlyError = () => {};
+    socket.on('error', onEarlyError);
+    this.context.openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, hostPort).then(
+      (channel) => {
+        socket.off('error', onEarlyError);
+        if (socket.destroyed || this.state !== 'listening') {
+          channel.destroy();
+          socket.destroy();
+          return;
+        }
+        const connectionId = this.trackConnection(socket, from, to);
+        joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+      },
+      (error: Error) => {
+        this.connectionFailed(from, to, error.message);
+        socket.destroy();
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.setClosed();
+    for (const socket of this.openSockets()) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

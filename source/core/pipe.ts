@@ -1,0 +1,34 @@
+import type net from 'node:net';
+import type {Duplex} from 'node:stream';
+
+/**
+ * Joins a TCP socket and an SSH channel in both directions. pipe() gives backpressure both ways (a slow
+ * reader pauses the other side; the ssh window does the rest) and carries each side's EOF over as a
+ * half-close. Both sockets must be created with allowHalfOpen. Calls onClose once, when the socket has
+ * closed, with the first error seen.
+ */
+export function joinSocketAndChannel(
+  socket: net.Socket,
+  channel: Duplex,
+  onClose: (error: Error | undefined) => void,
+): void {
+  let firstError: Error | undefined;
+  const fail = (error: Error) => {
+    firstError ??= error;
+    socket.destroy();
+    channel.destroy();
+  };
+  socket.on('error', fail);
+  channel.on('error', fail);
+  // The channel closing after EOF is normal; pipe has already ended the socket (after writing what was
+  // buffered). A close without EOF means the other side went away: finish what is written, then close.
+  channel.on('close', () => {
+    if (!socket.writableEnded) socket.end();
+  });
+  socket.on('close', () => {
+    channel.destroy();
+    onClose(firstError);
+  });
+  socket.pipe(channel);
+  channel.pipe(socket);
+}

@@ -1,0 +1,406 @@
+import ssh2, {type Client, type ClientChannel, type ConnectConfig} from 'ssh2';
+import {type KnownHostEntry, knownHostName, loadKnownHosts} from '../config/known-hosts.js';
+import {Authenticator} from './auth.js';
+import {DynamicForward} from './dynamic-forward.js';
+import {Emitter} from './emitter.js';
+import type {SessionFailureLevel, TunnelEvent} from './events.js';
+import type {Forward} from './forward.js';
+import {
+  channelOpenError,
+  type ForwardContext,
+  type RemoteConnectionHandler,
+} from './forward-context.js';
+import type {ForwardSpec} from './forward-spec.js';
+import {
+  type HostKeyPolicy,
+  type HostKeyTrust,
+  preferredHostKeyAlgorithms,
+  verifyHostKey,
+} from './host-key-check.js';
+import {LocalForward} from './local-forward.js';
+import type {Prompter} from './prompter.js';
+import {RemoteForward} from './remote-forward.js';
+
+export interface SessionConfig extends HostKeyPolicy {
+  /** The network host (after ssh_config HostName). */
+  host: string;
+  port: number;
+  user: string;
+  identityFiles: Array<{file: string; explicit: boolean}>;
+  agentSocket: string | undefined;
+  globalKnownHostsFiles: string[];
+  passwordAuthentication: boolean;
+  kbdInteractiveAuthentication: boolean;
+  numberOfPasswordPrompts: number;
+  /** Until the server has answered the key exchange. */
+  connectTimeoutMs: number;
+  /** 0 disables keepalives. */
+  serverAliveIntervalMs: number;
+  serverAliveCountMax: number;
+  ciphers: string[] | undefined;
+}
+
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'closed' | 'failed';
+
+/** A failure to connect, with the level that tells a CLI its exit status and a UI its wording. */
+export class SessionError extends Error {
+  constructor(
+    message: string,
+    readonly level: SessionFailureLevel,
+  ) {
+    super(message);
+  }
+}
+
+const FORWARD_LETTER = {local: 'L', remote: 'R', dynamic: 'D', ftp: 'F'} as const;
+
+/** One ssh2 connection, its authentication and host-key check, and the forwards that ride on it. */
+export class Session implements ForwardContext {
+  readonly events = new Emitter<TunnelEvent>();
+  state: SessionState = 'idle';
+  hostKeyTrust: HostKeyTrust | undefined;
+  private client: Client | undefined;
+  private readonly forwardList = new Map<string, Forward>();
+  private readonly remoteRoutes = new Map<string, RemoteConnectionHandler>();
+  private forwardSequence = 0;
+  private closing = false;
+  /** Why an established connection ended, for session-closed. */
+  private lastError: string | undefined;
+
+  constructor(
+    readonly config: SessionConfig,
+    private readonly prompter: Prompter | undefined,
+  ) {}
+
+  get displayName(): string {
+    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}`;
+  }
+
+  forwards(): Forward[] {
+    return [...this.forwardList.values()];
+  }
+
+  /** Connects and authenticates; rejects with a SessionError whose message says what to do. */
+  async connect(): Promise<void> {
+    const {config} = this;
+    this.state = 'connecting';
+    this.events.emit({event: 'session-connecting', host: config.host, port: config.port, user: config.user});
+    try {
+      const method = await this.handshake();
+      this.state = 'connected';
+      this.events.emit({
+        event: 'session-connected',
+        host: config.host,
+        port: config.port,
+        user: config.user,
+        authMethod: method,
+      });
+    } catch (error) {
+      const failure =
+        error instanceof SessionError ? error : new SessionError((error as Error).message, 'protocol');
+      this.state = 'failed';
+      this.client?.destroy();
+      this.client = undefined;
+      this.events.emit({event: 'session-failed', reason: failure.message, level: failure.level});
+      throw failure;
+    }
+  }
+
+  private async handshake(): Promise<string> {
+    const {config} = this;
+    const entries = await loadKnownHosts([...config.knownHostsFiles, ...config.globalKnownHostsFiles]);
+    const client = new ssh2.Client();
+    this.client = client;
+    const authenticator = new Authenticator({
+      user: config.user,
+      displayName: `${config.user}@${config.host}`,
+      identityFiles: config.identityFiles,
+      agentSocket: config.agentSocket,
+      passwordAuthentication: config.passwordAuthentication,
+      kbdInteractiveAuthentication: config.kbdInteractiveAuthentication,
+      numberOfPasswordPrompts: config.numberOfPasswordPrompts,
+      prompter: config.batchMode ? undefined : this.prompter,
+    });
+
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      let hostKeyRefusal: string | undefined;
+      const where = `${config.host}:${config.port}`;
+      const fail = (error: SessionError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(connectTimer);
+        reject(error);
+      };
+      // Our own timer: ssh2's readyTimeout would also run while a person types a password.
+      const connectTimer = setTimeout(() => {
+        fail(
+          new SessionError(
+            `timed out after ${config.connectTimeoutMs / 1000} s connecting to ${where} (no answer to the SSH handshake); check the host and port, or raise ConnectTimeout`,
+            'timeout',
+          ),
+        );
+        client.destroy();
+      }, config.connectTimeoutMs);
+
+      client.on('ready', () => {
+        if (settled) return;
+        settled = true;
+        authenticator.succeeded();
+        resolve(authenticator.method ?? 'none');
+      });
+      client.on('error', (error: Error & {level?: string; code?: string}) => {
+        if (error.level === 'agent') return; // ssh2 goes on to the next method by itself
+        if (!settled) {
+          fail(this.connectError(error, hostKeyRefusal, authenticator));
+          return;
+        }
+        this.lastError = error.level === 'client-timeout' ? this.keepaliveMessage() : error.message;
+      });
+      client.on('close', () => {
+        if (!settled) {
+          fail(new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect'));
+          return;
+        }
+        this.onClosed();
+      });
+      client.on('tcp connection', (details, accept, reject) => {
+        const route =
+          this.remoteRoutes.get(`${details.destIP}:${details.destPort}`) ??
+          [...this.remoteRoutes.entries()].find(([key]) => key.endsWith(`:${details.destPort}`))?.[1];
+        if (route) route(details, accept, reject);
+        else reject();
+      });
+
+      const connectConfig: ConnectConfig = {
+        host: config.host,
+        port: config.port,
+        username: config.user,
+        readyTimeout: 0,
+        keepaliveInterval: config.serverAliveIntervalMs,
+        keepaliveCountMax: config.serverAliveCountMax,
+        authHandler: authenticator.handler,
+        hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
+          clearTimeout(connectTimer);
+          verifyHostKey(key, config.host, config.port, entries, config, this.promptFor(config))
+            .then((outcome) => {
+              if (!outcome.ok) {
+                hostKeyRefusal = outcome.reason;
+                verify(false);
+                return;
+              }
+              this.hostKeyTrust = outcome.trust;
+              if (outcome.added) {
+                this.events.emit({
+                  event: 'host-key-added',
+                  host: knownHostName(config.hostKeyAlias ?? config.host, config.port),
+                  file: outcome.added.file,
+                  fingerprint: outcome.added.fingerprint,
+                });
+              }
+              verify(true);
+            })
+            .catch((error: Error) => {
+              hostKeyRefusal = `host key not accepted: ${error.message}`;
+              verify(false);
+            });
+        },
+        algorithms: this.algorithms(entries),
+      };
+      try {
+        client.connect(connectConfig);
+      } catch (error) {
+        fail(new SessionError((error as Error).message, 'config'));
+      }
+    });
+  }
+
+  private promptFor(config: SessionConfig): Prompter | undefined {
+    return config.batchMode ? undefined : this.prompter;
+  }
+
+  private algorithms(entries: KnownHostEntry[]): ConnectConfig['algorithms'] {
+    const preferred = preferredHostKeyAlgorithms(entries, this.config.host, this.config.port);
+    const algorithms: NonNullable<ConnectConfig['algorithms']> = {};
+    if (preferred.length > 0) {
+      // remove, then prepend: moves the known types to the front of ssh2's default order.
+      algorithms.serverHostKey = {remove: preferred, prepend: preferred} as never;
+    }
+    if (this.config.ciphers) algorithms.cipher = this.config.ciphers as never;
+    return algorithms;
+  }
+
+  private connectError(
+    error: Error & {level?: string; code?: string},
+    hostKeyRefusal: string | undefined,
+    authenticator: Authenticator,
+  ): SessionError {
+    const where = `${this.config.host}:${this.config.port}`;
+    if (hostKeyRefusal) return new SessionError(`host key verification failed: ${hostKeyRefusal}`, 'host-key');
+    switch (error.level) {
+      case 'client-authentication':
+        return new SessionError(authenticator.failureMessage(), 'authentication');
+      case 'client-timeout':
+        return new SessionError(`timed out connecting to ${where}`, 'timeout');
+      case 'client-socket':
+        return new SessionError(socketErrorMessage(error, this.config.host, this.config.port), 'connect');
+      case 'handshake':
+        return new SessionError(
+          `the SSH handshake with ${where} failed: ${error.message}${/algorithm|cipher/i.test(error.message) ? ' (check -c / -o Ciphers=)' : ''}`,
+          'protocol',
+        );
+      default:
+        return new SessionError(`the connection to ${where} failed: ${error.message}`, 'protocol');
+    }
+  }
+
+  private keepaliveMessage(): string {
+    const {serverAliveIntervalMs, serverAliveCountMax} = this.config;
+    return `the server stopped answering (${serverAliveCountMax} keepalives unanswered, every ${serverAliveIntervalMs / 1000} s)`;
+  }
+
+  private onClosed(): void {
+    const wasClosing = this.closing;
+    this.state = 'closed';
+    for (const forward of this.forwardList.values()) void forward.close();
+    this.remoteRoutes.clear();
+    this.client = undefined;
+    this.events.emit({
+      event: 'session-closed',
+      ...(wasClosing ? {} : {reason: this.lastError ?? 'the server closed the connection'}),
+    });
+  }
+
+  /** Adds a forward to the connected session and starts it; a forward that fails stays, in state failed. */
+  async addForward(spec: ForwardSpec): Promise<Forward> {
+    const id = `${FORWARD_LETTER[spec.kind]}${++this.forwardSequence}`;
+    let forward: Forward;
+    switch (spec.kind) {
+      case 'local':
+        forward = new LocalForward(id, spec, this);
+        break;
+      case 'remote':
+        forward = new RemoteForward(id, spec, this);
+        break;
+      case 'dynamic':
+        forward = new DynamicForward(id, spec, this);
+        break;
+      case 'ftp':
+        throw new Error('FTP forwarding (-L ftp/...) is not available yet in this version of tunnels');
+    }
+    this.forwardList.set(id, forward);
+    await forward.start();
+    return forward;
+  }
+
+  async removeForward(id: string): Promise<void> {
+    const forward = this.forwardList.get(id);
+    if (!forward) return;
+    this.forwardList.delete(id);
+    await forward.close();
+  }
+
+  /** Closes every forward (cancelling remote ones on the server), then the connection. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.forwardList.values()].map((forward) => forward.close()));
+    const client = this.client;
+    if (!client) {
+      this.state = this.state === 'failed' ? 'failed' : 'closed';
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, 2000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.end();
+    });
+  }
+
+  // ForwardContext: the one place forwards reach ssh2.
+
+  openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        reject(new Error('the session is not connected'));
+        return;
+      }
+      try {
+        client.forwardOut(source.address, source.port, host, port, (error, channel) => {
+          if (error) reject(channelOpenError(error, host, port));
+          else resolve(channel);
+        });
+      } catch (error) {
+        reject(new Error(`the session is not connected (${(error as Error).message})`));
+      }
+    });
+  }
+
+  requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        reject(new Error('the session is not connected'));
+        return;
+      }
+      const where = `${bindAddress === '' ? '*' : bindAddress}:${port}`;
+      client.forwardIn(bindAddress, port, (error, boundPort) => {
+        if (error) {
+          reject(
+            new Error(
+              `the server refused to listen on ${where}` +
+                (port !== 0 && port < 1024
+                  ? ' (ports below 1024 on the server need a root login)'
+                  : ' (the port may be in use on the server, or its AllowTcpForwarding/PermitListen forbids it)'),
+            ),
+          );
+          return;
+        }
+        this.remoteRoutes.set(`${bindAddress}:${boundPort}`, handler);
+        resolve(boundPort);
+      });
+    });
+  }
+
+  cancelRemoteForward(bindAddress: string, port: number): Promise<void> {
+    this.remoteRoutes.delete(`${bindAddress}:${port}`);
+    return new Promise((resolve) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        resolve();
+        return;
+      }
+      try {
+        client.unforwardIn(bindAddress, port, () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+}
+
+function socketErrorMessage(error: Error & {code?: string}, host: string, port: number): string {
+  const where = `${host}:${port}`;
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return `cannot connect to ${where}: connection refused (is sshd running there, and is the port right? use -p to change it)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host name ${host}: check the spelling, or its HostName in ~/.ssh/config`;
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `cannot reach ${host}: no route to the host (check the network)`;
+    case 'ETIMEDOUT':
+      return `timed out connecting to ${where}`;
+    case 'ECONNRESET':
+      return `the connection to ${where} was reset during the handshake`;
+    default:
+      return `cannot connect to ${where}: ${error.message}`;
+  }
+}

@@ -1,0 +1,131 @@
+import net from 'node:net';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import type {Session} from '../../source/core/session.js';
+import {connectedSession, until} from '../helpers/session.js';
+import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {exchange, startEchoServer, startHashServer, sha256, type TestServer} from '../helpers/targets.js';
+
+const MiB = 1024 * 1024;
+
+describe('local forward (-L) through a real sshd', () => {
+  let sshd: TestSshd;
+  let echo: TestServer;
+  let hashServer: TestServer;
+  let session: Session & {seen: unknown[]};
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    echo = await startEchoServer();
+    hashServer = await startHashServer();
+    session = await connectedSession(sshd);
+  });
+  afterAll(async () => {
+    await session?.close();
+    await echo?.close();
+    await hashServer?.close();
+    await sshd?.stop();
+  });
+
+  it('carries 64 MiB each way intact and counts the bytes', async () => {
+    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    expect(forward.state).toBe('listening');
+    expect(forward.listeningOn?.address).toBe('127.0.0.1');
+    const result = await exchange(forward.listeningOn!.port, 64 * MiB);
+    expect(result.received).toBe(64 * MiB);
+    expect(result.receivedHash).toBe(result.sentHash);
+    await until(() => forward.counters().openConnections === 0, 5000, 'connection to close');
+    expect(forward.counters()).toMatchObject({totalConnections: 1, bytesIn: 64 * MiB, bytesOut: 64 * MiB});
+    await session.removeForward(forward.id);
+  });
+
+  it('carries a half-close: the target sees EOF and can still answer', async () => {
+    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: hashServer.port});
+    const payload = Buffer.from('half-close test payload '.repeat(1000));
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString();
+      });
+      socket.on('end', () => {
+        socket.end();
+        resolve(text);
+      });
+      socket.on('error', reject);
+      socket.end(payload);
+    });
+    expect(answer).toBe(sha256(payload));
+    await session.removeForward(forward.id);
+  });
+
+  it('handles 200 parallel connections through one forward', async () => {
+    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const results = await Promise.all(Array.from({length: 200}, () => exchange(forward.listeningOn!.port, 256 * 1024)));
+    for (const result of results) expect(result.receivedHash).toBe(result.sentHash);
+    await until(() => forward.counters().openConnections === 0, 10_000, 'connections to close');
+    expect(forward.counters().totalConnections).toBe(200);
+    await session.removeForward(forward.id);
+  });
+
+  it('closes the client promptly and counts a failure when the target refuses', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const {port} = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: closedPort});
+    const failed = new Promise<string>((resolve) =>
+      session.events.on((event) => {
+        if (event.event === 'connection-failed' && event.forwardId === forward.id) resolve(event.reason);
+      }),
+    );
+    const closedAt = await new Promise<number>((resolve) => {
+      const socket = net.connect(forward.listeningOn!.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.on('close', () => resolve(Date.now()));
+    });
+    expect(closedAt).toBeGreaterThan(0);
+    expect(await failed).toMatch(new RegExp(`cannot reach 127\\.0\\.0\\.1:${closedPort} from the server: .*refused`, 'i'));
+    expect(forward.counters()).toMatchObject({failedConnections: 1, openConnections: 0});
+    expect(forward.state).toBe('listening');
+    await session.removeForward(forward.id);
+  });
+
+  it('says which port is in use, and listens on loopback only by default', async () => {
+    const first = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const port = first.listeningOn!.port;
+    const second = await session.addForward({kind: 'local', bindAddress: undefined, port, host: '127.0.0.1', hostPort: echo.port});
+    expect(second.state).toBe('failed');
+    expect(second.failure).toBe(`port ${port} is already in use on 127.0.0.1:${port} by another program; pick another port or stop that program`);
+    // Nothing answers on another local address of this machine.
+    const other = Object.values(await import('node:os').then((os) => os.networkInterfaces()))
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal);
+    if (other) {
+      const reached = await new Promise<boolean>((resolve) => {
+        const socket = net.connect(port, other.address);
+        socket.on('connect', () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+      expect(reached).toBe(false);
+    }
+    await session.removeForward(first.id);
+    await session.removeForward(second.id);
+  });
+
+  it('closes the listener when the forward is removed', async () => {
+    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const port = forward.listeningOn!.port;
+    await session.removeForward(forward.id);
+    const refused = await new Promise<string>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('connect', () => resolve('connected'));
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+    expect(refused).toBe('ECONNREFUSED');
+  });
+});

@@ -1,0 +1,68 @@
+import {resolveInvocation} from '../../source/config/session-options.js';
+import type {TunnelEvent} from '../../source/core/events.js';
+import type {Prompter} from '../../source/core/prompter.js';
+import {Session, type SessionConfig} from '../../source/core/session.js';
+import type {TestSshd} from './sshd.js';
+
+/** A session config for the test sshd: its key, its known_hosts, no agent, no prompts. */
+export async function testSessionConfig(
+  sshd: TestSshd,
+  options: string[] = [],
+  overrides: Partial<SessionConfig> = {},
+): Promise<SessionConfig> {
+  const {session} = await resolveInvocation({
+    destination: sshd.host,
+    port: String(sshd.port),
+    user: sshd.user,
+    identityFiles: [sshd.clientKey],
+    configFile: '/dev/null',
+    options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none', 'BatchMode=yes', ...options],
+    localForwards: [],
+    remoteForwards: [],
+    dynamicForwards: [],
+  });
+  return {...session, agentSocket: undefined, ...overrides};
+}
+
+export async function connectedSession(
+  sshd: TestSshd,
+  options: string[] = [],
+  overrides: Partial<SessionConfig> = {},
+  prompter?: Prompter,
+): Promise<Session & {seen: TunnelEvent[]}> {
+  const session = new Session(await testSessionConfig(sshd, options, overrides), prompter);
+  const seen: TunnelEvent[] = [];
+  session.events.on((event) => seen.push(event));
+  await session.connect();
+  return Object.assign(session, {seen});
+}
+
+/** Resolves with the first event that matches, or rejects after `ms`. */
+export function nextEvent<T extends TunnelEvent>(
+  session: Session,
+  match: (event: TunnelEvent) => event is T,
+  ms = 10_000,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no matching event within ${ms} ms`));
+    }, ms);
+    const off = session.events.on((event) => {
+      if (match(event)) {
+        clearTimeout(timer);
+        off();
+        resolve(event);
+      }
+    });
+  });
+}
+
+/** Polls until the condition holds (for state that has no event), bounded in time. */
+export async function until(condition: () => boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

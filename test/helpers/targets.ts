@@ -1,0 +1,131 @@
+import {createHash, randomBytes} from 'node:crypto';
+import net from 'node:net';
+
+export interface TestServer {
+  port: number;
+  server: net.Server;
+  /** Connections currently open on the server side. */
+  open(): number;
+  close(): Promise<void>;
+}
+
+async function serve(handler: (socket: net.Socket) => void, host = '127.0.0.1'): Promise<TestServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer({allowHalfOpen: true}, (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    handler(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    server,
+    open: () => sockets.size,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** Echoes every byte back, with backpressure; ends its side when the client ends its own. */
+export function startEchoServer(host?: string): Promise<TestServer> {
+  return serve((socket) => socket.pipe(socket), host);
+}
+
+/** Reads until the client half-closes, then answers with the sha256 (hex) of everything it read. */
+export function startHashServer(): Promise<TestServer> {
+  return serve((socket) => {
+    const hash = createHash('sha256');
+    socket.on('data', (chunk) => hash.update(chunk));
+    socket.on('end', () => socket.end(hash.digest('hex')));
+  });
+}
+
+/** Sends `size` random bytes and closes; the test learns their hash through `sent`. */
+export async function startSourceServer(size: number): Promise<TestServer & {sent: Promise<string>[]}> {
+  const sent: Promise<string>[] = [];
+  const server = await serve((socket) => {
+    sent.push(
+      new Promise((resolve) => {
+        const hash = createHash('sha256');
+        let left = size;
+        const block = randomBytes(1 << 20);
+        const pump = () => {
+          while (left > 0) {
+            const chunk = block.subarray(0, Math.min(left, block.length));
+            left -= chunk.length;
+            hash.update(chunk);
+            if (!socket.write(chunk)) {
+              socket.once('drain', pump);
+              return;
+            }
+          }
+          socket.end();
+          resolve(hash.digest('hex'));
+        };
+        pump();
+      }),
+    );
+  });
+  return Object.assign(server, {sent});
+}
+
+/** Connects, writes `size` random bytes (then half-closes), and reads everything back. */
+export async function exchange(
+  port: number,
+  size: number,
+  host = '127.0.0.1',
+): Promise<{sentHash: string; receivedHash: string; received: number}> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({port, host, allowHalfOpen: true});
+    const sentHash = createHash('sha256');
+    const receivedHash = createHash('sha256');
+    let received = 0;
+    let left = size;
+    const block = randomBytes(1 << 20);
+    socket.on('data', (chunk) => {
+      received += chunk.length;
+      receivedHash.update(chunk);
+    });
+    socket.on('error', reject);
+    socket.on('end', () => {
+      socket.end();
+      resolve({sentHash: sentHash.digest('hex'), receivedHash: receivedHash.digest('hex'), received});
+    });
+    const pump = () => {
+      while (left > 0) {
+        const chunk = block.subarray(0, Math.min(left, block.length));
+        left -= chunk.length;
+        sentHash.update(chunk);
+        if (!socket.write(chunk)) {
+          socket.once('drain', pump);
+          return;
+        }
+      }
+      socket.end();
+    };
+    socket.on('connect', pump);
+  });
+}
+
+/** Reads one connection to the end and hashes what arrived. */
+export function readAll(port: number, host = '127.0.0.1'): Promise<{hash: string; bytes: number}> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({port, host});
+    const hash = createHash('sha256');
+    let bytes = 0;
+    socket.on('data', (chunk) => {
+      bytes += chunk.length;
+      hash.update(chunk);
+    });
+    socket.on('error', reject);
+    socket.on('end', () => resolve({hash: hash.digest('hex'), bytes}));
+  });
+}
+
+export function sha256(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
