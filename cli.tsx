@@ -7,7 +7,9 @@ async function main(argv: string[]): Promise<number> {
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   if (parsed.destination === undefined) {
-    process.stderr.write('tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n');
+    process.stderr.write(
+      'tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n',
+    );
     return EXIT_FAILURE;
   }
   if (parsed.command.length > 0) {

@@ -30,7 +30,11 @@ export function buildProgram(): Command {
     .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
     .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
     .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
-    .addOption(new Option('-v', 'more detail on stderr (repeatable)').argParser((_v, previous: number) => previous + 1).default(0))
+    .addOption(
+      new Option('-v', 'more detail on stderr (repeatable)')
+        .argParser((_v, previous: number) => previous + 1)
+        .default(0),
+    )
     .option('--json', 'one JSON event per line on stdout')
     .version(`tunnels ${TUNNELS_VERSION}`, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')

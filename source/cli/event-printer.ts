@@ -33,7 +33,9 @@ export class EventPrinter {
   private describe(event: TunnelEvent): string | undefined {
     switch (event.event) {
       case 'session-connecting':
-        return this.options.verbose > 0 ? `tunnels: connecting to ${event.user}@${event.host}:${event.port}` : undefined;
+        return this.options.verbose > 0
+          ? `tunnels: connecting to ${event.user}@${event.host}:${event.port}`
+          : undefined;
       case 'session-connected':
         return `tunnels: connected to ${event.user}@${event.host}:${event.port} (${event.authMethod})`;
       case 'session-failed':

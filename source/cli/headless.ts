@@ -17,7 +17,10 @@ export interface HeadlessOptions {
 /** Connects, brings up every forward, holds them until asked to stop. Returns the exit status. */
 export async function runHeadless(invocation: ResolvedInvocation, options: HeadlessOptions): Promise<number> {
   const printer = new EventPrinter(
-    {stderr: (line) => process.stderr.write(`${line}\n`), stdout: (line) => process.stdout.write(`${line}\n`)},
+    {
+      stderr: (line) => process.stderr.write(`${line}\n`),
+      stdout: (line) => process.stdout.write(`${line}\n`),
+    },
     options,
   );
   const session = new Session(invocation.session, options.prompter);
@@ -48,7 +51,10 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
     }
   }
   if (invocation.exitOnForwardFailure && session.forwards().some((forward) => forward.state === 'failed')) {
-    session.events.emit({event: 'warning', message: 'a forward failed and ExitOnForwardFailure is set: exiting'});
+    session.events.emit({
+      event: 'warning',
+      message: 'a forward failed and ExitOnForwardFailure is set: exiting',
+    });
     await session.close();
     return EXIT_FAILURE;
   }

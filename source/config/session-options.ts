@@ -105,19 +105,18 @@ export function expandHome(file: string): string {
   return file;
 }
 
-/** Splits "ssh://user@host:port", "user@host" or "host". */
+/** Splits "ssh://user@host:port", "user@host" or "host" (IPv6 literals may be bracketed). */
 export function parseDestination(destination: string): {user?: string; host: string; port?: number} {
   let rest = destination;
   let port: number | undefined;
   if (rest.startsWith('ssh://')) {
     rest = rest.slice('ssh://'.length).replace(/\/$/, '');
-    const match = /^(.*?)(?::(\d+))?$/.exec(rest.startsWith('[') || !rest.includes(']') ? rest : rest);
-    const portMatch = /:(\d+)$/.exec(rest);
-    if (portMatch && !/^[^@]*\[[^\]]*$/.test(rest.slice(0, portMatch.index))) {
-      port = Number(portMatch[1]);
-      rest = rest.slice(0, portMatch.index);
+    // A port follows the host, after "]" for a bracketed IPv6 literal.
+    const portMatch = /^(.*(?:\]|[^:\]]*))?:(\d+)$/.exec(rest);
+    if (portMatch && !/^[^[]*:[^[]*:/.test(rest.slice(rest.lastIndexOf('@') + 1))) {
+      port = Number(portMatch[2]);
+      rest = portMatch[1] ?? '';
     }
-    void match;
   }
   const at = rest.lastIndexOf('@');
   const user = at > 0 ? rest.slice(0, at) : undefined;
@@ -125,6 +124,9 @@ export function parseDestination(destination: string): {user?: string; host: str
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
   if (!host)
     throw new ConfigError(`no host in "${destination}": give [user@]host or ssh://[user@]host[:port]`);
+  if (port !== undefined && (port < 1 || port > 65535)) {
+    throw new ConfigError(`"${destination}": ${port} is not a port number (1-65535)`);
+  }
   return {...(user ? {user} : {}), host, ...(port !== undefined ? {port} : {})};
 }
 
@@ -194,7 +196,7 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
   const configFile = expandHome(cli.configFile ?? '~/.ssh/config');
   let hostConfig: HostConfig;
   try {
-    hostConfig = await loadHostConfig(configFile, given.get('hostname') ? target.host : target.host);
+    hostConfig = await loadHostConfig(configFile, target.host, {remoteUser: cli.user ?? target.user});
   } catch (error) {
     throw new ConfigError(`cannot read ${configFile}: ${(error as Error).message}`);
   }

@@ -65,7 +65,16 @@ export class Authenticator {
   /** A reason to stop that is not a refusal (the person cancelled a prompt). */
   fatal: Error | undefined;
 
+  private askedNone = false;
+
   private async next(methodsLeft: AuthenticationType[] | null): Promise<Attempt | undefined> {
+    // As ssh: first ask with "none" to learn which methods the server takes, so nobody is prompted for a
+    // password the server would not accept.
+    if (methodsLeft === null && !this.askedNone) {
+      this.askedNone = true;
+      this.expect('none', () => {});
+      return {type: 'none', username: this.options.user};
+    }
     for (;;) {
       const step = this.steps.shift();
       if (!step) return undefined;
@@ -111,7 +120,8 @@ export class Authenticator {
       data = await readFile(file);
     } catch (error) {
       // ssh tries its default key files quietly; a file the user named is worth a word.
-      if (explicit) this.notes.push(`identity file ${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      if (explicit)
+        this.notes.push(`identity file ${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
       return undefined;
     }
     let key = ssh2.utils.parseKey(data);
@@ -130,10 +140,15 @@ export class Authenticator {
     return {type: 'publickey', username: this.options.user, key: parsed};
   }
 
-  private async decrypt(file: string, data: Buffer): Promise<ReturnType<typeof ssh2.utils.parseKey> | undefined> {
+  private async decrypt(
+    file: string,
+    data: Buffer,
+  ): Promise<ReturnType<typeof ssh2.utils.parseKey> | undefined> {
     const {prompter} = this.options;
     if (!prompter) {
-      this.notes.push(`the key ${file} needs a passphrase and there is no terminal to ask on (load it into ssh-agent, or run in a terminal)`);
+      this.notes.push(
+        `the key ${file} needs a passphrase and there is no terminal to ask on (load it into ssh-agent, or run in a terminal)`,
+      );
       return undefined;
     }
     for (let tries = 0; tries < 3; tries++) {
@@ -153,7 +168,9 @@ export class Authenticator {
       this.notes.push('keyboard-interactive was not tried: there is no terminal to answer on');
       return undefined;
     }
-    this.expect('keyboard-interactive', () => this.notes.push('keyboard-interactive answers were not accepted'));
+    this.expect('keyboard-interactive', () =>
+      this.notes.push('keyboard-interactive answers were not accepted'),
+    );
     return {
       type: 'keyboard-interactive',
       username: user,
@@ -179,7 +196,9 @@ export class Authenticator {
     if (!prompter) {
       if (this.passwordTries === 0) {
         this.passwordTries = -1;
-        this.notes.push('password was not tried: there is no terminal to type it on (BatchMode, or not run in a terminal)');
+        this.notes.push(
+          'password was not tried: there is no terminal to type it on (BatchMode, or not run in a terminal)',
+        );
       }
       return undefined;
     }
@@ -194,15 +213,19 @@ export class Authenticator {
   failureMessage(): string {
     if (this.fatal) return `authentication stopped: ${this.fatal.message}`;
     if (this.wrongPasswords > 0) {
-      this.notes.push(`wrong password (${this.wrongPasswords} ${this.wrongPasswords === 1 ? 'try' : 'tries'})`);
+      this.notes.push(
+        `wrong password (${this.wrongPasswords} ${this.wrongPasswords === 1 ? 'try' : 'tries'})`,
+      );
       this.wrongPasswords = 0;
     }
-    const accepts = this.serverMethods?.length ? ` (the server accepts: ${this.serverMethods.join(', ')})` : '';
-    const tried = this.notes.length > 0 ? ` ${this.notes.join('; ')}.` : '';
+    const accepts = this.serverMethods?.length
+      ? ` (the server accepts: ${this.serverMethods.join(', ')})`
+      : '';
+    const tried = this.notes.length > 0 ? `: ${this.notes.join('; ')}.` : '.';
     const nothing =
       this.notes.length === 0
         ? ' Nothing could be offered: name a key with -i, load one into ssh-agent, or run in a terminal to type a password.'
         : '';
-    return `permission denied for ${this.options.displayName}${accepts}.${tried}${nothing}`;
+    return `permission denied for ${this.options.displayName}${accepts}${tried}${nothing}`;
   }
 }

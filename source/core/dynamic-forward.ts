@@ -75,28 +75,30 @@ export class DynamicForward extends ForwardBase {
       socket.pause();
       const {version, host, port, rest} = step.request;
       const to = formatAddress(host, port);
-      this.context.openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, port).then(
-        (channel) => {
-          if (socket.destroyed || this.state !== 'listening') {
-            channel.destroy();
-            socket.destroy();
-            return;
-          }
-          socket.write(socksConnectReply(version, 'succeeded'));
-          const connectionId = this.trackConnection(socket, from, to);
-          this.markOverhead(connectionId, rest.length);
-          if (rest.length > 0) channel.write(rest);
-          joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
-        },
-        (error: Error) => {
-          const outcome =
-            error instanceof ChannelOpenError
-              ? socksOutcomeForOpenFailure(error.reasonCode, error.description)
-              : 'general-failure';
-          this.connectionFailed(from, to, error.message);
-          if (!socket.destroyed) socket.end(socksConnectReply(version, outcome));
-        },
-      );
+      this.context
+        .openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, port)
+        .then(
+          (channel) => {
+            if (socket.destroyed || this.state !== 'listening') {
+              channel.destroy();
+              socket.destroy();
+              return;
+            }
+            socket.write(socksConnectReply(version, 'succeeded'));
+            const connectionId = this.trackConnection(socket, from, to);
+            this.markOverhead(connectionId, rest.length);
+            if (rest.length > 0) channel.write(rest);
+            joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+          },
+          (error: Error) => {
+            const outcome =
+              error instanceof ChannelOpenError
+                ? socksOutcomeForOpenFailure(error.reasonCode, error.description)
+                : 'general-failure';
+            this.connectionFailed(from, to, error.message);
+            if (!socket.destroyed) socket.end(socksConnectReply(version, outcome));
+          },
+        );
     };
     socket.on('data', onData);
     socket.on('error', onError);

@@ -38,11 +38,16 @@ const OPEN_FAILURE_REASONS: Record<number, string> = {
 };
 
 /** Turns ssh2's "(SSH) Channel open failure: ..." into a sentence naming the target. */
-export function channelOpenError(error: Error & {reason?: unknown}, host: string, port: number): ChannelOpenError {
+export function channelOpenError(
+  error: Error & {reason?: unknown},
+  host: string,
+  port: number,
+): ChannelOpenError {
   const description = error.message.replace(/^\(SSH\) Channel open failure: ?/, '').trim();
   const reasonCode = typeof error.reason === 'number' ? error.reason : undefined;
   const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  const why = description || (reasonCode !== undefined ? OPEN_FAILURE_REASONS[reasonCode] : undefined) || error.message;
+  const why =
+    description || (reasonCode !== undefined ? OPEN_FAILURE_REASONS[reasonCode] : undefined) || error.message;
   const hint = reasonCode === 1 ? OPEN_FAILURE_REASONS[1] : why;
   return new ChannelOpenError(`cannot reach ${target} from the server: ${hint}`, reasonCode, description);
 }

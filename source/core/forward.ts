@@ -92,7 +92,13 @@ export abstract class ForwardBase implements Forward {
   protected setFailed(reason: string): void {
     this.state = 'failed';
     this.failure = reason;
-    this.events.emit({event: 'forward-failed', forwardId: this.id, kind: this.kind, spec: this.label, reason});
+    this.events.emit({
+      event: 'forward-failed',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+      reason,
+    });
   }
 
   protected setClosed(): void {

@@ -1,4 +1,4 @@
-import net from 'node:net';
+import type net from 'node:net';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
 export function localBindHost(bindAddress: string | undefined): string | undefined {
@@ -14,7 +14,11 @@ export function describeBind(host: string | undefined, port: number): string {
 }
 
 /** Turns a listen error into a sentence that names the cause and the next step. */
-export function listenErrorMessage(error: NodeJS.ErrnoException, host: string | undefined, port: number): string {
+export function listenErrorMessage(
+  error: NodeJS.ErrnoException,
+  host: string | undefined,
+  port: number,
+): string {
   const where = describeBind(host, port);
   switch (error.code) {
     case 'EADDRINUSE':

@@ -22,7 +22,9 @@ export class LocalForward extends ForwardBase {
 
   async start(): Promise<void> {
     // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
-    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) => this.accept(socket));
+    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) =>
+      this.accept(socket),
+    );
     this.server = server;
     const host = localBindHost(this.target.bindAddress);
     try {
@@ -41,22 +43,28 @@ export class LocalForward extends ForwardBase {
     // The client may give up while the channel opens; its error must not go unhandled.
     const onEarlyError = () => {};
     socket.on('error', onEarlyError);
-    this.context.openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, hostPort).then(
-      (channel) => {
-        socket.off('error', onEarlyError);
-        if (socket.destroyed || this.state !== 'listening') {
-          channel.destroy();
+    this.context
+      .openChannel(
+        {address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0},
+        host,
+        hostPort,
+      )
+      .then(
+        (channel) => {
+          socket.off('error', onEarlyError);
+          if (socket.destroyed || this.state !== 'listening') {
+            channel.destroy();
+            socket.destroy();
+            return;
+          }
+          const connectionId = this.trackConnection(socket, from, to);
+          joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+        },
+        (error: Error) => {
+          this.connectionFailed(from, to, error.message);
           socket.destroy();
-          return;
-        }
-        const connectionId = this.trackConnection(socket, from, to);
-        joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
-      },
-      (error: Error) => {
-        this.connectionFailed(from, to, error.message);
-        socket.destroy();
-      },
-    );
+        },
+      );
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,7 @@ import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
 import type {SessionFailureLevel, TunnelEvent} from './events.js';
 import type {Forward} from './forward.js';
-import {
-  channelOpenError,
-  type ForwardContext,
-  type RemoteConnectionHandler,
-} from './forward-context.js';
+import {channelOpenError, type ForwardContext, type RemoteConnectionHandler} from './forward-context.js';
 import type {ForwardSpec} from './forward-spec.js';
 import {
   type HostKeyPolicy,
@@ -159,7 +155,9 @@ export class Session implements ForwardContext {
       });
       client.on('close', () => {
         if (!settled) {
-          fail(new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect'));
+          fail(
+            new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect'),
+          );
           return;
         }
         this.onClosed();
@@ -236,7 +234,8 @@ export class Session implements ForwardContext {
     authenticator: Authenticator,
   ): SessionError {
     const where = `${this.config.host}:${this.config.port}`;
-    if (hostKeyRefusal) return new SessionError(`host key verification failed: ${hostKeyRefusal}`, 'host-key');
+    if (hostKeyRefusal)
+      return new SessionError(`host key verification failed: ${hostKeyRefusal}`, 'host-key');
     switch (error.level) {
       case 'client-authentication':
         return new SessionError(authenticator.failureMessage(), 'authentication');

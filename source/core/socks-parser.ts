@@ -67,7 +67,13 @@ type State = 'version' | 'socks4' | 'socks5-greeting' | 'socks5-request' | 'done
 type Parsed =
   | {kind: 'need-more'}
   | {kind: 'next'; used: number; reply?: Buffer; state: State}
-  | {kind: 'request'; used: number; host: string; port: number; addressType: SocksConnectRequest['addressType']}
+  | {
+      kind: 'request';
+      used: number;
+      host: string;
+      port: number;
+      addressType: SocksConnectRequest['addressType'];
+    }
   | {kind: 'failure'; reason: string; reply?: Buffer};
 
 const needMore: Parsed = {kind: 'need-more'};
@@ -273,7 +279,12 @@ function parseSocks5Greeting(data: Buffer): Parsed {
       `SOCKS5 client offered no supported authentication method (only no-auth is supported; offered ${offered})`,
     );
   }
-  return {kind: 'next', used: 2 + methodCount, reply: Buffer.from([5, SOCKS5_NO_AUTH]), state: 'socks5-request'};
+  return {
+    kind: 'next',
+    used: 2 + methodCount,
+    reply: Buffer.from([5, SOCKS5_NO_AUTH]),
+    state: 'socks5-request',
+  };
 }
 
 /** VER CMD RSV ATYP DST.ADDR DST.PORT */
@@ -285,11 +296,13 @@ function parseSocks5Request(data: Buffer): Parsed {
   });
   const version = data[0];
   if (version === undefined) return needMore;
-  if (version !== 5) return fail('general-failure', `SOCKS5 request has version ${hex(version)} instead of 0x05`);
+  if (version !== 5)
+    return fail('general-failure', `SOCKS5 request has version ${hex(version)} instead of 0x05`);
   const command = data[1];
   if (command === undefined) return needMore;
   if (command === 2) return fail('command-not-supported', 'SOCKS5 BIND is not supported (only CONNECT)');
-  if (command === 3) return fail('command-not-supported', 'SOCKS5 UDP ASSOCIATE is not supported (only CONNECT)');
+  if (command === 3)
+    return fail('command-not-supported', 'SOCKS5 UDP ASSOCIATE is not supported (only CONNECT)');
   if (command !== 1) {
     return fail('command-not-supported', `SOCKS5 command ${hex(command)} is not supported (only CONNECT)`);
   }
@@ -382,11 +395,15 @@ function parseIPv6(address: string): Buffer | undefined {
     const [a = 0, b = 0, c = 0, d = 0] = tail.split('.').map(Number);
     text = `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
-  const words = (part: string) => (part === '' ? [] : part.split(':').map((word) => Number.parseInt(word, 16)));
+  const words = (part: string) =>
+    part === '' ? [] : part.split(':').map((word) => Number.parseInt(word, 16));
   const halves = text.split('::');
   const head = words(halves[0] ?? '');
   const rest = halves.length > 1 ? words(halves[1] ?? '') : [];
-  const all = halves.length > 1 ? [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest] : head;
+  const all =
+    halves.length > 1
+      ? [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest]
+      : head;
   const bytes = Buffer.alloc(16);
   all.forEach((word, index) => bytes.writeUInt16BE(word, index * 2));
   return bytes;
@@ -423,7 +440,9 @@ export function socksConnectReply(
     const name = Buffer.from(address, 'latin1');
     const problem = domainProblem(name);
     if (problem || name.toString('latin1') !== address) {
-      throw new RangeError(`SOCKS5 reply address ${JSON.stringify(address)} is not an IP address or host name`);
+      throw new RangeError(
+        `SOCKS5 reply address ${JSON.stringify(address)} is not an IP address or host name`,
+      );
     }
     addressField = Buffer.concat([Buffer.from([3, name.length]), name]);
   }
@@ -463,7 +482,10 @@ const DESCRIPTION_OUTCOMES: [RegExp, SocksOutcome][] = [
  * recognised (timeouts map to ttl-expired, as common SOCKS servers do); then CONNECT_FAILED maps to
  * host-unreachable and anything else to general-failure.
  */
-export function socksOutcomeForOpenFailure(reasonCode: number | undefined, description: string): SocksOutcome {
+export function socksOutcomeForOpenFailure(
+  reasonCode: number | undefined,
+  description: string,
+): SocksOutcome {
   if (reasonCode === SSH_OPEN_ADMINISTRATIVELY_PROHIBITED) return 'not-allowed';
   for (const [pattern, outcome] of DESCRIPTION_OUTCOMES) {
     if (pattern.test(description)) return outcome;

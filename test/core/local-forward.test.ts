@@ -3,7 +3,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, startHashServer, sha256, type TestServer} from '../helpers/targets.js';
+import {exchange, sha256, startEchoServer, startHashServer, type TestServer} from '../helpers/targets.js';
 
 const MiB = 1024 * 1024;
 
@@ -27,7 +27,13 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('carries 64 MiB each way intact and counts the bytes', async () => {
-    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     expect(forward.state).toBe('listening');
     expect(forward.listeningOn?.address).toBe('127.0.0.1');
     const result = await exchange(forward.listeningOn!.port, 64 * MiB);
@@ -39,7 +45,13 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('carries a half-close: the target sees EOF and can still answer', async () => {
-    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: hashServer.port});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: hashServer.port,
+    });
     const payload = Buffer.from('half-close test payload '.repeat(1000));
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
@@ -59,8 +71,16 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('handles 200 parallel connections through one forward', async () => {
-    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
-    const results = await Promise.all(Array.from({length: 200}, () => exchange(forward.listeningOn!.port, 256 * 1024)));
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
+    const results = await Promise.all(
+      Array.from({length: 200}, () => exchange(forward.listeningOn!.port, 256 * 1024)),
+    );
     for (const result of results) expect(result.receivedHash).toBe(result.sentHash);
     await until(() => forward.counters().openConnections === 0, 10_000, 'connections to close');
     expect(forward.counters().totalConnections).toBe(200);
@@ -74,7 +94,13 @@ describe('local forward (-L) through a real sshd', () => {
         probe.close(() => resolve(port));
       });
     });
-    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: closedPort});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: closedPort,
+    });
     const failed = new Promise<string>((resolve) =>
       session.events.on((event) => {
         if (event.event === 'connection-failed' && event.forwardId === forward.id) resolve(event.reason);
@@ -86,18 +112,34 @@ describe('local forward (-L) through a real sshd', () => {
       socket.on('close', () => resolve(Date.now()));
     });
     expect(closedAt).toBeGreaterThan(0);
-    expect(await failed).toMatch(new RegExp(`cannot reach 127\\.0\\.0\\.1:${closedPort} from the server: .*refused`, 'i'));
+    expect(await failed).toMatch(
+      new RegExp(`cannot reach 127\\.0\\.0\\.1:${closedPort} from the server: .*refused`, 'i'),
+    );
     expect(forward.counters()).toMatchObject({failedConnections: 1, openConnections: 0});
     expect(forward.state).toBe('listening');
     await session.removeForward(forward.id);
   });
 
   it('says which port is in use, and listens on loopback only by default', async () => {
-    const first = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const first = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     const port = first.listeningOn!.port;
-    const second = await session.addForward({kind: 'local', bindAddress: undefined, port, host: '127.0.0.1', hostPort: echo.port});
+    const second = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     expect(second.state).toBe('failed');
-    expect(second.failure).toBe(`port ${port} is already in use on 127.0.0.1:${port} by another program; pick another port or stop that program`);
+    expect(second.failure).toBe(
+      `port ${port} is already in use on 127.0.0.1:${port} by another program; pick another port or stop that program`,
+    );
     // Nothing answers on another local address of this machine.
     const other = Object.values(await import('node:os').then((os) => os.networkInterfaces()))
       .flat()
@@ -118,7 +160,13 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('closes the listener when the forward is removed', async () => {
-    const forward = await session.addForward({kind: 'local', bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     const port = forward.listeningOn!.port;
     await session.removeForward(forward.id);
     const refused = await new Promise<string>((resolve) => {

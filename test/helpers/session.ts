@@ -16,7 +16,12 @@ export async function testSessionConfig(
     user: sshd.user,
     identityFiles: [sshd.clientKey],
     configFile: '/dev/null',
-    options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none', 'BatchMode=yes', ...options],
+    options: [
+      `UserKnownHostsFile=${sshd.knownHosts}`,
+      'GlobalKnownHostsFile=none',
+      'BatchMode=yes',
+      ...options,
+    ],
     localForwards: [],
     remoteForwards: [],
     dynamicForwards: [],

@@ -1,4 +1,4 @@
-import {execFile, spawn, type ChildProcess} from 'node:child_process';
+import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -45,8 +45,23 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
-export async function generateKey(file: string, type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519', passphrase = '') {
-  await run('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', passphrase, '-C', 'tunnels-test', '-f', file]);
+export async function generateKey(
+  file: string,
+  type: 'ed25519' | 'ecdsa' | 'rsa' = 'ed25519',
+  passphrase = '',
+) {
+  await run('ssh-keygen', [
+    '-q',
+    '-t',
+    type,
+    ...(type === 'rsa' ? ['-b', '2048'] : []),
+    '-N',
+    passphrase,
+    '-C',
+    'tunnels-test',
+    '-f',
+    file,
+  ]);
   return (await readFile(`${file}.pub`, 'utf8')).trim();
 }
 
@@ -64,7 +79,8 @@ async function waitForPort(port: number, child: ChildProcess, deadlineMs: number
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd did not start listening on ${port} within ${deadlineMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`sshd did not start listening on ${port} within ${deadlineMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -86,7 +102,9 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   if (process.getuid?.() === 0) await mkdir('/run/sshd', {recursive: true, mode: 0o755});
 
   const port = await freePort();
+  // sshd keeps the first value of each keyword, so the test's own lines go first.
   const config = [
+    ...(options.config ?? []),
     `Port ${port}`,
     'ListenAddress 127.0.0.1',
     ...hostKeyTypes.map((type) => `HostKey ${path.join(dir, `ssh_host_${type}_key`)}`),
@@ -106,7 +124,6 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
     'MaxStartups 1000',
     'LogLevel VERBOSE',
     'PrintMotd no',
-    ...(options.config ?? []),
   ];
   const configFile = path.join(dir, 'sshd_config');
   await writeFile(configFile, `${config.join('\n')}\n`);
@@ -114,7 +131,9 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   await writeFile(knownHosts, hostKeys.map((key) => `[127.0.0.1]:${port} ${key}\n`).join(''));
 
   const logFile = path.join(dir, 'sshd.log');
-  const child = spawn(SSHD_PATH, ['-D', '-f', configFile, '-E', logFile], {stdio: ['ignore', 'ignore', 'pipe']});
+  const child = spawn(SSHD_PATH, ['-D', '-f', configFile, '-E', logFile], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -137,7 +156,16 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
     knownHosts,
     hostKeys,
     pid,
-    sshArgs: () => ['-p', String(port), '-l', user, '-i', clientKey, '-o', `UserKnownHostsFile=${knownHosts}`],
+    sshArgs: () => [
+      '-p',
+      String(port),
+      '-l',
+      user,
+      '-i',
+      clientKey,
+      '-o',
+      `UserKnownHostsFile=${knownHosts}`,
+    ],
     log: () => readFile(logFile, 'utf8').catch(() => ''),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
