@@ -161,7 +161,8 @@ function parseSeconds(value: string, key: string): number {
 function parseStrict(value: string): StrictHostKeyChecking {
   const lower = value.toLowerCase();
   if (lower === 'yes' || lower === 'ask' || lower === 'accept-new') return lower;
-  if (lower === 'no' || lower === 'off') return 'no';
+  if (lower === 'true') return 'yes';
+  if (lower === 'no' || lower === 'off' || lower === 'false') return 'no';
   throw new ConfigError(`StrictHostKeyChecking=${value}: expected yes, accept-new, no or ask`);
 }
 
@@ -196,7 +197,9 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
   const configFile = expandHome(cli.configFile ?? '~/.ssh/config');
   let hostConfig: HostConfig;
   try {
-    hostConfig = await loadHostConfig(configFile, target.host, {remoteUser: cli.user ?? target.user});
+    hostConfig = await loadHostConfig(configFile, target.host, {
+      remoteUser: cli.user ?? target.user ?? given.get('user'),
+    });
   } catch (error) {
     throw new ConfigError(`cannot read ${configFile}: ${(error as Error).message}`);
   }

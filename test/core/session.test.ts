@@ -249,7 +249,7 @@ describe('session: authentication against a real sshd', () => {
     const pub = await generateKey(locked, 'ed25519', 'correct horse');
     await writeFile(
       path.join(sshd.dir, 'authorized_keys'),
-      `${(await readFile(sshd.clientKey + '.pub', 'utf8')).trim()}\n${pub}\n`,
+      `${(await readFile(`${sshd.clientKey}.pub`, 'utf8')).trim()}\n${pub}\n`,
     );
     const noTerminal = await connectError(
       new Session(

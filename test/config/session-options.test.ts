@@ -1,0 +1,728 @@
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import {
+  type CommandLineOptions,
+  ConfigError,
+  parseDestination,
+  parseOption,
+  type ResolvedInvocation,
+  resolveInvocation,
+} from '../../source/config/session-options.js';
+import type {ForwardSpec} from '../../source/core/forward-spec.js';
+
+describe('parseDestination', () => {
+  it.each<[string, {user?: string; host: string; port?: number}]>([
+    ['host', {host: 'host'}],
+    ['host.example.com', {host: 'host.example.com'}],
+    ['user@host', {user: 'user', host: 'host'}],
+    ['user@host@x', {user: 'user@host', host: 'x'}],
+    ['a@b@c@d', {user: 'a@b@c', host: 'd'}],
+    ['@host', {host: 'host'}],
+    ['ssh://host', {host: 'host'}],
+    ['ssh://host/', {host: 'host'}],
+    ['ssh://host:2222', {host: 'host', port: 2222}],
+    ['ssh://user@host:2222', {user: 'user', host: 'host', port: 2222}],
+    ['ssh://user@host:2222/', {user: 'user', host: 'host', port: 2222}],
+    ['ssh://u@x@host:65535', {user: 'u@x', host: 'host', port: 65535}],
+    ['ssh://[::1]:2222', {host: '::1', port: 2222}],
+    ['ssh://[::1]', {host: '::1'}],
+    ['ssh://user@[2001:db8::1]', {user: 'user', host: '2001:db8::1'}],
+    ['ssh://user@[2001:db8::1]:22', {user: 'user', host: '2001:db8::1', port: 22}],
+    ['ssh://2001:db8::1', {host: '2001:db8::1'}],
+    ['[::1]', {host: '::1'}],
+    ['user@[::1]', {user: 'user', host: '::1'}],
+    ['::1', {host: '::1'}],
+    ['fe80::1:22', {host: 'fe80::1:22'}],
+    ['user@2001:db8::1', {user: 'user', host: '2001:db8::1'}],
+    // Without ssh:// there is no port syntax, as with ssh.
+    ['host:2222', {host: 'host:2222'}],
+  ])('%s', (destination, expected) => {
+    expect(parseDestination(destination)).toStrictEqual(expected);
+  });
+
+  it.each<[string, RegExp]>([
+    ['', /no host in ""/],
+    ['ssh://', /no host in "ssh:\/\/"/],
+    ['ssh:///', /no host/],
+    ['user@', /no host in "user@"/],
+    ['ssh://user@', /no host/],
+    ['ssh://user@:2222', /no host/],
+    ['[]', /no host/],
+    ['ssh://host:0', /"ssh:\/\/host:0": 0 is not a port number \(1-65535\)/],
+    ['ssh://host:70000', /70000 is not a port number/],
+    ['ssh://user@host:65536', /65536 is not a port number/],
+    ['ssh://[::1]:0', /0 is not a port number/],
+    ['ssh://[::1]:99999', /99999 is not a port number/],
+  ])('rejects %j', (destination, message) => {
+    expect(() => parseDestination(destination)).toThrow(ConfigError);
+    expect(() => parseDestination(destination)).toThrow(message);
+  });
+});
+
+describe('parseOption', () => {
+  it.each<[string, [string, string]]>([
+    ['StrictHostKeyChecking=no', ['stricthostkeychecking', 'no']],
+    ['Port 2222', ['port', '2222']],
+    ['Port = 2222', ['port', '2222']],
+    ['Port= 2222', ['port', '2222']],
+    ['Port =2222', ['port', '2222']],
+    ['  Port=2222  ', ['port', '2222']],
+    ['Port\t2222', ['port', '2222']],
+    ['PORT=2222', ['port', '2222']],
+    ['serverAliveInterval=30', ['serveraliveinterval', '30']],
+    ['UserKnownHostsFile="/tmp/a b"', ['userknownhostsfile', '/tmp/a b']],
+    ['UserKnownHostsFile "/tmp/a b"', ['userknownhostsfile', '/tmp/a b']],
+    ['UserKnownHostsFile=/a /b', ['userknownhostsfile', '/a /b']],
+    ['LocalForward=8080 db:5432', ['localforward', '8080 db:5432']],
+    ['LocalForward 8080 db:5432', ['localforward', '8080 db:5432']],
+    ['SetEnv=A=b', ['setenv', 'A=b']],
+  ])('%j', (text, expected) => {
+    expect(parseOption(text)).toStrictEqual(expected);
+  });
+
+  it.each(['Key', '=x', 'Key=', 'Key = ', 'Key ', '', '   ', '= value', 'Ke-y=x'])('rejects %j', (text) => {
+    expect(() => parseOption(text)).toThrow(ConfigError);
+    expect(() => parseOption(text)).toThrow('Key=Value');
+    expect(() => parseOption(text)).toThrow(`-o ${text}:`);
+  });
+});
+
+describe('resolveInvocation', () => {
+  let home: string;
+  let configFile: string;
+  let savedHome: string | undefined;
+  let savedAgent: string | undefined;
+  let savedTestSocket: string | undefined;
+
+  beforeEach(async () => {
+    savedHome = process.env.HOME;
+    savedAgent = process.env.SSH_AUTH_SOCK;
+    savedTestSocket = process.env.TUNNELS_TEST_SOCKET;
+    home = await mkdtemp(path.join(os.tmpdir(), 'tunnels-session-options-'));
+    await mkdir(path.join(home, '.ssh'));
+    configFile = path.join(home, 'ssh_config');
+    process.env.HOME = home;
+    delete process.env.SSH_AUTH_SOCK;
+    delete process.env.TUNNELS_TEST_SOCKET;
+  });
+
+  afterEach(async () => {
+    for (const [name, value] of [
+      ['HOME', savedHome],
+      ['SSH_AUTH_SOCK', savedAgent],
+      ['TUNNELS_TEST_SOCKET', savedTestSocket],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+    await rm(home, {recursive: true, force: true});
+  });
+
+  const inHome = (...parts: string[]) => path.join(home, ...parts);
+
+  async function resolve(
+    destination: string,
+    given: Partial<CommandLineOptions> = {},
+    config?: string,
+  ): Promise<ResolvedInvocation> {
+    if (config !== undefined) await writeFile(configFile, config);
+    return resolveInvocation({
+      destination,
+      identityFiles: [],
+      options: [],
+      localForwards: [],
+      remoteForwards: [],
+      dynamicForwards: [],
+      configFile,
+      ...given,
+    });
+  }
+
+  async function rejection(promise: Promise<unknown>): Promise<Error> {
+    try {
+      await promise;
+    } catch (error) {
+      return error as Error;
+    }
+    throw new Error('expected the promise to reject');
+  }
+
+  describe('defaults', () => {
+    it('fills in what ssh would', async () => {
+      const result = await resolve('example.com');
+      expect(result).toStrictEqual({
+        session: {
+          host: 'example.com',
+          port: 22,
+          user: os.userInfo().username,
+          identityFiles: [
+            'id_rsa',
+            'id_ecdsa',
+            'id_ecdsa_sk',
+            'id_ed25519',
+            'id_ed25519_sk',
+            'id_xmss',
+            'id_dsa',
+          ].map((name) => ({file: inHome('.ssh', name), explicit: false})),
+          agentSocket: undefined,
+          knownHostsFiles: [inHome('.ssh', 'known_hosts'), inHome('.ssh', 'known_hosts2')],
+          globalKnownHostsFiles: ['/etc/ssh/ssh_known_hosts', '/etc/ssh/ssh_known_hosts2'],
+          strict: 'ask',
+          batchMode: false,
+          hashKnownHosts: false,
+          hostKeyAlias: undefined,
+          passwordAuthentication: true,
+          kbdInteractiveAuthentication: true,
+          numberOfPasswordPrompts: 3,
+          connectTimeoutMs: 30_000,
+          serverAliveIntervalMs: 15_000,
+          serverAliveCountMax: 3,
+          ciphers: undefined,
+        },
+        forwards: [],
+        exitOnForwardFailure: false,
+        warnings: [],
+      });
+    });
+
+    it('a missing config file is an empty config', async () => {
+      const result = await resolve('example.com', {configFile: inHome('no', 'such', 'config')});
+      expect(result.session).toMatchObject({host: 'example.com', port: 22, strict: 'ask'});
+      expect(result.warnings).toStrictEqual([]);
+    });
+
+    it('a config file that is a directory is an empty config', async () => {
+      const result = await resolve('example.com', {configFile: inHome('.ssh')});
+      expect(result.session).toMatchObject({host: 'example.com', port: 22});
+    });
+
+    it('reads ~/.ssh/config when no -F is given', async () => {
+      await writeFile(inHome('.ssh', 'config'), 'Host example.com\n  Port 2022\n  User cfg\n');
+      const result = await resolveInvocation({
+        destination: 'example.com',
+        identityFiles: [],
+        options: [],
+        localForwards: [],
+        remoteForwards: [],
+        dynamicForwards: [],
+      });
+      expect(result.session).toMatchObject({port: 2022, user: 'cfg'});
+    });
+
+    it('expands ~ in -F', async () => {
+      await writeFile(inHome('other_config'), 'Host *\n  Port 2023\n');
+      const result = await resolve('example.com', {configFile: '~/other_config'});
+      expect(result.session.port).toBe(2023);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, string | undefined, string | undefined]>([
+      ['SSH_AUTH_SOCK', {}, '', '/run/agent.sock'],
+      ['SSH_AUTH_SOCK, IdentitiesOnly=yes', {options: ['IdentitiesOnly=yes']}, '', undefined],
+      ['SSH_AUTH_SOCK, IdentitiesOnly=no', {options: ['IdentitiesOnly=no']}, '', '/run/agent.sock'],
+      ['SSH_AUTH_SOCK, config IdentitiesOnly yes', {}, 'Host *\n  IdentitiesOnly yes\n', undefined],
+      ['SSH_AUTH_SOCK, IdentityAgent=none', {options: ['IdentityAgent=none']}, '', undefined],
+      ['SSH_AUTH_SOCK, config IdentityAgent none', {}, 'Host *\n  IdentityAgent none\n', undefined],
+      ['IdentityAgent=SSH_AUTH_SOCK', {options: ['IdentityAgent=SSH_AUTH_SOCK']}, '', '/run/agent.sock'],
+      ['IdentityAgent=/tmp/other.sock', {options: ['IdentityAgent=/tmp/other.sock']}, '', '/tmp/other.sock'],
+      [
+        'IdentityAgent=$TUNNELS_TEST_SOCKET',
+        {options: ['IdentityAgent=$TUNNELS_TEST_SOCKET']},
+        '',
+        '/run/t.sock',
+      ],
+      [
+        '-o IdentityAgent beats config',
+        {options: ['IdentityAgent=/a.sock']},
+        'Host *\n  IdentityAgent none\n',
+        '/a.sock',
+      ],
+    ])('agent socket: %s', async (_name, given, config, expected) => {
+      process.env.SSH_AUTH_SOCK = '/run/agent.sock';
+      process.env.TUNNELS_TEST_SOCKET = '/run/t.sock';
+      const result = await resolve('example.com', given, config);
+      expect(result.session.agentSocket).toBe(expected);
+    });
+
+    it('agent socket: IdentityAgent ~/ is expanded', async () => {
+      const result = await resolve('example.com', {options: ['IdentityAgent=~/agent.sock']});
+      expect(result.session.agentSocket).toBe(inHome('agent.sock'));
+    });
+
+    it('agent socket: undefined without SSH_AUTH_SOCK', async () => {
+      const result = await resolve('example.com');
+      expect(result.session.agentSocket).toBeUndefined();
+    });
+
+    it('agent socket: IdentitiesOnly=maybe is an error naming the key', async () => {
+      const error = await rejection(resolve('example.com', {options: ['IdentitiesOnly=maybe']}));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain('IdentitiesOnly=maybe');
+    });
+  });
+
+  describe('precedence', () => {
+    const CONFIG = `Host web
+  HostName web.internal
+  Port 2200
+  User cfg
+  IdentityFile ~/.ssh/web_key
+  IdentityFile /keys/%r@%h
+
+Host *
+  Port 2299
+  User fallback
+  IdentityFile ~/.ssh/default_key
+`;
+
+    it.each<[string, string, Partial<CommandLineOptions>, number]>([
+      ['-p beats everything', 'ssh://web:3000', {port: '4000', options: ['Port=5000']}, 4000],
+      ['ssh:// port beats -o Port', 'ssh://web:3000', {options: ['Port=5000']}, 3000],
+      ['-o Port beats config Port', 'web', {options: ['Port=5000']}, 5000],
+      ['config Port', 'web', {}, 2200],
+      ['Host * Port', 'other', {}, 2299],
+      ['first -o Port wins', 'web', {options: ['Port=5000', 'port=6000', 'PORT 7000']}, 5000],
+    ])('port: %s', async (_name, destination, given, expected) => {
+      const result = await resolve(destination, given, CONFIG);
+      expect(result.session.port).toBe(expected);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, RegExp]>([
+      ['-p 0', {port: '0'}, /-p "0" is not a port number/],
+      ['-p 65536', {port: '65536'}, /-p "65536" is not a port number/],
+      ['-p http', {port: 'http'}, /-p "http" is not a port number/],
+      ['-o Port=0', {options: ['Port=0']}, /-o Port "0" is not a port number/],
+      ['-o Port=x', {options: ['Port=x']}, /-o Port "x" is not a port number/],
+    ])('port: %s is an error', async (_name, given, message) => {
+      const error = await rejection(resolve('web', given, CONFIG));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(message);
+    });
+
+    it('an unusable config Port falls through to a later one', async () => {
+      const result = await resolve('web', {}, 'Host web\n  Port nope\nHost *\n  Port 2100\n');
+      expect(result.session.port).toBe(2100);
+    });
+
+    it.each<[string, string, Partial<CommandLineOptions>, string]>([
+      ['-l beats everything', 'alice@web', {user: 'carol', options: ['User=bob']}, 'carol'],
+      ['user@ beats -o User', 'alice@web', {options: ['User=bob']}, 'alice'],
+      ['ssh://user@ beats -o User', 'ssh://alice@web', {options: ['User=bob']}, 'alice'],
+      ['-o User beats config User', 'web', {options: ['User=bob']}, 'bob'],
+      ['first -o User wins', 'web', {options: ['User=bob', 'User=dave']}, 'bob'],
+      ['config User', 'web', {}, 'cfg'],
+      ['Host * User', 'other', {}, 'fallback'],
+    ])('user: %s', async (_name, destination, given, expected) => {
+      const result = await resolve(destination, given, CONFIG);
+      expect(result.session.user).toBe(expected);
+    });
+
+    it.each<[string, string, Partial<CommandLineOptions>, string]>([
+      ['-o HostName beats config HostName', 'web', {options: ['HostName=10.0.0.5']}, '10.0.0.5'],
+      ['config HostName', 'web', {}, 'web.internal'],
+      ['config HostName via user@', 'alice@web', {}, 'web.internal'],
+      ['config HostName via ssh://', 'ssh://alice@web:22', {}, 'web.internal'],
+      ['no HostName: the destination', 'other', {}, 'other'],
+      ['-o HostName without config', 'other', {options: ['HostName=target.example']}, 'target.example'],
+      [
+        'first -o HostName wins',
+        'other',
+        {options: ['HostName=a.example', 'HostName=b.example']},
+        'a.example',
+      ],
+    ])('host: %s', async (_name, destination, given, expected) => {
+      const result = await resolve(destination, given, CONFIG);
+      expect(result.session.host).toBe(expected);
+    });
+
+    it('config HostName %h expands to the alias', async () => {
+      const result = await resolve('web', {}, 'Host web\n  HostName %h.example.com\n');
+      expect(result.session.host).toBe('web.example.com');
+    });
+
+    it('-i files come first, then -o IdentityFile, then the config ones, all explicit', async () => {
+      const result = await resolve(
+        'web',
+        {
+          identityFiles: ['~/.ssh/first', '/abs/second'],
+          options: ['IdentityFile=~/third', 'IdentityFile /abs/fourth'],
+        },
+        CONFIG,
+      );
+      expect(result.session.identityFiles).toStrictEqual([
+        {file: inHome('.ssh', 'first'), explicit: true},
+        {file: '/abs/second', explicit: true},
+        {file: inHome('third'), explicit: true},
+        {file: '/abs/fourth', explicit: true},
+        {file: inHome('.ssh', 'web_key'), explicit: true},
+        {file: '/keys/cfg@web.internal', explicit: true},
+        {file: inHome('.ssh', 'default_key'), explicit: true},
+      ]);
+    });
+
+    it.each<[string, string, Partial<CommandLineOptions>, string]>([
+      ['config User', 'web', {}, '/keys/cfg@web.internal'],
+      ['user@', 'alice@web', {}, '/keys/alice@web.internal'],
+      ['-l', 'web', {user: 'carol'}, '/keys/carol@web.internal'],
+      ['-o User', 'web', {options: ['User=bob']}, '/keys/bob@web.internal'],
+    ])('config IdentityFile user token (r) follows the user: %s', async (_name, destination, given, file) => {
+      const result = await resolve(destination, given, CONFIG);
+      expect(result.session.identityFiles.map((identity) => identity.file)).toContain(file);
+      expect(result.session.user).toBe(file.slice('/keys/'.length, file.indexOf('@')));
+    });
+
+    it('-i alone replaces the default identity files', async () => {
+      const result = await resolve('other', {identityFiles: ['~/k']});
+      expect(result.session.identityFiles).toStrictEqual([{file: inHome('k'), explicit: true}]);
+    });
+
+    it('config IdentityFile alone replaces the default identity files', async () => {
+      const result = await resolve('other', {}, 'Host *\n  IdentityFile ~/.ssh/only\n');
+      expect(result.session.identityFiles).toStrictEqual([{file: inHome('.ssh', 'only'), explicit: true}]);
+    });
+
+    it('-o beats the config for single-valued keys; first config value wins', async () => {
+      const config =
+        'Host web\n  StrictHostKeyChecking yes\n  ServerAliveInterval 60\nHost *\n  StrictHostKeyChecking no\n  ConnectTimeout 5\n  ServerAliveInterval 90\n';
+      const result = await resolve('web', {options: ['StrictHostKeyChecking=accept-new']}, config);
+      expect(result.session).toMatchObject({
+        strict: 'accept-new',
+        serverAliveIntervalMs: 60_000,
+        connectTimeoutMs: 5_000,
+      });
+    });
+  });
+
+  describe('forwards', () => {
+    const local = (port: number, host: string, hostPort: number, bindAddress?: string): ForwardSpec => ({
+      kind: 'local',
+      bindAddress,
+      port,
+      host,
+      hostPort,
+    });
+    const remote = (port: number, host: string, hostPort: number, bindAddress?: string): ForwardSpec => ({
+      kind: 'remote',
+      bindAddress,
+      port,
+      host,
+      hostPort,
+    });
+    const dynamic = (port: number, bindAddress?: string): ForwardSpec => ({
+      kind: 'dynamic',
+      bindAddress,
+      port,
+    });
+
+    const CONFIG = `Host web
+  LocalForward 8082 web-db:5434
+  RemoteForward 9002 localhost:3002
+  LocalForward [::1]:8084 [2001:db8::2]:80
+
+Host *
+  LocalForward 8083 shared:80
+  DynamicForward 1082
+`;
+
+    const ALL: Partial<CommandLineOptions> = {
+      localForwards: ['8080:db:5432', 'ftp/2121:ftp.example:21'],
+      remoteForwards: ['9000:localhost:3000'],
+      dynamicForwards: ['1080', '127.0.0.1:1079'],
+      options: [
+        'DynamicForward=1081',
+        'RemoteForward 9001 localhost:3001',
+        'LocalForward=127.0.0.1:8081 db:5433',
+      ],
+    };
+
+    it('CLI -L, -R, -D, then -o ones, then the config', async () => {
+      const result = await resolve('web', ALL, CONFIG);
+      expect(result.forwards).toStrictEqual([
+        local(8080, 'db', 5432),
+        {kind: 'ftp', bindAddress: undefined, port: 2121, host: 'ftp.example', hostPort: 21},
+        remote(9000, 'localhost', 3000),
+        dynamic(1080),
+        dynamic(1079, '127.0.0.1'),
+        local(8081, 'db', 5433, '127.0.0.1'),
+        remote(9001, 'localhost', 3001),
+        dynamic(1081),
+        local(8082, 'web-db', 5434),
+        local(8084, '2001:db8::2', 80, '::1'),
+        local(8083, 'shared', 80),
+        remote(9002, 'localhost', 3002),
+        dynamic(1082),
+      ]);
+    });
+
+    it('only the Host * ones for another host', async () => {
+      const result = await resolve('other', {}, CONFIG);
+      expect(result.forwards).toStrictEqual([local(8083, 'shared', 80), dynamic(1082)]);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, string]>([
+      [
+        '-o ClearAllForwardings=yes',
+        {...ALL, options: [...(ALL.options ?? []), 'ClearAllForwardings=yes']},
+        '',
+      ],
+      ['config ClearAllForwardings yes', ALL, 'Host web\n  ClearAllForwardings yes\n'],
+      ['ClearAllForwardings=true', {...ALL, options: ['ClearAllForwardings=true']}, ''],
+    ])('%s drops them all', async (_name, given, extraConfig) => {
+      const result = await resolve('web', given, extraConfig + CONFIG);
+      expect(result.forwards).toStrictEqual([]);
+    });
+
+    it('ClearAllForwardings=no keeps them', async () => {
+      const result = await resolve(
+        'other',
+        {localForwards: ['1:h:2'], options: ['ClearAllForwardings=no']},
+        CONFIG,
+      );
+      expect(result.forwards).toHaveLength(3);
+    });
+
+    it('ClearAllForwardings drops forwards even when a later one would be bad', async () => {
+      const result = await resolve(
+        'web',
+        {options: ['ClearAllForwardings=yes']},
+        'Host *\n  LocalForward 8080 nowhere\n',
+      );
+      expect(result.forwards).toStrictEqual([]);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, string, string[]]>([
+      ['-L missing field', {localForwards: ['8080:db']}, '', ['-L 8080:db', '"8080:db"']],
+      ['-L bad port', {localForwards: ['8080:db:http']}, '', ['-L 8080:db:http', '"http"']],
+      ['-L port out of range', {localForwards: ['70000:db:80']}, '', ['-L', '"70000"']],
+      ['-R destination port 0', {remoteForwards: ['9000:localhost:0']}, '', ['-R 9000:localhost:0', '"0"']],
+      ['-D not a port', {dynamicForwards: ['socks']}, '', ['-D socks', '"socks"']],
+      ['-D too many fields', {dynamicForwards: ['a:b:1080']}, '', ['-D a:b:1080']],
+      [
+        '-o LocalForward without destination',
+        {options: ['LocalForward=8080']},
+        '',
+        ['-o LocalForward: ', 'LocalForward 8080', '"8080"'],
+      ],
+      [
+        '-o RemoteForward bad port',
+        {options: ['RemoteForward=9000 localhost:x']},
+        '',
+        ['-o RemoteForward: ', '"x"'],
+      ],
+      [
+        '-o DynamicForward extra',
+        {options: ['DynamicForward=1080 extra']},
+        '',
+        ['-o DynamicForward: ', '"extra"'],
+      ],
+      [
+        'config LocalForward',
+        {},
+        'Host *\n  LocalForward 8080 db:99999\n',
+        ['LocalForward', '"99999"', 'CONFIG'],
+      ],
+      ['config RemoteForward', {}, 'Host *\n  RemoteForward 9000\n', ['RemoteForward', '"9000"', 'CONFIG']],
+      [
+        'config DynamicForward',
+        {},
+        'Host *\n  DynamicForward nope\n',
+        ['DynamicForward', '"nope"', 'CONFIG'],
+      ],
+    ])('bad spec: %s', async (_name, given, config, parts) => {
+      const error = await rejection(resolve('web', given, config));
+      expect(error).toBeInstanceOf(ConfigError);
+      for (const part of parts) expect(error.message).toContain(part === 'CONFIG' ? configFile : part);
+    });
+
+    it('a bad config forward names the config file first', async () => {
+      const error = await rejection(resolve('web', {}, 'Host web\n  RemoteForward 9000 localhost:x\n'));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message.startsWith(`${configFile}: RemoteForward: `)).toBe(true);
+    });
+
+    it('a bad -L is reported before a bad config forward', async () => {
+      const error = await rejection(
+        resolve('web', {localForwards: ['bad']}, 'Host *\n  LocalForward also bad\n'),
+      );
+      expect(error.message).toMatch(/^-L bad: /);
+    });
+  });
+
+  describe('-o keys', () => {
+    it.each<[string, string[], string, Record<string, unknown>]>([
+      ['StrictHostKeyChecking=yes', ['StrictHostKeyChecking=yes'], '', {strict: 'yes'}],
+      ['StrictHostKeyChecking=no', ['StrictHostKeyChecking=no'], '', {strict: 'no'}],
+      ['StrictHostKeyChecking=off', ['StrictHostKeyChecking=off'], '', {strict: 'no'}],
+      ['StrictHostKeyChecking=ask', ['StrictHostKeyChecking=ask'], '', {strict: 'ask'}],
+      ['StrictHostKeyChecking=accept-new', ['StrictHostKeyChecking=accept-new'], '', {strict: 'accept-new'}],
+      ['StrictHostKeyChecking=Accept-New', ['StrictHostKeyChecking=Accept-New'], '', {strict: 'accept-new'}],
+      ['StrictHostKeyChecking=true', ['StrictHostKeyChecking=true'], '', {strict: 'yes'}],
+      ['StrictHostKeyChecking=false', ['StrictHostKeyChecking=false'], '', {strict: 'no'}],
+      ['config StrictHostKeyChecking', [], 'StrictHostKeyChecking accept-new', {strict: 'accept-new'}],
+      [
+        'UserKnownHostsFile, several',
+        ['UserKnownHostsFile=~/.ssh/a /tmp/b  none ~/c'],
+        '',
+        {knownHostsFiles: [path.join('HOME', '.ssh', 'a'), '/tmp/b', path.join('HOME', 'c')]},
+      ],
+      ['UserKnownHostsFile=none', ['UserKnownHostsFile=none'], '', {knownHostsFiles: []}],
+      [
+        'UserKnownHostsFile=/dev/null',
+        ['UserKnownHostsFile=/dev/null'],
+        '',
+        {knownHostsFiles: ['/dev/null']},
+      ],
+      [
+        'config UserKnownHostsFile',
+        [],
+        'UserKnownHostsFile ~/kh1 ~/kh2',
+        {knownHostsFiles: [path.join('HOME', 'kh1'), path.join('HOME', 'kh2')]},
+      ],
+      [
+        'GlobalKnownHostsFile',
+        ['GlobalKnownHostsFile=/etc/g1 /etc/g2'],
+        '',
+        {globalKnownHostsFiles: ['/etc/g1', '/etc/g2']},
+      ],
+      ['GlobalKnownHostsFile=none', ['GlobalKnownHostsFile=none'], '', {globalKnownHostsFiles: []}],
+      ['BatchMode=yes', ['BatchMode=yes'], '', {batchMode: true}],
+      ['BatchMode=no', ['BatchMode=no'], '', {batchMode: false}],
+      ['BatchMode=YES', ['BatchMode=YES'], '', {batchMode: true}],
+      ['config BatchMode', [], 'BatchMode yes', {batchMode: true}],
+      ['ConnectTimeout=10', ['ConnectTimeout=10'], '', {connectTimeoutMs: 10_000}],
+      ['ConnectTimeout=0', ['ConnectTimeout=0'], '', {connectTimeoutMs: 30_000}],
+      ['config ConnectTimeout', [], 'ConnectTimeout 7', {connectTimeoutMs: 7_000}],
+      ['ServerAliveInterval=30', ['ServerAliveInterval=30'], '', {serverAliveIntervalMs: 30_000}],
+      ['ServerAliveInterval=0', ['ServerAliveInterval=0'], '', {serverAliveIntervalMs: 0}],
+      ['ServerAliveCountMax=5', ['ServerAliveCountMax=5'], '', {serverAliveCountMax: 5}],
+      [
+        'Ciphers',
+        ['Ciphers=aes128-ctr, aes256-gcm@openssh.com,,'],
+        '',
+        {ciphers: ['aes128-ctr', 'aes256-gcm@openssh.com']},
+      ],
+      [
+        'config Ciphers',
+        [],
+        'Ciphers chacha20-poly1305@openssh.com',
+        {ciphers: ['chacha20-poly1305@openssh.com']},
+      ],
+      ['PasswordAuthentication=no', ['PasswordAuthentication=no'], '', {passwordAuthentication: false}],
+      ['PasswordAuthentication=yes', ['PasswordAuthentication=yes'], '', {passwordAuthentication: true}],
+      [
+        'KbdInteractiveAuthentication=no',
+        ['KbdInteractiveAuthentication=no'],
+        '',
+        {kbdInteractiveAuthentication: false},
+      ],
+      [
+        'ChallengeResponseAuthentication=no',
+        ['ChallengeResponseAuthentication=no'],
+        '',
+        {kbdInteractiveAuthentication: false},
+      ],
+      ['NumberOfPasswordPrompts=1', ['NumberOfPasswordPrompts=1'], '', {numberOfPasswordPrompts: 1}],
+      ['HashKnownHosts=yes', ['HashKnownHosts=yes'], '', {hashKnownHosts: true}],
+      ['config HashKnownHosts', [], 'HashKnownHosts yes', {hashKnownHosts: true}],
+      ['HostKeyAlias', ['HostKeyAlias=web-alias'], '', {hostKeyAlias: 'web-alias'}],
+      ['config HostKeyAlias', [], 'HostKeyAlias cfg-alias', {hostKeyAlias: 'cfg-alias'}],
+    ])('%s', async (_name, options, configLine, expected) => {
+      const result = await resolve('web', {options}, configLine ? `Host *\n  ${configLine}\n` : '');
+      const withHome = JSON.parse(JSON.stringify(expected).replaceAll('"HOME/', `"${home}/`));
+      expect(result.session).toMatchObject(withHome);
+      expect(result.warnings).toStrictEqual([]);
+    });
+
+    it.each<[string, string[], string, boolean]>([
+      ['ExitOnForwardFailure=yes', ['ExitOnForwardFailure=yes'], '', true],
+      ['ExitOnForwardFailure=no', ['ExitOnForwardFailure=no'], '', false],
+      ['config ExitOnForwardFailure', [], 'Host *\n  ExitOnForwardFailure yes\n', true],
+      ['-o beats config', ['ExitOnForwardFailure=no'], 'Host *\n  ExitOnForwardFailure yes\n', false],
+    ])('%s', async (_name, options, config, expected) => {
+      const result = await resolve('web', {options}, config);
+      expect(result.exitOnForwardFailure).toBe(expected);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, string[]]>([
+      ['-c alone', {cipher: 'aes256-ctr'}, ['aes256-ctr']],
+      ['-c list', {cipher: 'aes256-ctr,aes128-ctr'}, ['aes256-ctr', 'aes128-ctr']],
+      ['-c beats -o Ciphers', {cipher: 'aes256-ctr', options: ['Ciphers=aes128-ctr']}, ['aes256-ctr']],
+    ])('cipher: %s', async (_name, given, expected) => {
+      const result = await resolve('web', given, 'Host *\n  Ciphers 3des-cbc\n');
+      expect(result.session.ciphers).toStrictEqual(expected);
+    });
+
+    it.each<[string, RegExp]>([
+      ['StrictHostKeyChecking=maybe', /StrictHostKeyChecking=maybe: expected yes, accept-new, no or ask/],
+      ['BatchMode=maybe', /BatchMode=maybe: expected yes or no/],
+      ['ExitOnForwardFailure=1', /ExitOnForwardFailure=1: expected yes or no/],
+      ['PasswordAuthentication=sure', /PasswordAuthentication=sure: expected yes or no/],
+      ['KbdInteractiveAuthentication=nah', /KbdInteractiveAuthentication=nah: expected yes or no/],
+      ['HashKnownHosts=y', /HashKnownHosts=y: expected yes or no/],
+      ['ClearAllForwardings=all', /ClearAllForwardings=all: expected yes or no/],
+      ['ConnectTimeout=10s', /ConnectTimeout=10s: expected a whole number/],
+      ['ServerAliveInterval=-1', /ServerAliveInterval=-1: expected a whole number/],
+      ['ServerAliveCountMax=many', /ServerAliveCountMax=many: expected a whole number/],
+      ['NumberOfPasswordPrompts=x', /NumberOfPasswordPrompts=x: expected a whole number/],
+    ])('%s is an error naming the key', async (option, message) => {
+      const error = await rejection(resolve('web', {options: [option]}));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(message);
+    });
+
+    it('a bad value in the config is an error too', async () => {
+      const error = await rejection(resolve('web', {}, 'Host *\n  BatchMode perhaps\n'));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain('BatchMode=perhaps');
+    });
+
+    it('a bad value hidden by an earlier -o is not looked at', async () => {
+      const result = await resolve('web', {options: ['BatchMode=yes', 'BatchMode=perhaps']});
+      expect(result.session.batchMode).toBe(true);
+    });
+
+    it('a malformed -o is an error', async () => {
+      const error = await rejection(resolve('web', {options: ['BatchMode']}));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toContain('Key=Value');
+    });
+  });
+
+  describe('warnings', () => {
+    it.each<[string, Partial<CommandLineOptions>, string, RegExp[]]>([
+      ['unknown -o', {options: ['Foo=bar']}, '', [/Foo=bar.*unknown/]],
+      ['unsupported -o', {options: ['ProxyJump=bastion']}, '', [/ProxyJump=bastion.*ignored/]],
+      ['ignored -o LogLevel', {options: ['LogLevel=ERROR']}, '', [/LogLevel=ERROR.*not used by tunnels/]],
+      ['ignored -o ForwardAgent', {options: ['ForwardAgent yes']}, '', [/ForwardAgent yes.*ignored/]],
+      [
+        'one per option, in order',
+        {options: ['Foo=bar', 'Port=2200', 'LogLevel=QUIET']},
+        '',
+        [/Foo=bar/, /LogLevel=QUIET/],
+      ],
+      ['config ProxyJump', {}, 'Host web\n  ProxyJump bastion\n', [/CONFIG: ProxyJump is not supported/]],
+      [
+        'config ProxyCommand',
+        {},
+        'Host *\n  ProxyCommand nc %h %p\n',
+        [/CONFIG: ProxyCommand is not supported/],
+      ],
+      ['config ProxyJump none', {}, 'Host web\n  ProxyJump none\n', []],
+      ['config ProxyJump for another host', {}, 'Host db\n  ProxyJump bastion\n', []],
+    ])('%s', async (_name, given, config, expected) => {
+      const result = await resolve('web', given, config);
+      expect(result.warnings).toHaveLength(expected.length);
+      expected.forEach((pattern, index) => {
+        const source = pattern.source.replace('CONFIG', configFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+        expect(result.warnings[index]).toMatch(new RegExp(source));
+      });
+    });
+
+    it('an unknown -o does not stop the others from applying', async () => {
+      const result = await resolve('web', {options: ['Foo=bar', 'Port=2200']});
+      expect(result.session.port).toBe(2200);
+      expect(result.warnings).toHaveLength(1);
+    });
+  });
+});

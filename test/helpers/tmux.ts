@@ -1,0 +1,101 @@
+import {execFile} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {readFileSync} from 'node:fs';
+import {readFile, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {promisify} from 'node:util';
+
+const run = promisify(execFile);
+
+/** A program running in a real terminal: a private tmux server, one window of a fixed size. */
+export interface Terminal {
+  pid: number;
+  screen(): Promise<string>;
+  waitForScreen(pattern: RegExp, ms?: number): Promise<string>;
+  type(text: string): Promise<void>;
+  keys(...keys: string[]): Promise<void>;
+  /** Whether the program's process is still alive. */
+  alive(): boolean;
+  /** Ends the program by PID, then the tmux server. */
+  close(): Promise<void>;
+}
+
+export async function openTerminal(
+  command: string[],
+  options: {width?: number; height?: number; env?: Record<string, string>} = {},
+): Promise<Terminal> {
+  const socket = `tunnels-test-${randomBytes(4).toString('hex')}`;
+  const pidFile = path.join(os.tmpdir(), `${socket}.pid`);
+  const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
+  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+  // A shell runs the program and then prints its exit status and waits, so the last screen and the
+  // status stay readable; the trap keeps the shell alive through the program's Ctrl-C.
+  const quoted = command.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(' ');
+  // In the foreground (a background job would have SIGINT ignored); the inner shell writes its PID
+  // and then becomes the program through exec.
+  const script = `trap : INT; sh -c 'echo "pid $$" > ${pidFile}; exec "$@"' sh ${quoted}; echo "[exit status $?]"; sleep 600`;
+  await tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    'main',
+    '-x',
+    String(options.width ?? 100),
+    '-y',
+    String(options.height ?? 30),
+    ...env,
+    '--',
+    'sh',
+    '-c',
+    script,
+  );
+  const pid = await readPid(pidFile);
+  // A program that exited but that tmux has not reaped yet is a zombie: it counts as ended.
+  const alive = () => {
+    try {
+      return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  const screen = async () => (await tmux('capture-pane', '-p', '-t', 'main')).stdout;
+  return {
+    pid,
+    screen,
+    alive,
+    async waitForScreen(pattern, ms = 15_000) {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const text = await screen();
+        if (pattern.test(text)) return text;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern} on screen:\n${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async type(text) {
+      await tmux('send-keys', '-t', 'main', '-l', '--', text);
+    },
+    async keys(...keys) {
+      await tmux('send-keys', '-t', 'main', ...keys);
+    },
+    async close() {
+      if (alive()) process.kill(pid, 'SIGKILL');
+      await tmux('kill-server').catch(() => {});
+      await rm(pidFile, {force: true});
+    },
+  };
+}
+
+async function readPid(file: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    const match = /^pid (\d+)$/m.exec(text);
+    if (match) return Number(match[1]);
+    if (Date.now() > deadline) throw new Error('the program did not start in the terminal');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
