@@ -164,7 +164,13 @@ describe('local forward (-L) through a real sshd', () => {
     ['127.0.0.1', '127.0.0.1'],
     ['', '::'],
   ])('binds %j as %s', async (bindAddress, expected) => {
-    const forward = await session.addForward({kind: 'local', bindAddress, port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     expect(forward.listeningOn?.address).toBe(expected);
     const result = await exchange(forward.listeningOn!.port, 1024);
     expect(result.receivedHash).toBe(result.sentHash);
@@ -172,7 +178,13 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('binds an IPv6 loopback address given in brackets', async () => {
-    const forward = await session.addForward({kind: 'local', bindAddress: '::1', port: 0, host: '127.0.0.1', hostPort: echo.port});
+    const forward = await session.addForward({
+      kind: 'local',
+      bindAddress: '::1',
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
     expect(forward.state, forward.failure).toBe('listening');
     expect(forward.listeningOn?.address).toBe('::1');
     const result = await exchange(forward.listeningOn!.port, 1024, '::1');
