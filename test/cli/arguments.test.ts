@@ -1,0 +1,44 @@
+import {describe, expect, it} from 'vitest';
+import {parseArguments} from '../../source/cli/arguments.js';
+
+describe('command-line arguments, as ssh takes them', () => {
+  it.each([
+    [['-L9090:db:5432', 'host'], {localForwards: ['9090:db:5432'], destination: 'host'}],
+    [['-L', '9090:db:5432', '-L', '9091:db:5433', 'host'], {localForwards: ['9090:db:5432', '9091:db:5433']}],
+    [
+      ['-R', '0:localhost:3000', '-D1080', '-D', '[::1]:1081', 'h'],
+      {remoteForwards: ['0:localhost:3000'], dynamicForwards: ['1080', '[::1]:1081']},
+    ],
+    [['-Nv', 'h'], {noCommand: true, verbose: 1}],
+    [['-v', '-v', '-v', 'h'], {verbose: 3}],
+    [
+      ['-p2222', '-l', 'me', '-i', 'a', '-i', 'b', 'h'],
+      {port: '2222', user: 'me', identityFiles: ['a', 'b']},
+    ],
+    [
+      ['-o', 'BatchMode=yes', '-oStrictHostKeyChecking=accept-new', 'h'],
+      {options: ['BatchMode=yes', 'StrictHostKeyChecking=accept-new']},
+    ],
+    [
+      ['-F', '/dev/null', '-c', 'aes128-gcm@openssh.com', '--json', 'h'],
+      {configFile: '/dev/null', cipher: 'aes128-gcm@openssh.com', json: true},
+    ],
+    // Options after the host, as ssh allows.
+    [['host', '-N', '-L', '8080:x:80'], {destination: 'host', noCommand: true, localForwards: ['8080:x:80']}],
+    [['ssh://me@host:2222'], {destination: 'ssh://me@host:2222'}],
+    [[], {command: [], noCommand: false, json: false, verbose: 0, localForwards: [], options: []}],
+  ])('%j', (argv, expected) => {
+    expect(parseArguments(argv)).toMatchObject(expected);
+  });
+
+  it('exits 255 on an unknown flag or a missing value, as ssh does', () => {
+    const stderr = process.stderr.write;
+    process.stderr.write = () => true;
+    try {
+      expect(parseArguments(['-Z', 'host'])).toBe(255);
+      expect(parseArguments(['host', '-L'])).toBe(255);
+    } finally {
+      process.stderr.write = stderr;
+    }
+  });
+});

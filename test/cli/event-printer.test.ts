@@ -1,0 +1,96 @@
+import {describe, expect, it} from 'vitest';
+import {EventPrinter, formatBytes} from '../../source/cli/event-printer.js';
+import type {TunnelEvent} from '../../source/core/events.js';
+
+function print(events: TunnelEvent[], options = {json: false, verbose: 0}) {
+  const stderr: string[] = [];
+  const stdout: string[] = [];
+  const printer = new EventPrinter(
+    {stderr: (line) => stderr.push(line), stdout: (line) => stdout.push(line)},
+    options,
+  );
+  for (const event of events) printer.handle(event);
+  return {stderr, stdout};
+}
+
+describe('headless output', () => {
+  it.each([
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [64 * 1024 * 1024, '64 MiB'],
+    [1.5 * 1024 ** 3, '1.5 GiB'],
+  ])('formats %d bytes as %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
+  });
+
+  it('writes one human line per event, naming the forward on connection lines', () => {
+    const {stderr, stdout} = print([
+      {event: 'session-connecting', host: 'h', port: 22, user: 'u'},
+      {event: 'session-connected', host: 'h', port: 22, user: 'u', authMethod: 'password'},
+      {
+        event: 'forward-listening',
+        forwardId: 'L1',
+        kind: 'local',
+        spec: '-L 8080:db:5432',
+        bindAddress: '127.0.0.1',
+        port: 8080,
+      },
+      {
+        event: 'forward-listening',
+        forwardId: 'R2',
+        kind: 'remote',
+        spec: '-R 0:localhost:3000',
+        bindAddress: 'localhost',
+        port: 40000,
+      },
+      {
+        event: 'forward-listening',
+        forwardId: 'D3',
+        kind: 'dynamic',
+        spec: '-D [::1]:1080',
+        bindAddress: '::1',
+        port: 1080,
+      },
+      {event: 'connection-opened', forwardId: 'L1', connectionId: 1, from: '127.0.0.1:5000', to: 'db:5432'},
+      {event: 'connection-closed', forwardId: 'L1', connectionId: 1, bytesIn: 2048, bytesOut: 10},
+      {
+        event: 'connection-failed',
+        forwardId: 'R2',
+        from: '127.0.0.1:6000 (on the server)',
+        to: 'localhost:3000',
+        reason: 'refused',
+      },
+      {event: 'warning', message: 'careful'},
+      {event: 'session-closed', reason: 'the server closed the connection'},
+    ]);
+    expect(stderr).toEqual([
+      'tunnels: connected to u@h:22 (password)',
+      '-L 8080:db:5432: listening on 127.0.0.1:8080',
+      '-R 0:localhost:3000: listening on the server at localhost:40000',
+      '-D [::1]:1080: listening on [::1]:1080',
+      '-L 8080:db:5432: connection #1 from 127.0.0.1:5000 to db:5432',
+      '-L 8080:db:5432: connection #1 closed (2.0 KiB in, 10 B out)',
+      '-R 0:localhost:3000: connection from 127.0.0.1:6000 (on the server) to localhost:3000 failed: refused',
+      'tunnels: warning: careful',
+      'tunnels: connection closed: the server closed the connection',
+    ]);
+    expect(stdout).toEqual([]);
+  });
+
+  it('with --json, writes every event as one JSON line on stdout', () => {
+    const events: TunnelEvent[] = [
+      {event: 'session-connecting', host: 'h', port: 22, user: 'u'},
+      {
+        event: 'forward-failed',
+        forwardId: 'L1',
+        kind: 'local',
+        spec: '-L 80:x:80',
+        reason: 'port 80 is privileged',
+      },
+    ];
+    const {stdout, stderr} = print(events, {json: true, verbose: 1});
+    expect(stdout.map((line) => JSON.parse(line))).toEqual(events);
+    expect(stderr).toEqual(['tunnels: connecting to u@h:22', '-L 80:x:80: failed: port 80 is privileged']);
+  });
+});
