@@ -2,8 +2,8 @@
 // (see sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT").
 import {createHash, createHmac, randomBytes} from 'node:crypto';
 import {mkdir, open, readFile} from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import {expandHome, matchPattern} from './paths.js';
 
 export interface KnownHostEntry {
   file: string;
@@ -75,17 +75,6 @@ export function parseKnownHosts(text: string, file: string): KnownHostEntry[] {
 export function knownHostName(host: string, port: number): string {
   const name = host.toLowerCase();
   return port === SSH_DEFAULT_PORT ? name : `[${name}]:${port}`;
-}
-
-/** OpenSSH's match_pattern: '*' matches any run of characters, '?' exactly one. */
-function matchPattern(text: string, pattern: string): boolean {
-  let source = '';
-  for (const char of pattern) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's').test(text);
 }
 
 /** OpenSSH's match_hostname: comma-separated patterns, case-insensitive; 1 match, 0 none, -1 negated match. */
@@ -178,16 +167,6 @@ export function knownHostsLine(host: string, port: number, keyBlob: Buffer, hash
   const name = knownHostName(host, port);
   const field = hashed ? hashHostName(name, randomBytes(SHA1_LENGTH)) : name;
   return `${field} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}`;
-}
-
-function expandHome(file: string): string {
-  if (file === '~') return homeDirectory();
-  if (file.startsWith('~/')) return path.join(homeDirectory(), file.slice(2));
-  return file;
-}
-
-function homeDirectory(): string {
-  return os.homedir() || process.env.HOME || '';
 }
 
 function isMissing(error: unknown): boolean {

@@ -9,6 +9,7 @@ import {
 } from '../core/forward-spec.js';
 import type {StrictHostKeyChecking} from '../core/host-key-check.js';
 import type {SessionConfig} from '../core/session.js';
+import {expandHome, homeDirectory} from './paths.js';
 import {type HostConfig, loadHostConfig} from './ssh-config.js';
 
 /** What the command line said, before ~/.ssh/config is consulted. */
@@ -94,16 +95,6 @@ const DEFAULT_IDENTITY_FILES = [
   'id_xmss',
   'id_dsa',
 ];
-
-export function homeDirectory(): string {
-  return process.env.HOME || os.homedir();
-}
-
-export function expandHome(file: string): string {
-  if (file === '~') return homeDirectory();
-  if (file.startsWith('~/')) return path.join(homeDirectory(), file.slice(2));
-  return file;
-}
 
 /** Splits "ssh://user@host:port", "user@host" or "host" (IPv6 literals may be bracketed). */
 export function parseDestination(destination: string): {user?: string; host: string; port?: number} {
@@ -222,8 +213,8 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
           : (hostConfig.port ?? 22)));
   const user = cli.user ?? target.user ?? given.get('user') ?? hostConfig.user ?? os.userInfo().username;
 
-  const explicitFiles = [...cli.identityFiles, ...listed.identityfile].map(expandHome);
-  const configFiles = hostConfig.identityFiles.map(expandHome);
+  const explicitFiles = [...cli.identityFiles, ...listed.identityfile].map((file) => expandHome(file));
+  const configFiles = hostConfig.identityFiles.map((file) => expandHome(file));
   const identityFiles =
     explicitFiles.length + configFiles.length > 0
       ? [...explicitFiles, ...configFiles].map((file) => ({file, explicit: true}))
@@ -247,7 +238,9 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
   if (identitiesOnly || !agentSocket) agentSocket = undefined;
 
   const splitFiles = (value: string | undefined, fallback: string[]) =>
-    (value ? value.split(/\s+/).filter(Boolean) : fallback).filter((f) => f !== 'none').map(expandHome);
+    (value ? value.split(/\s+/).filter(Boolean) : fallback)
+      .filter((f) => f !== 'none')
+      .map((file) => expandHome(file));
 
   const batchMode = fromConfig('batchmode') ? parseYesNo(fromConfig('batchmode')!, 'BatchMode') : false;
   const strict = fromConfig('stricthostkeychecking')

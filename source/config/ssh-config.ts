@@ -5,6 +5,7 @@ import {readdir, readFile, stat} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {parse} from 'ssh-config';
+import {expandHome, homeDirectory, matchPattern} from './paths.js';
 
 export interface HostConfig {
   hostName?: string;
@@ -86,17 +87,6 @@ function parseConfig(text: string): Directive[] {
   return directives;
 }
 
-/** OpenSSH's match_pattern: '*' matches any run of characters, '?' exactly one; case-sensitive. */
-function matchPattern(text: string, pattern: string): boolean {
-  let source = '';
-  for (const char of pattern) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[\\^$.|+()[\]{}]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, 's').test(text);
-}
-
 /** A Host line: any matching pattern activates the block, unless a negated pattern matches. */
 function hostLineMatches(patterns: string[], host: string): boolean {
   let positive = false;
@@ -176,12 +166,6 @@ function percentExpand(value: string, tokens: Record<string, string>): string {
   return value.replace(/%(.)/gs, (match, key: string) => (key === '%' ? '%' : (tokens[key] ?? match)));
 }
 
-function tildeExpand(value: string, homeDir: string): string {
-  if (value === '~') return homeDir;
-  if (value.startsWith('~/')) return path.join(homeDir, value.slice(2));
-  return value;
-}
-
 function dollarExpand(value: string): string {
   return value.replace(
     /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g,
@@ -213,7 +197,7 @@ function resolveDirectives(
     else config.options[key] = value;
   }
 
-  const homeDir = context.homeDir ?? os.homedir();
+  const homeDir = context.homeDir ?? homeDirectory();
   const localUser = context.localUser ?? defaultLocalUser();
   const localHost = os.hostname();
   const remoteHost = config.hostName ?? host.toLowerCase();
@@ -234,7 +218,7 @@ function resolveDirectives(
   const uid = process.getuid?.();
   if (uid !== undefined) tokens.i = String(uid);
   config.identityFiles = (lists.get('identityfile') ?? []).map((file) =>
-    percentExpand(dollarExpand(tildeExpand(file, homeDir)), tokens),
+    percentExpand(dollarExpand(expandHome(file, homeDir)), tokens),
   );
   return config;
 }
@@ -313,14 +297,10 @@ async function expandGlob(pattern: string): Promise<string[]> {
   return candidates.sort();
 }
 
-function homeDirectory(): string {
-  return os.homedir() || process.env.HOME || '';
-}
-
 /** An Include argument as ssh reads it: "~" expanded, relative paths under ~/.ssh. */
 function includePattern(argument: string): string {
   const home = homeDirectory();
-  const expanded = tildeExpand(argument, home);
+  const expanded = expandHome(argument, home);
   return path.isAbsolute(expanded) ? expanded : path.join(home, '.ssh', expanded);
 }
 
@@ -363,7 +343,7 @@ export async function loadHostConfig(
     }
   };
 
-  const top = tildeExpand(file, homeDirectory());
+  const top = expandHome(file, homeDirectory());
   await load(top);
   const resolver: IncludeResolver = (argument) =>
     (included.get(argument) ?? []).map((name) => ({file: name, directives: parsed.get(name) ?? []}));

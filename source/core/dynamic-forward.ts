@@ -4,7 +4,7 @@ import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import type {DynamicForwardSpec} from './forward-spec.js';
-import {formatAddress, listen, localBindHost} from './listen.js';
+import {formatAddress} from './listen.js';
 import {joinSocketAndChannel} from './pipe.js';
 import {SocksHandshake, socksConnectReply, socksOutcomeForOpenFailure} from './socks-parser.js';
 
@@ -29,14 +29,7 @@ export class DynamicForward extends ForwardBase {
   async start(): Promise<void> {
     const server = net.createServer({allowHalfOpen: true}, (socket) => this.accept(socket));
     this.server = server;
-    const host = localBindHost(this.spec.bindAddress);
-    try {
-      const address = await listen(server, host, this.spec.port);
-      this.setListening(address.address, address.port);
-    } catch (error) {
-      this.server = undefined;
-      this.setFailed((error as Error).message);
-    }
+    if (!(await this.listenLocally(server))) this.server = undefined;
   }
 
   private accept(socket: net.Socket): void {

@@ -2,6 +2,7 @@ import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
 import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
+import {listen, localBindHost} from './listen.js';
 
 /** What every forward kind offers the session and the store. */
 export interface Forward {
@@ -74,6 +75,18 @@ export abstract class ForwardBase implements Forward {
       bytesIn,
       bytesOut,
     };
+  }
+
+  /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
+  protected async listenLocally(server: net.Server): Promise<boolean> {
+    try {
+      const address = await listen(server, localBindHost(this.spec.bindAddress), this.spec.port);
+      this.setListening(address.address, address.port);
+      return true;
+    } catch (error) {
+      this.setFailed((error as Error).message);
+      return false;
+    }
   }
 
   protected setListening(address: string, port: number): void {

@@ -4,7 +4,7 @@ import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
-import {formatAddress, listen, localBindHost} from './listen.js';
+import {formatAddress} from './listen.js';
 import {joinSocketAndChannel} from './pipe.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
@@ -26,14 +26,7 @@ export class LocalForward extends ForwardBase {
       this.accept(socket),
     );
     this.server = server;
-    const host = localBindHost(this.target.bindAddress);
-    try {
-      const address = await listen(server, host, this.target.port);
-      this.setListening(address.address, address.port);
-    } catch (error) {
-      this.server = undefined;
-      this.setFailed((error as Error).message);
-    }
+    if (!(await this.listenLocally(server))) this.server = undefined;
   }
 
   private accept(socket: net.Socket): void {

@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {DynamicForward} from '../../source/core/dynamic-forward.js';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, until} from '../helpers/session.js';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {sha256} from '../helpers/targets.js';
 
 const run = promisify(execFile);
@@ -123,12 +123,7 @@ describe('dynamic forward (-D, SOCKS) through a real sshd', () => {
   });
 
   it('answers a refused target with the SOCKS error and keeps serving', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const {port} = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     const failure = await curl('--socks5', `http://127.0.0.1:${closedPort}/`).then(
       () => 'succeeded',
       (error: {stderr: Buffer}) => error.stderr.toString(),

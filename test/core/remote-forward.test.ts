@@ -2,7 +2,7 @@ import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, until} from '../helpers/session.js';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {exchange, readAll, startEchoServer, startSourceServer, type TestServer} from '../helpers/targets.js';
 
 const MiB = 1024 * 1024;
@@ -91,12 +91,7 @@ describe('remote forward (-R) through a real sshd', () => {
   });
 
   it('counts a refused local target and keeps listening', async () => {
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = net.createServer().listen(0, '127.0.0.1', () => {
-        const {port} = probe.address() as net.AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     const forward = await session.addForward({
       kind: 'remote',
       bindAddress: undefined,
