@@ -405,7 +405,7 @@ function parseIPv6(address: string): Buffer | undefined {
       ? [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest]
       : head;
   const bytes = Buffer.alloc(16);
-  all.forEach((word, index) => bytes.writeUInt16BE(word, index * 2));
+  for (const [index, word] of all.entries()) bytes.writeUInt16BE(word, index * 2);
   return bytes;
 }
 
