@@ -9,5 +9,6 @@ export default defineConfig({
     // Each file starts its own sshd; two cores, so keep the parallelism modest.
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });

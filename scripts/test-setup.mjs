@@ -10,6 +10,8 @@ const needs = [
   ['/usr/bin/curl', 'curl'],
   ['/usr/bin/tmux', 'tmux'],
   ['/usr/sbin/useradd', 'passwd'],
+  ['/usr/sbin/ip', 'iproute2'],
+  ['/usr/bin/ssh-agent', 'openssh-client'],
 ];
 
 const missing = [
