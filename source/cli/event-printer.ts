@@ -58,6 +58,10 @@ export class EventPrinter {
         return `${this.label(event.forwardId)}: connection #${event.connectionId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.error ? `; ${event.error}` : ''})`;
       case 'connection-failed':
         return `${this.label(event.forwardId)}: connection from ${event.from} to ${event.to} failed: ${event.reason}`;
+      case 'ftp-data-opened':
+        return `${this.label(event.forwardId)}: data channel #${event.dataId} (${event.mode}) ${event.local} <-> ${event.remote}`;
+      case 'ftp-data-closed':
+        return `${this.label(event.forwardId)}: data channel #${event.dataId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.reason ? `; ${event.reason}` : ''})`;
       case 'warning':
         return `tunnels: warning: ${event.message}`;
     }

@@ -52,7 +52,25 @@ export type TunnelEvent =
       error?: string;
     }
   | {event: 'connection-failed'; forwardId: string; from: string; to: string; reason: string}
-  | {event: 'warning'; message: string};
+  | {
+      event: 'ftp-data-opened';
+      forwardId: string;
+      dataId: number;
+      mode: 'passive' | 'active';
+      /** Passive: our listener the FTP client connects to. Active: the FTP client's own listener. */
+      local: string;
+      /** Passive: the FTP server's data port. Active: the listener on the SSH server the FTP server connects to. */
+      remote: string;
+    }
+  | {
+      event: 'ftp-data-closed';
+      forwardId: string;
+      dataId: number;
+      bytesIn: number;
+      bytesOut: number;
+      reason?: string;
+    }
+  | {event: 'warning'; message: string; forwardId?: string};
 
 export type SessionFailureLevel =
   | 'config'

@@ -123,13 +123,16 @@ export abstract class ForwardBase implements Forward {
     }
   }
 
-  /** Registers a connection whose bytes are tallied from this socket; returns its id. */
-  protected trackConnection(socket: net.Socket, from: string, to: string): number {
+  /**
+   * Registers a connection whose bytes are tallied from this socket; returns its id. `announce: false`
+   * counts it without connection events (FTP data channels have events of their own).
+   */
+  protected trackConnection(socket: net.Socket, from: string, to: string, announce = true): number {
     const connectionId = this.nextConnectionId++;
     const tallied: Tallied = {socket, overheadIn: 0, overheadOut: 0};
     this.open.set(connectionId, tallied);
     this.total++;
-    this.events.emit({event: 'connection-opened', forwardId: this.id, connectionId, from, to});
+    if (announce) this.events.emit({event: 'connection-opened', forwardId: this.id, connectionId, from, to});
     return connectionId;
   }
 
@@ -142,13 +145,19 @@ export abstract class ForwardBase implements Forward {
     tallied.overheadOut = tallied.socket.bytesWritten;
   }
 
-  protected untrackConnection(connectionId: number, error: Error | undefined): void {
+  /** Ends a connection's tally; returns its bytes in and out. */
+  protected untrackConnection(
+    connectionId: number,
+    error: Error | undefined,
+    announce = true,
+  ): [number, number] {
     const tallied = this.open.get(connectionId);
-    if (!tallied) return;
+    if (!tallied) return [0, 0];
     this.open.delete(connectionId);
     const [bytesIn, bytesOut] = this.bytesOf(tallied);
     this.closedBytesIn += bytesIn;
     this.closedBytesOut += bytesOut;
+    if (!announce) return [bytesIn, bytesOut];
     this.events.emit({
       event: 'connection-closed',
       forwardId: this.id,
@@ -157,6 +166,7 @@ export abstract class ForwardBase implements Forward {
       bytesOut,
       ...(error ? {error: error.message} : {}),
     });
+    return [bytesIn, bytesOut];
   }
 
   protected connectionFailed(from: string, to: string, reason: string): void {

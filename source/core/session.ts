@@ -7,6 +7,7 @@ import type {SessionFailureLevel, TunnelEvent} from './events.js';
 import type {Forward} from './forward.js';
 import {channelOpenError, type ForwardContext, type RemoteConnectionHandler} from './forward-context.js';
 import type {ForwardSpec} from './forward-spec.js';
+import {FtpForward} from './ftp-forward.js';
 import {
   type HostKeyPolicy,
   type HostKeyTrust,
@@ -285,7 +286,8 @@ export class Session implements ForwardContext {
         forward = new DynamicForward(id, spec, this);
         break;
       case 'ftp':
-        throw new Error('FTP forwarding (-L ftp/...) is not available yet in this version of tunnels');
+        forward = new FtpForward(id, spec, this);
+        break;
     }
     this.forwardList.set(id, forward);
     await forward.start();

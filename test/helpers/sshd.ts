@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import type {TestHost} from './netns.js';
 
 const run = promisify(execFile);
 
@@ -11,7 +12,7 @@ export const SSHD_PATH = '/usr/sbin/sshd';
 
 export interface TestSshd {
   port: number;
-  host: '127.0.0.1';
+  host: string;
   /** The login user: whoever runs the tests (root in CI). */
   user: string;
   dir: string;
@@ -32,6 +33,8 @@ export interface TestSshdOptions {
   /** Extra sshd_config lines. */
   config?: string[];
   hostKeyTypes?: Array<'ed25519' | 'ecdsa' | 'rsa'>;
+  /** Run inside this test host (network namespace), listening on its address. */
+  host?: TestHost;
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -66,12 +69,17 @@ export async function generateKey(
 }
 
 /** Waits until something accepts TCP connections on the port (sshd writes its banner at once). */
-async function waitForPort(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+async function waitForPort(
+  host: string,
+  port: number,
+  child: ChildProcess,
+  deadlineMs: number,
+): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sshd exited with code ${child.exitCode}`);
     const ok = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
+      const socket = net.connect(port, host);
       socket.once('data', () => {
         socket.destroy();
         resolve(true);
@@ -101,12 +109,14 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   // Privilege separation needs this directory; it exists wherever the openssh-server package has run.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', {recursive: true, mode: 0o755});
 
-  const port = await freePort();
+  const address = options.host?.address ?? '127.0.0.1';
+  // Inside a fresh namespace every port is free.
+  const port = options.host ? 2222 : await freePort();
   // sshd keeps the first value of each keyword, so the test's own lines go first.
   const config = [
     ...(options.config ?? []),
     `Port ${port}`,
-    'ListenAddress 127.0.0.1',
+    `ListenAddress ${address}`,
     ...hostKeyTypes.map((type) => `HostKey ${path.join(dir, `ssh_host_${type}_key`)}`),
     `PidFile ${path.join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
@@ -128,18 +138,19 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   const configFile = path.join(dir, 'sshd_config');
   await writeFile(configFile, `${config.join('\n')}\n`);
   const knownHosts = path.join(dir, 'known_hosts');
-  await writeFile(knownHosts, hostKeys.map((key) => `[127.0.0.1]:${port} ${key}\n`).join(''));
+  await writeFile(knownHosts, hostKeys.map((key) => `[${address}]:${port} ${key}\n`).join(''));
 
   const logFile = path.join(dir, 'sshd.log');
-  const child = spawn(SSHD_PATH, ['-D', '-f', configFile, '-E', logFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const sshdArgs = ['-D', '-f', configFile, '-E', logFile];
+  // `ip netns exec` execs sshd, so the PID is sshd's own.
+  const [program, args] = options.host ? options.host.command(SSHD_PATH, sshdArgs) : [SSHD_PATH, sshdArgs];
+  const child = spawn(program, args, {stdio: ['ignore', 'ignore', 'pipe']});
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   try {
-    await waitForPort(port, child, 10_000);
+    await waitForPort(address, port, child, 10_000);
   } catch (error) {
     child.kill('SIGKILL');
     const log = await readFile(logFile, 'utf8').catch(() => '');
@@ -149,7 +160,7 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
 
   return {
     port,
-    host: '127.0.0.1',
+    host: address,
     user,
     dir,
     clientKey,

@@ -1,0 +1,170 @@
+/**
+ * FTP control-channel lines (RFC 959, RFC 2428): splitting a byte stream into bounded lines, and reading
+ * and writing the lines that carry data-connection addresses (227, 229, PORT, EPRT). Pure: no IO.
+ */
+import {isIPv4, isIPv6} from 'node:net';
+
+export const MAX_LINE_BYTES = 8192;
+
+/** Splits bytes into lines (terminator kept); a line over the bound is reported, never buffered. */
+export class LineSplitter {
+  private partial: Buffer[] = [];
+  private partialLength = 0;
+
+  constructor(private readonly maxLine = MAX_LINE_BYTES) {}
+
+  /**
+   * Returns the complete lines in this chunk, in order. When the unterminated remainder grows past the
+   * bound, it is returned as `overflow` (and forgotten): the caller decides what to do with it.
+   */
+  push(chunk: Buffer): {lines: Buffer[]; overflow?: Buffer} {
+    const lines: Buffer[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf(0x0a); newline !== -1; newline = chunk.indexOf(0x0a, start)) {
+      const piece = chunk.subarray(start, newline + 1);
+      if (this.partialLength > 0) {
+        lines.push(Buffer.concat([...this.partial, piece]));
+        this.partial = [];
+        this.partialLength = 0;
+      } else {
+        lines.push(piece);
+      }
+      start = newline + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      this.partial.push(rest);
+      this.partialLength += rest.length;
+      if (this.partialLength > this.maxLine) {
+        const overflow = Buffer.concat(this.partial);
+        this.partial = [];
+        this.partialLength = 0;
+        return {lines, overflow};
+      }
+    }
+    return {lines};
+  }
+}
+
+/** The text of a line without its terminator and without leading Telnet IAC sequences (clients put IAC IP/DM before ABOR). */
+export function lineText(line: Buffer): string {
+  let start = 0;
+  while (start + 1 < line.length && line[start] === 0xff) start += line[start + 1] === 0xff ? 1 : 2;
+  let end = line.length;
+  if (end > start && line[end - 1] === 0x0a) end--;
+  if (end > start && line[end - 1] === 0x0d) end--;
+  return line.toString('latin1', start, end);
+}
+
+export function parseCommand(text: string): {verb: string; argument: string} {
+  const match = /^\s*(\S+)(?:\s(.*))?$/.exec(text);
+  return {verb: (match?.[1] ?? '').toUpperCase(), argument: match?.[2] ?? ''};
+}
+
+/** A reply line: its code, and whether it opens ("123-") or is the last line ("123 ") of a reply. */
+export function parseReplyLine(text: string): {code: number; continues: boolean} | undefined {
+  const match = /^(\d{3})([ -]|$)/.exec(text);
+  if (!match) return undefined;
+  return {code: Number(match[1]), continues: match[2] === '-'};
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export type Parsed<T> = {ok: true; value: T} | {ok: false; reason: string};
+
+/** The six numbers h1,h2,h3,h4,p1,p2 of PORT and 227 (RFC 959; RFC 1123 4.1.2.6: scan for them). */
+function parseSixNumbers(text: string, what: string): Parsed<HostPort> {
+  const match = /(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)/.exec(text);
+  if (!match) return {ok: false, reason: `${what} has no h1,h2,h3,h4,p1,p2 address`};
+  const numbers = match.slice(1, 7).map(Number);
+  if (numbers.some((n) => n > 255)) return {ok: false, reason: `${what} has a number above 255`};
+  if (/\d\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d+\s*,\s*\d/.test(text.slice(match.index))) {
+    return {ok: false, reason: `${what} has more than six numbers`};
+  }
+  const port = numbers[4]! * 256 + numbers[5]!;
+  if (port === 0) return {ok: false, reason: `${what} names port 0`};
+  return {ok: true, value: {host: numbers.slice(0, 4).join('.'), port}};
+}
+
+export function parsePasvReply(text: string): Parsed<HostPort> {
+  return parseSixNumbers(text.slice(4), 'the 227 reply');
+}
+
+export function parsePortArgument(argument: string): Parsed<HostPort> {
+  if (!/^\s*\d+(\s*,\s*\d+){5}\s*$/.test(argument))
+    return {ok: false, reason: 'PORT needs h1,h2,h3,h4,p1,p2'};
+  return parseSixNumbers(argument, 'PORT');
+}
+
+/** 229 Entering Extended Passive Mode (|||port|): any printable delimiter, three empty fields. */
+export function parseEpsvReply(text: string): Parsed<number> {
+  const match = /\((.)\1\1(\d+)\1\)/.exec(text);
+  if (!match || match[1]!.charCodeAt(0) < 33 || match[1]!.charCodeAt(0) > 126) {
+    return {ok: false, reason: 'the 229 reply is not of the form (|||port|)'};
+  }
+  const port = Number(match[2]);
+  if (port < 1 || port > 65535) return {ok: false, reason: 'the 229 reply names a port outside 1-65535'};
+  return {ok: true, value: port};
+}
+
+/** EPRT |1|132.235.1.2|6275| or |2|::1|6275| (RFC 2428). */
+export function parseEprtArgument(argument: string): Parsed<HostPort & {family: 1 | 2}> {
+  const text = argument.trim();
+  const delimiter = text[0];
+  if (!delimiter || delimiter.charCodeAt(0) < 33 || delimiter.charCodeAt(0) > 126) {
+    return {ok: false, reason: 'EPRT needs |family|address|port|'};
+  }
+  const fields = text.split(delimiter);
+  if (fields.length !== 5 || fields[0] !== '' || fields[4] !== '') {
+    return {ok: false, reason: 'EPRT needs |family|address|port|'};
+  }
+  const [, family, host, portText] = fields as [string, string, string, string, string];
+  if (family !== '1' && family !== '2')
+    return {ok: false, reason: `EPRT network protocol ${family} is not 1 (IPv4) or 2 (IPv6)`};
+  if (family === '1' ? !isIPv4(host) : !isIPv6(host))
+    return {ok: false, reason: `EPRT address ${host} is not an IPv${family === '1' ? 4 : 6} address`};
+  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) {
+    return {ok: false, reason: 'EPRT port is outside 1-65535'};
+  }
+  return {ok: true, value: {family: family === '1' ? 1 : 2, host, port: Number(portText)}};
+}
+
+function sixNumbers(host: string, port: number): string {
+  return `${host.split('.').join(',')},${port >> 8},${port & 0xff}`;
+}
+
+export function formatPasvReply(host: string, port: number): Buffer {
+  return Buffer.from(`227 Entering Passive Mode (${sixNumbers(host, port)}).\r\n`, 'latin1');
+}
+
+export function formatEpsvReply(port: number): Buffer {
+  return Buffer.from(`229 Entering Extended Passive Mode (|||${port}|)\r\n`, 'latin1');
+}
+
+export function formatPortCommand(host: string, port: number): Buffer {
+  return Buffer.from(`PORT ${sixNumbers(host, port)}\r\n`, 'latin1');
+}
+
+export function formatEprtCommand(host: string, port: number): Buffer {
+  return Buffer.from(`EPRT |${isIPv6(host) ? 2 : 1}|${host}|${port}|\r\n`, 'latin1');
+}
+
+/** "::ffff:127.0.0.1" and "127.0.0.1" are the same client; IPv6 compared in canonical form. */
+export function sameAddress(a: string, b: string): boolean {
+  const normalize = (address: string) => {
+    const unmapped = address.toLowerCase().replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+    return isIPv6(unmapped) ? canonicalIPv6(unmapped) : unmapped;
+  };
+  return normalize(a) === normalize(b);
+}
+
+function canonicalIPv6(address: string): string {
+  try {
+    return new URL(`http://[${address}]/`).hostname;
+  } catch {
+    return address;
+  }
+}
