@@ -12,6 +12,9 @@ const needs = [
   ['/usr/sbin/useradd', 'passwd'],
   ['/usr/sbin/ip', 'iproute2'],
   ['/usr/bin/ssh-agent', 'openssh-client'],
+  ['/usr/sbin/vsftpd', 'vsftpd'],
+  ['/usr/lib/python3/dist-packages/pyftpdlib/__init__.py', 'python3-pyftpdlib'],
+  ['/usr/bin/lftp', 'lftp'],
 ];
 
 const missing = [
@@ -19,7 +22,7 @@ const missing = [
     needs
       .filter(([file]) => {
         try {
-          accessSync(file, constants.X_OK);
+          accessSync(file, file.endsWith('.py') ? constants.R_OK : constants.X_OK);
           return false;
         } catch {
           return true;

@@ -8,6 +8,9 @@ export default async function globalSetup() {
     [SSHD_PATH, 'openssh-server'],
     ['/usr/bin/ssh-keygen', 'openssh-client'],
     ['/usr/bin/curl', 'curl'],
+    ['/usr/sbin/vsftpd', 'vsftpd'],
+    ['/usr/bin/lftp', 'lftp'],
+    ['/usr/bin/tmux', 'tmux'],
   ] as const) {
     try {
       await access(file, constants.X_OK);
