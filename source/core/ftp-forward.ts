@@ -137,6 +137,13 @@ export class FtpForward extends ForwardBase {
         case 'encrypted':
           break;
         case 'passive': {
+          if (action.replyHost && net.isIP(this.target.host) && !sameAddress(action.replyHost, this.target.host)) {
+            this.events.emit({
+              event: 'warning',
+              forwardId: this.id,
+              message: `${this.label}: the FTP server's passive reply named ${action.replyHost}; connecting to ${this.target.host} (the forward's host) instead`,
+            });
+          }
           const listening = await this.openPassive(action.serverPort, action.extended, socket).catch(
             (error: Error) => error,
           );
