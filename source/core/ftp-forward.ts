@@ -137,7 +137,11 @@ export class FtpForward extends ForwardBase {
         case 'encrypted':
           break;
         case 'passive': {
-          if (action.replyHost && net.isIP(this.target.host) && !sameAddress(action.replyHost, this.target.host)) {
+          if (
+            action.replyHost &&
+            net.isIP(this.target.host) &&
+            !sameAddress(action.replyHost, this.target.host)
+          ) {
             this.events.emit({
               event: 'warning',
               forwardId: this.id,
