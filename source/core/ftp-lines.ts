@@ -44,12 +44,27 @@ export class LineSplitter {
     }
     return {lines};
   }
+
+  /** Returns (and forgets) the unterminated bytes held back so far. */
+  takeRest(): Buffer {
+    const rest = Buffer.concat(this.partial);
+    this.partial = [];
+    this.partialLength = 0;
+    return rest;
+  }
 }
 
 /** The text of a line without its terminator and without leading Telnet IAC sequences (clients put IAC IP/DM before ABOR). */
 export function lineText(line: Buffer): string {
   let start = 0;
-  while (start + 1 < line.length && line[start] === 0xff) start += line[start + 1] === 0xff ? 1 : 2;
+  while (start + 1 < line.length && line[start] === 0xff) {
+    // IAC IAC is an escaped 0xff data byte: keep one 0xff and stop (it is not a command).
+    if (line[start + 1] === 0xff) {
+      start++;
+      break;
+    }
+    start += 2;
+  }
   let end = line.length;
   if (end > start && line[end - 1] === 0x0a) end--;
   if (end > start && line[end - 1] === 0x0d) end--;

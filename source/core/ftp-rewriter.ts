@@ -58,7 +58,7 @@ export class FtpControlRewriter {
   private readonly fromClientLines: LineSplitter;
   private readonly fromServerLines: LineSplitter;
   /** Commands sent to the server, awaiting their final reply (FTP replies come in order). */
-  private readonly pending: string[] = [];
+  private readonly pending: {verb: string}[] = [];
   private greeted = false;
   /** The code of a multi-line reply in progress. */
   private multiline: number | undefined;
@@ -86,17 +86,27 @@ export class FtpControlRewriter {
       data = data.subarray(newline + 1);
     }
     const {lines, overflow} = this.fromClientLines.push(data);
-    for (const line of lines) this.clientLine(line, actions);
+    const maxLine = this.options.maxLine ?? MAX_LINE_BYTES;
+    for (const line of lines) {
+      // The bound holds however the line was chunked: a long line that came with its newline is refused too.
+      const terminator = line.length >= 2 && line[line.length - 2] === 0x0d ? 2 : 1;
+      if (line.length - terminator > maxLine) this.refuseLongLine(actions);
+      else this.clientLine(line, actions);
+    }
     if (overflow) {
       // Refused without keeping it; the rest of it, up to its newline, is dropped too.
       this.skippingClientLine = true;
-      actions.push({kind: 'to-client', data: reply('500 Command line too long (tunnels).')});
-      actions.push({
-        kind: 'warning',
-        message: `FTP client sent a line over ${this.options.maxLine ?? MAX_LINE_BYTES} bytes; refused`,
-      });
+      this.refuseLongLine(actions);
     }
     return actions;
+  }
+
+  private refuseLongLine(actions: FtpAction[]): void {
+    actions.push({kind: 'to-client', data: reply('500 Command line too long (tunnels).')});
+    actions.push({
+      kind: 'warning',
+      message: `FTP client sent a line over ${this.options.maxLine ?? MAX_LINE_BYTES} bytes; refused`,
+    });
   }
 
   fromServer(chunk: Buffer): FtpAction[] {
@@ -116,15 +126,18 @@ export class FtpControlRewriter {
       this.serverLine(line, actions);
       if (this.encrypted) {
         // Everything after the 234 is TLS.
-        const rest = Buffer.concat(lines.slice(index + 1));
-        if (rest.length > 0 || overflow)
-          actions.push({kind: 'to-client', data: Buffer.concat([rest, overflow ?? Buffer.alloc(0)])});
+        const rest = Buffer.concat([...lines.slice(index + 1), overflow ?? this.fromServerLines.takeRest()]);
+        if (rest.length > 0) actions.push({kind: 'to-client', data: rest});
+        // What the client sent after AUTH and before the 234 (an unterminated remainder) goes on untouched.
+        const clientRest = this.fromClientLines.takeRest();
+        if (clientRest.length > 0) actions.push({kind: 'to-server', data: clientRest});
         return actions;
       }
     }
     if (overflow) {
       this.passingServerLine = true;
-      actions.push({kind: 'to-client', data: overflow});
+      // Passed on raw and never rewritten, but still counted as a reply (greeting, multi-line, pending).
+      this.serverLine(overflow, actions, false);
     }
     return actions;
   }
@@ -135,7 +148,7 @@ export class FtpControlRewriter {
       this.activeCommand(verb, argument, actions);
       return;
     }
-    this.pending.push(verb);
+    this.pending.push({verb});
     actions.push({kind: 'to-server', data: line});
   }
 
@@ -166,21 +179,28 @@ export class FtpControlRewriter {
       actions.push({kind: 'warning', message: `refused ${verb} to privileged port ${client.port}`});
       return;
     }
+    // Queued now, in the order the commands were sent (a pipelined PASV after it must wait its turn).
+    const entry = {verb};
+    this.pending.push(entry);
     actions.push({
       kind: 'active',
       extended: verb === 'EPRT',
       client,
-      accept: (listener) => {
-        this.pending.push(verb);
-        return verb === 'PORT'
+      accept: (listener) =>
+        verb === 'PORT'
           ? formatPortCommand(listener.host, listener.port)
-          : formatEprtCommand(listener.host, listener.port);
+          : formatEprtCommand(listener.host, listener.port),
+      refuse: (reason) => {
+        // Never sent to the server, so no reply will come for it.
+        const index = this.pending.indexOf(entry);
+        if (index !== -1) this.pending.splice(index, 1);
+        return reply(`425 Cannot forward the data connection through SSH: ${reason} (tunnels).`);
       },
-      refuse: (reason) => reply(`425 Cannot forward the data connection through SSH: ${reason} (tunnels).`),
     });
   }
 
-  private serverLine(line: Buffer, actions: FtpAction[]): void {
+  /** `complete` is false for the start of an over-long line: it is passed on, never rewritten. */
+  private serverLine(line: Buffer, actions: FtpAction[], complete = true): void {
     const text = lineText(line);
     const parsed = parseReplyLine(text);
     if (this.multiline !== undefined) {
@@ -202,7 +222,7 @@ export class FtpControlRewriter {
       actions.push({kind: 'to-client', data: line});
       return;
     }
-    this.finalReply(parsed.code, text, line, actions);
+    this.finalReply(parsed.code, complete ? text : undefined, line, actions);
   }
 
   /** A reply's last line. `text` is set only for a single-line reply, the only kind rewritten. */
@@ -218,7 +238,7 @@ export class FtpControlRewriter {
       actions.push({kind: 'to-client', data: line});
       return;
     }
-    const command = this.pending.shift();
+    const command = this.pending.shift()?.verb;
     if (code === 227 && command === 'PASV' && text !== undefined) {
       const address = parsePasvReply(text);
       this.passive(
