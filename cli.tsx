@@ -12,8 +12,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return EXIT_FAILURE;
   }
-  if (parsed.command.length > 0) {
-    process.stderr.write('tunnels: running a remote command is not supported yet; use -N to hold forwards\n');
+  if (parsed.command.length > 0 && parsed.noCommand) {
+    process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
     return EXIT_FAILURE;
   }
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
@@ -29,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       localForwards: parsed.localForwards ?? [],
       remoteForwards: parsed.remoteForwards ?? [],
       dynamicForwards: parsed.dynamicForwards ?? [],
+      forwardAgent: parsed.forwardAgent,
+      forwardX11: parsed.forwardX11,
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -54,6 +56,8 @@ async function main(argv: string[]): Promise<number> {
     verbose: parsed.verbose,
     prompter: invocation.session.batchMode ? undefined : openTerminalPrompter(),
     stopRequested,
+    // As ssh: the words after the host are the command, joined by spaces.
+    command: parsed.command.length > 0 ? parsed.command.join(' ') : undefined,
   });
 }
 

@@ -7,6 +7,8 @@ export interface ParsedArguments extends Partial<CommandLineOptions> {
   destination?: string;
   command: string[];
   noCommand: boolean;
+  forwardAgent: boolean | undefined;
+  forwardX11: boolean | undefined;
   json: boolean;
   verbose: number;
 }
@@ -19,7 +21,7 @@ export function buildProgram(): Command {
     .usage('[options] [user@]host')
     .description('SSH sessions and their port forwards: local (-L), remote (-R), dynamic SOCKS (-D).')
     .argument('[destination]', '[user@]host, ssh://[user@]host[:port], or a Host from ~/.ssh/config')
-    .argument('[command...]', 'remote command (not supported yet)')
+    .argument('[command...]', 'a command to run on the server (its output and exit status come back)')
     .option('-p <port>', 'port of the SSH server')
     .option('-l <user>', 'user to log in as')
     .option('-i <identity_file>', 'private key to authenticate with (repeatable)', collect)
@@ -30,6 +32,10 @@ export function buildProgram(): Command {
     .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
     .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
     .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
+    .option('-A', 'forward the agent (SSH_AUTH_SOCK) to the remote command')
+    .option('-a', 'do not forward the agent')
+    .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
+    .option('-x', 'do not forward X11')
     .addOption(
       new Option('-v', 'more detail on stderr (repeatable)')
         .argParser((_v, previous: number) => previous + 1)
@@ -78,6 +84,10 @@ export function parseArguments(argv: string[]): ParsedArguments | number {
     R?: string[];
     D?: string[];
     N?: boolean;
+    A?: boolean;
+    a?: boolean;
+    X?: boolean;
+    x?: boolean;
     v: number;
     json?: boolean;
   }>();
@@ -95,6 +105,8 @@ export function parseArguments(argv: string[]): ParsedArguments | number {
     remoteForwards: flags.R ?? [],
     dynamicForwards: flags.D ?? [],
     noCommand: flags.N === true,
+    forwardAgent: flags.A ? true : flags.a ? false : undefined,
+    forwardX11: flags.X ? true : flags.x ? false : undefined,
     json: flags.json === true,
     verbose: flags.v,
   };

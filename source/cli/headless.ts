@@ -1,5 +1,6 @@
 import type {ResolvedInvocation} from '../config/session-options.js';
 import type {Prompter} from '../core/prompter.js';
+import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
 import {EventPrinter} from './event-printer.js';
 
@@ -12,6 +13,8 @@ export interface HeadlessOptions {
   prompter: Prompter | undefined;
   /** Resolves when the user asks to stop (SIGINT/SIGTERM). */
   stopRequested: Promise<void>;
+  /** A command to run on the server; the run ends with it, and its exit status is ours. */
+  command?: string | undefined;
 }
 
 /** Connects, brings up every forward, holds them until asked to stop. Returns the exit status. */
@@ -57,6 +60,26 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
     });
     await session.close();
     return EXIT_FAILURE;
+  }
+
+  if (options.command !== undefined) {
+    const status = await Promise.race([
+      runRemoteCommand(session, options.command, {
+        x11: invocation.forwardX11,
+        agent: invocation.session.forwardAgent,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        display: process.env.DISPLAY,
+      }).catch((error: Error) => {
+        session.events.emit({event: 'warning', message: error.message});
+        return EXIT_FAILURE;
+      }),
+      options.stopRequested.then(() => EXIT_FAILURE),
+      closed.then(() => EXIT_FAILURE),
+    ]);
+    await session.close();
+    return status;
   }
 
   const outcome = await Promise.race([

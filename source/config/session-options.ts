@@ -24,10 +24,16 @@ export interface CommandLineOptions {
   localForwards: string[];
   remoteForwards: string[];
   dynamicForwards: string[];
+  /** -A / -a */
+  forwardAgent?: boolean | undefined;
+  /** -X / -x */
+  forwardX11?: boolean | undefined;
 }
 
 export interface ResolvedInvocation {
   session: SessionConfig;
+  /** X11 forwarding for a remote command. */
+  forwardX11: boolean;
   forwards: ForwardSpec[];
   exitOnForwardFailure: boolean;
   warnings: string[];
@@ -63,6 +69,8 @@ const SUPPORTED_KEYS = new Set([
   'remoteforward',
   'dynamicforward',
   'clearallforwardings',
+  'forwardagent',
+  'forwardx11',
 ]);
 /** ssh keys that are harmless to ignore. */
 const IGNORED_KEYS = new Set([
@@ -78,8 +86,6 @@ const IGNORED_KEYS = new Set([
   'tcpkeepalive',
   'checkhostip',
   'requesttty',
-  'forwardx11',
-  'forwardagent',
   'compression',
   'host',
   'match',
@@ -319,6 +325,7 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
     serverAliveCountMax: fromConfig('serveralivecountmax')
       ? parseSeconds(fromConfig('serveralivecountmax')!, 'ServerAliveCountMax')
       : 3,
+    forwardAgent: false,
     ciphers: ciphers
       ? ciphers
           .split(',')
@@ -326,8 +333,11 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
           .filter(Boolean)
       : undefined,
   };
+  const yesNo = (key: string, name: string) => (fromConfig(key) ? parseYesNo(fromConfig(key)!, name) : false);
+  session.forwardAgent = cli.forwardAgent ?? yesNo('forwardagent', 'ForwardAgent');
+  const forwardX11 = cli.forwardX11 ?? yesNo('forwardx11', 'ForwardX11');
   const exitOnForwardFailure = fromConfig('exitonforwardfailure')
     ? parseYesNo(fromConfig('exitonforwardfailure')!, 'ExitOnForwardFailure')
     : false;
-  return {session, forwards, exitOnForwardFailure, warnings};
+  return {session, forwardX11, forwards, exitOnForwardFailure, warnings};
 }

@@ -35,6 +35,15 @@ export interface SessionConfig extends HostKeyPolicy {
   serverAliveIntervalMs: number;
   serverAliveCountMax: number;
   ciphers: string[] | undefined;
+  /** -A / ForwardAgent: allow forwarding the agent to remote commands that ask for it. */
+  forwardAgent: boolean;
+}
+
+export interface ExecOptions {
+  agentForward: boolean;
+  x11?: {cookie: Buffer; screen: number};
+  /** Receives the x11 channels of this command; any other x11 channel is refused. */
+  onX11?: (channel: ClientChannel) => void;
 }
 
 export type SessionState = 'idle' | 'connecting' | 'connected' | 'closed' | 'failed';
@@ -61,6 +70,8 @@ export class Session implements ForwardContext {
   private readonly remoteRoutes = new Map<string, RemoteConnectionHandler>();
   private forwardSequence = 0;
   private closing = false;
+  /** Set while a command that asked for X11 runs. */
+  private x11Handler: ((channel: ClientChannel) => void) | undefined;
   /** Why an established connection ended, for session-closed. */
   private lastError: string | undefined;
 
@@ -163,6 +174,10 @@ export class Session implements ForwardContext {
         }
         this.onClosed();
       });
+      client.on('x11', (_details, accept, reject) => {
+        if (this.x11Handler) this.x11Handler(accept());
+        else reject();
+      });
       client.on('tcp connection', (details, accept, reject) => {
         const route =
           this.remoteRoutes.get(`${details.destIP}:${details.destPort}`) ??
@@ -205,6 +220,9 @@ export class Session implements ForwardContext {
             });
         },
         algorithms: this.algorithms(entries),
+        // ssh2 forwards only to an agent named here, for a command that asks (exec's agentForward). Its
+        // connect-time agentForward would forward to every command, whatever the command asked: not set.
+        ...(config.forwardAgent && config.agentSocket ? {agent: config.agentSocket} : {}),
       };
       try {
         client.connect(connectConfig);
@@ -320,6 +338,43 @@ export class Session implements ForwardContext {
         resolve();
       });
       client.end();
+    });
+  }
+
+  /** Starts a remote command; X11 and agent forwarding only as `options` asks. */
+  exec(command: string, options: ExecOptions): Promise<ClientChannel> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        reject(new Error('the session is not connected'));
+        return;
+      }
+      this.x11Handler = options.x11 ? options.onX11 : undefined;
+      client.exec(
+        command,
+        {
+          ...(options.x11
+            ? {
+                x11: {
+                  single: false,
+                  protocol: 'MIT-MAGIC-COOKIE-1',
+                  cookie: options.x11.cookie,
+                  screen: options.x11.screen,
+                },
+              }
+            : {}),
+          ...(options.agentForward && this.config.forwardAgent ? {agentForward: true} : {}),
+        },
+        (error, channel) => {
+          if (error) reject(new Error(`the server would not run the command: ${error.message}`));
+          else {
+            channel.on('close', () => {
+              this.x11Handler = undefined;
+            });
+            resolve(channel);
+          }
+        },
+      );
     });
   }
 

@@ -8,7 +8,7 @@ const run = promisify(execFile);
  * A throwaway local account with a random password, for password and keyboard-interactive logins
  * through the real sshd's PAM. Needs root; removed again by remove().
  */
-export async function createPasswordUser(): Promise<{
+export async function createPasswordUser(options: {home?: string} = {}): Promise<{
   name: string;
   password: string;
   remove(): Promise<void>;
@@ -20,7 +20,15 @@ export async function createPasswordUser(): Promise<{
   }
   const name = `tunnels-t${randomBytes(4).toString('hex')}`;
   const password = randomBytes(12).toString('base64url');
-  await run('useradd', ['--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', name]);
+  await run('useradd', [
+    '--no-create-home',
+    '--home-dir',
+    options.home ?? '/nonexistent',
+    '--shell',
+    '/bin/sh',
+    name,
+  ]);
+  if (options.home) await run('chown', [`${name}:`, options.home]);
   const chpasswd = run('chpasswd', []);
   chpasswd.child.stdin?.end(`${name}:${password}\n`);
   await chpasswd;
