@@ -15,6 +15,9 @@ const needs = [
   ['/usr/sbin/vsftpd', 'vsftpd'],
   ['/usr/lib/python3/dist-packages/pyftpdlib/__init__.py', 'python3-pyftpdlib'],
   ['/usr/bin/lftp', 'lftp'],
+  ['/usr/bin/Xvfb', 'xvfb'],
+  ['/usr/bin/xauth', 'xauth'],
+  ['/usr/bin/xdpyinfo', 'x11-utils'],
 ];
 
 const missing = [

@@ -61,11 +61,48 @@ Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or 
     .configureOutput({outputError: (text, write) => write(`tunnels: ${text.replace(/^error: /, '')}`)});
 }
 
+/** Short flags that take a value (`-p 22` or `-p22`, also last in a cluster: `-Np22`). */
+const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'L', 'R', 'D']);
+
+/**
+ * Splits argv as ssh reads it: options, the destination, more options right after it, and from the
+ * first other word on, the remote command, whose own options (`xclock -geometry 100x100`) are not ours.
+ */
+export function splitCommandLine(argv: string[]): string[] {
+  // Tokens stay in their order; only a "--" is put in front of the command.
+  const out: string[] = [];
+  let seenDestination = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') return [...out, ...argv.slice(i)];
+    if (token.startsWith('-') && token.length > 1) {
+      out.push(token);
+      if (!token.startsWith('--')) {
+        // A cluster like -Nv or -Np22: the first flag that takes a value ends it.
+        for (let j = 1; j < token.length; j++) {
+          if (VALUE_FLAGS.has(token[j]!)) {
+            if (j === token.length - 1 && i + 1 < argv.length) out.push(argv[++i]!);
+            break;
+          }
+        }
+      }
+      continue;
+    }
+    if (!seenDestination) {
+      seenDestination = true;
+      out.push(token);
+      continue;
+    }
+    return [...out, '--', ...argv.slice(i)];
+  }
+  return out;
+}
+
 /** Parses argv; returns a number when the program should exit at once with that status. */
 export function parseArguments(argv: string[]): ParsedArguments | number {
   const program = buildProgram();
   try {
-    program.parse(argv, {from: 'user'});
+    program.parse(splitCommandLine(argv), {from: 'user'});
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;

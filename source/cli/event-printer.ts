@@ -21,7 +21,8 @@ export class EventPrinter {
 
   constructor(
     private readonly out: {stderr: (line: string) => void; stdout: (line: string) => void},
-    private readonly options: {json: boolean; verbose: number},
+    /** `command`: a remote command's output is on the same terminal; stay as quiet as ssh. */
+    private readonly options: {json: boolean; verbose: number; command?: boolean},
   ) {}
 
   readonly handle = (event: TunnelEvent): void => {
@@ -37,6 +38,7 @@ export class EventPrinter {
           ? `tunnels: connecting to ${event.user}@${event.host}:${event.port}`
           : undefined;
       case 'session-connected':
+        if (this.options.command && this.options.verbose === 0) return undefined;
         return `tunnels: connected to ${event.user}@${event.host}:${event.port} (${event.authMethod})`;
       case 'session-failed':
         return `tunnels: ${event.reason}`;

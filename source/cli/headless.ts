@@ -24,7 +24,7 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
       stderr: (line) => process.stderr.write(`${line}\n`),
       stdout: (line) => process.stdout.write(`${line}\n`),
     },
-    options,
+    {...options, command: options.command !== undefined},
   );
   const session = new Session(invocation.session, options.prompter);
   session.events.on(printer.handle);

@@ -1,6 +1,6 @@
 import type {Readable, Writable} from 'node:stream';
 import type {Session} from './session.js';
-import {prepareX11, serveX11Channel} from './x11-forward.js';
+import {prepareX11, serveX11Channel, type X11Forwarding} from './x11-forward.js';
 
 export interface RemoteCommandOptions {
   x11: boolean;
@@ -19,7 +19,7 @@ export async function runRemoteCommand(
   options: RemoteCommandOptions,
 ): Promise<number> {
   const warn = (message: string) => session.events.emit({event: 'warning', message});
-  let x11;
+  let x11: X11Forwarding | undefined;
   if (options.x11) {
     const prepared = await prepareX11(options.display);
     if (typeof prepared === 'string') warn(prepared);

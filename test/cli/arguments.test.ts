@@ -26,6 +26,18 @@ describe('command-line arguments, as ssh takes them', () => {
     // Options after the host, as ssh allows.
     [['host', '-N', '-L', '8080:x:80'], {destination: 'host', noCommand: true, localForwards: ['8080:x:80']}],
     [['ssh://me@host:2222'], {destination: 'ssh://me@host:2222'}],
+    [
+      ['-A', '-X', 'h', 'xclock', '-geometry', '100x100'],
+      {forwardAgent: true, forwardX11: true, command: ['xclock', '-geometry', '100x100']},
+    ],
+    [['-a', '-x', 'h'], {forwardAgent: false, forwardX11: false, command: []}],
+    [['h'], {forwardAgent: undefined, forwardX11: undefined}],
+    [
+      ['-Np2222', 'h', '-v', 'ls', '-la', '-p', '1'],
+      {port: '2222', noCommand: true, verbose: 1, command: ['ls', '-la', '-p', '1']},
+    ],
+    [['h', '--', '-weird-command'], {destination: 'h', command: ['-weird-command']}],
+    [['-L', '-1:x:1', 'h'], {localForwards: ['-1:x:1'], destination: 'h'}],
     [[], {command: [], noCommand: false, json: false, verbose: 0, localForwards: [], options: []}],
   ])('%j', (argv, expected) => {
     expect(parseArguments(argv)).toMatchObject(expected);

@@ -50,6 +50,10 @@ function tunnels(
   });
 }
 
+// Shell parameter expansions, run by the remote shell.
+const SHOW_DISPLAY = ['echo', '$' + '{DISPLAY:-unset}'].join(' ');
+const SHOW_AGENT = ['echo', '$' + '{SSH_AUTH_SOCK:-unset}'].join(' ');
+
 describe('remote commands with X11 and agent forwarding, each only when asked for', () => {
   let sshd: TestSshd;
   let home: string;
@@ -165,7 +169,7 @@ describe('remote commands with X11 and agent forwarding, each only when asked fo
   });
 
   it('without -X there is no DISPLAY on the server, and with -X but no local DISPLAY the command still runs', async () => {
-    const none = await tunnels([...base(), `${user.name}@127.0.0.1`, 'echo ${DISPLAY:-unset}'], env);
+    const none = await tunnels([...base(), `${user.name}@127.0.0.1`, SHOW_DISPLAY], env);
     expect(none.stdout).toBe('unset\n');
     const {DISPLAY: _, ...noDisplay} = env;
     const withoutDisplay = await tunnels([...base(), '-X', `${user.name}@127.0.0.1`, 'echo ran'], noDisplay);
@@ -180,10 +184,7 @@ describe('remote commands with X11 and agent forwarding, each only when asked fo
     const forwarded = await tunnels([...base(), '-A', `${user.name}@127.0.0.1`, 'ssh-add -l'], env);
     expect(forwarded.code, forwarded.stderr).toBe(0);
     expect(forwarded.stdout).toContain(fingerprint.split(' ')[1]!);
-    const notForwarded = await tunnels(
-      [...base(), `${user.name}@127.0.0.1`, 'echo ${SSH_AUTH_SOCK:-unset}'],
-      env,
-    );
+    const notForwarded = await tunnels([...base(), `${user.name}@127.0.0.1`, SHOW_AGENT], env);
     expect(notForwarded.stdout).toBe('unset\n');
   });
 
@@ -200,7 +201,7 @@ describe('remote commands with X11 and agent forwarding, each only when asked fo
         'StrictHostKeyChecking=no',
         '-A',
         `${user.name}@127.0.0.1`,
-        'echo ${SSH_AUTH_SOCK:-unset}',
+        SHOW_AGENT,
       ],
       env,
     );

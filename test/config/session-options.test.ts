@@ -179,8 +179,10 @@ describe('resolveInvocation', () => {
           connectTimeoutMs: 30_000,
           serverAliveIntervalMs: 15_000,
           serverAliveCountMax: 3,
+          forwardAgent: false,
           ciphers: undefined,
         },
+        forwardX11: false,
         forwards: [],
         exitOnForwardFailure: false,
         warnings: [],
@@ -644,6 +646,31 @@ Host *
       expect(result.exitOnForwardFailure).toBe(expected);
     });
 
+    it.each<[string, Partial<CommandLineOptions>, string, boolean, boolean]>([
+      ['ForwardAgent=yes', {options: ['ForwardAgent=yes']}, '', true, false],
+      ['ForwardX11=yes', {options: ['ForwardX11=yes']}, '', false, true],
+      ['config ForwardAgent/ForwardX11', {}, 'Host *\n  ForwardAgent yes\n  ForwardX11 yes\n', true, true],
+      [
+        '-a/-x beat -o and config',
+        {forwardAgent: false, forwardX11: false, options: ['ForwardAgent=yes', 'ForwardX11=yes']},
+        'Host *\n  ForwardAgent yes\n  ForwardX11 yes\n',
+        false,
+        false,
+      ],
+      [
+        '-A/-X beat -o',
+        {forwardAgent: true, forwardX11: true, options: ['ForwardAgent=no', 'ForwardX11=no']},
+        '',
+        true,
+        true,
+      ],
+    ])('%s', async (_name, given, config, agent, x11) => {
+      const result = await resolve('web', given, config);
+      expect(result.session.forwardAgent).toBe(agent);
+      expect(result.forwardX11).toBe(x11);
+      expect(result.warnings).toStrictEqual([]);
+    });
+
     it.each<[string, Partial<CommandLineOptions>, string[]]>([
       ['-c alone', {cipher: 'aes256-ctr'}, ['aes256-ctr']],
       ['-c list', {cipher: 'aes256-ctr,aes128-ctr'}, ['aes256-ctr', 'aes128-ctr']],
@@ -694,7 +721,7 @@ Host *
       ['unknown -o', {options: ['Foo=bar']}, '', [/Foo=bar.*unknown/]],
       ['unsupported -o', {options: ['ProxyJump=bastion']}, '', [/ProxyJump=bastion.*ignored/]],
       ['ignored -o LogLevel', {options: ['LogLevel=ERROR']}, '', [/LogLevel=ERROR.*not used by tunnels/]],
-      ['ignored -o ForwardAgent', {options: ['ForwardAgent yes']}, '', [/ForwardAgent yes.*ignored/]],
+      ['ignored -o Compression', {options: ['Compression yes']}, '', [/Compression yes.*ignored/]],
       [
         'one per option, in order',
         {options: ['Foo=bar', 'Port=2200', 'LogLevel=QUIET']},

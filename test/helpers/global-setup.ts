@@ -11,6 +11,9 @@ export default async function globalSetup() {
     ['/usr/sbin/vsftpd', 'vsftpd'],
     ['/usr/bin/lftp', 'lftp'],
     ['/usr/bin/tmux', 'tmux'],
+    ['/usr/bin/Xvfb', 'xvfb'],
+    ['/usr/bin/xauth', 'xauth'],
+    ['/usr/bin/xdpyinfo', 'x11-utils'],
   ] as const) {
     try {
       await access(file, constants.X_OK);
