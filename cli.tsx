@@ -6,7 +6,18 @@ import {ConfigError, resolveInvocation} from './source/config/session-options.js
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
+  // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
+  const interactive =
+    process.stdout.isTTY &&
+    process.stdin.isTTY &&
+    !parsed.noCommand &&
+    !parsed.json &&
+    parsed.command.length === 0;
   if (parsed.destination === undefined) {
+    if (interactive) {
+      const {runUi} = await import('./source/ui/run-ui.js');
+      return runUi({configFile: parsed.configFile});
+    }
     process.stderr.write(
       'tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n',
     );
@@ -40,7 +51,11 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 
-  // Until the full-screen UI lands, every run is headless: -N or not, terminal or not.
+  if (interactive) {
+    const {runUi} = await import('./source/ui/run-ui.js');
+    return runUi({configFile: parsed.configFile, initial: {name: parsed.destination, invocation}});
+  }
+
   let signalled = 0;
   const stopRequested = new Promise<void>((resolve) => {
     const onSignal = () => {

@@ -11,8 +11,30 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
+  // ssh2 loads native addons.
   external: ['ssh2'],
-  define: {TUNNELS_VERSION: JSON.stringify(pkg.version)},
+  // Ink imports react-devtools-core in a module it loads only under DEV=true; an ESM bundle would hoist
+  // that import and fail at start-up, so it is an empty module here.
+  plugins: [
+    {
+      name: 'no-react-devtools',
+      setup(build) {
+        build.onResolve({filter: /^react-devtools-core$/}, () => ({
+          path: 'react-devtools-core',
+          namespace: 'stub',
+        }));
+        build.onLoad({filter: /.*/, namespace: 'stub'}, () => ({
+          contents: 'export default {};',
+          loader: 'js',
+        }));
+      },
+    },
+  ],
+  define: {
+    TUNNELS_VERSION: JSON.stringify(pkg.version),
+    'process.env.NODE_ENV': JSON.stringify('production'),
+  },
+  jsx: 'automatic',
   // Bundled CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: "#!/usr/bin/env node\nimport {createRequire as __tunnelsRequire} from 'node:module';\nconst require = __tunnelsRequire(import.meta.url);",

@@ -1,16 +1,7 @@
 import type {TunnelEvent} from '../core/events.js';
+import {formatBytes} from '../core/format.js';
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+export {formatBytes};
 
 /**
  * Turns core events into the headless output: one human line each on stderr and, with --json, the

@@ -65,6 +65,8 @@ export class Session implements ForwardContext {
   readonly events = new Emitter<TunnelEvent>();
   state: SessionState = 'idle';
   hostKeyTrust: HostKeyTrust | undefined;
+  /** Why the session failed or was closed by the other side, in words. */
+  failure: string | undefined;
   private client: Client | undefined;
   private readonly forwardList = new Map<string, Forward>();
   private readonly remoteRoutes = new Map<string, RemoteConnectionHandler>();
@@ -107,6 +109,7 @@ export class Session implements ForwardContext {
       const failure =
         error instanceof SessionError ? error : new SessionError((error as Error).message, 'protocol');
       this.state = 'failed';
+      this.failure = failure.message;
       this.client?.destroy();
       this.client = undefined;
       this.events.emit({event: 'session-failed', reason: failure.message, level: failure.level});
@@ -280,6 +283,7 @@ export class Session implements ForwardContext {
   private onClosed(): void {
     const wasClosing = this.closing;
     this.state = 'closed';
+    if (!wasClosing) this.failure = this.lastError ?? 'the server closed the connection';
     for (const forward of this.forwardList.values()) void forward.close();
     this.remoteRoutes.clear();
     this.client = undefined;

@@ -1,0 +1,258 @@
+import {ConfigError, type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
+import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+import {Session} from '../core/session.js';
+import {flush, trackSession, untrackSession} from './bridge.js';
+import {
+  type AppState,
+  type ConfirmAction,
+  type Dialog,
+  openConnections,
+  selectedForward,
+  selectedSession,
+  store,
+} from './state.js';
+import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
+
+/** The core sessions behind the rows; views never see these. */
+const sessions = new Map<number, Session>();
+let nextSessionId = 1;
+
+const set = (partial: Partial<AppState>) => store.setState(partial);
+
+export function showMessage(kind: 'info' | 'error', text: string): void {
+  set({message: {kind, text}});
+}
+
+/** Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. */
+export async function connect(name: string, invocation: ResolvedInvocation): Promise<void> {
+  const id = nextSessionId++;
+  const session = new Session(invocation.session, uiPrompter);
+  sessions.set(id, session);
+  trackSession(id, name, session);
+  for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
+  store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
+  flush();
+  try {
+    await session.connect();
+  } catch (error) {
+    showMessage('error', (error as Error).message);
+    flush();
+    return;
+  }
+  for (const spec of invocation.forwards) await session.addForward(spec).catch(() => {});
+  flush();
+}
+
+/** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
+export async function connectTo(destination: string, configFile?: string): Promise<void> {
+  let invocation: ResolvedInvocation;
+  try {
+    invocation = await resolveInvocation({
+      destination,
+      identityFiles: [],
+      configFile,
+      options: [],
+      localForwards: [],
+      remoteForwards: [],
+      dynamicForwards: [],
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      set({dialog: {kind: 'connect', text: destination, error: error.message}});
+      return;
+    }
+    throw error;
+  }
+  set({dialog: undefined});
+  await connect(destination, invocation);
+}
+
+/**
+ * Reads an add-forward entry: "L 8080:db:5432", "R 9000:localhost:3000", "D 1080", "ftp/2121:ftp:21",
+ * and the ssh flags "-L ..." too. Throws ForwardSpecError.
+ */
+export function parseForwardEntry(text: string): ReturnType<typeof parseForwardSpec> {
+  const trimmed = text.trim();
+  const match = /^-?([LRD])\s*(.*)$/i.exec(trimmed);
+  if (match && (match[2] ?? '').length > 0)
+    return parseForwardSpec(match[1]!.toUpperCase() as ForwardFlag, match[2]!);
+  if (/^ftp\//i.test(trimmed)) return parseForwardSpec('L', trimmed);
+  throw new ForwardSpecError(
+    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080) or ftp/`,
+    text,
+    0,
+    text.length,
+  );
+}
+
+export async function addForward(sessionId: number, text: string): Promise<void> {
+  const session = sessions.get(sessionId);
+  if (!session || session.state !== 'connected') {
+    set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
+    return;
+  }
+  let spec: ReturnType<typeof parseForwardSpec>;
+  try {
+    spec = parseForwardEntry(text);
+  } catch (error) {
+    set({dialog: {kind: 'add-forward', sessionId, text, error: (error as Error).message}});
+    return;
+  }
+  set({dialog: undefined});
+  const forward = await session.addForward(spec);
+  flush();
+  const state = store.getState();
+  const row = state.sessions.find((candidate) => candidate.id === sessionId);
+  set({selectedForward: Math.max(0, (row?.forwards.length ?? 1) - 1), focus: 'forwards'});
+  if (forward.state === 'failed') showMessage('error', `${forward.label}: ${forward.failure}`);
+  else showMessage('info', `${forward.label}: listening`);
+}
+
+export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
+  const session = sessions.get(sessionId);
+  if (!session) return;
+  const label = session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId;
+  await session.removeForward(forwardId);
+  flush();
+  showMessage('info', `${label}: removed`);
+}
+
+export async function disconnect(sessionId: number): Promise<void> {
+  const session = sessions.get(sessionId);
+  if (!session) return;
+  await session.close();
+  sessions.delete(sessionId);
+  untrackSession(sessionId);
+  flush();
+}
+
+/** Closes every forward and session. */
+export async function shutdown(): Promise<void> {
+  set({quitting: true});
+  await Promise.all([...sessions.values()].map((session) => session.close()));
+  sessions.clear();
+}
+
+// Navigation and dialogs: plain state changes.
+
+export function moveSelection(delta: number): void {
+  store.setState((state) => {
+    if (state.focus === 'sessions') {
+      const selected = clamp(state.selectedSession + delta, state.sessions.length);
+      return {selectedSession: selected, selectedForward: 0};
+    }
+    return {
+      selectedForward: clamp(state.selectedForward + delta, selectedSession(state)?.forwards.length ?? 0),
+    };
+  });
+}
+
+function clamp(value: number, length: number): number {
+  return Math.max(0, Math.min(value, length - 1));
+}
+
+export function switchFocus(): void {
+  store.setState((state) => ({focus: state.focus === 'sessions' ? 'forwards' : 'sessions'}));
+}
+
+export function openDialog(dialog: Dialog): void {
+  set({dialog, message: undefined});
+}
+
+export function closeDialog(): void {
+  const {dialog} = store.getState();
+  if (dialog?.kind === 'prompt') cancelPrompt();
+  else set({dialog: undefined});
+}
+
+export function editDialogText(update: (text: string) => string): void {
+  const {dialog} = store.getState();
+  if (!dialog || !('text' in dialog)) return;
+  const text = update(dialog.text);
+  // Inline validation: the spec's problem shows while typing.
+  if (dialog.kind === 'add-forward') {
+    let error: string | undefined;
+    if (text.trim().length > 0) {
+      try {
+        parseForwardEntry(text);
+      } catch (problem) {
+        error = (problem as Error).message;
+      }
+    }
+    set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
+    return;
+  }
+  set({dialog: {...dialog, text}});
+}
+
+/** Enter in a dialog. */
+export async function submitDialog(): Promise<void> {
+  const {dialog} = store.getState();
+  if (!dialog) return;
+  switch (dialog.kind) {
+    case 'prompt':
+      answerPrompt(dialog.text);
+      return;
+    case 'add-forward':
+      await addForward(dialog.sessionId, dialog.text);
+      return;
+    case 'connect':
+      if (dialog.text.trim()) await connectTo(dialog.text.trim());
+      return;
+    case 'confirm':
+      set({dialog: undefined});
+      await confirm(dialog.action);
+      return;
+    case 'help':
+      set({dialog: undefined});
+      return;
+  }
+}
+
+async function confirm(action: ConfirmAction): Promise<void> {
+  switch (action.kind) {
+    case 'remove-forward':
+      await removeForward(action.sessionId, action.forwardId);
+      return;
+    case 'disconnect':
+      await disconnect(action.sessionId);
+      return;
+    case 'quit':
+      await shutdown();
+      return;
+  }
+}
+
+/** Remove the selected forward; ask first when it has open connections. */
+export function requestRemoveForward(): void {
+  const state = store.getState();
+  const session = selectedSession(state);
+  const forward = selectedForward(state);
+  if (!session || !forward) return;
+  if (forward.counters.openConnections > 0) {
+    openDialog({
+      kind: 'confirm',
+      title: `Remove ${forward.label}?`,
+      message: `It has ${forward.counters.openConnections} open connection${forward.counters.openConnections === 1 ? '' : 's'}, which will be closed.`,
+      action: {kind: 'remove-forward', sessionId: session.id, forwardId: forward.id},
+    });
+    return;
+  }
+  void removeForward(session.id, forward.id);
+}
+
+/** Quit; ask first while connections are open. Resolves true when the app should exit now. */
+export async function requestQuit(force = false): Promise<boolean> {
+  const open = openConnections(store.getState());
+  if (open > 0 && !force) {
+    openDialog({
+      kind: 'confirm',
+      title: 'Quit tunnels?',
+      message: `${open} connection${open === 1 ? ' is' : 's are'} open and will be closed.`,
+      action: {kind: 'quit'},
+    });
+    return false;
+  }
+  await shutdown();
+  return true;
+}

@@ -1,0 +1,176 @@
+import type {TunnelEvent} from '../core/events.js';
+import {formatBytes} from '../core/format.js';
+import {formatForwardSpec} from '../core/forward-spec.js';
+import type {Session} from '../core/session.js';
+import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
+
+/** Coalesced store writes: heavy traffic never renders more than this often. */
+export const FLUSH_INTERVAL_MS = 100;
+/** Rates are sampled this often, and only while a connection is open: an idle UI does no work. */
+export const SAMPLE_INTERVAL_MS = 1000;
+
+interface Tracked {
+  id: number;
+  name: string;
+  session: Session;
+  connectedAt: number | undefined;
+  /** Last sampled byte counts per forward, for rates. */
+  samples: Map<string, {time: number; bytesIn: number; bytesOut: number; rateIn: number; rateOut: number}>;
+}
+
+const tracked = new Map<number, Tracked>();
+let pendingLog: LogEntry[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+let sampleTimer: NodeJS.Timeout | undefined;
+let nextLogId = 1;
+
+/** Follows a session's events into the store. */
+export function trackSession(id: number, name: string, session: Session): void {
+  const entry: Tracked = {id, name, session, connectedAt: undefined, samples: new Map()};
+  tracked.set(id, entry);
+  session.events.on((event) => {
+    if (event.event === 'session-connected') entry.connectedAt = Date.now();
+    const text = describe(event, session);
+    if (text) {
+      const kind = event.event.startsWith('ftp-')
+        ? 'ftp'
+        : event.event.endsWith('-failed') ||
+            event.event === 'warning' ||
+            (event.event === 'session-closed' && event.reason)
+          ? 'error'
+          : 'info';
+      pendingLog.push({id: nextLogId++, time: Date.now(), sessionId: id, kind, text});
+    }
+    scheduleFlush();
+  });
+  scheduleFlush();
+}
+
+export function untrackSession(id: number): void {
+  tracked.delete(id);
+  scheduleFlush();
+}
+
+function scheduleFlush(): void {
+  flushTimer ??= setTimeout(flush, FLUSH_INTERVAL_MS);
+}
+
+/** Writes the sessions as they are now, and the log lines gathered since the last flush, in one update. */
+export function flush(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = undefined;
+  const sessions: SessionRow[] = [...tracked.values()].map(row);
+  const log = pendingLog;
+  pendingLog = [];
+  store.setState((state) => ({
+    sessions,
+    log: log.length > 0 ? [...state.log, ...log].slice(-LOG_LIMIT) : state.log,
+    selectedSession: Math.min(state.selectedSession, Math.max(0, sessions.length - 1)),
+    selectedForward: Math.min(
+      state.selectedForward,
+      Math.max(0, (sessions[state.selectedSession]?.forwards.length ?? 1) - 1),
+    ),
+  }));
+  const busy = sessions.some((session) =>
+    session.forwards.some((forward) => forward.counters.openConnections > 0),
+  );
+  if (busy && !sampleTimer) sampleTimer = setInterval(flush, SAMPLE_INTERVAL_MS);
+  if (!busy && sampleTimer) {
+    clearInterval(sampleTimer);
+    sampleTimer = undefined;
+  }
+}
+
+function row(entry: Tracked): SessionRow {
+  const {session} = entry;
+  const now = Date.now();
+  const forwards: ForwardRow[] = session.forwards().map((forward) => {
+    const counters = forward.counters();
+    const last = entry.samples.get(forward.id);
+    let rateIn = last?.rateIn ?? 0;
+    let rateOut = last?.rateOut ?? 0;
+    if (!last || now - last.time >= SAMPLE_INTERVAL_MS / 2) {
+      const seconds = last ? (now - last.time) / 1000 : 0;
+      rateIn = last && seconds > 0 ? (counters.bytesIn - last.bytesIn) / seconds : 0;
+      rateOut = last && seconds > 0 ? (counters.bytesOut - last.bytesOut) / seconds : 0;
+      entry.samples.set(forward.id, {
+        time: now,
+        bytesIn: counters.bytesIn,
+        bytesOut: counters.bytesOut,
+        rateIn,
+        rateOut,
+      });
+    }
+    return {
+      id: forward.id,
+      kind: forward.kind,
+      label: forward.label,
+      display: formatForwardSpec(
+        forward.listeningOn ? {...forward.spec, port: forward.listeningOn.port} : forward.spec,
+      ),
+      state: forward.state,
+      failure: forward.failure,
+      listeningOn: forward.listeningOn
+        ? `${forward.listeningOn.address.includes(':') ? `[${forward.listeningOn.address}]` : forward.listeningOn.address}:${forward.listeningOn.port}`
+        : undefined,
+      counters,
+      rateIn,
+      rateOut,
+    };
+  });
+  const {config} = session;
+  return {
+    id: entry.id,
+    name: entry.name,
+    address: `${config.user}@${config.host}:${config.port}`,
+    state: session.state,
+    failure: session.failure,
+    connectedAt: entry.connectedAt,
+    forwards,
+  };
+}
+
+function describe(event: TunnelEvent, session: Session): string | undefined {
+  const label = (forwardId: string) =>
+    session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId;
+  switch (event.event) {
+    case 'session-connecting':
+      return `connecting to ${event.user}@${event.host}:${event.port}`;
+    case 'session-connected':
+      return `connected (${event.authMethod})`;
+    case 'session-failed':
+      return event.reason;
+    case 'session-closed':
+      return event.reason ? `connection closed: ${event.reason}` : 'disconnected';
+    case 'host-key-added':
+      return `added the host key of ${event.host} (${event.fingerprint}) to ${event.file}`;
+    case 'forward-listening':
+      return `${event.spec}: listening on ${event.kind === 'remote' ? 'the server at ' : ''}${event.bindAddress}:${event.port}`;
+    case 'forward-failed':
+      return `${event.spec}: failed: ${event.reason}`;
+    case 'forward-closed':
+      return `${event.spec}: removed`;
+    case 'connection-opened':
+      return `${label(event.forwardId)}: #${event.connectionId} ${event.from} → ${event.to}`;
+    case 'connection-closed':
+      return `${label(event.forwardId)}: #${event.connectionId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out)`;
+    case 'connection-failed':
+      return `${label(event.forwardId)}: ${event.from} → ${event.to} failed: ${event.reason}`;
+    case 'ftp-data-opened':
+      return `${label(event.forwardId)}: data #${event.dataId} ${event.mode} ${event.local} ⇄ ${event.remote}`;
+    case 'ftp-data-closed':
+      return `${label(event.forwardId)}: data #${event.dataId} closed (${formatBytes(event.bytesIn + event.bytesOut)})${event.reason ? `: ${event.reason}` : ''}`;
+    case 'warning':
+      return event.message;
+  }
+}
+
+/** Stops every timer (tests, shutdown). */
+export function stopBridge(): void {
+  if (flushTimer) clearTimeout(flushTimer);
+  if (sampleTimer) clearInterval(sampleTimer);
+  flushTimer = undefined;
+  sampleTimer = undefined;
+  tracked.clear();
+  pendingLog = [];
+}

@@ -1,0 +1,101 @@
+import {createStore} from 'zustand/vanilla';
+import type {ForwardCounters, ForwardState} from '../core/events.js';
+import type {ForwardKind} from '../core/forward-spec.js';
+import type {SessionState} from '../core/session.js';
+
+export interface ForwardRow {
+  id: string;
+  kind: ForwardKind;
+  /** "-L 8080:db:5432" */
+  label: string;
+  /** The spec with the port actually bound filled in: "41234:db:5432" for "0:db:5432". */
+  display: string;
+  state: ForwardState;
+  failure: string | undefined;
+  listeningOn: string | undefined;
+  counters: ForwardCounters;
+  /** Bytes per second, in and out, over the last sample. */
+  rateIn: number;
+  rateOut: number;
+}
+
+export interface SessionRow {
+  id: number;
+  /** What the user connected to: a Host alias or user@host. */
+  name: string;
+  /** user@host:port */
+  address: string;
+  state: SessionState;
+  failure: string | undefined;
+  connectedAt: number | undefined;
+  forwards: ForwardRow[];
+}
+
+export interface LogEntry {
+  id: number;
+  time: number;
+  sessionId: number;
+  kind: 'info' | 'error' | 'ftp';
+  text: string;
+}
+
+export type Dialog =
+  | {kind: 'help'}
+  | {kind: 'connect'; text: string; error?: string}
+  | {kind: 'add-forward'; sessionId: number; text: string; error?: string}
+  | {kind: 'confirm'; title: string; message: string; action: ConfirmAction}
+  /** A question from the core (host key, password, passphrase, keyboard-interactive). */
+  | {kind: 'prompt'; message: string; secret: boolean; text: string};
+
+export type ConfirmAction =
+  | {kind: 'remove-forward'; sessionId: number; forwardId: string}
+  | {kind: 'disconnect'; sessionId: number}
+  | {kind: 'quit'};
+
+export interface AppState {
+  sessions: SessionRow[];
+  selectedSession: number;
+  selectedForward: number;
+  focus: 'sessions' | 'forwards';
+  /** The newest last; bounded. */
+  log: LogEntry[];
+  dialog: Dialog | undefined;
+  /** One line under the panes: what just happened, or why a key did nothing. */
+  message: {kind: 'info' | 'error'; text: string} | undefined;
+  /** Host aliases from ~/.ssh/config, for completion. */
+  hosts: string[];
+  quitting: boolean;
+}
+
+export const LOG_LIMIT = 500;
+
+export function initialState(): AppState {
+  return {
+    sessions: [],
+    selectedSession: 0,
+    selectedForward: 0,
+    focus: 'sessions',
+    log: [],
+    dialog: undefined,
+    message: undefined,
+    hosts: [],
+    quitting: false,
+  };
+}
+
+export const store = createStore<AppState>()(() => initialState());
+
+export function selectedSession(state: AppState): SessionRow | undefined {
+  return state.sessions[state.selectedSession];
+}
+
+export function selectedForward(state: AppState): ForwardRow | undefined {
+  return selectedSession(state)?.forwards[state.selectedForward];
+}
+
+export function openConnections(state: AppState): number {
+  return state.sessions.reduce(
+    (sum, session) => sum + session.forwards.reduce((n, forward) => n + forward.counters.openConnections, 0),
+    0,
+  );
+}

@@ -1,0 +1,32 @@
+import {PromptCancelled, type Prompter} from '../core/prompter.js';
+import {store} from './state.js';
+
+let pending: {resolve: (answer: string) => void; reject: (error: Error) => void} | undefined;
+
+/** The core's questions become a dialog; the answer comes back through answerPrompt/cancelPrompt. */
+export const uiPrompter: Prompter = {
+  ask(message, {secret}) {
+    return new Promise((resolve, reject) => {
+      pending?.reject(new PromptCancelled());
+      pending = {resolve, reject};
+      store.setState({dialog: {kind: 'prompt', message, secret, text: ''}});
+    });
+  },
+  inform(message) {
+    store.setState({message: {kind: 'info', text: message}});
+  },
+};
+
+export function answerPrompt(text: string): void {
+  const waiting = pending;
+  pending = undefined;
+  store.setState({dialog: undefined});
+  waiting?.resolve(text);
+}
+
+export function cancelPrompt(): void {
+  const waiting = pending;
+  pending = undefined;
+  store.setState({dialog: undefined});
+  waiting?.reject(new PromptCancelled());
+}

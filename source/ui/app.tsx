@@ -1,0 +1,162 @@
+import {Box, type Key, Text, useApp, useInput} from 'ink';
+import {useEffect, useState} from 'react';
+import {closeDialog, editDialogText, requestQuit, showMessage, submitDialog} from '../store/actions.js';
+import {selectedSession, store} from '../store/state.js';
+import {DialogView} from './dialogs.js';
+import {findBinding, keymap} from './keymap.js';
+import {ForwardsPane, LogPane, SessionsPane} from './panes.js';
+import {color} from './theme.js';
+import {useAppState, useTerminalSize} from './use-app-state.js';
+
+function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.tab) return 'tab';
+  if (key.delete) return 'delete';
+  return input;
+}
+
+/** Keys while a dialog is open: text editing, Enter, Esc. */
+function dialogInput(input: string, key: Key): void {
+  const {dialog, hosts} = store.getState();
+  if (!dialog) return;
+  if (key.escape || (dialog.kind === 'confirm' && input === 'n')) {
+    closeDialog();
+    return;
+  }
+  if (key.return || (dialog.kind === 'confirm' && input === 'y')) {
+    void submitDialog();
+    return;
+  }
+  if (dialog.kind === 'connect' && key.tab) {
+    const match = hosts.find((host) => host.startsWith(dialog.text));
+    if (match) editDialogText(() => match);
+    return;
+  }
+  if (key.backspace || key.delete) {
+    editDialogText((text) => [...text].slice(0, -1).join(''));
+    return;
+  }
+  if (key.ctrl && input === 'u') {
+    editDialogText(() => '');
+    return;
+  }
+  if (input && !key.ctrl && !key.meta && dialog.kind !== 'confirm' && dialog.kind !== 'help') {
+    // Several characters come at once when pasted or typed fast: take them one by one, so a newline
+    // among them is Enter, a backspace deletes, and other control characters never reach the field.
+    for (const char of input) {
+      if (char === '\r' || char === '\n') {
+        void submitDialog();
+        return;
+      }
+      if (char === '\u007f' || char === '\b') editDialogText((text) => [...text].slice(0, -1).join(''));
+      else if (char >= ' ') editDialogText((text) => text + char);
+    }
+  }
+}
+
+export function App() {
+  const app = useApp();
+  const {columns, rows} = useTerminalSize();
+  const sessions = useAppState((state) => state.sessions);
+  const selected = useAppState((state) => state.selectedSession);
+  const selectedForwardIndex = useAppState((state) => state.selectedForward);
+  const focus = useAppState((state) => state.focus);
+  const log = useAppState((state) => state.log);
+  const dialog = useAppState((state) => state.dialog);
+  const message = useAppState((state) => state.message);
+  const hosts = useAppState((state) => state.hosts);
+  const quitting = useAppState((state) => state.quitting);
+  const session = useAppState(selectedSession);
+  // Uptime ticks once a second, only while a session is connected: an idle screen does no work.
+  const [now, setNow] = useState(Date.now());
+  const anyConnected = sessions.some((row) => row.state === 'connected');
+  useEffect(() => {
+    if (!anyConnected) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [anyConnected]);
+
+  useEffect(() => {
+    if (quitting) app.exit();
+  }, [quitting, app]);
+
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') {
+      void requestQuit(true);
+      return;
+    }
+    if (store.getState().dialog) {
+      dialogInput(input, key);
+      return;
+    }
+    const binding = findBinding(keyName(input, key));
+    if (!binding) return;
+    const state = store.getState();
+    const reason = binding.disabledReason?.(state);
+    if (reason) {
+      showMessage('error', reason);
+      return;
+    }
+    store.setState({message: undefined});
+    void binding.run(state);
+  });
+
+  const width = columns;
+  const sessionsHeight = Math.max(1, Math.min(sessions.length, 4)) + 3;
+  const forwardRows =
+    (session?.forwards.length ?? 0) + (session?.forwards.filter((f) => f.state === 'failed').length ?? 0);
+  const forwardsHeight = Math.max(1, Math.min(forwardRows, 8)) + 4;
+  const logHeight = Math.max(3, rows - sessionsHeight - forwardsHeight - 3);
+  const footer = keymap
+    .filter((binding) => binding.footer)
+    .map((binding) => `${binding.keys[0]} ${binding.label}`)
+    .join(' · ');
+
+  return (
+    <Box flexDirection="column" width={width} height={rows}>
+      <Text wrap="truncate-end">
+        <Text bold color={color('cyan')}>
+          {' tunnels '}
+        </Text>
+        <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
+      </Text>
+      {dialog?.kind === 'help' ? (
+        <DialogView dialog={dialog} width={width} hosts={hosts} />
+      ) : (
+        <>
+          <SessionsPane
+            sessions={sessions}
+            selected={selected}
+            focused={focus === 'sessions'}
+            width={width}
+            height={sessionsHeight}
+            now={now}
+          />
+          <ForwardsPane
+            session={session}
+            selected={selectedForwardIndex}
+            focused={focus === 'forwards'}
+            width={width}
+            height={forwardsHeight}
+          />
+          {dialog ? (
+            <DialogView dialog={dialog} width={width} hosts={hosts} />
+          ) : (
+            <LogPane
+              entries={log.filter((entry) => !session || entry.sessionId === session.id)}
+              width={width}
+              height={logHeight}
+            />
+          )}
+        </>
+      )}
+      <Text wrap="truncate-end" color={color(message?.kind === 'error' ? 'red' : 'green')}>
+        {message?.text ?? ' '}
+      </Text>
+      <Text dimColor wrap="truncate-end">
+        {footer}
+      </Text>
+    </Box>
+  );
+}

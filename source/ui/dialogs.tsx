@@ -1,0 +1,93 @@
+import {Box, Text} from 'ink';
+import type {Dialog} from '../store/state.js';
+import {keymap} from './keymap.js';
+import {color} from './theme.js';
+
+function Field(props: {text: string; secret?: boolean}) {
+  const shown = props.secret ? '•'.repeat([...props.text].length) : props.text;
+  return (
+    <Text>
+      {'> '}
+      {shown}
+      <Text inverse> </Text>
+    </Text>
+  );
+}
+
+const HINT = 'Enter to confirm · Esc to cancel';
+
+/** The open dialog; it takes the keys before the screen behind it. */
+export function DialogView(props: {dialog: Dialog; width: number; hosts: string[]}) {
+  const {dialog, width, hosts} = props;
+  const box = (title: string, body: React.ReactNode, hint = HINT) => (
+    <Box borderStyle="double" borderColor={color('cyan')} flexDirection="column" width={width} paddingX={1}>
+      <Text bold>{title}</Text>
+      {body}
+      <Text dimColor>{hint}</Text>
+    </Box>
+  );
+  switch (dialog.kind) {
+    case 'help':
+      return box(
+        'Keys',
+        <Box flexDirection="column">
+          {keymap.map((binding) => (
+            <Text key={binding.label} wrap="truncate-end">
+              <Text color={color('cyan')}>{binding.keys.join(', ').padEnd(12)}</Text>
+              {binding.description}
+            </Text>
+          ))}
+          <Text wrap="truncate-end">
+            <Text color={color('cyan')}>{'Ctrl-C'.padEnd(12)}</Text>quit at once, closing every forward
+          </Text>
+        </Box>,
+        'Esc or Enter to close',
+      );
+    case 'connect': {
+      const matches = hosts.filter((host) => host.startsWith(dialog.text)).slice(0, 5);
+      return box(
+        'Connect to',
+        <Box flexDirection="column">
+          <Field text={dialog.text} />
+          {matches.length > 0 ? (
+            <Text dimColor wrap="truncate-end">{`Hosts: ${matches.join('  ')}  (Tab completes)`}</Text>
+          ) : null}
+          {dialog.error ? (
+            <Text color={color('red')} wrap="wrap">
+              {dialog.error}
+            </Text>
+          ) : null}
+        </Box>,
+      );
+    }
+    case 'add-forward':
+      return box(
+        'Add a forward',
+        <Box flexDirection="column">
+          <Text dimColor wrap="truncate-end">
+            L 8080:db:5432 · R 9000:localhost:3000 · D 1080 · ftp/2121:ftp.example:21
+          </Text>
+          <Field text={dialog.text} />
+          {dialog.error ? (
+            <Text color={color('red')} wrap="wrap">
+              {dialog.error}
+            </Text>
+          ) : null}
+        </Box>,
+      );
+    case 'confirm':
+      return box(
+        dialog.title,
+        <Text wrap="wrap">{dialog.message}</Text>,
+        'Enter or y to confirm · Esc or n to cancel',
+      );
+    case 'prompt':
+      return box(
+        dialog.secret ? 'Secret' : 'Question',
+        <Box flexDirection="column">
+          <Text wrap="wrap">{dialog.message}</Text>
+          <Field text={dialog.text} secret={dialog.secret} />
+        </Box>,
+      );
+  }
+}

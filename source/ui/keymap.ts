@@ -1,0 +1,105 @@
+import {moveSelection, openDialog, requestQuit, requestRemoveForward, switchFocus} from '../store/actions.js';
+import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
+
+/**
+ * Every key of the main screen, as data: the footer and the help screen are made from this list, so
+ * they cannot drift from what the keys do. A key that cannot act says why instead of doing nothing.
+ */
+export interface Binding {
+  /** Key names: a printable character, or up, down, tab, delete. */
+  keys: string[];
+  label: string;
+  description: string;
+  /** Shown in the footer (the rest only in help). */
+  footer: boolean;
+  disabledReason?: (state: AppState) => string | undefined;
+  /** Returns true when the app should exit. */
+  run: (state: AppState) => void | boolean | Promise<void | boolean>;
+}
+
+const noSession = (state: AppState) =>
+  selectedSession(state) ? undefined : 'no session yet: press c to connect';
+
+export const keymap: Binding[] = [
+  {
+    keys: ['c'],
+    label: 'connect',
+    description: 'connect to a host (a ~/.ssh/config Host, user@host or ssh://...)',
+    footer: true,
+    run: () => openDialog({kind: 'connect', text: ''}),
+  },
+  {
+    keys: ['a'],
+    label: 'add forward',
+    description:
+      'add a forward to the selected session: L 8080:db:5432, R 9000:localhost:3000, D 1080, ftp/2121:ftp:21',
+    footer: true,
+    disabledReason: (state) => {
+      const session = selectedSession(state);
+      if (!session) return noSession(state);
+      if (session.state !== 'connected') return `cannot add a forward: ${session.name} is ${session.state}`;
+      return undefined;
+    },
+    run: (state) => openDialog({kind: 'add-forward', sessionId: selectedSession(state)!.id, text: ''}),
+  },
+  {
+    keys: ['d', 'delete'],
+    label: 'remove',
+    description: 'remove the selected forward (asks first when it has open connections)',
+    footer: true,
+    disabledReason: (state) => {
+      if (!selectedSession(state)) return noSession(state);
+      if (!selectedForward(state)) return 'no forward selected: add one with a';
+      if (state.focus !== 'forwards') return 'select a forward first: press tab to move to the forwards';
+      return undefined;
+    },
+    run: () => requestRemoveForward(),
+  },
+  {
+    keys: ['x'],
+    label: 'disconnect',
+    description: 'disconnect the selected session, closing its forwards',
+    footer: true,
+    disabledReason: noSession,
+    run: (state) => {
+      const session = selectedSession(state)!;
+      const open = session.forwards.reduce((n, forward) => n + forward.counters.openConnections, 0);
+      openDialog({
+        kind: 'confirm',
+        title: `Disconnect ${session.name}?`,
+        message:
+          open > 0
+            ? `${open} open connection${open === 1 ? '' : 's'} will be closed.`
+            : 'Its forwards will stop.',
+        action: {kind: 'disconnect', sessionId: session.id},
+      });
+    },
+  },
+  {
+    keys: ['tab'],
+    label: 'switch pane',
+    description: 'move between sessions and forwards',
+    footer: true,
+    run: () => switchFocus(),
+  },
+  {keys: ['up', 'k'], label: 'up', description: 'move up', footer: false, run: () => moveSelection(-1)},
+  {keys: ['down', 'j'], label: 'down', description: 'move down', footer: false, run: () => moveSelection(1)},
+  {
+    keys: ['?'],
+    label: 'help',
+    description: 'show all keys',
+    footer: true,
+    run: () => openDialog({kind: 'help'}),
+  },
+  {
+    keys: ['q'],
+    label: 'quit',
+    description: 'quit, closing every forward (asks first while connections are open; Ctrl-C does not ask)',
+    footer: true,
+    run: (state) => (openConnections(state) > 0 ? requestQuit() : requestQuit(true)),
+  },
+];
+
+export function findBinding(key: string): Binding | undefined {
+  return keymap.find((binding) => binding.keys.includes(key));
+}

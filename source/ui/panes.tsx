@@ -1,0 +1,150 @@
+import {Box, Text} from 'ink';
+import {formatBytes} from '../core/format.js';
+import type {ForwardRow, LogEntry, SessionRow} from '../store/state.js';
+import {color, stateColor} from './theme.js';
+
+const KIND: Record<ForwardRow['kind'], string> = {local: 'L', remote: 'R', dynamic: 'D', ftp: 'FTP'};
+
+function fit(text: string, width: number): string {
+  if (width <= 0) return '';
+  return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
+}
+
+function uptime(since: number | undefined, now: number): string {
+  if (since === undefined) return '';
+  const seconds = Math.max(0, Math.floor((now - since) / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export function SessionsPane(props: {
+  sessions: SessionRow[];
+  selected: number;
+  focused: boolean;
+  width: number;
+  height: number;
+  now: number;
+}) {
+  const {sessions, selected, focused, width, height, now} = props;
+  const inner = width - 4;
+  return (
+    <Box
+      borderStyle="round"
+      borderColor={color(focused ? 'cyan' : 'gray')}
+      flexDirection="column"
+      width={width}
+      height={height}
+    >
+      <Text bold>Sessions</Text>
+      {sessions.length === 0 ? (
+        <Text dimColor>No sessions. Press c to connect to a host.</Text>
+      ) : (
+        sessions.slice(0, height - 3).map((session, index) => {
+          const marker = index === selected ? '›' : ' ';
+          const state =
+            session.state === 'failed' || (session.state === 'closed' && session.failure)
+              ? `failed: ${session.failure ?? ''}`
+              : session.state;
+          const left = `${marker} ${fit(session.name, 16)} ${fit(session.address, 26)} `;
+          const time = session.state === 'connected' ? ` ${uptime(session.connectedAt, now)}` : '';
+          return (
+            <Text key={session.id} wrap="truncate-end" inverse={index === selected && focused}>
+              {left}
+              <Text
+                color={color(
+                  stateColor[session.state === 'closed' && session.failure ? 'failed' : session.state] ??
+                    'white',
+                )}
+              >
+                {fit(`● ${state}`, Math.max(8, inner - left.length - time.length))}
+              </Text>
+              {time}
+            </Text>
+          );
+        })
+      )}
+    </Box>
+  );
+}
+
+const rate = (bytesPerSecond: number) =>
+  bytesPerSecond > 0 ? `${formatBytes(Math.round(bytesPerSecond))}/s` : '';
+
+export function ForwardsPane(props: {
+  session: SessionRow | undefined;
+  selected: number;
+  focused: boolean;
+  width: number;
+  height: number;
+}) {
+  const {session, selected, focused, width, height} = props;
+  const inner = width - 4;
+  const fixed = 4 + 9 + 7 + 8 + 8 + 10 + 6;
+  const specWidth = Math.max(10, inner - fixed);
+  const header = `${fit('KIND', 4)} ${fit('FORWARD', specWidth)} ${fit('STATE', 9)} ${fit('CONNS', 7)} ${fit('IN', 8)} ${fit('OUT', 8)} ${fit('RATE', 10)}`;
+  const rows: React.ReactNode[] = [];
+  for (const [index, forward] of (session?.forwards ?? []).entries()) {
+    const {counters} = forward;
+    const line = `${fit(KIND[forward.kind], 4)} ${fit(forward.display, specWidth)} `;
+    const numbers = ` ${fit(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${fit(formatBytes(counters.bytesIn), 8)} ${fit(formatBytes(counters.bytesOut), 8)} ${fit(rate(forward.rateIn + forward.rateOut), 10)}`;
+    rows.push(
+      <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>
+        {line}
+        <Text color={color(stateColor[forward.state] ?? 'white')}>{fit(forward.state, 9)}</Text>
+        {numbers}
+      </Text>,
+    );
+    if (forward.state === 'failed' && forward.failure) {
+      rows.push(
+        <Text key={`${forward.id}-why`} color={color('red')} wrap="truncate-end">
+          {`     ↳ ${forward.failure}`}
+        </Text>,
+      );
+    }
+  }
+  return (
+    <Box
+      borderStyle="round"
+      borderColor={color(focused ? 'cyan' : 'gray')}
+      flexDirection="column"
+      width={width}
+      height={height}
+    >
+      <Text bold wrap="truncate-end">
+        {session ? `Forwards of ${session.name}` : 'Forwards'}
+      </Text>
+      {session && session.forwards.length > 0 ? (
+        <>
+          <Text dimColor wrap="truncate-end">
+            {header}
+          </Text>
+          {rows.slice(0, Math.max(0, height - 4))}
+        </>
+      ) : (
+        <Text dimColor>
+          {session ? (session.state === 'connected' ? 'No forwards. Press a to add one.' : '') : ''}
+        </Text>
+      )}
+    </Box>
+  );
+}
+
+export function LogPane(props: {entries: LogEntry[]; width: number; height: number}) {
+  const {entries, width, height} = props;
+  const visible = entries.slice(-Math.max(0, height - 3));
+  return (
+    <Box borderStyle="round" borderColor={color('gray')} flexDirection="column" width={width} height={height}>
+      <Text bold>Log</Text>
+      {visible.map((entry) => (
+        <Text
+          key={entry.id}
+          wrap="truncate-end"
+          color={color(entry.kind === 'error' ? 'red' : entry.kind === 'ftp' ? 'magenta' : 'white')}
+        >
+          {`${new Date(entry.time).toTimeString().slice(0, 8)} ${entry.text}`}
+        </Text>
+      ))}
+    </Box>
+  );
+}

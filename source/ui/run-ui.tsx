@@ -1,0 +1,47 @@
+import {readFile} from 'node:fs/promises';
+import {render} from 'ink';
+import {expandHome} from '../config/paths.js';
+import type {ResolvedInvocation} from '../config/session-options.js';
+import {listHostAliases} from '../config/ssh-config.js';
+import {connect, shutdown} from '../store/actions.js';
+import {stopBridge} from '../store/bridge.js';
+import {store} from '../store/state.js';
+import {App} from './app.js';
+
+const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
+const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
+
+/** The full-screen UI; resolves with the exit status once every forward is closed. */
+export async function runUi(options: {
+  configFile?: string | undefined;
+  initial?: {name: string; invocation: ResolvedInvocation};
+}): Promise<number> {
+  const configText = await readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8').catch(
+    () => '',
+  );
+  store.setState({hosts: listHostAliases(configText)});
+  process.stdout.write(ENTER_ALTERNATE_SCREEN);
+  const instance = render(<App />, {exitOnCtrlC: false, maxFps: 10, patchConsole: true});
+  const onSignal = () => {
+    void shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // A bug must not leave the terminal in raw mode on the alternate screen: restore it, then say what broke.
+  process.on('uncaughtException', (error) => {
+    instance.unmount();
+    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
+    process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
+    process.exit(70);
+  });
+  if (options.initial) void connect(options.initial.name, options.initial.invocation);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    await shutdown();
+    stopBridge();
+    instance.cleanup();
+    process.stdout.write(LEAVE_ALTERNATE_SCREEN);
+  }
+  return 0;
+}

@@ -1,0 +1,16 @@
+/** Colours, unless NO_COLOR asks for none (https://no-color.org). */
+const noColor = () => process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+
+export function color(name: string): string | undefined {
+  return noColor() ? undefined : name;
+}
+
+export const stateColor: Record<string, string> = {
+  connecting: 'yellow',
+  connected: 'green',
+  listening: 'green',
+  starting: 'yellow',
+  failed: 'red',
+  closed: 'gray',
+  idle: 'gray',
+};

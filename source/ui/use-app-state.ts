@@ -1,0 +1,25 @@
+import {useStdout} from 'ink';
+import {useEffect, useState} from 'react';
+import {useStore} from 'zustand';
+import {type AppState, store} from '../store/state.js';
+
+/** Reads the store; the one way views see state. */
+export function useAppState<T>(selector: (state: AppState) => T): T {
+  return useStore(store, selector);
+}
+
+/** The terminal's size, following resizes. */
+export function useTerminalSize(): {columns: number; rows: number} {
+  const {stdout} = useStdout();
+  const read = () => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
+  const [size, setSize] = useState(read);
+  useEffect(() => {
+    const onResize = () => setSize(read());
+    stdout.on('resize', onResize);
+    return () => {
+      stdout.off('resize', onResize);
+    };
+    // biome-ignore lint/correctness/useExhaustiveDependencies: read only closes over stdout
+  }, [stdout]);
+  return size;
+}

@@ -1,0 +1,180 @@
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {resolveInvocation} from '../../source/config/session-options.js';
+import {
+  closeDialog,
+  connect,
+  editDialogText,
+  moveSelection,
+  openDialog,
+  parseForwardEntry,
+  requestQuit,
+  requestRemoveForward,
+  shutdown,
+  submitDialog,
+  switchFocus,
+} from '../../source/store/actions.js';
+import {flush, stopBridge} from '../../source/store/bridge.js';
+import {initialState, store} from '../../source/store/state.js';
+import {uiPrompter} from '../../source/store/ui-prompter.js';
+import {until} from '../helpers/session.js';
+import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+
+describe('add-forward entries', () => {
+  it.each([
+    ['L 8080:db:5432', {kind: 'local', port: 8080, host: 'db', hostPort: 5432}],
+    ['-L 8080:db:5432', {kind: 'local', port: 8080}],
+    ['l8080:db:5432', {kind: 'local', port: 8080}],
+    ['R 9000:localhost:3000', {kind: 'remote', port: 9000, host: 'localhost', hostPort: 3000}],
+    ['D 1080', {kind: 'dynamic', port: 1080}],
+    ['D [::1]:1080', {kind: 'dynamic', bindAddress: '::1'}],
+    ['ftp/2121:ftp:21', {kind: 'ftp', port: 2121, host: 'ftp', hostPort: 21}],
+    ['L ftp/2121:ftp:21', {kind: 'ftp'}],
+  ])('%s', (text, expected) => {
+    expect(parseForwardEntry(text)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['8080:db:5432', /start with L, R or D/],
+    ['L 8o80:db:5432', /"8o80" is not a port number/],
+    ['D', /start with L, R or D/],
+    ['R ftp/1:h:2', /FTP forwarding is only/],
+  ])('rejects %j', (text, message) => {
+    expect(() => parseForwardEntry(text)).toThrow(message);
+  });
+});
+
+describe('store actions, without rendering', () => {
+  beforeEach(() => store.setState(initialState()));
+  afterEach(() => stopBridge());
+
+  it('validates a forward while it is typed', () => {
+    openDialog({kind: 'add-forward', sessionId: 1, text: ''});
+    for (const char of 'L 80a') editDialogText((text) => text + char);
+    expect(store.getState().dialog).toMatchObject({
+      kind: 'add-forward',
+      text: 'L 80a',
+      error: expect.stringMatching(/is not of the form|port/),
+    });
+    editDialogText((text) => text.slice(0, -1));
+    editDialogText((text) => `${text}80:db:5432`);
+    expect(store.getState().dialog).toMatchObject({text: 'L 8080:db:5432', error: undefined});
+    closeDialog();
+    expect(store.getState().dialog).toBeUndefined();
+  });
+
+  it('asks the core question as a dialog and hands back the answer', async () => {
+    const answer = uiPrompter.ask('Password: ', {secret: true});
+    expect(store.getState().dialog).toEqual({kind: 'prompt', message: 'Password: ', secret: true, text: ''});
+    for (const char of 'hunter2') editDialogText((text) => text + char);
+    await submitDialog();
+    expect(await answer).toBe('hunter2');
+    expect(store.getState().dialog).toBeUndefined();
+    const cancelled = uiPrompter.ask('Passphrase: ', {secret: true});
+    closeDialog();
+    await expect(cancelled).rejects.toThrow('cancelled');
+  });
+
+  it('moves the selection within bounds and switches panes', () => {
+    store.setState({
+      sessions: [1, 2].map((id) => ({
+        id,
+        name: `s${id}`,
+        address: 'u@h:22',
+        state: 'connected',
+        failure: undefined,
+        connectedAt: 0,
+        forwards: [],
+      })),
+    });
+    moveSelection(1);
+    moveSelection(1);
+    expect(store.getState().selectedSession).toBe(1);
+    moveSelection(-5);
+    expect(store.getState().selectedSession).toBe(0);
+    switchFocus();
+    expect(store.getState().focus).toBe('forwards');
+  });
+});
+
+describe('store actions against a real sshd', () => {
+  let sshd: TestSshd;
+  let echo: TestServer;
+  beforeAll(async () => {
+    sshd = await startSshd();
+    echo = await startEchoServer();
+  });
+  afterAll(async () => {
+    await shutdown();
+    stopBridge();
+    await echo?.close();
+    await sshd?.stop();
+  });
+
+  it('connects, adds a forward, follows its traffic, asks before removing it while in use, and quits', async () => {
+    store.setState(initialState());
+    const invocation = await resolveInvocation({
+      destination: '127.0.0.1',
+      port: String(sshd.port),
+      user: sshd.user,
+      identityFiles: [sshd.clientKey],
+      configFile: '/dev/null',
+      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
+      localForwards: [`0:127.0.0.1:${echo.port}`],
+      remoteForwards: [],
+      dynamicForwards: [],
+    });
+    invocation.session.agentSocket = undefined;
+    await connect('test', invocation);
+    flush();
+    const state = store.getState();
+    expect(state.sessions[0]).toMatchObject({name: 'test', state: 'connected'});
+    const forward = state.sessions[0]!.forwards[0]!;
+    expect(forward).toMatchObject({kind: 'local', state: 'listening'});
+    expect(forward.display).toMatch(new RegExp(`^\\d+:127\\.0\\.0\\.1:${echo.port}$`));
+
+    openDialog({kind: 'add-forward', sessionId: state.sessions[0]!.id, text: ''});
+    editDialogText(() => 'D 0');
+    await submitDialog();
+    expect(store.getState().sessions[0]!.forwards.map((row) => row.kind)).toEqual(['local', 'dynamic']);
+
+    const port = Number(forward.display.split(':')[0]);
+    await exchange(port, 256 * 1024);
+    await until(
+      () => (flush(), store.getState().sessions[0]!.forwards[0]!.counters.totalConnections === 1),
+      5000,
+      'the counters',
+    );
+    expect(store.getState().sessions[0]!.forwards[0]!.counters).toMatchObject({
+      bytesIn: 256 * 1024,
+      bytesOut: 256 * 1024,
+    });
+    expect(
+      store.getState().log.some((entry) => /#1 closed \(256 KiB in, 256 KiB out\)/.test(entry.text)),
+    ).toBe(true);
+
+    // Hold a connection open: removing now asks first.
+    const net = await import('node:net');
+    const held = net.connect(port, '127.0.0.1');
+    await until(
+      () => (flush(), store.getState().sessions[0]!.forwards[0]!.counters.openConnections === 1),
+      5000,
+      'the open connection',
+    );
+    store.setState({focus: 'forwards', selectedForward: 0});
+    requestRemoveForward();
+    expect(store.getState().dialog).toMatchObject({
+      kind: 'confirm',
+      title: expect.stringContaining('Remove -L 0:127.0.0.1'),
+    });
+    expect(await requestQuit()).toBe(false);
+    expect(store.getState().dialog).toMatchObject({kind: 'confirm', title: 'Quit tunnels?'});
+    closeDialog();
+    requestRemoveForward();
+    await submitDialog();
+    expect(store.getState().sessions[0]!.forwards.map((row) => row.kind)).toEqual(['dynamic']);
+    held.destroy();
+    expect(await requestQuit()).toBe(true);
+    expect(store.getState().quitting).toBe(true);
+  });
+});
