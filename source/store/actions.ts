@@ -87,7 +87,7 @@ export function parseForwardEntry(text: string): ReturnType<typeof parseForwardS
 
 export async function addForward(sessionId: number, text: string): Promise<void> {
   const session = sessions.get(sessionId);
-  if (!session || session.state !== 'connected') {
+  if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
   }

@@ -13,8 +13,8 @@ export interface Binding {
   /** Shown in the footer (the rest only in help). */
   footer: boolean;
   disabledReason?: (state: AppState) => string | undefined;
-  /** Returns true when the app should exit. */
-  run: (state: AppState) => void | boolean | Promise<void | boolean>;
+  /** What the key does; the app exits when the store says quitting. */
+  run: (state: AppState) => unknown;
 }
 
 const noSession = (state: AppState) =>

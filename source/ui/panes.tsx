@@ -5,7 +5,7 @@ import {color, stateColor} from './theme.js';
 
 const KIND: Record<ForwardRow['kind'], string> = {local: 'L', remote: 'R', dynamic: 'D', ftp: 'FTP'};
 
-function fit(text: string, width: number): string {
+function cell(text: string, width: number): string {
   if (width <= 0) return '';
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text.padEnd(width);
 }
@@ -46,7 +46,7 @@ export function SessionsPane(props: {
             session.state === 'failed' || (session.state === 'closed' && session.failure)
               ? `failed: ${session.failure ?? ''}`
               : session.state;
-          const left = `${marker} ${fit(session.name, 16)} ${fit(session.address, 26)} `;
+          const left = `${marker} ${cell(session.name, 16)} ${cell(session.address, 26)} `;
           const time = session.state === 'connected' ? ` ${uptime(session.connectedAt, now)}` : '';
           return (
             <Text key={session.id} wrap="truncate-end" inverse={index === selected && focused}>
@@ -57,7 +57,7 @@ export function SessionsPane(props: {
                     'white',
                 )}
               >
-                {fit(`● ${state}`, Math.max(8, inner - left.length - time.length))}
+                {cell(`● ${state}`, Math.max(8, inner - left.length - time.length))}
               </Text>
               {time}
             </Text>
@@ -82,16 +82,16 @@ export function ForwardsPane(props: {
   const inner = width - 4;
   const fixed = 4 + 9 + 7 + 8 + 8 + 10 + 6;
   const specWidth = Math.max(10, inner - fixed);
-  const header = `${fit('KIND', 4)} ${fit('FORWARD', specWidth)} ${fit('STATE', 9)} ${fit('CONNS', 7)} ${fit('IN', 8)} ${fit('OUT', 8)} ${fit('RATE', 10)}`;
+  const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 7)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
   const rows: React.ReactNode[] = [];
   for (const [index, forward] of (session?.forwards ?? []).entries()) {
     const {counters} = forward;
-    const line = `${fit(KIND[forward.kind], 4)} ${fit(forward.display, specWidth)} `;
-    const numbers = ` ${fit(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${fit(formatBytes(counters.bytesIn), 8)} ${fit(formatBytes(counters.bytesOut), 8)} ${fit(rate(forward.rateIn + forward.rateOut), 10)}`;
+    const line = `${cell(KIND[forward.kind], 4)} ${cell(forward.display, specWidth)} `;
+    const numbers = ` ${cell(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
     rows.push(
       <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>
         {line}
-        <Text color={color(stateColor[forward.state] ?? 'white')}>{fit(forward.state, 9)}</Text>
+        <Text color={color(stateColor[forward.state] ?? 'white')}>{cell(forward.state, 9)}</Text>
         {numbers}
       </Text>,
     );
