@@ -11,15 +11,17 @@ export function useAppState<T>(selector: (state: AppState) => T): T {
 /** The terminal's size, following resizes. */
 export function useTerminalSize(): {columns: number; rows: number} {
   const {stdout} = useStdout();
-  const read = () => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
-  const [size, setSize] = useState(read);
+  const [size, setSize] = useState(() => sizeOf(stdout));
   useEffect(() => {
-    const onResize = () => setSize(read());
+    const onResize = () => setSize(sizeOf(stdout));
     stdout.on('resize', onResize);
     return () => {
       stdout.off('resize', onResize);
     };
-    // biome-ignore lint/correctness/useExhaustiveDependencies: read only closes over stdout
   }, [stdout]);
   return size;
+}
+
+function sizeOf(stdout: NodeJS.WriteStream): {columns: number; rows: number} {
+  return {columns: stdout.columns || 80, rows: stdout.rows || 24};
 }
