@@ -140,11 +140,11 @@ describe('store actions against a real sshd', () => {
 
     const port = Number(forward.display.split(':')[0]);
     await exchange(port, 256 * 1024);
-    await until(
-      () => (flush(), store.getState().sessions[0]!.forwards[0]!.counters.totalConnections === 1),
-      5000,
-      'the counters',
-    );
+    const current = () => {
+      flush();
+      return store.getState().sessions[0]!.forwards[0]!.counters;
+    };
+    await until(() => current().totalConnections === 1, 5000, 'the counters');
     expect(store.getState().sessions[0]!.forwards[0]!.counters).toMatchObject({
       bytesIn: 256 * 1024,
       bytesOut: 256 * 1024,
@@ -156,11 +156,7 @@ describe('store actions against a real sshd', () => {
     // Hold a connection open: removing now asks first.
     const net = await import('node:net');
     const held = net.connect(port, '127.0.0.1');
-    await until(
-      () => (flush(), store.getState().sessions[0]!.forwards[0]!.counters.openConnections === 1),
-      5000,
-      'the open connection',
-    );
+    await until(() => current().openConnections === 1, 5000, 'the open connection');
     store.setState({focus: 'forwards', selectedForward: 0});
     requestRemoveForward();
     expect(store.getState().dialog).toMatchObject({

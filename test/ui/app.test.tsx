@@ -147,8 +147,8 @@ describe('the full-screen UI', () => {
       const {lastFrame, unmount} = render(<App />);
       const frame = await frameMatching(lastFrame, /listening/);
       // No SGR colour codes (30-37, 90-97, 38;5;n): only bold/dim/inverse remain.
-      const escape = String.fromCharCode(27);
-      expect(frame).not.toMatch(new RegExp(`${escape}\\[(3[0-7]|9[0-7]|38;)`));
+      const esc = String.fromCharCode(27);
+      expect(frame).not.toMatch(new RegExp(`${esc}\\[(3[0-7]|9[0-7]|38;)`));
       unmount();
     } finally {
       delete process.env.NO_COLOR;
