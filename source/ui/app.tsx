@@ -55,6 +55,20 @@ function dialogInput(input: string, key: Key): void {
   }
 }
 
+/** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
+function pressKey(name: string): void {
+  const binding = findBinding(name);
+  if (!binding) return;
+  const state = store.getState();
+  const reason = binding.disabledReason?.(state);
+  if (reason) {
+    showMessage('error', reason);
+    return;
+  }
+  store.setState({message: undefined});
+  void binding.run(state);
+}
+
 export function App() {
   const app = useApp();
   const {columns, rows} = useTerminalSize();
@@ -90,16 +104,19 @@ export function App() {
       dialogInput(input, key);
       return;
     }
-    const binding = findBinding(keyName(input, key));
-    if (!binding) return;
-    const state = store.getState();
-    const reason = binding.disabledReason?.(state);
-    if (reason) {
-      showMessage('error', reason);
-      return;
+    // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
+    const names =
+      input.length > 1 && !key.ctrl && !key.meta
+        ? [...input].map((char) => (char === '\t' ? 'tab' : char))
+        : [keyName(input, key)];
+    for (const [index, name] of names.entries()) {
+      pressKey(name);
+      // A key that opened a dialog: the rest of the burst is typed into it.
+      if (store.getState().dialog && index < names.length - 1) {
+        dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
+        return;
+      }
     }
-    store.setState({message: undefined});
-    void binding.run(state);
   });
 
   const width = columns;

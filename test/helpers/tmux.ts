@@ -15,6 +15,7 @@ export interface Terminal {
   waitForScreen(pattern: RegExp, ms?: number): Promise<string>;
   type(text: string): Promise<void>;
   keys(...keys: string[]): Promise<void>;
+  resize(width: number, height: number): Promise<void>;
   /** Whether the program's process is still alive. */
   alive(): boolean;
   /** Ends the program by PID, then the tmux server. */
@@ -77,6 +78,9 @@ export async function openTerminal(
     },
     async type(text) {
       await tmux('send-keys', '-t', 'main', '-l', '--', text);
+    },
+    async resize(width, height) {
+      await tmux('resize-window', '-t', 'main', '-x', String(width), '-y', String(height));
     },
     async keys(...keys) {
       await tmux('send-keys', '-t', 'main', ...keys);

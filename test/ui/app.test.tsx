@@ -140,6 +140,25 @@ describe('the full-screen UI', () => {
     unmount();
   });
 
+  it('takes a burst of keys one by one, and types the rest of a burst into the dialog it opened', async () => {
+    store.setState({
+      sessions: [
+        session({forwards: [forward({counters: {...counters, openConnections: 1, totalConnections: 1}})]}),
+      ],
+    });
+    const {lastFrame, stdin, unmount} = render(<App />);
+    await frameMatching(lastFrame, /listening/);
+    stdin.write('\td');
+    expect(await frameMatching(lastFrame, /Remove -L 8080:db:5432\?/)).toContain(
+      'It has 1 open connection, which will be closed.',
+    );
+    stdin.write('\u001b');
+    await frameMatching(lastFrame, /Log/);
+    stdin.write('aL 8081:db:80');
+    expect(await frameMatching(lastFrame, /Add a forward/)).toContain('> L 8081:db:80');
+    unmount();
+  });
+
   it('draws no colour with NO_COLOR', async () => {
     process.env.NO_COLOR = '1';
     try {

@@ -1,0 +1,95 @@
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {openTerminal} from '../helpers/tmux.js';
+import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+
+async function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
+  let sshd: TestSshd;
+  let echo: TestServer;
+  let home: string;
+  beforeAll(async () => {
+    sshd = await startSshd();
+    echo = await startEchoServer();
+    home = await mkdtemp(path.join(os.tmpdir(), 'tunnels-ui-home-'));
+    await mkdir(path.join(home, '.ssh'), {mode: 0o700});
+    await writeFile(
+      path.join(home, '.ssh', 'config'),
+      `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${sshd.knownHosts}\n`,
+    );
+  });
+  afterAll(async () => {
+    await echo?.close();
+    await sshd?.stop();
+    if (home) await rm(home, {recursive: true, force: true});
+  });
+
+  it('connects, adds a forward by keys, shows its traffic, removes it (port closed), quits cleanly', async () => {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'box'], {
+      width: 80,
+      height: 24,
+      env: {HOME: home, SSH_AUTH_SOCK: ''},
+    });
+    try {
+      await terminal.waitForScreen(/● connected/);
+      await terminal.type('a');
+      await terminal.waitForScreen(/Add a forward/);
+      await terminal.type(`L 0:127.0.0.1:${echo.port}`);
+      await terminal.keys('Enter');
+      const screen = await terminal.waitForScreen(
+        new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+      );
+      const port = Number(new RegExp(`L\\s+(\\d+):127\\.0\\.0\\.1:${echo.port}`).exec(screen)![1]);
+      expect((await exchange(port, 64 * 1024)).received).toBe(64 * 1024);
+      const after = await terminal.waitForScreen(/listening\s+0\/1\s+64 KiB\s+64 KiB/);
+      expect(after).toMatch(/#1 closed \(64 KiB in, 64 KiB out\)/);
+
+      // Adding a forward put the focus on the forwards; Tab goes to the sessions and back.
+      await terminal.keys('Tab');
+      await terminal.type('d');
+      await terminal.waitForScreen(/select a forward first: press tab/);
+      await terminal.keys('Tab');
+      await terminal.type('d');
+      await terminal.waitForScreen(/removed/);
+      expect(await refused(port)).toBe(true);
+
+      await terminal.type('q');
+      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    } finally {
+      await terminal.close();
+    }
+  });
+
+  it('follows a resize', async () => {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {
+      width: 80,
+      height: 24,
+      env: {HOME: home},
+    });
+    try {
+      await terminal.waitForScreen(/No sessions/);
+      await terminal.resize(120, 30);
+      const wide = await terminal.waitForScreen(/─{110}/);
+      expect(wide.split('\n')[1]!.length).toBeGreaterThanOrEqual(118);
+      await terminal.keys('C-c');
+      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    } finally {
+      await terminal.close();
+    }
+  });
+});
