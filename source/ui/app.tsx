@@ -82,12 +82,13 @@ export function App() {
   const hosts = useAppState((state) => state.hosts);
   const quitting = useAppState((state) => state.quitting);
   const session = useAppState(selectedSession);
-  // Uptime ticks once a second, only while a session is connected: an idle screen does no work.
+  // Uptime is shown in minutes and ticks once a minute, only while a session is connected: an idle
+  // screen does (next to) no work.
   const [now, setNow] = useState(Date.now());
   const anyConnected = sessions.some((row) => row.state === 'connected');
   useEffect(() => {
     if (!anyConnected) return;
-    const timer = setInterval(() => setNow(Date.now()), 1000);
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
     return () => clearInterval(timer);
   }, [anyConnected]);
 

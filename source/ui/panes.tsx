@@ -13,7 +13,7 @@ function cell(text: string, width: number): string {
 function uptime(since: number | undefined, now: number): string {
   if (since === undefined) return '';
   const seconds = Math.max(0, Math.floor((now - since) / 1000));
-  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 60) return '<1m';
   if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
