@@ -3,6 +3,15 @@ import {EXIT_FAILURE, runHeadless} from './source/cli/headless.js';
 import {openTerminalPrompter} from './source/cli/tty-prompter.js';
 import {ConfigError, resolveInvocation} from './source/config/session-options.js';
 
+/**
+ * Loads the full-screen UI. Ink decides once, when it loads, whether it runs in CI and then draws no
+ * frames; we only get here with a real terminal on both stdin and stdout, so it must draw.
+ */
+async function loadUi() {
+  process.env.CI = 'false';
+  return import('./source/ui/run-ui.js');
+}
+
 async function main(argv: string[]): Promise<number> {
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
@@ -15,7 +24,7 @@ async function main(argv: string[]): Promise<number> {
     parsed.command.length === 0;
   if (parsed.destination === undefined) {
     if (interactive) {
-      const {runUi} = await import('./source/ui/run-ui.js');
+      const {runUi} = await loadUi();
       return runUi({configFile: parsed.configFile});
     }
     process.stderr.write(
@@ -52,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (interactive) {
-    const {runUi} = await import('./source/ui/run-ui.js');
+    const {runUi} = await loadUi();
     return runUi({configFile: parsed.configFile, initial: {name: parsed.destination, invocation}});
   }
 

@@ -6,7 +6,10 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
 
 await build({
   entryPoints: ['cli.tsx'],
-  outfile: 'dist/cli.js',
+  outdir: 'dist',
+  // The UI (React, Ink, Yoga) is a chunk of its own, loaded only when a terminal asks for it.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',

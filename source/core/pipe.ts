@@ -25,8 +25,14 @@ export function joinSocketAndChannel(
   channel.on('close', () => {
     if (!socket.writableEnded) socket.end();
   });
+  let socketEnded = false;
+  socket.on('end', () => {
+    socketEnded = true;
+  });
   socket.on('close', () => {
-    channel.destroy();
+    // After a clean end, pipe() ends the channel once ssh2 has sent every byte it still holds (it may be
+    // waiting for window); destroying it here would cut that tail off. Only an abrupt close destroys it.
+    if (!socketEnded || firstError) channel.destroy();
     onClose(firstError);
   });
   socket.pipe(channel);

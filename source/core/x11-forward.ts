@@ -3,6 +3,7 @@ import {randomBytes} from 'node:crypto';
 import net from 'node:net';
 import {promisify} from 'node:util';
 import type {ClientChannel} from 'ssh2';
+import {joinSocketAndChannel} from './pipe.js';
 import {MIT_MAGIC_COOKIE, parseDisplay, type X11Display, X11SetupChecker} from './x11-setup.js';
 
 const run = promisify(execFile);
@@ -79,12 +80,11 @@ export function serveX11Channel(
       channel.destroy();
     });
     socket.once('connect', () => {
+      socket.removeAllListeners('error');
       socket.write(result.setup);
       if (result.rest.length > 0) socket.write(result.rest);
-      socket.pipe(channel);
-      channel.pipe(socket);
-      channel.on('close', () => socket.destroy());
-      socket.on('close', () => channel.destroy());
+      joinSocketAndChannel(socket, channel, () => {});
+      channel.resume();
     });
   };
   channel.on('data', onData);

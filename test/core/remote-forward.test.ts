@@ -1,3 +1,4 @@
+import {createHash} from 'node:crypto';
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
@@ -55,6 +56,42 @@ describe('remote forward (-R) through a real sshd', () => {
     });
     const got = await readAll(forward.listeningOn!.port);
     expect(got.bytes).toBe(16 * MiB);
+    expect(got.hash).toBe(await source.sent[0]);
+    await session.removeForward(forward.id);
+    await source.close();
+  });
+
+  it('delivers the whole stream when the target finishes while the window is still full (slow reader)', async () => {
+    const source = await startSourceServer(8 * MiB);
+    const forward = await session.addForward({
+      kind: 'remote',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: source.port,
+    });
+    const got = await new Promise<{bytes: number; hash: string}>((resolve, reject) => {
+      const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
+      const hash = createHash('sha256');
+      let bytes = 0;
+      socket.on('error', reject);
+      socket.on('connect', () => socket.end());
+      // Read in small sips so the ssh window is full when the source closes its end.
+      socket.pause();
+      const sip = () => {
+        let chunk: Buffer | null = socket.read(64 * 1024);
+        while (chunk) {
+          bytes += chunk.length;
+          hash.update(chunk);
+          chunk = socket.read(64 * 1024);
+        }
+        if (!socket.readableEnded) setTimeout(sip, 2);
+      };
+      socket.on('readable', () => {});
+      socket.on('end', () => resolve({bytes, hash: hash.digest('hex')}));
+      setTimeout(sip, 200);
+    });
+    expect(got.bytes).toBe(8 * MiB);
     expect(got.hash).toBe(await source.sent[0]);
     await session.removeForward(forward.id);
     await source.close();
