@@ -4,11 +4,14 @@ import {openTerminalPrompter} from './source/cli/tty-prompter.js';
 import {ConfigError, resolveInvocation} from './source/config/session-options.js';
 
 /**
- * Loads the full-screen UI. Ink decides once, when it loads, whether it runs in CI and then draws no
- * frames; we only get here with a real terminal on both stdin and stdout, so it must draw.
+ * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
+ * then draw no frames or no colour; we only get here with a real terminal on both stdin and stdout, so
+ * those variables are dropped from this process first. (Any CI value, even "false", turns chalk off.)
  */
 async function loadUi() {
-  process.env.CI = 'false';
+  for (const key of Object.keys(process.env)) {
+    if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
+  }
   return import('./source/ui/run-ui.js');
 }
 

@@ -2,12 +2,12 @@ import net from 'node:net';
 import type {ClientChannel} from 'ssh2';
 import type {Emitter} from './emitter.js';
 import type {TunnelEvent} from './events.js';
-import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
 import {formatAddress, listen} from './listen.js';
+import {LocalForward} from './local-forward.js';
 import {joinSocketAndChannel} from './pipe.js';
 
 /** A data channel nobody connects to within this time is torn down. */
@@ -22,20 +22,19 @@ interface DataChannel {
  * forwards every data channel through SSH as it is requested: passive replies become local listeners on
  * 127.0.0.1, active PORT/EPRT commands become remote forwards on the SSH server's loopback.
  */
-export class FtpForward extends ForwardBase {
-  private server: net.Server | undefined;
+export class FtpForward extends LocalForward {
   private readonly controls = new Set<{socket: net.Socket; channel: ClientChannel}>();
   private readonly dataChannels = new Map<number, DataChannel>();
   private nextDataId = 1;
 
   constructor(
     id: string,
-    readonly target: TargetForwardSpec,
-    private readonly context: ForwardContext,
+    target: TargetForwardSpec,
+    context: ForwardContext,
     events: Emitter<TunnelEvent> = context.events,
     private readonly dataIdleTimeoutMs = FTP_DATA_IDLE_TIMEOUT_MS,
   ) {
-    super(id, target, events, true);
+    super(id, target, context, events);
   }
 
   /** Data channels open right now (listening or transferring). */
@@ -43,41 +42,9 @@ export class FtpForward extends ForwardBase {
     return this.dataChannels.size;
   }
 
-  async start(): Promise<void> {
-    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) =>
-      this.accept(socket),
-    );
-    this.server = server;
-    if (!(await this.listenLocally(server))) this.server = undefined;
-  }
-
-  private accept(socket: net.Socket): void {
-    const from = formatAddress(socket.remoteAddress, socket.remotePort);
-    const {host, hostPort} = this.target;
-    const to = formatAddress(host, hostPort);
-    const onEarlyError = () => {};
-    socket.on('error', onEarlyError);
-    this.context
-      .openChannel(
-        {address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0},
-        host,
-        hostPort,
-      )
-      .then(
-        (channel) => {
-          socket.off('error', onEarlyError);
-          if (socket.destroyed || this.state !== 'listening') {
-            channel.destroy();
-            socket.destroy();
-            return;
-          }
-          this.control(socket, channel, from, to);
-        },
-        (error: Error) => {
-          this.connectionFailed(from, to, error.message);
-          socket.destroy();
-        },
-      );
+  /** A control connection: proxied line by line through the rewriter instead of piped. */
+  protected override carry(socket: net.Socket, channel: ClientChannel, from: string, to: string): void {
+    this.control(socket, channel, from, to);
   }
 
   /** Proxies one control connection line by line, carrying out the rewriter's actions in order. */
@@ -219,7 +186,7 @@ export class FtpForward extends ForwardBase {
           serverPort,
         )
         .then(
-          (channel) => this.carry(socket, channel, local, remote, close),
+          (channel) => this.carryData(socket, channel, local, remote, close),
           (error: Error) => close(error.message),
         );
     });
@@ -269,7 +236,7 @@ export class FtpForward extends ForwardBase {
       socket.once('connect', () => {
         socket.removeAllListeners('error');
         socket.on('error', () => {});
-        this.carry(socket, accept(), local, remote, close);
+        this.carryData(socket, accept(), local, remote, close);
       });
     });
     const remote = `127.0.0.1:${boundPort} on the SSH server`;
@@ -279,7 +246,7 @@ export class FtpForward extends ForwardBase {
     return {host: '127.0.0.1', port: boundPort};
   }
 
-  private carry(
+  private carryData(
     socket: net.Socket,
     channel: ClientChannel,
     from: string,
@@ -293,12 +260,9 @@ export class FtpForward extends ForwardBase {
     });
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    this.setClosed();
+  override async close(): Promise<void> {
     for (const channel of [...this.dataChannels.values()]) channel.close('the FTP forward was closed');
     for (const {socket} of this.controls) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await super.close();
   }
 }

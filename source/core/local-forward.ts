@@ -1,4 +1,5 @@
 import net from 'node:net';
+import type {ClientChannel} from 'ssh2';
 import type {Emitter} from './emitter.js';
 import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
@@ -9,12 +10,12 @@ import {joinSocketAndChannel} from './pipe.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
 export class LocalForward extends ForwardBase {
-  private server: net.Server | undefined;
+  protected server: net.Server | undefined;
 
   constructor(
     id: string,
     readonly target: TargetForwardSpec,
-    private readonly context: ForwardContext,
+    protected readonly context: ForwardContext,
     events: Emitter<TunnelEvent> = context.events,
   ) {
     super(id, target, events, true);
@@ -29,7 +30,7 @@ export class LocalForward extends ForwardBase {
     if (!(await this.listenLocally(server))) this.server = undefined;
   }
 
-  private accept(socket: net.Socket): void {
+  protected accept(socket: net.Socket): void {
     const from = formatAddress(socket.remoteAddress, socket.remotePort);
     const {host, hostPort} = this.target;
     const to = formatAddress(host, hostPort);
@@ -50,14 +51,19 @@ export class LocalForward extends ForwardBase {
             socket.destroy();
             return;
           }
-          const connectionId = this.trackConnection(socket, from, to);
-          joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+          this.carry(socket, channel, from, to);
         },
         (error: Error) => {
           this.connectionFailed(from, to, error.message);
           socket.destroy();
         },
       );
+  }
+
+  /** What a connection does once its channel is open: here, a plain pipe both ways. */
+  protected carry(socket: net.Socket, channel: ClientChannel, from: string, to: string): void {
+    const connectionId = this.trackConnection(socket, from, to);
+    joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
   }
 
   async close(): Promise<void> {

@@ -101,6 +101,11 @@ function row(entry: Tracked): SessionRow {
         rateOut,
       });
     }
+    // Sampling stops with the last connection; a rate with nothing open would be stale.
+    if (counters.openConnections === 0) {
+      rateIn = 0;
+      rateOut = 0;
+    }
     return {
       id: forward.id,
       kind: forward.kind,

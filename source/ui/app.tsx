@@ -140,7 +140,7 @@ export function App() {
         <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
       </Text>
       {dialog?.kind === 'help' ? (
-        <DialogView dialog={dialog} width={width} hosts={hosts} />
+        <DialogView dialog={dialog} width={width} height={rows - 3} hosts={hosts} />
       ) : (
         <>
           <SessionsPane
@@ -159,7 +159,7 @@ export function App() {
             height={forwardsHeight}
           />
           {dialog ? (
-            <DialogView dialog={dialog} width={width} hosts={hosts} />
+            <DialogView dialog={dialog} width={width} height={logHeight} hosts={hosts} />
           ) : (
             <LogPane
               entries={log.filter((entry) => !session || entry.sessionId === session.id)}

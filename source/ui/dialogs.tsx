@@ -17,12 +17,21 @@ function Field(props: {text: string; secret?: boolean}) {
 const HINT = 'Enter to confirm · Esc to cancel';
 
 /** The open dialog; it takes the keys before the screen behind it. */
-export function DialogView(props: {dialog: Dialog; width: number; hosts: string[]}) {
-  const {dialog, width, hosts} = props;
+export function DialogView(props: {dialog: Dialog; width: number; height: number; hosts: string[]}) {
+  const {dialog, width, height, hosts} = props;
+  // It takes the log pane's place and height, so the footer stays at the bottom.
   const box = (title: string, body: React.ReactNode, hint = HINT) => (
-    <Box borderStyle="double" borderColor={color('cyan')} flexDirection="column" width={width} paddingX={1}>
+    <Box
+      borderStyle="double"
+      borderColor={color('cyan')}
+      flexDirection="column"
+      width={width}
+      height={height}
+      paddingX={1}
+    >
       <Text bold>{title}</Text>
       {body}
+      <Box flexGrow={1} />
       <Text dimColor>{hint}</Text>
     </Box>
   );
@@ -32,14 +41,19 @@ export function DialogView(props: {dialog: Dialog; width: number; hosts: string[
         'Keys',
         <Box flexDirection="column">
           {keymap.map((binding) => (
-            <Text key={binding.label} wrap="truncate-end">
-              <Text color={color('cyan')}>{binding.keys.join(', ').padEnd(12)}</Text>
-              {binding.description}
-            </Text>
+            <Box key={binding.label}>
+              <Box width={12} flexShrink={0}>
+                <Text color={color('cyan')}>{binding.keys.join(', ')}</Text>
+              </Box>
+              <Text wrap="wrap">{binding.description}</Text>
+            </Box>
           ))}
-          <Text wrap="truncate-end">
-            <Text color={color('cyan')}>{'Ctrl-C'.padEnd(12)}</Text>quit at once, closing every forward
-          </Text>
+          <Box>
+            <Box width={12} flexShrink={0}>
+              <Text color={color('cyan')}>Ctrl-C</Text>
+            </Box>
+            <Text wrap="wrap">quit at once, closing every forward</Text>
+          </Box>
         </Box>,
         'Esc or Enter to close',
       );

@@ -12,6 +12,8 @@ const run = promisify(execFile);
 export interface Terminal {
   pid: number;
   screen(): Promise<string>;
+  /** The screen with its colour and style escape codes. */
+  screenWithStyles(): Promise<string>;
   waitForScreen(pattern: RegExp, ms?: number): Promise<string>;
   type(text: string): Promise<void>;
   keys(...keys: string[]): Promise<void>;
@@ -66,6 +68,7 @@ export async function openTerminal(
   return {
     pid,
     screen,
+    screenWithStyles: async () => (await tmux('capture-pane', '-e', '-p', '-t', 'main')).stdout,
     alive,
     async waitForScreen(pattern, ms = 15_000) {
       const deadline = Date.now() + ms;

@@ -40,13 +40,16 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
   });
 
   it('connects, adds a forward by keys, shows its traffic, removes it (port closed), quits cleanly', async () => {
+    // CI=true, as on a CI machine: with a real terminal the UI must still draw, and in colour.
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'box'], {
       width: 80,
       height: 24,
-      env: {HOME: home, SSH_AUTH_SOCK: ''},
+      env: {HOME: home, SSH_AUTH_SOCK: '', CI: 'true'},
     });
     try {
       await terminal.waitForScreen(/● connected/);
+      const esc = String.fromCharCode(27);
+      expect(await terminal.screenWithStyles()).toMatch(new RegExp(`${esc}\\[[0-9;]*3[0-7]m● connected`));
       await terminal.type('a');
       await terminal.waitForScreen(/Add a forward/);
       await terminal.type(`L 0:127.0.0.1:${echo.port}`);
