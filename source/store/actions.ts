@@ -1,7 +1,9 @@
+import {Readable, Writable} from 'node:stream';
 import {ConfigError, type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
-import {flush, trackSession, untrackSession} from './bridge.js';
+import {appendLog, flush, trackSession, untrackSession} from './bridge.js';
 import {
   type AppState,
   type ConfirmAction,
@@ -15,6 +17,8 @@ import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
 
 /** The core sessions behind the rows; views never see these. */
 const sessions = new Map<number, Session>();
+/** What each session was started with (X11 for its commands). */
+const invocations = new Map<number, ResolvedInvocation>();
 let nextSessionId = 1;
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
@@ -28,6 +32,7 @@ export async function connect(name: string, invocation: ResolvedInvocation): Pro
   const id = nextSessionId++;
   const session = new Session(invocation.session, uiPrompter);
   sessions.set(id, session);
+  invocations.set(id, invocation);
   trackSession(id, name, session);
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
   store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
@@ -133,6 +138,65 @@ export async function shutdown(): Promise<void> {
   sessions.clear();
 }
 
+/** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
+export function openRunCommand(sessionId: number): void {
+  const invocation = invocations.get(sessionId);
+  openDialog({
+    kind: 'run-command',
+    sessionId,
+    text: '',
+    x11: invocation?.forwardX11 ?? false,
+    agent: invocation?.session.forwardAgent ?? false,
+  });
+}
+
+/** Runs a command on the server; its output and exit status go to the session's log. */
+export async function runCommand(
+  sessionId: number,
+  command: string,
+  options: {x11: boolean; agent: boolean},
+): Promise<number> {
+  const session = sessions.get(sessionId);
+  if (session?.state !== 'connected') {
+    showMessage('error', 'cannot run a command: the session is not connected');
+    return 255;
+  }
+  appendLog(sessionId, 'info', `$ ${command}`);
+  const lines = (kind: 'info' | 'error') => {
+    let partial = '';
+    return new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        const text = partial + chunk.toString('utf8');
+        const parts = text.split('\n');
+        partial = parts.pop() ?? '';
+        for (const line of parts) appendLog(sessionId, kind, line);
+        done();
+      },
+      final(done) {
+        if (partial) appendLog(sessionId, kind, partial);
+        done();
+      },
+    });
+  };
+  const stdout = lines('info');
+  const stderr = lines('error');
+  const status = await runRemoteCommand(session, command, {
+    ...options,
+    stdin: Readable.from([]),
+    stdout,
+    stderr,
+    display: process.env.DISPLAY,
+  }).catch((error: Error) => {
+    appendLog(sessionId, 'error', error.message);
+    return 255;
+  });
+  stdout.end();
+  stderr.end();
+  appendLog(sessionId, status === 0 ? 'info' : 'error', `exit status ${status}`);
+  showMessage(status === 0 ? 'info' : 'error', `${command}: exit status ${status}`);
+  return status;
+}
+
 // Navigation and dialogs: plain state changes.
 
 export function moveSelection(delta: number): void {
@@ -198,6 +262,11 @@ export async function submitDialog(): Promise<void> {
       return;
     case 'connect':
       if (dialog.text.trim()) await connectTo(dialog.text.trim());
+      return;
+    case 'run-command':
+      if (!dialog.text.trim()) return;
+      set({dialog: undefined});
+      await runCommand(dialog.sessionId, dialog.text.trim(), {x11: dialog.x11, agent: dialog.agent});
       return;
     case 'confirm':
       set({dialog: undefined});

@@ -170,6 +170,12 @@ function describe(event: TunnelEvent, session: Session): string | undefined {
   }
 }
 
+/** Adds lines to a session's log that do not come from core events (a remote command's output). */
+export function appendLog(sessionId: number, kind: LogEntry['kind'], text: string): void {
+  pendingLog.push({id: nextLogId++, time: Date.now(), sessionId, kind, text});
+  scheduleFlush();
+}
+
 /** Stops every timer (tests, shutdown). */
 export function stopBridge(): void {
   if (flushTimer) clearTimeout(flushTimer);

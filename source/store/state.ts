@@ -43,6 +43,7 @@ export type Dialog =
   | {kind: 'help'}
   | {kind: 'connect'; text: string; error?: string}
   | {kind: 'add-forward'; sessionId: number; text: string; error?: string}
+  | {kind: 'run-command'; sessionId: number; text: string; x11: boolean; agent: boolean}
   | {kind: 'confirm'; title: string; message: string; action: ConfirmAction}
   /** A question from the core (host key, password, passphrase, keyboard-interactive). */
   | {kind: 'prompt'; message: string; secret: boolean; text: string};

@@ -89,6 +89,16 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           ) : null}
         </Box>,
       );
+    case 'run-command':
+      return box(
+        'Run a command on the server',
+        <Box flexDirection="column">
+          <Text dimColor wrap="truncate-end">
+            {`Output and exit status go to the log · X11 ${dialog.x11 ? 'forwarded (-X)' : 'off'} · agent ${dialog.agent ? 'forwarded (-A)' : 'off'}`}
+          </Text>
+          <Field text={dialog.text} />
+        </Box>,
+      );
     case 'confirm':
       return box(
         dialog.title,

@@ -1,4 +1,11 @@
-import {moveSelection, openDialog, requestQuit, requestRemoveForward, switchFocus} from '../store/actions.js';
+import {
+  moveSelection,
+  openDialog,
+  openRunCommand,
+  requestQuit,
+  requestRemoveForward,
+  switchFocus,
+} from '../store/actions.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
 
 /**
@@ -41,6 +48,20 @@ export const keymap: Binding[] = [
       return undefined;
     },
     run: (state) => openDialog({kind: 'add-forward', sessionId: selectedSession(state)!.id, text: ''}),
+  },
+  {
+    keys: ['r'],
+    label: 'run',
+    description:
+      'run a command on the selected session; its output and exit status go to the log (X11 and agent as the session was started: -X, -A)',
+    footer: false,
+    disabledReason: (state) => {
+      const session = selectedSession(state);
+      if (!session) return noSession(state);
+      if (session.state !== 'connected') return `cannot run a command: ${session.name} is ${session.state}`;
+      return undefined;
+    },
+    run: (state) => openRunCommand(selectedSession(state)!.id),
   },
   {
     keys: ['d', 'delete'],

@@ -9,6 +9,7 @@ import {
   parseForwardEntry,
   requestQuit,
   requestRemoveForward,
+  runCommand,
   shutdown,
   submitDialog,
   switchFocus,
@@ -137,6 +138,22 @@ describe('store actions against a real sshd', () => {
     editDialogText(() => 'D 0');
     await submitDialog();
     expect(store.getState().sessions[0]!.forwards.map((row) => row.kind)).toEqual(['local', 'dynamic']);
+
+    // A command on the server: output and exit status go to the session's log.
+    const sessionId = store.getState().sessions[0]!.id;
+    expect(await runCommand(sessionId, 'echo hello; echo oops >&2; exit 3', {x11: false, agent: false})).toBe(
+      3,
+    );
+    flush();
+    const lines = store.getState().log.map((entry) => [entry.kind, entry.text]);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        ['info', '$ echo hello; echo oops >&2; exit 3'],
+        ['info', 'hello'],
+        ['error', 'oops'],
+        ['error', 'exit status 3'],
+      ]),
+    );
 
     const port = Number(forward.display.split(':')[0]);
     await exchange(port, 256 * 1024);

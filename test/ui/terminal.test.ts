@@ -50,6 +50,12 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
       await terminal.waitForScreen(/● connected/);
       const esc = String.fromCharCode(27);
       expect(await terminal.screenWithStyles()).toMatch(new RegExp(`${esc}\\[[0-9;]*3[0-7]m● connected`));
+      await terminal.type('r');
+      await terminal.waitForScreen(/Run a command on the server/);
+      await terminal.type('echo from-$((6*7))-the-server');
+      await terminal.keys('Enter');
+      await terminal.waitForScreen(/from-42-the-server[\s\S]*exit status 0/);
+
       await terminal.type('a');
       await terminal.waitForScreen(/Add a forward/);
       await terminal.type(`L 0:127.0.0.1:${echo.port}`);
