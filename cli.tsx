@@ -1,7 +1,7 @@
 import {parseArguments} from './source/cli/arguments.js';
 import {EXIT_FAILURE, runHeadless} from './source/cli/headless.js';
 import {openTerminalPrompter} from './source/cli/tty-prompter.js';
-import {ConfigError, resolveInvocation} from './source/config/session-options.js';
+import {type CommandLineOptions, ConfigError, resolveInvocation} from './source/config/session-options.js';
 
 /**
  * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
@@ -15,7 +15,32 @@ async function loadUi() {
   return import('./source/ui/run-ui.js');
 }
 
+/** A favorite's command line, then this one's additions (flags given now win). */
+async function withFavorite(name: string, given: CommandLineOptions): Promise<CommandLineOptions> {
+  // Loaded only when favorites are used: conf's file writer hooks the process's signals.
+  const {favoriteCommandLine} = await import('./source/cli/favorites-command.js');
+  const favorite = favoriteCommandLine(name);
+  return {
+    ...favorite,
+    port: given.port ?? favorite.port,
+    user: given.user ?? favorite.user,
+    identityFiles: [...given.identityFiles, ...favorite.identityFiles],
+    configFile: given.configFile,
+    options: [...given.options, ...favorite.options],
+    cipher: given.cipher,
+    localForwards: [...favorite.localForwards, ...given.localForwards],
+    remoteForwards: [...favorite.remoteForwards, ...given.remoteForwards],
+    dynamicForwards: [...favorite.dynamicForwards, ...given.dynamicForwards],
+    forwardAgent: given.forwardAgent ?? favorite.forwardAgent,
+    forwardX11: given.forwardX11 ?? favorite.forwardX11,
+  };
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'favorites') {
+    const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
+    return runFavoritesCommand(argv.slice(1));
+  }
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -40,8 +65,9 @@ async function main(argv: string[]): Promise<number> {
     return EXIT_FAILURE;
   }
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
+  let origin: CommandLineOptions;
   try {
-    invocation = await resolveInvocation({
+    const given: CommandLineOptions = {
       destination: parsed.destination,
       port: parsed.port,
       user: parsed.user,
@@ -54,7 +80,12 @@ async function main(argv: string[]): Promise<number> {
       dynamicForwards: parsed.dynamicForwards ?? [],
       forwardAgent: parsed.forwardAgent,
       forwardX11: parsed.forwardX11,
-    });
+    };
+    // @NAME: a favorite, with whatever else this command line adds to it.
+    origin = parsed.destination.startsWith('@')
+      ? await withFavorite(parsed.destination.slice(1), given)
+      : given;
+    invocation = await resolveInvocation(origin);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`tunnels: ${error.message}\n`);
@@ -65,14 +96,19 @@ async function main(argv: string[]): Promise<number> {
 
   if (interactive) {
     const {runUi} = await loadUi();
-    return runUi({configFile: parsed.configFile, initial: {name: parsed.destination, invocation}});
+    return runUi({
+      configFile: parsed.configFile,
+      initial: {name: parsed.destination.replace(/^@/, ''), invocation, origin},
+    });
   }
 
-  let signalled = 0;
+  let firstSignalAt: number | undefined;
   const stopRequested = new Promise<void>((resolve) => {
     const onSignal = () => {
-      signalled++;
-      if (signalled > 1) process.exit(EXIT_FAILURE); // a second Ctrl-C does not wait for a clean close
+      // A second Ctrl-C does not wait for a clean close. One within a second is not a person's: a
+      // library's exit hook re-raises the signal it caught.
+      if (firstSignalAt !== undefined && Date.now() - firstSignalAt > 1000) process.exit(EXIT_FAILURE);
+      firstSignalAt ??= Date.now();
       resolve();
     };
     process.on('SIGINT', onSignal);

@@ -28,6 +28,8 @@ export interface CommandLineOptions {
   forwardAgent?: boolean | undefined;
   /** -X / -x */
   forwardX11?: boolean | undefined;
+  /** Also bring up the forwards ~/.ssh/config lists for the host (default). A favorite lists its own. */
+  configForwards?: boolean;
 }
 
 export interface ResolvedInvocation {
@@ -280,7 +282,7 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
     ? parseYesNo(fromConfig('clearallforwardings')!, 'ClearAllForwardings')
     : false;
   if (clearAll) forwards.length = 0;
-  else {
+  else if (cli.configForwards !== false) {
     addForwards('L', hostConfig.localForwards, parseConfigForward, `${configFile}: LocalForward: `);
     addForwards('R', hostConfig.remoteForwards, parseConfigForward, `${configFile}: RemoteForward: `);
     addForwards('D', hostConfig.dynamicForwards, parseConfigForward, `${configFile}: DynamicForward: `);

@@ -1,9 +1,21 @@
 import {Readable, Writable} from 'node:stream';
-import {ConfigError, type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
+import {
+  type CommandLineOptions,
+  ConfigError,
+  type ResolvedInvocation,
+  resolveInvocation,
+} from '../config/session-options.js';
 import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
 import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
 import {appendLog, flush, trackSession, untrackSession} from './bridge.js';
+import {
+  connectFavorite,
+  deleteFavorite,
+  filteredFavorites,
+  saveEditedFavorite,
+  saveSessionAsFavorite,
+} from './favorites-actions.js';
 import {
   type AppState,
   type ConfirmAction,
@@ -19,6 +31,23 @@ import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
 const sessions = new Map<number, Session>();
 /** What each session was started with (X11 for its commands). */
 const invocations = new Map<number, ResolvedInvocation>();
+/** The command line each session came from, for saving it as a favorite. */
+const origins = new Map<number, CommandLineOptions>();
+
+export function sessionOrigin(sessionId: number): {
+  origin: CommandLineOptions | undefined;
+  forwards: string[];
+} {
+  const session = sessions.get(sessionId);
+  return {
+    origin: origins.get(sessionId),
+    forwards:
+      session
+        ?.forwards()
+        .filter((f) => f.state !== 'failed')
+        .map((f) => f.label) ?? [],
+  };
+}
 let nextSessionId = 1;
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
@@ -28,8 +57,13 @@ export function showMessage(kind: 'info' | 'error', text: string): void {
 }
 
 /** Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. */
-export async function connect(name: string, invocation: ResolvedInvocation): Promise<void> {
+export async function connect(
+  name: string,
+  invocation: ResolvedInvocation,
+  origin?: CommandLineOptions,
+): Promise<void> {
   const id = nextSessionId++;
+  if (origin) origins.set(id, origin);
   const session = new Session(invocation.session, uiPrompter);
   sessions.set(id, session);
   invocations.set(id, invocation);
@@ -51,16 +85,17 @@ export async function connect(name: string, invocation: ResolvedInvocation): Pro
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
 export async function connectTo(destination: string, configFile?: string): Promise<void> {
   let invocation: ResolvedInvocation;
+  const origin: CommandLineOptions = {
+    destination,
+    identityFiles: [],
+    configFile,
+    options: [],
+    localForwards: [],
+    remoteForwards: [],
+    dynamicForwards: [],
+  };
   try {
-    invocation = await resolveInvocation({
-      destination,
-      identityFiles: [],
-      configFile,
-      options: [],
-      localForwards: [],
-      remoteForwards: [],
-      dynamicForwards: [],
-    });
+    invocation = await resolveInvocation(origin);
   } catch (error) {
     if (error instanceof ConfigError) {
       set({dialog: {kind: 'connect', text: destination, error: error.message}});
@@ -69,7 +104,7 @@ export async function connectTo(destination: string, configFile?: string): Promi
     throw error;
   }
   set({dialog: undefined});
-  await connect(destination, invocation);
+  await connect(destination, invocation, origin);
 }
 
 /**
@@ -246,7 +281,8 @@ export function editDialogText(update: (text: string) => string): void {
     set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
     return;
   }
-  set({dialog: {...dialog, text}});
+  // Typing in the favorites picker filters it, from the top.
+  set({dialog: dialog.kind === 'favorites' ? {...dialog, text, selected: 0} : {...dialog, text}});
 }
 
 /** Enter in a dialog. */
@@ -262,6 +298,17 @@ export async function submitDialog(): Promise<void> {
       return;
     case 'connect':
       if (dialog.text.trim()) await connectTo(dialog.text.trim());
+      return;
+    case 'favorites': {
+      const chosen = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
+      if (chosen) await connectFavorite(chosen.name);
+      return;
+    }
+    case 'save-favorite':
+      if (dialog.text.trim()) saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
+      return;
+    case 'edit-favorite':
+      saveEditedFavorite(dialog.name, dialog.text);
       return;
     case 'run-command':
       if (!dialog.text.trim()) return;
@@ -280,6 +327,9 @@ export async function submitDialog(): Promise<void> {
 
 async function confirm(action: ConfirmAction): Promise<void> {
   switch (action.kind) {
+    case 'delete-favorite':
+      deleteFavorite(action.name);
+      return;
     case 'remove-forward':
       await removeForward(action.sessionId, action.forwardId);
       return;

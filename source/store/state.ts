@@ -44,11 +44,27 @@ export type Dialog =
   | {kind: 'connect'; text: string; error?: string}
   | {kind: 'add-forward'; sessionId: number; text: string; error?: string}
   | {kind: 'run-command'; sessionId: number; text: string; x11: boolean; agent: boolean}
+  /** The favorites picker: typing filters, a digit connects one of the first nine. */
+  | {kind: 'favorites'; text: string; selected: number; favorites: FavoriteRow[]}
+  | {kind: 'save-favorite'; sessionId: number; text: string; error?: string}
+  /** Edits a favorite as the options of `tunnels` itself ("-L 8080:db:5432 deploy@db1"). */
+  | {kind: 'edit-favorite'; name: string; text: string; error?: string}
   | {kind: 'confirm'; title: string; message: string; action: ConfirmAction}
   /** A question from the core (host key, password, passphrase, keyboard-interactive). */
   | {kind: 'prompt'; message: string; secret: boolean; text: string};
 
+export interface FavoriteRow {
+  name: string;
+  /** user@host:port */
+  address: string;
+  /** "-L 8080:db:5432  -D 1080" */
+  summary: string;
+  /** The favorite as the options of `tunnels` itself, for editing. */
+  args: string;
+}
+
 export type ConfirmAction =
+  | {kind: 'delete-favorite'; name: string}
   | {kind: 'remove-forward'; sessionId: number; forwardId: string}
   | {kind: 'disconnect'; sessionId: number}
   | {kind: 'quit'};

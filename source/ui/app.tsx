@@ -1,6 +1,14 @@
 import {Box, type Key, Text, useApp, useInput} from 'ink';
 import {useEffect, useState} from 'react';
-import {closeDialog, editDialogText, requestQuit, showMessage, submitDialog} from '../store/actions.js';
+import {
+  closeDialog,
+  editDialogText,
+  openDialog,
+  requestQuit,
+  showMessage,
+  submitDialog,
+} from '../store/actions.js';
+import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
 import {selectedSession, store} from '../store/state.js';
 import {DialogView} from './dialogs.js';
 import {findBinding, keymap} from './keymap.js';
@@ -27,6 +35,34 @@ function dialogInput(input: string, key: Key): void {
   if (key.return || (dialog.kind === 'confirm' && input === 'y')) {
     void submitDialog();
     return;
+  }
+  if (dialog.kind === 'favorites') {
+    const shown = filteredFavorites(dialog.favorites, dialog.text);
+    const chosen = shown[dialog.selected];
+    if (key.upArrow || key.downArrow) {
+      const selected = Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1)));
+      store.setState({dialog: {...dialog, selected}});
+      return;
+    }
+    if (key.ctrl && input === 'e' && chosen) {
+      openDialog({kind: 'edit-favorite', name: chosen.name, text: chosen.args});
+      return;
+    }
+    if (key.ctrl && input === 'd' && chosen) {
+      openDialog({
+        kind: 'confirm',
+        title: `Delete favorite ${chosen.name}?`,
+        message: `${chosen.address}  ${chosen.summary}`,
+        action: {kind: 'delete-favorite', name: chosen.name},
+      });
+      return;
+    }
+    // With nothing typed yet, a digit connects one of the first nine.
+    if (dialog.text === '' && /^[1-9]$/.test(input)) {
+      const numbered = shown[Number(input) - 1];
+      if (numbered) void connectFavorite(numbered.name);
+      return;
+    }
   }
   if (dialog.kind === 'connect' && key.tab) {
     const match = hosts.find((host) => host.startsWith(dialog.text));

@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {filteredFavorites} from '../store/favorites-actions.js';
 import type {Dialog} from '../store/state.js';
 import {keymap} from './keymap.js';
 import {color} from './theme.js';
@@ -80,6 +81,55 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
         <Box flexDirection="column">
           <Text dimColor wrap="truncate-end">
             L 8080:db:5432 · R 9000:localhost:3000 · D 1080 · ftp/2121:ftp.example:21
+          </Text>
+          <Field text={dialog.text} />
+          {dialog.error ? (
+            <Text color={color('red')} wrap="wrap">
+              {dialog.error}
+            </Text>
+          ) : null}
+        </Box>,
+      );
+    case 'favorites': {
+      const shown = filteredFavorites(dialog.favorites, dialog.text);
+      return box(
+        'Favorites',
+        <Box flexDirection="column">
+          <Field text={dialog.text} />
+          {dialog.favorites.length === 0 ? (
+            <Text dimColor wrap="wrap">
+              No favorites yet: connect, then press s to save a session, or run tunnels favorites
+              import-ssh-config.
+            </Text>
+          ) : null}
+          {shown.slice(0, Math.max(1, height - 6)).map((favorite, index) => (
+            <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
+              {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${favorite.name.padEnd(16)} ${favorite.address.padEnd(26)} ${favorite.summary}`}
+            </Text>
+          ))}
+        </Box>,
+        'Enter or 1-9 to connect · Ctrl-E edit · Ctrl-D delete · Esc to close',
+      );
+    }
+    case 'save-favorite':
+      return box(
+        'Save this session as a favorite',
+        <Box flexDirection="column">
+          <Text dimColor>Name (letters, digits, . _ -); its forwards are saved as they are now</Text>
+          <Field text={dialog.text} />
+          {dialog.error ? (
+            <Text color={color('red')} wrap="wrap">
+              {dialog.error}
+            </Text>
+          ) : null}
+        </Box>,
+      );
+    case 'edit-favorite':
+      return box(
+        `Edit favorite ${dialog.name}`,
+        <Box flexDirection="column">
+          <Text dimColor wrap="truncate-end">
+            The options of tunnels itself: -L -R -D -p -l -i -o -A -X [user@]host
           </Text>
           <Field text={dialog.text} />
           {dialog.error ? (

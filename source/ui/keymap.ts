@@ -6,6 +6,7 @@ import {
   requestRemoveForward,
   switchFocus,
 } from '../store/actions.js';
+import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
 
 /**
@@ -48,6 +49,28 @@ export const keymap: Binding[] = [
       return undefined;
     },
     run: (state) => openDialog({kind: 'add-forward', sessionId: selectedSession(state)!.id, text: ''}),
+  },
+  {
+    keys: ['f'],
+    label: 'favorites',
+    description: 'favorites: type to filter, Enter or 1-9 to connect, Ctrl-E edit, Ctrl-D delete',
+    footer: true,
+    run: () => openFavoritesPicker(),
+  },
+  {
+    keys: ['s'],
+    label: 'save',
+    description: 'save the selected session, with its forwards now, as a favorite',
+    footer: false,
+    disabledReason: noSession,
+    run: (state) => {
+      const session = selectedSession(state)!;
+      openDialog({
+        kind: 'save-favorite',
+        sessionId: session.id,
+        text: session.name.replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[-@]+/, ''),
+      });
+    },
   },
   {
     keys: ['r'],

@@ -1,7 +1,7 @@
 import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
 import {expandHome} from '../config/paths.js';
-import type {ResolvedInvocation} from '../config/session-options.js';
+import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
 import {listHostAliases} from '../config/ssh-config.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
@@ -14,7 +14,7 @@ const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
 /** The full-screen UI; resolves with the exit status once every forward is closed. */
 export async function runUi(options: {
   configFile?: string | undefined;
-  initial?: {name: string; invocation: ResolvedInvocation};
+  initial?: {name: string; invocation: ResolvedInvocation; origin?: CommandLineOptions};
 }): Promise<number> {
   const configText = await readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8').catch(
     () => '',
@@ -34,7 +34,7 @@ export async function runUi(options: {
     process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
     process.exit(70);
   });
-  if (options.initial) void connect(options.initial.name, options.initial.invocation);
+  if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
   try {
     await instance.waitUntilExit();
   } finally {

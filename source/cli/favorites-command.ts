@@ -1,0 +1,161 @@
+import {readFile} from 'node:fs/promises';
+import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js';
+import {
+  type Favorite,
+  FavoritesError,
+  openFavorites,
+  sshCommandFor,
+  validateFavorite,
+} from '../config/favorites.js';
+import {expandHome} from '../config/paths.js';
+import {ConfigError} from '../config/session-options.js';
+import {listHostAliases, resolveHostConfig} from '../config/ssh-config.js';
+import {ForwardSpecError, formatForwardFlag, parseConfigForward} from '../core/forward-spec.js';
+
+const USAGE = `usage:
+  tunnels favorites [list] [--json]              list favorites
+  tunnels favorites add NAME [options] [user@]host   save one (the options of tunnels itself: -L -R -D -p -l -i -o -A -X)
+  tunnels favorites rm NAME                      delete one
+  tunnels favorites ssh NAME                     print the equivalent ssh command
+  tunnels favorites export                       all favorites as JSON on stdout
+  tunnels favorites import FILE                  add the favorites of an exported file
+  tunnels favorites import-ssh-config [-F FILE]  turn ~/.ssh/config Hosts with forwards into favorites
+  tunnels @NAME / tunnels -N @NAME               connect a favorite (UI / headless)`;
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`tunnels: ${text}\n`);
+
+function describe(favorite: Favorite): string {
+  const where = `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`;
+  const flags = [favorite.options.forwardAgent ? '-A' : '', favorite.options.forwardX11 ? '-X' : ''].filter(
+    Boolean,
+  );
+  return `${favorite.name.padEnd(16)} ${where.padEnd(28)} ${[...flags, ...favorite.forwards].join('  ')}`;
+}
+
+/** `tunnels favorites ...`; returns the exit status. */
+export async function runFavoritesCommand(args: string[]): Promise<number> {
+  const [verb = 'list', ...rest] = args;
+  let store: ReturnType<typeof openFavorites>;
+  try {
+    store = openFavorites();
+  } catch (error) {
+    err((error as Error).message);
+    return 1;
+  }
+  for (const notice of store.notices) err(notice);
+  try {
+    switch (verb) {
+      case 'list':
+      case '--json': {
+        const favorites = store.list();
+        if (rest.includes('--json') || verb === '--json') out(JSON.stringify(favorites, null, 2));
+        else if (favorites.length === 0)
+          out(
+            `No favorites yet (add one with: tunnels favorites add NAME [options] [user@]host). File: ${store.path}`,
+          );
+        else for (const favorite of favorites) out(describe(favorite));
+        return 0;
+      }
+      case 'add': {
+        const [name, ...options] = rest;
+        if (!name) throw new ConfigError('favorites add needs a NAME and a host');
+        const {favorite, warnings} = favoriteFromArguments(name, options);
+        for (const warning of warnings) err(`warning: ${warning}`);
+        store.save(favorite);
+        out(`saved favorite ${name}: ${describe(favorite).slice(17).trim()}`);
+        return 0;
+      }
+      case 'rm':
+      case 'remove': {
+        const [name] = rest;
+        if (!name) throw new ConfigError('favorites rm needs a NAME');
+        if (!store.remove(name)) {
+          err(`no favorite named ${name} (see: tunnels favorites)`);
+          return 1;
+        }
+        out(`removed favorite ${name}`);
+        return 0;
+      }
+      case 'ssh': {
+        const favorite = rest[0] ? store.get(rest[0]) : undefined;
+        if (!favorite) {
+          err(`no favorite named ${rest[0] ?? ''} (see: tunnels favorites)`);
+          return 1;
+        }
+        out(sshCommandFor(favorite));
+        return 0;
+      }
+      case 'export':
+        out(JSON.stringify({version: 1, favorites: store.list()}, null, 2));
+        return 0;
+      case 'import': {
+        const [file] = rest;
+        if (!file)
+          throw new ConfigError('favorites import needs a FILE (as written by: tunnels favorites export)');
+        const data = JSON.parse(await readFile(file, 'utf8')) as unknown;
+        const entries = Array.isArray(data) ? data : ((data as {favorites?: unknown[]}).favorites ?? []);
+        let imported = 0;
+        for (const [index, entry] of entries.entries()) {
+          const problem = validateFavorite(entry, `${file}: favorites[${index}]`);
+          if (problem) {
+            err(problem);
+            continue;
+          }
+          store.save(entry as Favorite);
+          imported++;
+        }
+        out(`imported ${imported} of ${entries.length} favorites`);
+        return imported === entries.length ? 0 : 1;
+      }
+      case 'import-ssh-config': {
+        const fileIndex = rest.indexOf('-F');
+        const configFile = expandHome(fileIndex >= 0 ? (rest[fileIndex + 1] ?? '') : '~/.ssh/config');
+        const text = await readFile(configFile, 'utf8');
+        let imported = 0;
+        for (const alias of listHostAliases(text)) {
+          const config = resolveHostConfig(text, alias);
+          const forwards = [
+            ...config.localForwards.map((value) => formatForwardFlag(parseConfigForward('L', value))),
+            ...config.remoteForwards.map((value) => formatForwardFlag(parseConfigForward('R', value))),
+            ...config.dynamicForwards.map((value) => formatForwardFlag(parseConfigForward('D', value))),
+          ];
+          if (forwards.length === 0) continue;
+          // The alias stays the host, so User, Port, IdentityFile keep coming from the config.
+          store.save({name: alias, host: alias, identityFiles: [], options: {}, forwards});
+          out(`imported ${alias}: ${forwards.join('  ')}`);
+          imported++;
+        }
+        out(`imported ${imported} favorite${imported === 1 ? '' : 's'} from ${configFile}`);
+        return 0;
+      }
+      default:
+        err(`unknown favorites command "${verb}"\n${USAGE}`);
+        return 1;
+    }
+  } catch (error) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof FavoritesError ||
+      error instanceof ForwardSpecError ||
+      error instanceof SyntaxError
+    ) {
+      err(error.message);
+      return 1;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      err((error as Error).message);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+/** `@NAME` as a destination: the favorite's command line, with what else was given on this one. */
+export function favoriteCommandLine(name: string): ReturnType<typeof commandLineFor> {
+  const store = openFavorites();
+  for (const notice of store.notices) err(notice);
+  const favorite = store.get(name);
+  if (!favorite) throw new ConfigError(`no favorite named ${name} (see: tunnels favorites)`);
+  return commandLineFor(favorite);
+}

@@ -1,0 +1,709 @@
+/**
+ * Favorites: named sessions (host, user, port, identity file paths, a few options and forwards) kept in a
+ * local JSON file through conf. The file is `{"version": 1, "favorites": [...]}`, mode 0600 in a 0700
+ * directory. It is read and validated here, never by conf's own parsing, so a corrupt or hand-broken file
+ * is kept as a backup instead of being wiped; every write re-reads the file under a lock file and merges,
+ * so two tunnels processes saving at once lose neither change. It never holds a password, a passphrase
+ * or a key's contents: a favorite has no field for them and unknown fields are refused.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Conf from 'conf';
+import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+
+export interface Favorite {
+  /** 1-64 chars, [A-Za-z0-9._-], must not start with '-' or '@'. */
+  name: string;
+  /** A host name, IP, or ~/.ssh/config alias. */
+  host: string;
+  user?: string;
+  /** 1-65535 */
+  port?: number;
+  /** Paths only, never key contents. */
+  identityFiles: string[];
+  options: {
+    /** Seconds. */
+    serverAliveInterval?: number;
+    exitOnForwardFailure?: boolean;
+    forwardAgent?: boolean;
+    forwardX11?: boolean;
+  };
+  /** ssh-style forward specs as given to the flags: "-L 8080:db:5432", "-R 9000:localhost:3000", "-D 1080", "-L ftp/2121:ftp:21" */
+  forwards: string[];
+}
+
+export class FavoritesError extends Error {
+  override name = 'FavoritesError';
+}
+
+export interface FavoritesStore {
+  /** Where the file is (conf's default location for project name "tunnels", which honours XDG_CONFIG_HOME). */
+  readonly path: string;
+  /** Sorted by name. */
+  list(): Favorite[];
+  get(name: string): Favorite | undefined;
+  /**
+   * Adds or replaces by name. Re-reads the file and merges before writing, so another process's changes to
+   * other favorites are never lost. Throws FavoritesError naming the field when invalid; when the file
+   * cannot be written throws FavoritesError saying so, and keeps the change in memory.
+   */
+  save(favorite: Favorite): void;
+  /** Same re-read-and-merge rule as save(). False when there was no such favorite. */
+  remove(name: string): boolean;
+  /** Messages for the user about recovery. Empty normally. */
+  readonly notices: string[];
+}
+
+/** The version of the file format this code reads and writes. */
+export const FAVORITES_FILE_VERSION = 1;
+
+interface FavoritesFile {
+  version: number;
+  favorites: Favorite[];
+}
+
+const PROJECT_NAME = 'tunnels';
+const CONFIG_NAME = 'favorites';
+const FILE_MODE = 0o600;
+const DIRECTORY_MODE = 0o700;
+
+// ---------------------------------------------------------------------------------------------------
+// Validation
+
+const FIELDS = ['name', 'host', 'user', 'port', 'identityFiles', 'options', 'forwards'];
+const OPTION_FIELDS = ['serverAliveInterval', 'exitOnForwardFailure', 'forwardAgent', 'forwardX11'];
+const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+const FORWARD_PATTERN = /^-([LRD])\s+(.+)$/s;
+const CONTROL = /\p{Cc}/u;
+const WHITESPACE = /\s/;
+const KEY_CONTENTS = /-----BEGIN |PRIVATE KEY|^(?:ssh|ecdsa-sha2|sk-ssh|sk-ecdsa)-[a-z0-9-]+ AAAA/i;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
+}
+
+/** A value as shown in a message: JSON, cut short. */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  return `${show(value)} (${typeof value})`;
+}
+
+function checkWord(value: unknown, what: string, maxLength: number): string | undefined {
+  if (typeof value !== 'string') return `must be ${what}, not ${kindOf(value)}`;
+  if (value === '') return 'is empty';
+  if (value.length > maxLength) return `is longer than ${maxLength} characters`;
+  if (CONTROL.test(value)) return `${show(value)} contains a control character`;
+  if (WHITESPACE.test(value)) return `${show(value)} contains whitespace`;
+  if (value.startsWith('-')) return `${show(value)} must not start with "-"`;
+  return undefined;
+}
+
+function validateOptions(value: unknown, where: string): string | undefined {
+  if (!isPlainObject(value)) {
+    return `${where}: must be an object (${OPTION_FIELDS.join(', ')}; all optional), not ${kindOf(value)}`;
+  }
+  for (const key of Object.keys(value)) {
+    if (!OPTION_FIELDS.includes(key)) {
+      return `${where}.${key}: is not a favorite option (the options are ${OPTION_FIELDS.join(', ')})`;
+    }
+  }
+  const interval = value.serverAliveInterval;
+  if (
+    interval !== undefined &&
+    (typeof interval !== 'number' || !Number.isInteger(interval) || interval < 0 || interval > 2_147_483_647)
+  ) {
+    return `${where}.serverAliveInterval: ${show(interval)} is not a number of seconds (a whole number, 0 or more)`;
+  }
+  for (const key of ['exitOnForwardFailure', 'forwardAgent', 'forwardX11']) {
+    const flag = value[key];
+    if (flag !== undefined && typeof flag !== 'boolean') {
+      return `${where}.${key}: ${show(flag)} is not true or false`;
+    }
+  }
+  return undefined;
+}
+
+function validateForward(value: unknown, where: string): string | undefined {
+  if (typeof value !== 'string')
+    return `${where}: must be a string such as "-L 8080:db:5432", not ${kindOf(value)}`;
+  if (CONTROL.test(value)) return `${where}: ${show(value)} contains a control character`;
+  const match = FORWARD_PATTERN.exec(value);
+  if (!match) {
+    return `${where}: ${show(value)} does not start with -L, -R or -D and a space (e.g. "-L 8080:db:5432", "-D 1080")`;
+  }
+  try {
+    parseForwardSpec(match[1] as ForwardFlag, match[2]!);
+  } catch (error) {
+    if (error instanceof ForwardSpecError) return `${where}: ${error.message}`;
+    throw error;
+  }
+  return undefined;
+}
+
+/**
+ * Validates one favorite; returns the first problem as a sentence naming the field
+ * ("favorites[2].port: 70000 is not a port (1-65535)") or undefined.
+ */
+export function validateFavorite(value: unknown, where = 'favorite'): string | undefined {
+  if (!isPlainObject(value)) {
+    return `${where}: a favorite must be an object with name, host, identityFiles, options and forwards, not ${kindOf(value)}`;
+  }
+  for (const key of Object.keys(value)) {
+    if (!FIELDS.includes(key)) {
+      // The value is not shown: it could be the very secret that must not be kept.
+      return `${where}.${key}: is not a favorite field (a favorite has ${FIELDS.join(', ')}; it never keeps passwords, passphrases or key contents)`;
+    }
+  }
+
+  const {name} = value;
+  if (typeof name !== 'string') return `${where}.name: must be a string, not ${kindOf(name)}`;
+  if (name === '') return `${where}.name: is empty (1-64 characters: letters, digits, ".", "_", "-")`;
+  if (name.length > 64) return `${where}.name: ${show(name)} is longer than 64 characters`;
+  if (!NAME_PATTERN.test(name)) {
+    return `${where}.name: ${show(name)} may only contain letters, digits, ".", "_" and "-"`;
+  }
+  if (name.startsWith('-')) return `${where}.name: ${show(name)} must not start with "-"`;
+
+  const hostProblem = checkWord(value.host, 'a host name, an IP address or a ~/.ssh/config Host', 1024);
+  if (hostProblem) return `${where}.host: ${hostProblem}`;
+  if ((value.host as string).includes('@')) {
+    return `${where}.host: ${show(value.host)} contains "@" (put the user name in user)`;
+  }
+
+  if (value.user !== undefined) {
+    const userProblem = checkWord(value.user, 'a user name', 256);
+    if (userProblem) return `${where}.user: ${userProblem}`;
+  }
+
+  const {port} = value;
+  if (
+    port !== undefined &&
+    (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+  ) {
+    return `${where}.port: ${show(port)} is not a port (1-65535)`;
+  }
+
+  const {identityFiles} = value;
+  if (!Array.isArray(identityFiles)) {
+    return `${where}.identityFiles: must be a list of key file paths (may be empty), not ${kindOf(identityFiles)}`;
+  }
+  for (const [index, file] of identityFiles.entries()) {
+    const at = `${where}.identityFiles[${index}]`;
+    if (typeof file !== 'string') return `${at}: must be a file path, not ${kindOf(file)}`;
+    if (KEY_CONTENTS.test(file)) {
+      return `${at}: looks like a key's contents, not a file path (a favorite keeps only the path of a key file)`;
+    }
+    if (file === '') return `${at}: is empty (a key file path)`;
+    if (file.length > 4096) return `${at}: is longer than 4096 characters`;
+    if (CONTROL.test(file)) return `${at}: ${show(file)} contains a control character`;
+  }
+
+  const optionsProblem = validateOptions(value.options, `${where}.options`);
+  if (optionsProblem) return optionsProblem;
+
+  const {forwards} = value;
+  if (!Array.isArray(forwards)) {
+    return `${where}.forwards: must be a list of forwards such as "-L 8080:db:5432" (may be empty), not ${kindOf(forwards)}`;
+  }
+  for (const [index, forward] of forwards.entries()) {
+    const problem = validateForward(forward, `${where}.forwards[${index}]`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/** A copy with exactly the fields of a Favorite, in a fixed order; `favorite` must be valid. */
+function normalize(favorite: Favorite): Favorite {
+  const options: Favorite['options'] = {};
+  const source = favorite.options;
+  if (source.serverAliveInterval !== undefined) options.serverAliveInterval = source.serverAliveInterval;
+  if (source.exitOnForwardFailure !== undefined) options.exitOnForwardFailure = source.exitOnForwardFailure;
+  if (source.forwardAgent !== undefined) options.forwardAgent = source.forwardAgent;
+  if (source.forwardX11 !== undefined) options.forwardX11 = source.forwardX11;
+  return {
+    name: favorite.name,
+    host: favorite.host,
+    ...(favorite.user !== undefined ? {user: favorite.user} : {}),
+    ...(favorite.port !== undefined ? {port: favorite.port} : {}),
+    identityFiles: [...favorite.identityFiles],
+    options,
+    forwards: [...favorite.forwards],
+  };
+}
+
+const compareNames = (a: Favorite, b: Favorite): number =>
+  a.name.localeCompare(b.name, 'en', {numeric: true}) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+// ---------------------------------------------------------------------------------------------------
+// ssh command
+
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One shell word: as is when safe, otherwise in single quotes. A leading "~/" stays unquoted. */
+function shellQuote(word: string): string {
+  if (SHELL_SAFE.test(word)) return word;
+  if (word.startsWith('~/') && (word.length === 2 || SHELL_SAFE.test(word.slice(2)))) return word;
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The equivalent ssh command line ("Copy as ssh command"): ssh [-p PORT] [-l USER] [-i FILE]...
+ * [-o ServerAliveInterval=N] [-o ExitOnForwardFailure=yes|no] [-A|-a] [-X|-x] [-N] [-L ...]... host,
+ * with shell quoting where needed. -a, -x and ExitOnForwardFailure=no appear only when the favorite says
+ * false explicitly.
+ */
+export function sshCommandFor(favorite: Favorite): string {
+  const words = ['ssh'];
+  if (favorite.port !== undefined) words.push('-p', String(favorite.port));
+  if (favorite.user !== undefined) words.push('-l', shellQuote(favorite.user));
+  for (const file of favorite.identityFiles) words.push('-i', shellQuote(file));
+  const {options} = favorite;
+  if (options.serverAliveInterval !== undefined) {
+    words.push('-o', `ServerAliveInterval=${options.serverAliveInterval}`);
+  }
+  if (options.exitOnForwardFailure !== undefined) {
+    words.push('-o', `ExitOnForwardFailure=${options.exitOnForwardFailure ? 'yes' : 'no'}`);
+  }
+  if (options.forwardAgent !== undefined) words.push(options.forwardAgent ? '-A' : '-a');
+  if (options.forwardX11 !== undefined) words.push(options.forwardX11 ? '-X' : '-x');
+  const forwards: string[] = [];
+  for (const forward of favorite.forwards) {
+    const match = FORWARD_PATTERN.exec(forward.trim());
+    if (match) forwards.push(`-${match[1]}`, shellQuote(match[2]!.trim()));
+    else forwards.push(shellQuote(forward));
+  }
+  if (forwards.length > 0) words.push('-N', ...forwards);
+  words.push(shellQuote(favorite.host));
+  return words.join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The file
+
+type FileState =
+  | {kind: 'missing'}
+  | {kind: 'ok'; favorites: Favorite[]; text: string}
+  /** Written by a newer tunnels: shown as far as it can be read, never overwritten. */
+  | {kind: 'newer'; version: number; favorites: Favorite[]}
+  /** Corrupt, empty or schema-invalid: `favorites` are the ones that could be recovered. */
+  | {kind: 'bad'; reason: string; favorites: Favorite[]; text: string}
+  | {kind: 'unreadable'; reason: string};
+
+/** What could be recovered from a list of entries, and the first problem with the others. */
+function recover(entries: unknown[], label: string): {favorites: Favorite[]; problems: string[]} {
+  const favorites: Favorite[] = [];
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  for (const [index, entry] of entries.entries()) {
+    const where = `${label}[${index}]`;
+    const problem = validateFavorite(entry, where);
+    if (problem) {
+      problems.push(problem);
+      continue;
+    }
+    const favorite = entry as Favorite;
+    const first = seen.get(favorite.name);
+    if (first !== undefined) {
+      problems.push(`${where}.name: ${show(favorite.name)} is already used by ${label}[${first}]`);
+      continue;
+    }
+    seen.set(favorite.name, index);
+    favorites.push(normalize(favorite));
+  }
+  return {favorites, problems};
+}
+
+function describeProblems(problems: string[]): string {
+  const [first] = problems;
+  if (first === undefined) return '';
+  return problems.length === 1 ? first : `${first}; and ${problems.length - 1} more`;
+}
+
+/** Reads and checks the file; never throws. */
+function readFavoritesFile(file: string): FileState {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {kind: 'missing'};
+    return {kind: 'unreadable', reason: describeFsError(error)};
+  }
+  if (text.trim() === '') return {kind: 'bad', reason: 'was empty', favorites: [], text};
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return {kind: 'bad', reason: `was corrupt (not JSON: ${(error as Error).message})`, favorites: [], text};
+  }
+  if (Array.isArray(data)) {
+    const {favorites, problems} = recover(data, 'favorites');
+    const detail = problems.length > 0 ? `; ${describeProblems(problems)}` : '';
+    return {
+      kind: 'bad',
+      reason: `was a bare list, not {"version": 1, "favorites": [...]}${detail}`,
+      favorites,
+      text,
+    };
+  }
+  if (!isPlainObject(data)) {
+    return {
+      kind: 'bad',
+      reason: `was ${kindOf(data)}, not {"version": 1, "favorites": [...]}`,
+      favorites: [],
+      text,
+    };
+  }
+  const {version} = data;
+  const entries = Array.isArray(data.favorites) ? data.favorites : [];
+  if (typeof version === 'number' && Number.isInteger(version) && version > FAVORITES_FILE_VERSION) {
+    return {kind: 'newer', version, favorites: recover(entries, 'favorites').favorites};
+  }
+  const problems: string[] = [];
+  if (version !== FAVORITES_FILE_VERSION) {
+    problems.push(
+      version === undefined
+        ? `version: is missing (expected ${FAVORITES_FILE_VERSION})`
+        : `version: ${show(version)} is not a version this tunnels knows (${FAVORITES_FILE_VERSION})`,
+    );
+  }
+  if (!Array.isArray(data.favorites)) {
+    problems.push(`favorites: must be a list, not ${kindOf(data.favorites)}`);
+  }
+  for (const key of Object.keys(data)) {
+    if (key !== 'version' && key !== 'favorites')
+      problems.push(`${key}: is not a field of the favorites file`);
+  }
+  const recovered = recover(entries, 'favorites');
+  problems.push(...recovered.problems);
+  if (problems.length > 0) {
+    return {
+      kind: 'bad',
+      reason: `was invalid (${describeProblems(problems)})`,
+      favorites: recovered.favorites,
+      text,
+    };
+  }
+  return {kind: 'ok', favorites: recovered.favorites, text};
+}
+
+function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (error as Error).message ?? String(error);
+  switch (code) {
+    case 'EROFS':
+      return `the file system is read-only (${message})`;
+    case 'ENOSPC':
+      return `the disk is full (${message})`;
+    case 'EDQUOT':
+      return `the disk quota is exceeded (${message})`;
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied (${message})`;
+    default:
+      return message;
+  }
+}
+
+/** ISO 8601 basic format, which has no ':' (not allowed in Windows file names): 20250102T030405.678Z */
+function timestamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '');
+}
+
+/** Copies the file to `<file>.corrupt-<timestamp>` (never over an existing one); returns that path. */
+function backUp(file: string, text: string): string {
+  const base = `${file}.corrupt-${timestamp()}`;
+  for (let attempt = 1; ; attempt++) {
+    const backup = attempt === 1 ? base : `${base}-${attempt}`;
+    try {
+      // The text read, not a fresh copy: it is what was judged, and what the next write replaces.
+      fs.writeFileSync(backup, text, {mode: FILE_MODE, flag: 'wx'});
+      return backup;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw error;
+    }
+  }
+}
+
+function recoveredText(count: number): string {
+  return count === 0 ? 'no favorites' : `the ${count} favorite${count === 1 ? '' : 's'} that could be read`;
+}
+
+function sleep(milliseconds: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, milliseconds);
+}
+
+function processIsGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+const LOCK_TIMEOUT_MS = 15_000;
+const LOCK_STALE_MS = 30_000;
+
+/** Holds `<file>.lock` (O_EXCL) while `action` runs; a lock of a dead process or a very old one is taken over. */
+function withLock<T>(file: string, action: () => T): T {
+  const lock = `${file}.lock`;
+  const deadline = Date.now() + LOCK_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const fd = fs.openSync(lock, 'wx', FILE_MODE);
+      try {
+        fs.writeSync(fd, `${process.pid}\n`);
+      } catch {
+        // A full disk: the empty lock still works (it is judged by its age).
+      }
+      fs.closeSync(fd);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    try {
+      const pid = Number.parseInt(fs.readFileSync(lock, 'utf8'), 10);
+      const age = Date.now() - fs.statSync(lock).mtimeMs;
+      if ((pid > 0 && pid !== process.pid && processIsGone(pid)) || age > LOCK_STALE_MS) {
+        fs.rmSync(lock, {force: true});
+        continue;
+      }
+    } catch {
+      // Gone in the meantime: try again.
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new FavoritesError(
+        `another tunnels process is saving favorites (lock file ${lock}); try again, or delete the lock file if no tunnels is running`,
+      );
+    }
+    sleep(5 + Math.random() * 20);
+  }
+  try {
+    return action();
+  } finally {
+    fs.rmSync(lock, {force: true});
+  }
+}
+
+function ensureDirectory(directory: string): void {
+  fs.mkdirSync(directory, {recursive: true, mode: DIRECTORY_MODE});
+  try {
+    fs.chmodSync(directory, DIRECTORY_MODE);
+  } catch {
+    // Not ours, or a read-only file system: writing will say so.
+  }
+}
+
+/** conf reads the file in its constructor; this parse never throws, so a bad file is judged here instead. */
+function tolerantParse(text: string): Record<string, unknown> {
+  try {
+    const data = JSON.parse(text) as unknown;
+    return isPlainObject(data) ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+class Store implements FavoritesStore {
+  readonly notices: string[] = [];
+  readonly path: string;
+  /** The favorites of the file as last read (or recovered). */
+  #base = new Map<string, Favorite>();
+  /** Changes not written yet: a favorite, or null for a removal. */
+  #pending = new Map<string, Favorite | null>();
+  /** Why the file must not be written, when it must not (newer version, unreadable, no backup). */
+  #blocked: string | undefined;
+
+  constructor(
+    private readonly conf: Conf<Record<string, unknown>>,
+    private readonly directory: string,
+  ) {
+    this.path = conf.path;
+    this.#open();
+  }
+
+  #setBase(favorites: Favorite[]): void {
+    this.#base = new Map(favorites.map((favorite) => [favorite.name, favorite]));
+  }
+
+  #view(): Map<string, Favorite> {
+    const view = new Map(this.#base);
+    for (const [name, favorite] of this.#pending) {
+      if (favorite) view.set(name, favorite);
+      else view.delete(name);
+    }
+    return view;
+  }
+
+  #open(): void {
+    try {
+      fs.chmodSync(this.directory, DIRECTORY_MODE);
+      fs.chmodSync(this.path, FILE_MODE);
+    } catch {
+      // Missing, not ours or read-only: the next write sets both modes.
+    }
+    const state = readFavoritesFile(this.path);
+    if (this.#block(state)) return;
+    if (state.kind === 'ok') this.#setBase(state.favorites);
+    if (state.kind !== 'bad') return;
+    this.#setBase(state.favorites);
+    const before = this.notices.length;
+    try {
+      // Recovery writes the file at once, so a bad file is backed up once, not on every save.
+      this.#commit('the favorites that could be read are used until tunnels exits');
+    } catch (error) {
+      if (!(error instanceof FavoritesError)) throw error;
+      if (this.notices.length > before) {
+        // Backed up, but not rewritten.
+        this.notices.push(error.message);
+      } else {
+        this.notices.push(
+          `favorites file ${this.path} ${state.reason}; it could not be backed up (${String(error.cause ?? error.message)}), so it is left as it is; started with ${recoveredText(state.favorites.length)}, and changes cannot be saved until it is fixed or moved away`,
+        );
+      }
+    }
+  }
+
+  #blockReason(state: FileState): string {
+    if (state.kind === 'newer') {
+      return `favorites file ${this.path} is version ${state.version}, written by a newer tunnels (this one reads version ${FAVORITES_FILE_VERSION}); it is left as it is, and favorites cannot be saved until tunnels is updated`;
+    }
+    if (state.kind === 'unreadable') {
+      return `favorites file ${this.path} cannot be read: ${state.reason}; it is left as it is, and favorites cannot be saved until it can be read`;
+    }
+    return `favorites file ${this.path} cannot be saved`;
+  }
+
+  /** Picks up other processes' changes when the file is readable; otherwise keeps what is known. */
+  #refresh(): void {
+    const state = readFavoritesFile(this.path);
+    if (state.kind === 'ok' || state.kind === 'newer') this.#setBase(state.favorites);
+    else if (state.kind === 'missing' && !this.#blocked) this.#setBase([]);
+  }
+
+  /** Blocks writing when the file is from a newer tunnels or cannot be read; true when blocked. */
+  #block(state: FileState): boolean {
+    if (state.kind !== 'newer' && state.kind !== 'unreadable') {
+      this.#blocked = undefined;
+      return false;
+    }
+    this.#setBase(state.kind === 'newer' ? state.favorites : []);
+    const reason = this.#blockReason(state);
+    if (reason !== this.#blocked) this.notices.push(reason);
+    this.#blocked = reason;
+    return true;
+  }
+
+  /**
+   * Under the lock: re-reads the file, backs up a bad one, merges the pending changes and writes.
+   * `kept` tells what stays in memory when that fails ("the change").
+   */
+  #commit(kept = 'the change is kept until tunnels exits'): void {
+    const failed = (reason: string, cause?: string) =>
+      new FavoritesError(`${reason}; ${kept}`, cause === undefined ? undefined : {cause});
+    if (this.#block(readFavoritesFile(this.path))) throw failed(this.#blocked!);
+    try {
+      ensureDirectory(this.directory);
+      withLock(this.path, () => {
+        const state = readFavoritesFile(this.path);
+        if (this.#block(state)) throw failed(this.#blocked!);
+        if (state.kind === 'bad') {
+          this.#setBase(state.favorites);
+          let backup: string;
+          try {
+            backup = backUp(this.path, state.text);
+          } catch (error) {
+            const cause = describeFsError(error);
+            throw failed(
+              `favorites file ${this.path} ${state.reason}, and it could not be backed up (${cause}), so it is left as it is and cannot be saved until it is fixed or moved away`,
+              cause,
+            );
+          }
+          this.notices.push(
+            `favorites file ${this.path} ${state.reason}; kept it as ${backup} and started with ${recoveredText(state.favorites.length)}`,
+          );
+        } else {
+          this.#setBase(state.kind === 'ok' ? state.favorites : []);
+        }
+        const merged = [...this.#view().values()].sort(compareNames);
+        const data: FavoritesFile = {version: FAVORITES_FILE_VERSION, favorites: merged};
+        this.conf.store = data as unknown as Record<string, unknown>;
+        this.#setBase(merged);
+        this.#pending.clear();
+      });
+    } catch (error) {
+      if (error instanceof FavoritesError) throw error;
+      const cause = describeFsError(error);
+      throw failed(`cannot save favorites to ${this.path}: ${cause}`, cause);
+    }
+  }
+
+  list(): Favorite[] {
+    this.#refresh();
+    return [...this.#view().values()].sort(compareNames).map(normalize);
+  }
+
+  get(name: string): Favorite | undefined {
+    this.#refresh();
+    const favorite = this.#view().get(name);
+    return favorite ? normalize(favorite) : undefined;
+  }
+
+  save(favorite: Favorite): void {
+    const problem = validateFavorite(favorite);
+    if (problem) throw new FavoritesError(problem);
+    this.#pending.set(favorite.name, normalize(favorite));
+    this.#commit();
+  }
+
+  remove(name: string): boolean {
+    this.#refresh();
+    if (!this.#view().has(name)) return false;
+    this.#pending.set(name, null);
+    this.#commit();
+    return true;
+  }
+}
+
+/** Opens the store. `cwd` overrides the directory (tests); otherwise conf's default for projectName "tunnels". */
+export function openFavorites(options: {cwd?: string} = {}): FavoritesStore {
+  if (options.cwd !== undefined) {
+    try {
+      ensureDirectory(options.cwd);
+    } catch {
+      // conf, or the first save, reports it.
+    }
+  }
+  let conf: Conf<Record<string, unknown>>;
+  try {
+    conf = new Conf<Record<string, unknown>>({
+      projectName: PROJECT_NAME,
+      configName: CONFIG_NAME,
+      ...(options.cwd !== undefined ? {cwd: options.cwd} : {}),
+      configFileMode: FILE_MODE,
+      clearInvalidConfig: false,
+      // The file is read and validated by readFavoritesFile; conf's own read only must not throw.
+      deserialize: tolerantParse,
+      serialize: (value) => `${JSON.stringify(value, null, 2)}\n`,
+      accessPropertiesByDotNotation: false,
+    });
+  } catch (error) {
+    throw new FavoritesError(`cannot open the favorites file: ${describeFsError(error)}`);
+  }
+  return new Store(conf, path.dirname(conf.path));
+}

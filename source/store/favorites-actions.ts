@@ -1,0 +1,123 @@
+import {
+  commandLineFor,
+  favoriteFromArguments,
+  favoriteFromCommandLine,
+  splitWords,
+} from '../config/favorite-args.js';
+import {type Favorite, type FavoritesStore, openFavorites, sshCommandFor} from '../config/favorites.js';
+import {resolveInvocation} from '../config/session-options.js';
+import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
+import {type FavoriteRow, store} from './state.js';
+
+let favorites: FavoritesStore | undefined;
+
+/** The favorites file, opened once; its recovery notices become a message. */
+function favoritesStore(): FavoritesStore {
+  if (!favorites) {
+    favorites = openFavorites();
+    if (favorites.notices.length > 0) showMessage('error', favorites.notices.join(' '));
+  }
+  return favorites;
+}
+
+/** Tests point the store at a file of their own. */
+export function useFavoritesStore(value: FavoritesStore | undefined): void {
+  favorites = value;
+}
+
+function row(favorite: Favorite): FavoriteRow {
+  return {
+    name: favorite.name,
+    address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`,
+    summary: [
+      favorite.options.forwardAgent ? '-A' : '',
+      favorite.options.forwardX11 ? '-X' : '',
+      ...favorite.forwards,
+    ]
+      .filter(Boolean)
+      .join('  '),
+    args: sshCommandFor(favorite)
+      .replace(/^ssh /, '')
+      .replace(/(^| )-N( |$)/, '$1'),
+  };
+}
+
+export function filteredFavorites(rows: FavoriteRow[], filter: string): FavoriteRow[] {
+  const needle = filter.toLowerCase();
+  return rows.filter((favorite) => `${favorite.name} ${favorite.address}`.toLowerCase().includes(needle));
+}
+
+export function openFavoritesPicker(): void {
+  let rows: FavoriteRow[];
+  try {
+    rows = favoritesStore().list().map(row);
+  } catch (error) {
+    showMessage('error', (error as Error).message);
+    return;
+  }
+  openDialog({kind: 'favorites', text: '', selected: 0, favorites: rows});
+}
+
+/** Connects a favorite: its session and every forward. */
+export async function connectFavorite(name: string): Promise<void> {
+  const favorite = favoritesStore().get(name);
+  if (!favorite) {
+    showMessage('error', `no favorite named ${name}`);
+    return;
+  }
+  closeDialog();
+  const commandLine = commandLineFor(favorite);
+  try {
+    await connect(name, await resolveInvocation(commandLine), {...commandLine, destination: favorite.host});
+  } catch (error) {
+    showMessage('error', (error as Error).message);
+  }
+}
+
+/** Saves a session, with the forwards it has now, as a favorite. */
+export function saveSessionAsFavorite(sessionId: number, name: string): void {
+  const {origin, forwards} = sessionOrigin(sessionId);
+  if (!origin) {
+    store.setState({
+      dialog: {
+        kind: 'save-favorite',
+        sessionId,
+        text: name,
+        error: 'this session cannot be saved (it did not start from a host)',
+      },
+    });
+    return;
+  }
+  try {
+    favoritesStore().save(favoriteFromCommandLine(name, origin, forwards));
+    store.setState({dialog: undefined});
+    showMessage(
+      'info',
+      `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'})`,
+    );
+  } catch (error) {
+    store.setState({dialog: {kind: 'save-favorite', sessionId, text: name, error: (error as Error).message}});
+  }
+}
+
+/** Saves an edited favorite, given as the options of `tunnels` itself. */
+export function saveEditedFavorite(name: string, text: string): void {
+  try {
+    const {favorite, warnings} = favoriteFromArguments(name, splitWords(text));
+    favoritesStore().save(favorite);
+    showMessage('info', `saved favorite ${name}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`);
+    openFavoritesPicker();
+  } catch (error) {
+    store.setState({dialog: {kind: 'edit-favorite', name, text, error: (error as Error).message}});
+  }
+}
+
+export function deleteFavorite(name: string): void {
+  try {
+    favoritesStore().remove(name);
+    showMessage('info', `deleted favorite ${name}`);
+  } catch (error) {
+    showMessage('error', (error as Error).message);
+  }
+  openFavoritesPicker();
+}
