@@ -38,7 +38,7 @@ export const keymap: Binding[] = [
   },
   {
     keys: ['a'],
-    label: 'add forward',
+    label: 'add',
     description:
       'add a forward to the selected session: L 8080:db:5432, R 9000:localhost:3000, D 1080, ftp/2121:ftp:21',
     footer: true,

@@ -26,7 +26,11 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
   const tunnels = (args: string[]) =>
     run(process.execPath, [TUNNELS_BIN, ...args], {env}).then(
       ({stdout, stderr}) => ({code: 0, stdout, stderr}),
-      (error: {code: number; stdout: string; stderr: string}) => ({code: error.code, stdout: error.stdout, stderr: error.stderr}),
+      (error: {code: number; stdout: string; stderr: string}) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
     );
 
   beforeAll(async () => {
@@ -63,8 +67,13 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stdout).toContain(`imported box: -L 0:127.0.0.1:${echo.port}`);
     expect(imported.stdout).toContain('imported 1 favorite from');
-    const listed = JSON.parse((await tunnels(['favorites', '--json'])).stdout) as Array<{name: string; forwards: string[]}>;
-    expect(listed).toEqual([expect.objectContaining({name: 'box', host: 'box', forwards: [`-L 0:127.0.0.1:${echo.port}`]})]);
+    const listed = JSON.parse((await tunnels(['favorites', '--json'])).stdout) as Array<{
+      name: string;
+      forwards: string[];
+    }>;
+    expect(listed).toEqual([
+      expect.objectContaining({name: 'box', host: 'box', forwards: [`-L 0:127.0.0.1:${echo.port}`]}),
+    ]);
     const file = await findFile(path.join(home, '.config'), 'favorites.json');
     expect(file).toBeDefined();
     expect((await stat(file!)).mode & 0o777).toBe(0o600);
@@ -81,12 +90,29 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
   });
 
   it('adds, prints as an ssh command, exports, and removes a favorite', async () => {
-    const added = await tunnels(['favorites', 'add', 'web', '-p', String(sshd.port), '-i', sshd.clientKey, '-A', '-L', '8080:db:5432', '-D', '1080', `${sshd.user}@127.0.0.1`]);
+    const added = await tunnels([
+      'favorites',
+      'add',
+      'web',
+      '-p',
+      String(sshd.port),
+      '-i',
+      sshd.clientKey,
+      '-A',
+      '-L',
+      '8080:db:5432',
+      '-D',
+      '1080',
+      `${sshd.user}@127.0.0.1`,
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect((await tunnels(['favorites', 'ssh', 'web'])).stdout.trim()).toBe(
       `ssh -p ${sshd.port} -l ${sshd.user} -i ${sshd.clientKey} -A -N -L 8080:db:5432 -D 1080 127.0.0.1`,
     );
-    const exported = JSON.parse((await tunnels(['favorites', 'export'])).stdout) as {version: number; favorites: Array<{name: string}>};
+    const exported = JSON.parse((await tunnels(['favorites', 'export'])).stdout) as {
+      version: number;
+      favorites: Array<{name: string}>;
+    };
     expect(exported.version).toBe(1);
     expect(exported.favorites.map((favorite) => favorite.name)).toEqual(['box', 'web']);
     expect((await tunnels(['favorites', 'rm', 'web'])).code).toBe(0);
@@ -99,13 +125,19 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
   });
 
   it('quick-connects from the UI: f, then 1', async () => {
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {width: 100, height: 30, env: {HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), SSH_AUTH_SOCK: ''}});
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {
+      width: 100,
+      height: 30,
+      env: {HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), SSH_AUTH_SOCK: ''},
+    });
     try {
       await terminal.waitForScreen(/No sessions/);
       await terminal.type('f');
       await terminal.waitForScreen(/Favorites[\s\S]*1 box/);
       await terminal.type('1');
-      const screen = await terminal.waitForScreen(new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`));
+      const screen = await terminal.waitForScreen(
+        new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+      );
       expect(screen).toMatch(/box\s+\S+@127\.0\.0\.1:\d+\s+● connected/);
       await terminal.keys('C-c');
       expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
