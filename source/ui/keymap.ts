@@ -123,7 +123,7 @@ export const keymap: Binding[] = [
     keys: ['tab'],
     label: 'switch pane',
     description: 'move between sessions and forwards',
-    footer: true,
+    footer: false,
     run: () => switchFocus(),
   },
   {keys: ['up', 'k'], label: 'up', description: 'move up', footer: false, run: () => moveSelection(-1)},
