@@ -526,7 +526,7 @@ class Store implements FavoritesStore {
   #base = new Map<string, Favorite>();
   /** Changes not written yet: a favorite, or null for a removal. */
   #pending = new Map<string, Favorite | null>();
-  /** Why the file must not be written, when it must not (newer version, unreadable, no backup). */
+  /** Why the file must not be written, when it must not: it is from a newer tunnels, or unreadable. */
   #blocked: string | undefined;
 
   constructor(
@@ -551,11 +551,15 @@ class Store implements FavoritesStore {
   }
 
   #open(): void {
-    try {
-      fs.chmodSync(this.directory, DIRECTORY_MODE);
-      fs.chmodSync(this.path, FILE_MODE);
-    } catch {
-      // Missing, not ours or read-only: the next write sets both modes.
+    for (const [file, mode] of [
+      [this.directory, DIRECTORY_MODE],
+      [this.path, FILE_MODE],
+    ] as const) {
+      try {
+        fs.chmodSync(file, mode);
+      } catch {
+        // Missing, not ours or read-only: the next write sets the mode.
+      }
     }
     const state = readFavoritesFile(this.path);
     if (this.#block(state)) return;

@@ -1,0 +1,815 @@
+import {type ChildProcess, execFileSync, fork} from 'node:child_process';
+import fs from 'node:fs';
+import {mkdtemp, rm} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {pathToFileURL} from 'node:url';
+import {build} from 'esbuild';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {parseArguments} from '../../source/cli/arguments.js';
+import {
+  type Favorite,
+  FavoritesError,
+  openFavorites,
+  sshCommandFor,
+  validateFavorite,
+} from '../../source/config/favorites.js';
+
+const projectRoot = path.resolve(import.meta.dirname, '../..');
+const isRoot = process.getuid?.() === 0;
+
+let root: string;
+let counter = 0;
+const mounts: string[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'tunnels-favorites-'));
+});
+
+afterAll(async () => {
+  for (const mount of mounts.reverse()) {
+    try {
+      execFileSync('umount', [mount]);
+    } catch {
+      // Already gone.
+    }
+  }
+  await rm(root, {recursive: true, force: true});
+});
+
+/** A directory for one store; it does not exist yet. */
+function freshDirectory(): string {
+  return path.join(root, `store-${++counter}`);
+}
+
+function modeOf(file: string): number {
+  return fs.statSync(file).mode & 0o777;
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
+}
+
+/** A tmpfs of its own (root only: chmod does not stop root). */
+function mountTmpfs(options: string): string {
+  if (!isRoot) throw new Error('this test mounts a tmpfs and must run as root (as the test suite does)');
+  const directory = path.join(root, `mount-${++counter}`);
+  fs.mkdirSync(directory);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', directory]);
+  mounts.push(directory);
+  return directory;
+}
+
+function remountReadOnly(directory: string): void {
+  execFileSync('mount', ['-o', 'remount,ro', directory]);
+}
+
+/** A directory that cannot be written: a read-only tmpfs as root, mode 0500 otherwise. */
+function readOnlyDirectory(): string {
+  if (isRoot) return mountTmpfs('ro,size=1m');
+  const directory = freshDirectory();
+  fs.mkdirSync(directory, {mode: 0o500});
+  return directory;
+}
+
+function backupsIn(directory: string): string[] {
+  return fs
+    .readdirSync(directory)
+    .filter((name) => name.includes('.corrupt-'))
+    .map((name) => path.join(directory, name));
+}
+
+const full: Favorite = {
+  name: 'prod-db',
+  host: 'db1.example.com',
+  user: 'deploy',
+  port: 2222,
+  identityFiles: ['~/.ssh/id_ed25519', '/keys/with space/id_rsa'],
+  options: {serverAliveInterval: 30, exitOnForwardFailure: true, forwardAgent: true, forwardX11: true},
+  forwards: [
+    '-L 8080:db:5432',
+    '-L *:8081:db:5433',
+    '-L [::1]:8082:[2001:db8::5]:80',
+    '-R 9000:localhost:3000',
+    '-D 1080',
+    '-L ftp/2121:ftp:21',
+  ],
+};
+
+const minimal: Favorite = {name: 'a', host: 'jump', identityFiles: [], options: {}, forwards: []};
+
+function favorite(name: string, extra: Partial<Favorite> = {}): Favorite {
+  return {name, host: `${name}.example`, identityFiles: [], options: {}, forwards: ['-D 1080'], ...extra};
+}
+
+describe('favorites store: round trips', () => {
+  it('keeps every field exactly, across processes (a fresh open reads the file)', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    expect(store.notices).toEqual([]);
+    expect(store.path).toBe(path.join(cwd, 'favorites.json'));
+    expect(store.list()).toEqual([]);
+    store.save(full);
+    store.save(minimal);
+
+    const again = openFavorites({cwd});
+    expect(again.notices).toEqual([]);
+    expect(again.get('prod-db')).toEqual(full);
+    expect(again.get('a')).toEqual(minimal);
+    expect(again.get('nope')).toBeUndefined();
+    expect(readJson(store.path)).toEqual({version: 1, favorites: [minimal, full]});
+  });
+
+  it('keeps false options and leaves out absent ones', () => {
+    const cwd = freshDirectory();
+    const off = favorite('off', {
+      options: {serverAliveInterval: 0, exitOnForwardFailure: false, forwardAgent: false, forwardX11: false},
+    });
+    openFavorites({cwd}).save(off);
+    expect(openFavorites({cwd}).get('off')).toEqual(off);
+    const stored = (readJson(path.join(cwd, 'favorites.json')) as {favorites: Favorite[]}).favorites[0]!;
+    expect(Object.keys(stored)).toEqual(['name', 'host', 'identityFiles', 'options', 'forwards']);
+  });
+
+  it('lists by name (numbers in order), replaces by name and removes', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    for (const name of ['web', 'db10', 'db9', 'Admin']) store.save(favorite(name));
+    expect(store.list().map((f) => f.name)).toEqual(['Admin', 'db9', 'db10', 'web']);
+
+    store.save(favorite('db9', {host: 'other', port: 22}));
+    expect(store.get('db9')).toEqual(favorite('db9', {host: 'other', port: 22}));
+    expect(store.list()).toHaveLength(4);
+
+    expect(store.remove('web')).toBe(true);
+    expect(store.remove('web')).toBe(false);
+    expect(
+      openFavorites({cwd})
+        .list()
+        .map((f) => f.name),
+    ).toEqual(['Admin', 'db9', 'db10']);
+  });
+
+  it('hands out copies: changing a returned or saved object changes nothing stored', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    const mine = structuredClone(full);
+    store.save(mine);
+    mine.forwards.push('-D 9999');
+    mine.options.forwardAgent = false;
+    const got = store.get('prod-db')!;
+    got.identityFiles.length = 0;
+    expect(store.get('prod-db')).toEqual(full);
+    expect(store.list()[0]).toEqual(full);
+  });
+});
+
+describe('validateFavorite: the first problem, naming the field', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['name missing', {name: undefined}, /^favorite\.name: must be a string/],
+    ['name empty', {name: ''}, /^favorite\.name: is empty/],
+    ['name with a space', {name: 'a b'}, /^favorite\.name: "a b" may only contain letters/],
+    ['name with a slash', {name: '../x'}, /^favorite\.name: "\.\.\/x" may only contain/],
+    ['name starting with -', {name: '-x'}, /^favorite\.name: "-x" must not start with "-"/],
+    ['name starting with @', {name: '@x'}, /^favorite\.name: "@x" may only contain/],
+    ['name too long', {name: 'x'.repeat(65)}, /^favorite\.name: .* longer than 64 characters/],
+    ['name a number', {name: 12}, /^favorite\.name: must be a string, not 12 \(number\)/],
+    ['host missing', {host: undefined}, /^favorite\.host: must be a host name/],
+    ['host empty', {host: ''}, /^favorite\.host: is empty/],
+    ['host with whitespace', {host: 'a b'}, /^favorite\.host: "a b" contains whitespace/],
+    ['host that is an option', {host: '-oProxyCommand=x'}, /^favorite\.host: .* must not start with "-"/],
+    [
+      'host with a user',
+      {host: 'me@db'},
+      /^favorite\.host: "me@db" contains "@" \(put the user name in user\)/,
+    ],
+    ['host with a newline', {host: 'a\nb'}, /^favorite\.host: "a\\nb" contains a control character/],
+    ['user empty', {user: ''}, /^favorite\.user: is empty/],
+    ['user with a space', {user: 'a b'}, /^favorite\.user: "a b" contains whitespace/],
+    ['user not a string', {user: 5}, /^favorite\.user: must be a user name/],
+    ['port too big', {port: 70000}, /^favorite\.port: 70000 is not a port \(1-65535\)$/],
+    ['port 0', {port: 0}, /^favorite\.port: 0 is not a port/],
+    ['port fractional', {port: 22.5}, /^favorite\.port: 22\.5 is not a port/],
+    ['port a string', {port: '22'}, /^favorite\.port: "22" is not a port/],
+    ['identityFiles not a list', {identityFiles: '~/.ssh/id'}, /^favorite\.identityFiles: must be a list/],
+    ['identityFiles missing', {identityFiles: undefined}, /^favorite\.identityFiles: must be a list/],
+    ['identity file empty', {identityFiles: ['a', '']}, /^favorite\.identityFiles\[1\]: is empty/],
+    ['identity file a number', {identityFiles: [1]}, /^favorite\.identityFiles\[0\]: must be a file path/],
+    ['options missing', {options: undefined}, /^favorite\.options: must be an object/],
+    ['options a list', {options: []}, /^favorite\.options: must be an object .*not a list/],
+    [
+      'serverAliveInterval negative',
+      {options: {serverAliveInterval: -1}},
+      /^favorite\.options\.serverAliveInterval: -1 is not a number of seconds/,
+    ],
+    [
+      'serverAliveInterval a string',
+      {options: {serverAliveInterval: '30'}},
+      /^favorite\.options\.serverAliveInterval: "30" is not/,
+    ],
+    [
+      'exitOnForwardFailure not boolean',
+      {options: {exitOnForwardFailure: 'yes'}},
+      /^favorite\.options\.exitOnForwardFailure: "yes" is not true or false/,
+    ],
+    ['forwardAgent not boolean', {options: {forwardAgent: 1}}, /^favorite\.options\.forwardAgent: 1 is not/],
+    ['forwardX11 null', {options: {forwardX11: null}}, /^favorite\.options\.forwardX11: null is not/],
+    [
+      'an unknown option',
+      {options: {compression: true}},
+      /^favorite\.options\.compression: is not a favorite option/,
+    ],
+    ['forwards not a list', {forwards: '-D 1080'}, /^favorite\.forwards: must be a list/],
+    ['forward not a string', {forwards: [1080]}, /^favorite\.forwards\[0\]: must be a string/],
+    [
+      'forward without a flag',
+      {forwards: ['-D 1080', '8080:db:5432']},
+      /^favorite\.forwards\[1\]: "8080:db:5432" does not start with -L, -R or -D/,
+    ],
+    [
+      'forward with a bad spec',
+      {forwards: ['-D 1080', '-L 8080:db:5432', '-L 8080:db']},
+      /^favorite\.forwards\[2\]: -L 8080:db: "8080:db" is not of the form/,
+    ],
+    [
+      'forward with a bad port',
+      {forwards: ['-L 8080:db:70000']},
+      /^favorite\.forwards\[0\]: -L 8080:db:70000: destination port "70000" is out of range/,
+    ],
+    ['ftp on -R', {forwards: ['-R ftp/21:x:21']}, /^favorite\.forwards\[0\]: -R ftp\/21:x:21: "ftp\/": FTP/],
+    ['an unknown field', {comment: 'x'}, /^favorite\.comment: is not a favorite field/],
+    [
+      'a password',
+      {password: 'hunter2'},
+      /^favorite\.password: is not a favorite field.*never keeps passwords/,
+    ],
+    ['a passphrase', {passphrase: 'x'}, /^favorite\.passphrase: is not a favorite field/],
+  ];
+
+  it.each(cases)('%s', (_label, change, expected) => {
+    const value: Record<string, unknown> = {...structuredClone(full), ...change};
+    for (const [key, v] of Object.entries(change)) if (v === undefined) delete value[key];
+    expect(validateFavorite(value)).toMatch(expected);
+  });
+
+  it('accepts a full and a minimal favorite, and optional fields given as undefined', () => {
+    expect(validateFavorite(full)).toBeUndefined();
+    expect(validateFavorite(minimal)).toBeUndefined();
+    expect(validateFavorite({...minimal, user: undefined, port: undefined})).toBeUndefined();
+    expect(validateFavorite({...minimal, name: 'a.b_c-9', host: 'fe80::1%eth0'})).toBeUndefined();
+  });
+
+  it('names the place given, e.g. an entry of a file', () => {
+    expect(validateFavorite({...full, port: 70000}, 'favorites[2]')).toBe(
+      'favorites[2].port: 70000 is not a port (1-65535)',
+    );
+    expect(validateFavorite('db', 'favorites[0]')).toMatch(/^favorites\[0\]: a favorite must be an object/);
+    expect(validateFavorite(null)).toMatch(/^favorite: a favorite must be an object/);
+  });
+
+  it('save() refuses an invalid favorite with the same message and writes nothing', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    const bad = {...full, port: 70000};
+    expect(() => store.save(bad)).toThrow(FavoritesError);
+    expect(() => store.save(bad)).toThrow('favorite.port: 70000 is not a port (1-65535)');
+    expect(store.list()).toEqual([]);
+    expect(fs.existsSync(store.path)).toBe(false);
+  });
+});
+
+describe('favorites store: file and directory modes', () => {
+  it('creates the file 0600 in a 0700 directory, and keeps 0600 on rewrite', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    store.save(full);
+    expect(modeOf(store.path)).toBe(0o600);
+    expect(modeOf(cwd)).toBe(0o700);
+    store.save(minimal);
+    store.remove('a');
+    expect(modeOf(store.path)).toBe(0o600);
+    expect(modeOf(cwd)).toBe(0o700);
+    expect(fs.readdirSync(cwd)).toEqual(['favorites.json']);
+  });
+
+  it('tightens a file and directory made with wider modes', () => {
+    const cwd = freshDirectory();
+    fs.mkdirSync(cwd, {mode: 0o755});
+    fs.chmodSync(cwd, 0o755);
+    const file = path.join(cwd, 'favorites.json');
+    fs.writeFileSync(file, JSON.stringify({version: 1, favorites: [minimal]}), {mode: 0o644});
+    fs.chmodSync(file, 0o644);
+    const store = openFavorites({cwd});
+    store.save(full);
+    expect(modeOf(file)).toBe(0o600);
+    expect(modeOf(cwd)).toBe(0o700);
+    expect(store.list()).toEqual([minimal, full]);
+  });
+
+  it('lives where conf puts it for project tunnels, following XDG_CONFIG_HOME', () => {
+    const saved = process.env.XDG_CONFIG_HOME;
+    const xdg = path.join(root, `xdg-${++counter}`);
+    process.env.XDG_CONFIG_HOME = xdg;
+    try {
+      const store = openFavorites();
+      expect(store.path).toBe(path.join(xdg, 'tunnels-nodejs', 'favorites.json'));
+      store.save(minimal);
+      expect(modeOf(store.path)).toBe(0o600);
+      expect(modeOf(path.dirname(store.path))).toBe(0o700);
+      expect(openFavorites().get('a')).toEqual(minimal);
+    } finally {
+      if (saved === undefined) delete process.env.XDG_CONFIG_HOME;
+      else process.env.XDG_CONFIG_HOME = saved;
+    }
+  });
+});
+
+describe('favorites store: a bad file is kept, never wiped', () => {
+  const backupName = /^favorites\.json\.corrupt-\d{8}T\d{6}\.\d{3}Z$/;
+
+  function openWith(text: string) {
+    const cwd = freshDirectory();
+    fs.mkdirSync(cwd, {mode: 0o700});
+    const file = path.join(cwd, 'favorites.json');
+    fs.writeFileSync(file, text, {mode: 0o600});
+    const store = openFavorites({cwd});
+    const backups = backupsIn(cwd);
+    return {cwd, file, store, backups};
+  }
+
+  it('corrupt (not JSON): backup beside it, a notice naming it, and an empty, valid file', () => {
+    const text = '{"version": 1, "favorites": [{"name": "db", ';
+    const {file, store, backups} = openWith(text);
+    expect(backups).toHaveLength(1);
+    const backup = backups[0]!;
+    expect(path.basename(backup)).toMatch(backupName);
+    expect(fs.readFileSync(backup, 'utf8')).toBe(text);
+    expect(modeOf(backup)).toBe(0o600);
+    expect(store.notices).toHaveLength(1);
+    expect(store.notices[0]).toContain('corrupt');
+    expect(store.notices[0]).toContain(`kept it as ${backup}`);
+    expect(store.notices[0]).toContain('started with no favorites');
+    expect(store.list()).toEqual([]);
+    expect(readJson(file)).toEqual({version: 1, favorites: []});
+
+    store.save(minimal);
+    expect(openFavorites({cwd: path.dirname(file)}).notices).toEqual([]);
+    expect(backupsIn(path.dirname(file))).toHaveLength(1);
+  });
+
+  it('empty: backed up and noticed too', () => {
+    const {store, backups} = openWith('');
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(backups[0]!, 'utf8')).toBe('');
+    expect(store.notices[0]).toMatch(/was empty; kept it as .*\.corrupt-/);
+    expect(store.list()).toEqual([]);
+  });
+
+  it('schema-invalid: keeps the favorites that individually validate', () => {
+    const good = favorite('good');
+    const text = JSON.stringify(
+      {
+        version: 1,
+        favorites: [
+          full,
+          {...favorite('badport'), port: 70000},
+          'not a favorite',
+          good,
+          {...favorite('prod-db'), host: 'duplicate'},
+          {...favorite('secret'), password: 'x'},
+        ],
+      },
+      null,
+      2,
+    );
+    const {file, store, backups} = openWith(text);
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(backups[0]!, 'utf8')).toBe(text);
+    expect(store.list()).toEqual([good, full]);
+    expect(store.notices).toHaveLength(1);
+    expect(store.notices[0]).toContain('favorites[1].port: 70000 is not a port (1-65535)');
+    expect(store.notices[0]).toContain(`kept it as ${backups[0]}`);
+    expect(store.notices[0]).toContain('the 2 favorites that could be read');
+    expect(readJson(file)).toEqual({version: 1, favorites: [good, full]});
+  });
+
+  it.each([
+    ['no version', JSON.stringify({favorites: [minimal]}), /version: is missing/, [minimal]],
+    [
+      'a bad version',
+      JSON.stringify({version: '1', favorites: [minimal]}),
+      /version: "1" is not a version/,
+      [minimal],
+    ],
+    ['a bare list', JSON.stringify([minimal]), /was a bare list/, [minimal]],
+    [
+      'favorites not a list',
+      JSON.stringify({version: 1, favorites: {a: minimal}}),
+      /favorites: must be a list/,
+      [],
+    ],
+    [
+      'an unknown top-level field',
+      JSON.stringify({version: 1, favorites: [minimal], x: 1}),
+      /x: is not a field/,
+      [minimal],
+    ],
+    ['a JSON string', '"favorites"', /was "favorites" \(string\)/, []],
+  ])('%s: backed up, recovered as far as possible', (_label, text, reason, recovered) => {
+    const {store, backups} = openWith(text);
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(backups[0]!, 'utf8')).toBe(text);
+    expect(store.notices[0]).toMatch(reason);
+    expect(store.list()).toEqual(recovered);
+  });
+
+  it('a file from a newer tunnels is shown but never overwritten', () => {
+    const text = JSON.stringify({version: 2, favorites: [minimal], groups: []});
+    const {file, store, backups, cwd} = openWith(text);
+    expect(backups).toEqual([]);
+    expect(store.notices).toHaveLength(1);
+    expect(store.notices[0]).toMatch(/is version 2, written by a newer tunnels.*cannot be saved/);
+    expect(store.list()).toEqual([minimal]);
+
+    expect(() => store.save(full)).toThrow(FavoritesError);
+    expect(() => store.save(full)).toThrow(/version 2.*the change is kept/);
+    expect(store.list()).toEqual([minimal, full]);
+    expect(() => store.remove('a')).toThrow(FavoritesError);
+    expect(store.list()).toEqual([full]);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    expect(backupsIn(cwd)).toEqual([]);
+  });
+
+  it('a bad file that cannot be backed up is left alone, and saving is refused', () => {
+    const directory = mountTmpfs('size=1m');
+    const file = path.join(directory, 'favorites.json');
+    fs.writeFileSync(file, 'garbage', {mode: 0o600});
+    remountReadOnly(directory);
+    const store = openFavorites({cwd: directory});
+    expect(store.notices).toHaveLength(1);
+    expect(store.notices[0]).toMatch(/was corrupt .*could not be backed up .*read-only.*left as it is/);
+    expect(() => store.save(minimal)).toThrow(FavoritesError);
+    expect(store.list()).toEqual([minimal]);
+    expect(fs.readFileSync(file, 'utf8')).toBe('garbage');
+  });
+});
+
+describe('favorites store: a file that cannot be written', () => {
+  it('read-only directory: FavoritesError saying so, and the change stays in memory', () => {
+    const directory = readOnlyDirectory();
+    const store = openFavorites({cwd: directory});
+    expect(store.notices).toEqual([]);
+    expect(() => store.save(full)).toThrow(FavoritesError);
+    expect(() => store.save(full)).toThrow(
+      isRoot
+        ? /cannot save favorites to .*favorites\.json: the file system is read-only/
+        : /permission denied/,
+    );
+    expect(store.list()).toEqual([full]);
+    expect(store.get('prod-db')).toEqual(full);
+    expect(() => store.save(minimal)).toThrow(FavoritesError);
+    expect(store.list()).toEqual([minimal, full]);
+    expect(fs.readdirSync(directory)).toEqual([]);
+  });
+
+  it('read-only file system under an existing file: reads it, keeps changes in memory', () => {
+    const directory = mountTmpfs('size=1m');
+    openFavorites({cwd: directory}).save(full);
+    remountReadOnly(directory);
+    const store = openFavorites({cwd: directory});
+    expect(store.notices).toEqual([]);
+    expect(store.list()).toEqual([full]);
+    expect(() => store.save(minimal)).toThrow(/read-only/);
+    expect(() => store.remove('prod-db')).toThrow(FavoritesError);
+    expect(store.list()).toEqual([minimal]);
+    expect(readJson(path.join(directory, 'favorites.json'))).toEqual({version: 1, favorites: [full]});
+  });
+
+  it('disk full: FavoritesError, the old file intact, and the change written once there is room', () => {
+    const directory = mountTmpfs('size=64k');
+    const store = openFavorites({cwd: directory});
+    store.save(minimal);
+    const filler = path.join(directory, 'filler');
+    try {
+      fs.writeFileSync(filler, Buffer.alloc(1024 * 1024));
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    }
+    const big = favorite('big', {
+      identityFiles: Array.from({length: 20}, (_, i) => `/keys/${'k'.repeat(200)}${i}`),
+    });
+    expect(() => store.save(big)).toThrow(/cannot save favorites to .*: the disk is full/);
+    expect(store.list()).toEqual([minimal, big]);
+    expect(readJson(path.join(directory, 'favorites.json'))).toEqual({version: 1, favorites: [minimal]});
+
+    fs.rmSync(filler);
+    store.save(full);
+    expect(readJson(path.join(directory, 'favorites.json'))).toEqual({
+      version: 1,
+      favorites: [minimal, big, full],
+    });
+    expect(fs.readdirSync(directory)).toEqual(['favorites.json']);
+  });
+});
+
+describe('favorites store: two writers', () => {
+  it('re-reads and merges before writing: two stores of one file lose nothing', () => {
+    const cwd = freshDirectory();
+    const first = openFavorites({cwd});
+    const second = openFavorites({cwd});
+    first.save(favorite('one'));
+    second.save(favorite('two'));
+    expect(
+      openFavorites({cwd})
+        .list()
+        .map((f) => f.name),
+    ).toEqual(['one', 'two']);
+    expect(first.list().map((f) => f.name)).toEqual(['one', 'two']);
+    expect(first.remove('two')).toBe(true);
+    second.save(favorite('three'));
+    expect(
+      openFavorites({cwd})
+        .list()
+        .map((f) => f.name),
+    ).toEqual(['one', 'three']);
+    expect(second.get('two')).toBeUndefined();
+  });
+
+  it('takes over the lock of a process that died while saving', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    // Above Linux's largest pid_max, so no such process.
+    fs.writeFileSync(`${store.path}.lock`, '4194305\n');
+    store.save(minimal);
+    expect(fs.readdirSync(cwd)).toEqual(['favorites.json']);
+  });
+
+  describe('two real processes saving at the same moment', () => {
+    let bundleDirectory: string;
+
+    beforeAll(async () => {
+      bundleDirectory = path.join(root, 'bundle');
+      fs.mkdirSync(bundleDirectory);
+      // The bundle imports conf and the rest from node_modules, found through this link.
+      fs.symlinkSync(
+        path.join(projectRoot, 'node_modules'),
+        path.join(bundleDirectory, 'node_modules'),
+        'dir',
+      );
+      await build({
+        entryPoints: [path.join(projectRoot, 'source/config/favorites.ts')],
+        outfile: path.join(bundleDirectory, 'favorites.mjs'),
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        packages: 'external',
+        logLevel: 'silent',
+      });
+      fs.writeFileSync(
+        path.join(bundleDirectory, 'worker.mjs'),
+        `const [bundle, cwd, prefix, count] = process.argv.slice(2);
+const {openFavorites} = await import(bundle);
+const store = openFavorites({cwd});
+process.on('message', (message) => {
+  if (message !== 'go') return;
+  const errors = [];
+  for (let i = 0; i < Number(count); i++) {
+    try {
+      store.save({name: prefix + '-' + i, host: prefix + '.example', identityFiles: [], options: {}, forwards: ['-L ' + (10000 + i) + ':db:5432']});
+    } catch (error) {
+      errors.push(String(error));
+    }
+  }
+  process.send({done: true, errors}, () => process.disconnect());
+});
+process.send({ready: true});
+`,
+      );
+    });
+
+    function startWorker(cwd: string, prefix: string, count: number) {
+      const child = fork(
+        path.join(bundleDirectory, 'worker.mjs'),
+        [pathToFileURL(path.join(bundleDirectory, 'favorites.mjs')).href, cwd, prefix, String(count)],
+        {execArgv: [], stdio: ['ignore', 'pipe', 'pipe', 'ipc']},
+      );
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const ready = new Promise<void>((resolve, reject) => {
+        child.once('message', () => resolve());
+        child.once('exit', (code) => reject(new Error(`worker ${prefix} exited ${code}: ${stderr}`)));
+      });
+      const done = new Promise<{errors: string[]}>((resolve) =>
+        child.on('message', (message: {done?: boolean; errors: string[]}) => {
+          if (message.done) resolve(message);
+        }),
+      );
+      return {child, ready, done, exited, stderr: () => stderr};
+    }
+
+    it('both processes’ favorites are all in the file', async () => {
+      const cwd = freshDirectory();
+      openFavorites({cwd}).save(minimal);
+      const count = 25;
+      const workers = [startWorker(cwd, 'left', count), startWorker(cwd, 'right', count)];
+      const children: ChildProcess[] = workers.map((worker) => worker.child);
+      await Promise.all(workers.map((worker) => worker.ready));
+      for (const child of children) child.send('go');
+      const results = await Promise.all(workers.map((worker) => worker.done));
+      const codes = await Promise.all(workers.map((worker) => worker.exited));
+      expect(results.flatMap((result) => result.errors)).toEqual([]);
+      expect(codes, workers.map((worker) => worker.stderr()).join('\n')).toEqual([0, 0]);
+
+      const names = openFavorites({cwd})
+        .list()
+        .map((f) => f.name);
+      expect(names).toHaveLength(2 * count + 1);
+      for (let i = 0; i < count; i++) {
+        expect(names).toContain(`left-${i}`);
+        expect(names).toContain(`right-${i}`);
+      }
+      expect(names).toContain('a');
+      expect(modeOf(path.join(cwd, 'favorites.json'))).toBe(0o600);
+      expect(fs.readdirSync(cwd)).toEqual(['favorites.json']);
+    });
+  });
+});
+
+describe('favorites never hold secrets', () => {
+  const CANARY = 'canary-p4ssw0rd-7f3a9c';
+  const KEY_CANARY = 'canaryKEYcontents0123456789';
+
+  function filesUnder(directory: string): string[] {
+    return fs
+      .readdirSync(directory, {withFileTypes: true})
+      .flatMap((entry) =>
+        entry.isDirectory()
+          ? filesUnder(path.join(directory, entry.name))
+          : [path.join(directory, entry.name)],
+      );
+  }
+
+  it('a password or passphrase beside the favorite fields is refused, never written, never echoed', () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    // What a session knows, as a UI or CLI holds it: the secrets sit right beside the favorite's fields.
+    const session = {...full, password: CANARY, passphrase: CANARY};
+    let message = '';
+    try {
+      store.save(session as Favorite);
+    } catch (error) {
+      expect(error).toBeInstanceOf(FavoritesError);
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^favorite\.password: is not a favorite field/);
+    expect(message).not.toContain(CANARY);
+    expect(store.get('prod-db')).toBeUndefined();
+
+    store.save(full);
+    expect(validateFavorite({...minimal, options: {password: CANARY}})).toMatch(
+      /^favorite\.options\.password/,
+    );
+    expect(() => store.save({...minimal, options: {password: CANARY}} as unknown as Favorite)).toThrow(
+      FavoritesError,
+    );
+    for (const file of filesUnder(cwd)) expect(fs.readFileSync(file, 'utf8')).not.toContain(CANARY);
+  });
+
+  it("a key's contents in place of an identity file path is refused, never echoed", () => {
+    const cwd = freshDirectory();
+    const store = openFavorites({cwd});
+    const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${KEY_CANARY}\n-----END OPENSSH PRIVATE KEY-----\n`;
+    const problem = validateFavorite({...minimal, identityFiles: [pem]});
+    expect(problem).toMatch(/^favorite\.identityFiles\[0\]: looks like a key's contents, not a file path/);
+    expect(problem).not.toContain(KEY_CANARY);
+    expect(validateFavorite({...minimal, identityFiles: [`ssh-ed25519 AAAAC3${KEY_CANARY}`]})).toMatch(
+      /looks like a key's contents/,
+    );
+    expect(() => store.save({...minimal, identityFiles: [pem]})).toThrow(FavoritesError);
+    store.save(minimal);
+    for (const file of filesUnder(cwd)) expect(fs.readFileSync(file, 'utf8')).not.toContain(KEY_CANARY);
+  });
+
+  it('a hand-edited file with a password drops that entry from the file (the backup keeps the original)', () => {
+    const cwd = freshDirectory();
+    fs.mkdirSync(cwd, {mode: 0o700});
+    const file = path.join(cwd, 'favorites.json');
+    fs.writeFileSync(file, JSON.stringify({version: 1, favorites: [minimal, {...full, password: CANARY}]}));
+    const store = openFavorites({cwd});
+    expect(store.list()).toEqual([minimal]);
+    expect(store.notices[0]).toContain('favorites[1].password: is not a favorite field');
+    expect(store.notices[0]).not.toContain(CANARY);
+    expect(fs.readFileSync(file, 'utf8')).not.toContain(CANARY);
+    expect(modeOf(backupsIn(cwd)[0]!)).toBe(0o600);
+  });
+});
+
+/** POSIX shell words for what sshCommandFor produces: plain words, '...' and "..." quoting, backslashes. */
+function shellWords(text: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i]!;
+    if (quote === "'") {
+      if (char === "'") quote = '';
+      else word += char;
+    } else if (quote === '"') {
+      if (char === '"') quote = '';
+      else if (char === '\\' && '"\\$`'.includes(text[i + 1] ?? '')) word += text[++i];
+      else word += char;
+    } else if (char === "'" || char === '"') {
+      quote = char;
+      inWord = true;
+    } else if (char === '\\') {
+      word += text[++i] ?? '';
+      inWord = true;
+    } else if (char === ' ') {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      expect('*?[]$`;&|<>(){}!#"\t\n').not.toContain(char);
+      word += char;
+      inWord = true;
+    }
+  }
+  expect(quote).toBe('');
+  if (inWord) words.push(word);
+  return words;
+}
+
+describe('sshCommandFor', () => {
+  it('writes the whole favorite as an ssh command line', () => {
+    expect(sshCommandFor(full)).toBe(
+      "ssh -p 2222 -l deploy -i ~/.ssh/id_ed25519 -i '/keys/with space/id_rsa' -o ServerAliveInterval=30 " +
+        "-o ExitOnForwardFailure=yes -A -X -N -L 8080:db:5432 -L '*:8081:db:5433' " +
+        "-L '[::1]:8082:[2001:db8::5]:80' -R 9000:localhost:3000 -D 1080 -L ftp/2121:ftp:21 db1.example.com",
+    );
+  });
+
+  it('is just ssh and the host for a bare favorite, with no -N without forwards', () => {
+    expect(sshCommandFor(minimal)).toBe('ssh jump');
+    expect(sshCommandFor(favorite('x', {forwards: []}))).toBe('ssh x.example');
+  });
+
+  it('says explicit "no" as -a, -x and ExitOnForwardFailure=no', () => {
+    const off = favorite('off', {
+      options: {exitOnForwardFailure: false, forwardAgent: false, forwardX11: false},
+    });
+    expect(sshCommandFor(off)).toBe('ssh -o ExitOnForwardFailure=no -a -x -N -D 1080 off.example');
+  });
+
+  it.each([
+    ['the full favorite', full],
+    [
+      'awkward characters',
+      favorite('odd', {
+        user: "o'brien$x",
+        host: 'h.example',
+        identityFiles: ["/tmp/it's here/id", '$HOME/key', '~/.ssh/id rsa', '-dash'],
+        options: {
+          forwardAgent: false,
+          forwardX11: false,
+          exitOnForwardFailure: false,
+          serverAliveInterval: 0,
+        },
+        forwards: ['-D *:1080', '-R [::]:0:[fe80::1]:22', '-L  8080:db:5432'],
+      }),
+    ],
+  ])('parses back with tunnels’ own parser: %s', (_label, fav) => {
+    const words = shellWords(sshCommandFor(fav));
+    expect(words[0]).toBe('ssh');
+    const parsed = parseArguments(words.slice(1));
+    if (typeof parsed === 'number') throw new Error(`parseArguments exited ${parsed}`);
+    const flagOf = (flag: string) =>
+      fav.forwards.filter((f) => f.startsWith(`-${flag}`)).map((f) => f.slice(2).trim());
+    expect(parsed).toMatchObject({
+      destination: fav.host,
+      command: [],
+      port: fav.port === undefined ? undefined : String(fav.port),
+      user: fav.user,
+      identityFiles: fav.identityFiles,
+      localForwards: flagOf('L'),
+      remoteForwards: flagOf('R'),
+      dynamicForwards: flagOf('D'),
+      noCommand: fav.forwards.length > 0,
+      forwardAgent: fav.options.forwardAgent,
+      forwardX11: fav.options.forwardX11,
+    });
+    const options = [
+      ...(fav.options.serverAliveInterval !== undefined
+        ? [`ServerAliveInterval=${fav.options.serverAliveInterval}`]
+        : []),
+      ...(fav.options.exitOnForwardFailure !== undefined
+        ? [`ExitOnForwardFailure=${fav.options.exitOnForwardFailure ? 'yes' : 'no'}`]
+        : []),
+    ];
+    expect(parsed.options).toEqual(options);
+  });
+});
