@@ -147,22 +147,12 @@ export class FtpForward extends LocalForward {
     let socketOpen: net.Socket | undefined;
     let closed = false;
     const timer = setTimeout(() => close('no data connection came in time'), this.dataIdleTimeoutMs);
-    const close = (reason?: string, bytes: [number, number] = [0, 0]) => {
-      if (closed) return;
+    const close = this.dataChannelCloser(dataId, () => {
       closed = true;
       clearTimeout(timer);
       listener.close();
       socketOpen?.destroy();
-      this.dataChannels.delete(dataId);
-      this.events.emit({
-        event: 'ftp-data-closed',
-        forwardId: this.id,
-        dataId,
-        bytesIn: bytes[0],
-        bytesOut: bytes[1],
-        ...(reason ? {reason} : {}),
-      });
-    };
+    });
     this.dataChannels.set(dataId, {close});
     listener.on('connection', (socket: net.Socket) => {
       // Only the FTP client that asked may take this data connection, and only once.
@@ -202,22 +192,12 @@ export class FtpForward extends LocalForward {
     let closed = false;
     let socketOpen: net.Socket | undefined;
     let boundPort = 0;
-    const close = (reason?: string, bytes: [number, number] = [0, 0]) => {
-      if (closed) return;
+    const close = this.dataChannelCloser(dataId, () => {
       closed = true;
       clearTimeout(timer);
       socketOpen?.destroy();
       if (!used) void this.context.cancelRemoteForward('127.0.0.1', boundPort);
-      this.dataChannels.delete(dataId);
-      this.events.emit({
-        event: 'ftp-data-closed',
-        forwardId: this.id,
-        dataId,
-        bytesIn: bytes[0],
-        bytesOut: bytes[1],
-        ...(reason ? {reason} : {}),
-      });
-    };
+    });
     boundPort = await this.context.requestRemoteForward('127.0.0.1', 0, (_details, accept, reject) => {
       if (used || closed) {
         reject();
@@ -244,6 +224,28 @@ export class FtpForward extends LocalForward {
     this.dataChannels.set(dataId, {close});
     this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'active', local, remote});
     return {host: '127.0.0.1', port: boundPort};
+  }
+
+  /** Closes a data channel once: its own clean-up, then the bookkeeping and the event. */
+  private dataChannelCloser(
+    dataId: number,
+    cleanUp: () => void,
+  ): (reason?: string, bytes?: [number, number]) => void {
+    let done = false;
+    return (reason, bytes = [0, 0]) => {
+      if (done) return;
+      done = true;
+      cleanUp();
+      this.dataChannels.delete(dataId);
+      this.events.emit({
+        event: 'ftp-data-closed',
+        forwardId: this.id,
+        dataId,
+        bytesIn: bytes[0],
+        bytesOut: bytes[1],
+        ...(reason ? {reason} : {}),
+      });
+    };
   }
 
   private carryData(
