@@ -145,10 +145,8 @@ export class FtpForward extends LocalForward {
     const address = await listen(listener, bindHost, 0);
     const local = formatAddress(address.address, address.port);
     let socketOpen: net.Socket | undefined;
-    let closed = false;
     const timer = setTimeout(() => close('no data connection came in time'), this.dataIdleTimeoutMs);
     const close = this.dataChannelCloser(dataId, () => {
-      closed = true;
       clearTimeout(timer);
       listener.close();
       socketOpen?.destroy();
