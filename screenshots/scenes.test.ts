@@ -162,7 +162,7 @@ describe('screenshots of the full-screen UI', () => {
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'staging'], {
       width: COLUMNS,
       height: ROWS,
-      env: {HOME: home, SSH_AUTH_SOCK: ''},
+      env: {HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), SSH_AUTH_SOCK: ''},
     });
     terminals.push(terminal);
     sockets.push(await tmuxSocket(terminal));
@@ -272,6 +272,33 @@ describe('screenshots of the full-screen UI', () => {
     await terminal.type('?');
     await terminal.waitForScreen(/Keys/);
     await snapshot(terminal, 'help', scratch, 'tunnels staging');
+    await terminal.keys('Escape');
+    await terminal.waitForScreen(/Log/);
+
+    // Favorites: this session saved as one, plus another added from the command line, in the picker.
+    await terminal.type('s');
+    await terminal.waitForScreen(/Save this session as a favorite/);
+    await terminal.keys('Enter');
+    await terminal.waitForScreen(/saved favorite staging/);
+    await run(
+      process.execPath,
+      [
+        TUNNELS_BIN,
+        'favorites',
+        'add',
+        'db-tunnel',
+        '-A',
+        '-L',
+        '5432:db.internal:5432',
+        'deploy@bastion.example',
+      ],
+      {
+        env: {...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config')},
+      },
+    );
+    await terminal.type('f');
+    await terminal.waitForScreen(/Favorites[\s\S]*2 staging/);
+    await snapshot(terminal, 'favorites', scratch, 'tunnels staging');
     await terminal.keys('Escape');
     await terminal.waitForScreen(/Log/);
 
