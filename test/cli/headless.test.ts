@@ -6,22 +6,11 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {generateKey, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
 import {isEvent, startTunnels, TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
-
-async function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('the built tunnels binary, headless, against a real sshd', () => {
   let sshd: TestSshd;
@@ -62,7 +51,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     expect(stderr).toContain(`-L 0:127.0.0.1:${echo.port}: listening on 127.0.0.1:${listening.port}`);
     expect(stderr).toMatch(/connection #1 closed \(8\.0 MiB in, 8\.0 MiB out\)/);
     expect(await tunnels.stop()).toBe(0);
-    expect(await refused(listening.port)).toBe(true);
+    expect(await connectionRefused(listening.port)).toBe(true);
   });
 
   it('-R: the server listens and connections come back', async () => {

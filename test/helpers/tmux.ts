@@ -93,7 +93,9 @@ export async function openTerminal(
       await tmux('kill-server').catch(() => {});
       await rm(pidFile, {force: true});
       // tmux 3.3 leaves its socket file behind after kill-server.
-      await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), {force: true});
+      await rm(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket), {
+        force: true,
+      });
     },
   };
 }

@@ -1,23 +1,11 @@
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
-
-async function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
   let sshd: TestSshd;
@@ -75,7 +63,7 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
       await terminal.keys('Tab');
       await terminal.type('d');
       await terminal.waitForScreen(/removed/);
-      expect(await refused(port)).toBe(true);
+      expect(await connectionRefused(port)).toBe(true);
 
       await terminal.type('q');
       expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
