@@ -50,7 +50,8 @@ export function listen(server: net.Server, host: string | undefined, port: numbe
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen({host, port, exclusive: true});
+    // A burst of clients (a browser, a load test) must not overflow Node's default backlog of 511.
+    server.listen({host, port, exclusive: true, backlog: 4096});
   });
 }
 

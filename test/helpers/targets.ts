@@ -17,7 +17,7 @@ async function serve(handler: (socket: net.Socket) => void, host = '127.0.0.1'):
     socket.on('error', () => {});
     handler(socket);
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  await new Promise<void>((resolve) => server.listen({port: 0, host, backlog: 4096}, resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     server,
