@@ -253,10 +253,10 @@ describe('screenshots of the full-screen UI', () => {
     expect(await curl(['--ftp-pasv', `ftp://127.0.0.1:${ftpPort}${file}`])).toBe(FILE_SIZE);
     expect(await curl(['--ftp-port', '-', `ftp://127.0.0.1:${ftpPort}${file}`])).toBe(FILE_SIZE);
 
-    await terminal.waitForScreen(/data #2 closed/);
+    await terminal.waitForScreen(/data channel #2 closed/);
     // The last control connection closed, and no forward shows an open connection.
     await terminal.waitForScreen(
-      /^(?![\s\S]*listening\s+[1-9]\d*\/)[\s\S]*ftp\/0:127\.0\.0\.1:21: #3 closed/,
+      /^(?![\s\S]*listening\s+[1-9]\d*\/)[\s\S]*ftp\/0:127\.0\.0\.1:21: connection #3 closed/,
     );
     await snapshot(terminal, 'main', scratch, 'tunnels staging');
 

@@ -1,5 +1,4 @@
-import type {TunnelEvent} from '../core/events.js';
-import {formatBytes} from '../core/format.js';
+import {eventText} from '../core/event-text.js';
 import {formatForwardSpec} from '../core/forward-spec.js';
 import type {Session} from '../core/session.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
@@ -30,17 +29,18 @@ export function trackSession(id: number, name: string, session: Session): void {
   tracked.set(id, entry);
   session.events.on((event) => {
     if (event.event === 'session-connected') entry.connectedAt = Date.now();
-    const text = describe(event, session);
-    if (text) {
-      const kind = event.event.startsWith('ftp-')
-        ? 'ftp'
-        : event.event.endsWith('-failed') ||
-            event.event === 'warning' ||
-            (event.event === 'session-closed' && event.reason)
-          ? 'error'
-          : 'info';
-      pendingLog.push({id: nextLogId++, time: Date.now(), sessionId: id, kind, text});
-    }
+    const text = eventText(
+      event,
+      (forwardId) => session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId,
+    );
+    const kind = event.event.startsWith('ftp-')
+      ? 'ftp'
+      : event.event.endsWith('-failed') ||
+          event.event === 'warning' ||
+          (event.event === 'session-closed' && event.reason)
+        ? 'error'
+        : 'info';
+    pendingLog.push({id: nextLogId++, time: Date.now(), sessionId: id, kind, text});
     scheduleFlush();
   });
   scheduleFlush();
@@ -133,41 +133,6 @@ function row(entry: Tracked): SessionRow {
     connectedAt: entry.connectedAt,
     forwards,
   };
-}
-
-function describe(event: TunnelEvent, session: Session): string | undefined {
-  const label = (forwardId: string) =>
-    session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId;
-  switch (event.event) {
-    case 'session-connecting':
-      return `connecting to ${event.user}@${event.host}:${event.port}`;
-    case 'session-connected':
-      return `connected (${event.authMethod})`;
-    case 'session-failed':
-      return event.reason;
-    case 'session-closed':
-      return event.reason ? `connection closed: ${event.reason}` : 'disconnected';
-    case 'host-key-added':
-      return `added the host key of ${event.host} (${event.fingerprint}) to ${event.file}`;
-    case 'forward-listening':
-      return `${event.spec}: listening on ${event.kind === 'remote' ? 'the server at ' : ''}${event.bindAddress}:${event.port}`;
-    case 'forward-failed':
-      return `${event.spec}: failed: ${event.reason}`;
-    case 'forward-closed':
-      return `${event.spec}: removed`;
-    case 'connection-opened':
-      return `${label(event.forwardId)}: #${event.connectionId} ${event.from} → ${event.to}`;
-    case 'connection-closed':
-      return `${label(event.forwardId)}: #${event.connectionId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out)`;
-    case 'connection-failed':
-      return `${label(event.forwardId)}: ${event.from} → ${event.to} failed: ${event.reason}`;
-    case 'ftp-data-opened':
-      return `${label(event.forwardId)}: data #${event.dataId} ${event.mode} ${event.local} ⇄ ${event.remote}`;
-    case 'ftp-data-closed':
-      return `${label(event.forwardId)}: data #${event.dataId} closed (${formatBytes(event.bytesIn + event.bytesOut)})${event.reason ? `: ${event.reason}` : ''}`;
-    case 'warning':
-      return event.message;
-  }
 }
 
 /** Adds lines to a session's log that do not come from core events (a remote command's output). */

@@ -1,0 +1,46 @@
+import type {TunnelEvent} from './events.js';
+import {formatBytes} from './format.js';
+
+const address = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+/** Events about the session rather than one forward: the CLI prefixes them with "tunnels:". */
+export function isSessionEvent(event: TunnelEvent): boolean {
+  return event.event.startsWith('session-') || event.event === 'host-key-added' || event.event === 'warning';
+}
+
+/**
+ * One line for an event, as a person reads it: the headless output and the UI's log both use it.
+ * `label` names a forward by its id ("-L 8080:db:5432").
+ */
+export function eventText(event: TunnelEvent, label: (forwardId: string) => string): string {
+  switch (event.event) {
+    case 'session-connecting':
+      return `connecting to ${event.user}@${address(event.host, event.port)}`;
+    case 'session-connected':
+      return `connected to ${event.user}@${address(event.host, event.port)} (${event.authMethod})`;
+    case 'session-failed':
+      return event.reason;
+    case 'session-closed':
+      return event.reason ? `connection closed: ${event.reason}` : 'disconnected';
+    case 'host-key-added':
+      return `permanently added '${event.host}' (${event.fingerprint}) to ${event.file}`;
+    case 'forward-listening':
+      return `${event.spec}: listening on ${event.kind === 'remote' ? 'the server at ' : ''}${address(event.bindAddress, event.port)}`;
+    case 'forward-failed':
+      return `${event.spec}: failed: ${event.reason}`;
+    case 'forward-closed':
+      return `${event.spec}: closed`;
+    case 'connection-opened':
+      return `${label(event.forwardId)}: connection #${event.connectionId} from ${event.from} to ${event.to}`;
+    case 'connection-closed':
+      return `${label(event.forwardId)}: connection #${event.connectionId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.error ? `; ${event.error}` : ''})`;
+    case 'connection-failed':
+      return `${label(event.forwardId)}: connection from ${event.from} to ${event.to} failed: ${event.reason}`;
+    case 'ftp-data-opened':
+      return `${label(event.forwardId)}: data channel #${event.dataId} (${event.mode}) ${event.local} <-> ${event.remote}`;
+    case 'ftp-data-closed':
+      return `${label(event.forwardId)}: data channel #${event.dataId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.reason ? `; ${event.reason}` : ''})`;
+    case 'warning':
+      return `warning: ${event.message}`;
+  }
+}
