@@ -1,6 +1,4 @@
 import net from 'node:net';
-import type {Emitter} from './emitter.js';
-import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import type {DynamicForwardSpec} from './forward-spec.js';
@@ -20,10 +18,9 @@ export class DynamicForward extends ForwardBase {
     id: string,
     spec: DynamicForwardSpec,
     private readonly context: ForwardContext,
-    events: Emitter<TunnelEvent> = context.events,
     private readonly handshakeTimeoutMs = SOCKS_HANDSHAKE_TIMEOUT_MS,
   ) {
-    super(id, spec, events, true);
+    super(id, spec, context.events, true);
   }
 
   async start(): Promise<void> {

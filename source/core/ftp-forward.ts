@@ -1,7 +1,5 @@
 import net from 'node:net';
 import type {ClientChannel} from 'ssh2';
-import type {Emitter} from './emitter.js';
-import type {TunnelEvent} from './events.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {type HostPort, sameAddress} from './ftp-lines.js';
@@ -31,10 +29,9 @@ export class FtpForward extends LocalForward {
     id: string,
     target: TargetForwardSpec,
     context: ForwardContext,
-    events: Emitter<TunnelEvent> = context.events,
     private readonly dataIdleTimeoutMs = FTP_DATA_IDLE_TIMEOUT_MS,
   ) {
-    super(id, target, context, events);
+    super(id, target, context);
   }
 
   /** Data channels open right now (listening or transferring). */

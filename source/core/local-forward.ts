@@ -1,7 +1,5 @@
 import net from 'node:net';
 import type {ClientChannel} from 'ssh2';
-import type {Emitter} from './emitter.js';
-import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
@@ -16,9 +14,8 @@ export class LocalForward extends ForwardBase {
     id: string,
     readonly target: TargetForwardSpec,
     protected readonly context: ForwardContext,
-    events: Emitter<TunnelEvent> = context.events,
   ) {
-    super(id, target, events, true);
+    super(id, target, context.events, true);
   }
 
   async start(): Promise<void> {

@@ -1,6 +1,4 @@
 import net from 'node:net';
-import type {Emitter} from './emitter.js';
-import type {TunnelEvent} from './events.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
@@ -21,9 +19,8 @@ export class RemoteForward extends ForwardBase {
     id: string,
     readonly target: TargetForwardSpec,
     private readonly context: ForwardContext,
-    events: Emitter<TunnelEvent> = context.events,
   ) {
-    super(id, target, events, false);
+    super(id, target, context.events, false);
   }
 
   async start(): Promise<void> {

@@ -156,7 +156,6 @@ describe('dynamic forward (-D, SOCKS) through a real sshd', () => {
       'D99',
       {kind: 'dynamic', bindAddress: undefined, port: 0},
       session,
-      session.events,
       200,
     );
     await forward.start();
