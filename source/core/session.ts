@@ -122,6 +122,8 @@ export class Session implements ForwardContext {
     const entries = await loadKnownHosts([...config.knownHostsFiles, ...config.globalKnownHostsFiles]);
     const client = new ssh2.Client();
     this.client = client;
+    // BatchMode: nobody is asked anything, whatever the caller could ask with.
+    const prompter = config.batchMode ? undefined : this.prompter;
     const authenticator = new Authenticator({
       user: config.user,
       displayName: `${config.user}@${config.host}`,
@@ -130,7 +132,7 @@ export class Session implements ForwardContext {
       passwordAuthentication: config.passwordAuthentication,
       kbdInteractiveAuthentication: config.kbdInteractiveAuthentication,
       numberOfPasswordPrompts: config.numberOfPasswordPrompts,
-      prompter: config.batchMode ? undefined : this.prompter,
+      prompter,
     });
 
     return new Promise<string>((resolve, reject) => {
@@ -199,7 +201,7 @@ export class Session implements ForwardContext {
         authHandler: authenticator.handler,
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           clearTimeout(connectTimer);
-          verifyHostKey(key, config.host, config.port, entries, config, this.promptFor(config))
+          verifyHostKey(key, config.host, config.port, entries, config, prompter)
             .then((outcome) => {
               if (!outcome.ok) {
                 hostKeyRefusal = outcome.reason;
@@ -233,10 +235,6 @@ export class Session implements ForwardContext {
         fail(new SessionError((error as Error).message, 'config'));
       }
     });
-  }
-
-  private promptFor(config: SessionConfig): Prompter | undefined {
-    return config.batchMode ? undefined : this.prompter;
   }
 
   private algorithms(entries: KnownHostEntry[]): ConnectConfig['algorithms'] {

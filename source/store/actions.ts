@@ -5,7 +5,7 @@ import {
   type ResolvedInvocation,
   resolveInvocation,
 } from '../config/session-options.js';
-import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+import {type ForwardSpec, parseForwardEntry} from '../core/forward-spec.js';
 import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
 import {appendLog, flush, trackSession, untrackSession} from './bridge.js';
@@ -107,31 +107,13 @@ export async function connectTo(destination: string, configFile?: string): Promi
   await connect(destination, invocation, origin);
 }
 
-/**
- * Reads an add-forward entry: "L 8080:db:5432", "R 9000:localhost:3000", "D 1080", "ftp/2121:ftp:21",
- * and the ssh flags "-L ..." too. Throws ForwardSpecError.
- */
-export function parseForwardEntry(text: string): ReturnType<typeof parseForwardSpec> {
-  const trimmed = text.trim();
-  const match = /^-?([LRD])\s*(.*)$/i.exec(trimmed);
-  if (match && (match[2] ?? '').length > 0)
-    return parseForwardSpec(match[1]!.toUpperCase() as ForwardFlag, match[2]!);
-  if (/^ftp\//i.test(trimmed)) return parseForwardSpec('L', trimmed);
-  throw new ForwardSpecError(
-    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080) or ftp/`,
-    text,
-    0,
-    text.length,
-  );
-}
-
 export async function addForward(sessionId: number, text: string): Promise<void> {
   const session = sessions.get(sessionId);
   if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
   }
-  let spec: ReturnType<typeof parseForwardSpec>;
+  let spec: ForwardSpec;
   try {
     spec = parseForwardEntry(text);
   } catch (error) {

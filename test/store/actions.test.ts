@@ -6,7 +6,6 @@ import {
   editDialogText,
   moveSelection,
   openDialog,
-  parseForwardEntry,
   requestQuit,
   requestRemoveForward,
   runCommand,
@@ -20,30 +19,6 @@ import {uiPrompter} from '../../source/store/ui-prompter.js';
 import {until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
-
-describe('add-forward entries', () => {
-  it.each([
-    ['L 8080:db:5432', {kind: 'local', port: 8080, host: 'db', hostPort: 5432}],
-    ['-L 8080:db:5432', {kind: 'local', port: 8080}],
-    ['l8080:db:5432', {kind: 'local', port: 8080}],
-    ['R 9000:localhost:3000', {kind: 'remote', port: 9000, host: 'localhost', hostPort: 3000}],
-    ['D 1080', {kind: 'dynamic', port: 1080}],
-    ['D [::1]:1080', {kind: 'dynamic', bindAddress: '::1'}],
-    ['ftp/2121:ftp:21', {kind: 'ftp', port: 2121, host: 'ftp', hostPort: 21}],
-    ['L ftp/2121:ftp:21', {kind: 'ftp'}],
-  ])('%s', (text, expected) => {
-    expect(parseForwardEntry(text)).toMatchObject(expected);
-  });
-
-  it.each([
-    ['8080:db:5432', /start with L, R or D/],
-    ['L 8o80:db:5432', /"8o80" is not a port number/],
-    ['D', /start with L, R or D/],
-    ['R ftp/1:h:2', /FTP forwarding is only/],
-  ])('rejects %j', (text, message) => {
-    expect(() => parseForwardEntry(text)).toThrow(message);
-  });
-});
 
 describe('store actions, without rendering', () => {
   beforeEach(() => store.setState(initialState()));
