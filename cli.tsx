@@ -16,24 +16,11 @@ async function loadUi() {
 }
 
 /** A favorite's command line, then this one's additions (flags given now win). */
+/** @NAME: the favorite, with what this command line adds to it. Loaded only when used: conf's file
+ * writer hooks the process's signals. */
 async function withFavorite(name: string, given: CommandLineOptions): Promise<CommandLineOptions> {
-  // Loaded only when favorites are used: conf's file writer hooks the process's signals.
   const {favoriteCommandLine} = await import('./source/cli/favorites-command.js');
-  const favorite = favoriteCommandLine(name);
-  return {
-    ...favorite,
-    port: given.port ?? favorite.port,
-    user: given.user ?? favorite.user,
-    identityFiles: [...given.identityFiles, ...favorite.identityFiles],
-    configFile: given.configFile,
-    options: [...given.options, ...favorite.options],
-    cipher: given.cipher,
-    localForwards: [...favorite.localForwards, ...given.localForwards],
-    remoteForwards: [...favorite.remoteForwards, ...given.remoteForwards],
-    dynamicForwards: [...favorite.dynamicForwards, ...given.dynamicForwards],
-    forwardAgent: given.forwardAgent ?? favorite.forwardAgent,
-    forwardX11: given.forwardX11 ?? favorite.forwardX11,
-  };
+  return favoriteCommandLine(name, given);
 }
 
 async function main(argv: string[]): Promise<number> {

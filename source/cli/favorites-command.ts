@@ -8,7 +8,7 @@ import {
   validateFavorite,
 } from '../config/favorites.js';
 import {expandHome} from '../config/paths.js';
-import {ConfigError} from '../config/session-options.js';
+import {type CommandLineOptions, ConfigError} from '../config/session-options.js';
 import {listHostAliases, resolveHostConfig} from '../config/ssh-config.js';
 import {ForwardSpecError, formatForwardFlag, parseConfigForward} from '../core/forward-spec.js';
 
@@ -152,10 +152,25 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
 }
 
 /** `@NAME` as a destination: the favorite's command line, with what else was given on this one. */
-export function favoriteCommandLine(name: string): ReturnType<typeof commandLineFor> {
+export function favoriteCommandLine(name: string, given: CommandLineOptions): CommandLineOptions {
   const store = openFavorites();
   for (const notice of store.notices) err(notice);
-  const favorite = store.get(name);
-  if (!favorite) throw new ConfigError(`no favorite named ${name} (see: tunnels favorites)`);
-  return commandLineFor(favorite);
+  const found = store.get(name);
+  if (!found) throw new ConfigError(`no favorite named ${name} (see: tunnels favorites)`);
+  const favorite = commandLineFor(found);
+  // Flags given now win; lists add to the favorite's.
+  return {
+    ...favorite,
+    port: given.port ?? favorite.port,
+    user: given.user ?? favorite.user,
+    identityFiles: [...given.identityFiles, ...favorite.identityFiles],
+    configFile: given.configFile,
+    options: [...given.options, ...favorite.options],
+    cipher: given.cipher,
+    localForwards: [...favorite.localForwards, ...given.localForwards],
+    remoteForwards: [...favorite.remoteForwards, ...given.remoteForwards],
+    dynamicForwards: [...favorite.dynamicForwards, ...given.dynamicForwards],
+    forwardAgent: given.forwardAgent ?? favorite.forwardAgent,
+    forwardX11: given.forwardX11 ?? favorite.forwardX11,
+  };
 }
