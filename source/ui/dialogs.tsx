@@ -4,14 +4,22 @@ import type {Dialog} from '../store/state.js';
 import {keymap} from './keymap.js';
 import {color} from './theme.js';
 
-function Field(props: {text: string; secret?: boolean}) {
+/** A text field with its cursor, masked for secrets, and the problem with what is typed below it. */
+function Field(props: {text: string; secret?: boolean; error?: string | undefined}) {
   const shown = props.secret ? '•'.repeat([...props.text].length) : props.text;
   return (
-    <Text>
-      {'> '}
-      {shown}
-      <Text inverse> </Text>
-    </Text>
+    <>
+      <Text>
+        {'> '}
+        {shown}
+        <Text inverse> </Text>
+      </Text>
+      {props.error ? (
+        <Text color={color('red')} wrap="wrap">
+          {props.error}
+        </Text>
+      ) : null}
+    </>
   );
 }
 
@@ -82,12 +90,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             L 8080:db:5432 · R 9000:localhost:3000 · D 1080 · ftp/2121:ftp.example:21
           </Text>
-          <Field text={dialog.text} />
-          {dialog.error ? (
-            <Text color={color('red')} wrap="wrap">
-              {dialog.error}
-            </Text>
-          ) : null}
+          <Field text={dialog.text} error={dialog.error} />
         </Box>,
       );
     case 'favorites': {
@@ -116,12 +119,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
         'Save this session as a favorite',
         <Box flexDirection="column">
           <Text dimColor>Name (letters, digits, . _ -); its forwards are saved as they are now</Text>
-          <Field text={dialog.text} />
-          {dialog.error ? (
-            <Text color={color('red')} wrap="wrap">
-              {dialog.error}
-            </Text>
-          ) : null}
+          <Field text={dialog.text} error={dialog.error} />
         </Box>,
       );
     case 'edit-favorite':
@@ -131,12 +129,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             The options of tunnels itself: -L -R -D -p -l -i -o -A -X [user@]host
           </Text>
-          <Field text={dialog.text} />
-          {dialog.error ? (
-            <Text color={color('red')} wrap="wrap">
-              {dialog.error}
-            </Text>
-          ) : null}
+          <Field text={dialog.text} error={dialog.error} />
         </Box>,
       );
     case 'run-command':
