@@ -73,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
       ? await withFavorite(parsed.destination.slice(1), given)
       : given;
     invocation = await resolveInvocation(origin);
+    // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no.
+    if (parsed.destination.startsWith('@')) invocation.session.reconnect ??= true;
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`tunnels: ${error.message}\n`);

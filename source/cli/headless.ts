@@ -30,9 +30,12 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
   session.events.on(printer.handle);
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
 
+  // The end of the session: it closed, or (reconnecting) the loop stopped on a failure it cannot mend.
+  let connected = false;
   const closed = new Promise<void>((resolve) => {
     session.events.on((event) => {
-      if (event.event === 'session-closed') resolve();
+      if (event.event === 'session-connected') connected = true;
+      if (event.event === 'session-closed' || (event.event === 'session-failed' && connected)) resolve();
     });
   });
 

@@ -73,6 +73,8 @@ const SUPPORTED_KEYS = new Set([
   'clearallforwardings',
   'forwardagent',
   'forwardx11',
+  // Not an ssh key: tunnels' own, for -o Reconnect=yes|no.
+  'reconnect',
 ]);
 /** ssh keys that are harmless to ignore. */
 const IGNORED_KEYS = new Set([
@@ -337,6 +339,8 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
   };
   const yesNo = (key: string, name: string) => (fromConfig(key) ? parseYesNo(fromConfig(key)!, name) : false);
   session.forwardAgent = cli.forwardAgent ?? yesNo('forwardagent', 'ForwardAgent');
+  // Unset unless given: the UI and favorites reconnect by default, a plain command line does not (as ssh).
+  if (fromConfig('reconnect')) session.reconnect = parseYesNo(fromConfig('reconnect')!, 'Reconnect');
   const forwardX11 = cli.forwardX11 ?? yesNo('forwardx11', 'ForwardX11');
   const exitOnForwardFailure = fromConfig('exitonforwardfailure')
     ? parseYesNo(fromConfig('exitonforwardfailure')!, 'ExitOnForwardFailure')

@@ -2,6 +2,7 @@ import type {TunnelEvent} from './events.js';
 import {formatBytes} from './format.js';
 
 const address = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
 /** Events about the session rather than one forward: the CLI prefixes them with "tunnels:". */
 export function isSessionEvent(event: TunnelEvent): boolean {
@@ -17,7 +18,11 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
     case 'session-connecting':
       return `connecting to ${event.user}@${address(event.host, event.port)}`;
     case 'session-connected':
-      return `connected to ${event.user}@${address(event.host, event.port)} (${event.authMethod})`;
+      return event.reconnects
+        ? `reconnected to ${event.user}@${address(event.host, event.port)} (${event.authMethod}; reconnect ${event.reconnects})`
+        : `connected to ${event.user}@${address(event.host, event.port)} (${event.authMethod})`;
+    case 'session-reconnecting':
+      return `${event.attempt === 1 ? 'connection lost' : `reconnect attempt ${event.attempt - 1} failed`}: ${event.reason}; reconnecting in ${seconds(event.delayMs)}`;
     case 'session-failed':
       return event.reason;
     case 'session-closed':
@@ -30,6 +35,8 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
       return `${event.spec}: failed: ${event.reason}`;
     case 'forward-closed':
       return `${event.spec}: closed`;
+    case 'forward-waiting':
+      return `${event.spec}: waiting: ${event.reason}${event.retryInMs !== undefined ? `; asking again in ${seconds(event.retryInMs)}` : ''}`;
     case 'connection-opened':
       return `${label(event.forwardId)}: connection #${event.connectionId} from ${event.from} to ${event.to}`;
     case 'connection-closed':

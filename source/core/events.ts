@@ -1,6 +1,7 @@
 import type {ForwardKind} from './forward-spec.js';
 
-export type ForwardState = 'starting' | 'listening' | 'failed' | 'closed';
+/** `waiting`: a remote forward whose session is reconnecting, or whose port the server still refuses. */
+export type ForwardState = 'starting' | 'listening' | 'waiting' | 'failed' | 'closed';
 
 /** Counters of one forward. Byte counts are read from the sockets' own tallies, never counted per chunk. */
 export interface ForwardCounters {
@@ -19,8 +20,18 @@ export interface ForwardCounters {
  */
 export type TunnelEvent =
   | {event: 'session-connecting'; host: string; port: number; user: string}
-  | {event: 'session-connected'; host: string; port: number; user: string; authMethod: string}
+  | {
+      event: 'session-connected';
+      host: string;
+      port: number;
+      user: string;
+      authMethod: string;
+      /** Set when this connection is a reconnect: how many so far. */
+      reconnects?: number;
+    }
   | {event: 'session-closed'; reason?: string}
+  /** The connection dropped (or a reconnect attempt failed); the next attempt starts in delayMs. */
+  | {event: 'session-reconnecting'; attempt: number; delayMs: number; reason: string}
   | {event: 'session-failed'; reason: string; level: SessionFailureLevel}
   | {event: 'host-key-added'; host: string; file: string; fingerprint: string}
   | {
@@ -34,6 +45,15 @@ export type TunnelEvent =
     }
   | {event: 'forward-failed'; forwardId: string; kind: ForwardKind; spec: string; reason: string}
   | {event: 'forward-closed'; forwardId: string; kind: ForwardKind; spec: string}
+  /** A remote forward not listening for now; retryInMs when it will ask the server again. */
+  | {
+      event: 'forward-waiting';
+      forwardId: string;
+      kind: ForwardKind;
+      spec: string;
+      reason: string;
+      retryInMs?: number;
+    }
   | {
       event: 'connection-opened';
       forwardId: string;

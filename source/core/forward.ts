@@ -18,6 +18,10 @@ export interface Forward {
   start(): Promise<void>;
   close(): Promise<void>;
   counters(): ForwardCounters;
+  /** The session's connection dropped and it is reconnecting. */
+  sessionLost(): void;
+  /** The session is connected again. */
+  sessionRestored(): void;
 }
 
 interface Tallied {
@@ -60,6 +64,14 @@ export abstract class ForwardBase implements Forward {
   abstract start(): Promise<void>;
   abstract close(): Promise<void>;
 
+  /** A local listener stays bound; its connections went with the SSH connection, and say so. */
+  sessionLost(): void {
+    const dropped = new Error('the SSH connection dropped');
+    for (const socket of this.openSockets()) socket.destroy(dropped);
+  }
+
+  sessionRestored(): void {}
+
   counters(): ForwardCounters {
     let bytesIn = this.closedBytesIn;
     let bytesOut = this.closedBytesOut;
@@ -91,6 +103,7 @@ export abstract class ForwardBase implements Forward {
 
   protected setListening(address: string, port: number): void {
     this.state = 'listening';
+    this.failure = undefined;
     this.listeningOn = {address, port};
     this.events.emit({
       event: 'forward-listening',
@@ -99,6 +112,20 @@ export abstract class ForwardBase implements Forward {
       spec: this.label,
       bindAddress: address,
       port,
+    });
+  }
+
+  protected setWaiting(reason: string, retryInMs?: number): void {
+    this.state = 'waiting';
+    this.failure = reason;
+    this.listeningOn = undefined;
+    this.events.emit({
+      event: 'forward-waiting',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+      reason,
+      ...(retryInMs !== undefined ? {retryInMs} : {}),
     });
   }
 

@@ -22,8 +22,13 @@ export function joinSocketAndChannel(
   channel.on('error', fail);
   // The channel closing after EOF is normal; pipe has already ended the socket (after writing what was
   // buffered). A close without EOF means the other side went away: finish what is written, then close.
+  // Nothing the client still sends can be delivered now, so once our writes are out the socket closes
+  // even if the client has not finished sending (as ssh does): it never waits on a reader that is gone.
   channel.on('close', () => {
     if (!socket.writableEnded) socket.end();
+    if (socketEnded) return;
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
   });
   let socketEnded = false;
   socket.on('end', () => {

@@ -10,10 +10,19 @@ export function remoteBindAddress(bindAddress: string | undefined): string {
   return bindAddress ?? 'localhost';
 }
 
+/** How long a refused remote forward waits before asking again after a reconnect, doubling up to this. */
+const REBIND_DELAY_MS = {initial: 1000, max: 30_000};
+
 /** -R: the server listens; each connection it accepts comes back as a channel and goes to host:hostport here. */
 export class RemoteForward extends ForwardBase {
   private bound: {address: string; port: number} | undefined;
   private readonly pending = new Set<net.Socket>();
+  /** The port the server gave us (the same one is asked for again after a reconnect). */
+  private grantedPort: number | undefined;
+  /** Counts connections of the session: an answer that arrives for an older one is ignored. */
+  private generation = 0;
+  private rebindAttempt = 0;
+  private rebindTimer: NodeJS.Timeout | undefined;
 
   constructor(
     id: string,
@@ -27,10 +36,58 @@ export class RemoteForward extends ForwardBase {
     const address = remoteBindAddress(this.target.bindAddress);
     try {
       const port = await this.context.requestRemoteForward(address, this.target.port, this.onConnection);
+      if (this.state === 'closed') {
+        await this.context.cancelRemoteForward(address, port).catch(() => {});
+        return;
+      }
       this.bound = {address, port};
+      this.grantedPort = port;
       this.setListening(address === '' ? '*' : address, port);
     } catch (error) {
       this.setFailed((error as Error).message);
+    }
+  }
+
+  override sessionLost(): void {
+    if (this.state !== 'listening' && this.state !== 'waiting') return;
+    this.generation++;
+    clearTimeout(this.rebindTimer);
+    this.rebindTimer = undefined;
+    // The server forgot the listener with the connection; its channels are gone too.
+    this.bound = undefined;
+    super.sessionLost();
+    this.dropConnections();
+    this.setWaiting('the session is reconnecting');
+  }
+
+  override sessionRestored(): void {
+    if (this.state !== 'waiting') return;
+    this.rebindAttempt = 0;
+    void this.rebind();
+  }
+
+  /** Asks for the same port again; a refusal (the old listener may linger on the server) is retried. */
+  private async rebind(): Promise<void> {
+    this.rebindTimer = undefined;
+    const generation = this.generation;
+    const address = remoteBindAddress(this.target.bindAddress);
+    const port = this.grantedPort ?? this.target.port;
+    try {
+      const granted = await this.context.requestRemoteForward(address, port, this.onConnection);
+      if (this.state === 'closed') {
+        // Closed while the server was answering: take the listener back.
+        await this.context.cancelRemoteForward(address, granted).catch(() => {});
+        return;
+      }
+      if (generation !== this.generation) return; // the answer of a connection that has since dropped
+      this.bound = {address, port: granted};
+      this.setListening(address === '' ? '*' : address, granted);
+    } catch (error) {
+      if (generation !== this.generation || this.state !== 'waiting') return;
+      const attempt = ++this.rebindAttempt;
+      const delay = Math.min(REBIND_DELAY_MS.max, REBIND_DELAY_MS.initial * 2 ** (attempt - 1));
+      this.setWaiting((error as Error).message, delay);
+      this.rebindTimer = setTimeout(() => void this.rebind(), delay);
     }
   }
 
@@ -59,12 +116,19 @@ export class RemoteForward extends ForwardBase {
     });
   };
 
+  private dropConnections(): void {
+    for (const socket of [...this.pending, ...this.openSockets()]) socket.destroy();
+    this.pending.clear();
+  }
+
   async close(): Promise<void> {
     const bound = this.bound;
     this.bound = undefined;
+    this.generation++;
+    clearTimeout(this.rebindTimer);
+    this.rebindTimer = undefined;
     this.setClosed();
-    for (const socket of [...this.pending, ...this.openSockets()]) socket.destroy();
-    this.pending.clear();
+    this.dropConnections();
     if (bound) await this.context.cancelRemoteForward(bound.address, bound.port).catch(() => {});
   }
 }

@@ -1,5 +1,10 @@
 import ssh2, {type Client, type ClientChannel, type ConnectConfig} from 'ssh2';
-import {type KnownHostEntry, knownHostName, loadKnownHosts} from '../config/known-hosts.js';
+import {
+  fingerprintSha256,
+  type KnownHostEntry,
+  knownHostName,
+  loadKnownHosts,
+} from '../config/known-hosts.js';
 import {Authenticator} from './auth.js';
 import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
@@ -37,7 +42,16 @@ export interface SessionConfig extends HostKeyPolicy {
   ciphers: string[] | undefined;
   /** -A / ForwardAgent: allow forwarding the agent to remote commands that ask for it. */
   forwardAgent: boolean;
+  /** -o Reconnect: come back after an established connection drops. Unset: the caller's default. */
+  reconnect?: boolean | undefined;
+  /** The first wait before reconnecting and its ceiling; each failed attempt doubles it, with jitter. */
+  reconnectDelayMs?: {initial: number; max: number};
 }
+
+const DEFAULT_RECONNECT_DELAY_MS = {initial: 1000, max: 30_000};
+
+/** Failures a retry cannot mend: the loop stops and says why instead of hammering the server. */
+const FINAL_FAILURES: ReadonlySet<SessionFailureLevel> = new Set(['authentication', 'host-key', 'config']);
 
 export interface ExecOptions {
   agentForward: boolean;
@@ -46,7 +60,7 @@ export interface ExecOptions {
   onX11?: (channel: ClientChannel) => void;
 }
 
-export type SessionState = 'idle' | 'connecting' | 'connected' | 'closed' | 'failed';
+export type SessionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed' | 'failed';
 
 /** A failure to connect, with the level that tells a CLI its exit status and a UI its wording. */
 export class SessionError extends Error {
@@ -76,6 +90,14 @@ export class Session implements ForwardContext {
   private x11Handler: ((channel: ClientChannel) => void) | undefined;
   /** Why an established connection ended, for session-closed. */
   private lastError: string | undefined;
+  /** How many times the session came back after a drop. */
+  reconnects = 0;
+  /** While reconnecting: when the next attempt starts (epoch ms), for a countdown. */
+  nextAttemptAt: number | undefined;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** The host key accepted at the first connection: a reconnect must see the same one. */
+  private acceptedHostKey: Buffer | undefined;
 
   constructor(
     readonly config: SessionConfig,
@@ -96,7 +118,7 @@ export class Session implements ForwardContext {
     this.state = 'connecting';
     this.events.emit({event: 'session-connecting', host: config.host, port: config.port, user: config.user});
     try {
-      const method = await this.handshake();
+      const method = await this.handshake(false);
       this.state = 'connected';
       this.events.emit({
         event: 'session-connected',
@@ -117,13 +139,15 @@ export class Session implements ForwardContext {
     }
   }
 
-  private async handshake(): Promise<string> {
+  /** `reconnecting`: nobody is asked anything (a prompt would stall the loop), and the host key must be
+   * the one accepted before. */
+  private async handshake(reconnecting: boolean): Promise<string> {
     const {config} = this;
     const entries = await loadKnownHosts([...config.knownHostsFiles, ...config.globalKnownHostsFiles]);
     const client = new ssh2.Client();
     this.client = client;
     // BatchMode: nobody is asked anything, whatever the caller could ask with.
-    const prompter = config.batchMode ? undefined : this.prompter;
+    const prompter = config.batchMode || reconnecting ? undefined : this.prompter;
     const authenticator = new Authenticator({
       user: config.user,
       displayName: `${config.user}@${config.host}`,
@@ -137,6 +161,7 @@ export class Session implements ForwardContext {
 
     return new Promise<string>((resolve, reject) => {
       let settled = false;
+      let established = false;
       let hostKeyRefusal: string | undefined;
       const where = `${config.host}:${config.port}`;
       const fail = (error: SessionError) => {
@@ -159,6 +184,7 @@ export class Session implements ForwardContext {
       client.on('ready', () => {
         if (settled) return;
         settled = true;
+        established = true;
         authenticator.succeeded();
         resolve(authenticator.method ?? 'none');
       });
@@ -168,7 +194,8 @@ export class Session implements ForwardContext {
           fail(this.connectError(error, hostKeyRefusal, authenticator));
           return;
         }
-        this.lastError = error.level === 'client-timeout' ? this.keepaliveMessage() : error.message;
+        if (established && client === this.client)
+          this.lastError = error.level === 'client-timeout' ? this.keepaliveMessage() : droppedMessage(error);
       });
       client.on('close', () => {
         if (!settled) {
@@ -177,7 +204,8 @@ export class Session implements ForwardContext {
           );
           return;
         }
-        this.onClosed();
+        // Only the connection in use ends the session: a failed attempt's late close does not.
+        if (established && client === this.client) this.onClosed();
       });
       client.on('x11', (_details, accept, reject) => {
         if (this.x11Handler) this.x11Handler(accept());
@@ -197,10 +225,16 @@ export class Session implements ForwardContext {
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,
+        // Like ssh: the connection is dead after CountMax unanswered keepalives plus one more interval.
         keepaliveCountMax: config.serverAliveCountMax,
         authHandler: authenticator.handler,
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           clearTimeout(connectTimer);
+          const accepted = this.acceptedHostKey;
+          if (reconnecting && accepted?.equals(key)) {
+            verify(true);
+            return;
+          }
           verifyHostKey(key, config.host, config.port, entries, config, prompter)
             .then((outcome) => {
               if (!outcome.ok) {
@@ -208,6 +242,13 @@ export class Session implements ForwardContext {
                 verify(false);
                 return;
               }
+              if (accepted) {
+                // Whatever known_hosts allows, a key that changed under a live session is not taken.
+                hostKeyRefusal = `the server's host key changed since this session connected (was ${fingerprintSha256(accepted)}, now ${fingerprintSha256(key)}); if the change is expected, connect again by hand`;
+                verify(false);
+                return;
+              }
+              this.acceptedHostKey = key;
               this.hostKeyTrust = outcome.trust;
               if (outcome.added) {
                 this.events.emit({
@@ -280,15 +321,76 @@ export class Session implements ForwardContext {
 
   private onClosed(): void {
     const wasClosing = this.closing;
-    this.state = 'closed';
-    if (!wasClosing) this.failure = this.lastError ?? 'the server closed the connection';
-    for (const forward of this.forwardList.values()) void forward.close();
+    const reason = this.lastError ?? 'the server closed the connection';
+    this.lastError = undefined;
     this.remoteRoutes.clear();
     this.client = undefined;
+    if (!wasClosing && this.config.reconnect) {
+      // Local listeners stay bound (new clients are refused cleanly meanwhile); remote ones wait.
+      for (const forward of this.forwardList.values()) forward.sessionLost();
+      this.scheduleReconnect(reason);
+      return;
+    }
+    this.state = 'closed';
+    if (!wasClosing) this.failure = reason;
+    for (const forward of this.forwardList.values()) void forward.close();
+    this.events.emit({event: 'session-closed', ...(wasClosing ? {} : {reason})});
+  }
+
+  /** Waits (exponential backoff with jitter), then tries again. */
+  private scheduleReconnect(reason: string): void {
+    this.state = 'reconnecting';
+    this.failure = reason;
+    const attempt = ++this.reconnectAttempt;
+    const {initial, max} = this.config.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
+    const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
+    // Half fixed, half random: many clients of one restarted server do not come back in step.
+    const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.nextAttemptAt = Date.now() + delayMs;
+    this.events.emit({event: 'session-reconnecting', attempt, delayMs, reason});
+    this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
+  }
+
+  private async reconnect(): Promise<void> {
+    this.reconnectTimer = undefined;
+    this.nextAttemptAt = undefined;
+    if (this.closing) return;
+    const {config} = this;
+    this.events.emit({event: 'session-connecting', host: config.host, port: config.port, user: config.user});
+    let method: string;
+    try {
+      method = await this.handshake(true);
+    } catch (error) {
+      this.client?.destroy();
+      this.client = undefined;
+      if (this.closing) return;
+      const failure =
+        error instanceof SessionError ? error : new SessionError((error as Error).message, 'protocol');
+      if (FINAL_FAILURES.has(failure.level)) await this.stopReconnecting(failure);
+      else this.scheduleReconnect(failure.message);
+      return;
+    }
+    if (this.closing) return;
+    this.state = 'connected';
+    this.failure = undefined;
+    this.reconnectAttempt = 0;
+    this.reconnects++;
     this.events.emit({
-      event: 'session-closed',
-      ...(wasClosing ? {} : {reason: this.lastError ?? 'the server closed the connection'}),
+      event: 'session-connected',
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      authMethod: method,
+      reconnects: this.reconnects,
     });
+    for (const forward of this.forwardList.values()) forward.sessionRestored();
+  }
+
+  private async stopReconnecting(failure: SessionError): Promise<void> {
+    this.state = 'failed';
+    this.failure = `stopped reconnecting: ${failure.message}`;
+    await Promise.all([...this.forwardList.values()].map((forward) => forward.close()));
+    this.events.emit({event: 'session-failed', reason: this.failure, level: failure.level});
   }
 
   /** Adds a forward to the connected session and starts it; a forward that fails stays, in state failed. */
@@ -324,12 +426,20 @@ export class Session implements ForwardContext {
   /** Closes every forward (cancelling remote ones on the server), then the connection. */
   async close(): Promise<void> {
     this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    this.nextAttemptAt = undefined;
     await Promise.all([...this.forwardList.values()].map((forward) => forward.close()));
     const client = this.client;
     if (!client) {
+      if (this.state === 'reconnecting') {
+        this.state = 'closed';
+        this.events.emit({event: 'session-closed'});
+      }
       this.state = this.state === 'failed' ? 'failed' : 'closed';
       return;
     }
+    const wasReconnecting = this.state === 'reconnecting';
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         client.destroy();
@@ -341,6 +451,10 @@ export class Session implements ForwardContext {
       });
       client.end();
     });
+    if (wasReconnecting) {
+      this.state = 'closed';
+      this.events.emit({event: 'session-closed'});
+    }
   }
 
   /** Starts a remote command; X11 and agent forwarding only as `options` asks. */
@@ -386,7 +500,7 @@ export class Session implements ForwardContext {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
-        reject(new Error('the session is not connected'));
+        reject(new Error(this.notConnectedMessage()));
         return;
       }
       try {
@@ -404,7 +518,7 @@ export class Session implements ForwardContext {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
-        reject(new Error('the session is not connected'));
+        reject(new Error(this.notConnectedMessage()));
         return;
       }
       const where = `${bindAddress === '' ? '*' : bindAddress}:${port}`;
@@ -426,6 +540,12 @@ export class Session implements ForwardContext {
     });
   }
 
+  private notConnectedMessage(): string {
+    return this.state === 'reconnecting'
+      ? 'the session is reconnecting; try again in a moment'
+      : 'the session is not connected';
+  }
+
   cancelRemoteForward(bindAddress: string, port: number): Promise<void> {
     this.remoteRoutes.delete(`${bindAddress}:${port}`);
     return new Promise((resolve) => {
@@ -440,6 +560,23 @@ export class Session implements ForwardContext {
         resolve();
       }
     });
+  }
+}
+
+/** Why an established connection ended, from its socket error. */
+function droppedMessage(error: Error & {code?: string}): string {
+  switch (error.code) {
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'the connection was reset (the server or the network went away)';
+    case 'ETIMEDOUT':
+      return 'the connection timed out (the network went away)';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+      return 'the network to the server went away';
+    default:
+      return error.message;
   }
 }
 

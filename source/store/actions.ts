@@ -64,7 +64,11 @@ export async function connect(
 ): Promise<void> {
   const id = nextSessionId++;
   if (origin) origins.set(id, origin);
-  const session = new Session(invocation.session, uiPrompter);
+  // In the UI a dropped session comes back unless -o Reconnect=no said otherwise.
+  const session = new Session(
+    {...invocation.session, reconnect: invocation.session.reconnect ?? true},
+    uiPrompter,
+  );
   sessions.set(id, session);
   invocations.set(id, invocation);
   trackSession(id, name, session);

@@ -37,6 +37,8 @@ export function trackSession(id: number, name: string, session: Session): void {
       ? 'ftp'
       : event.event.endsWith('-failed') ||
           event.event === 'warning' ||
+          event.event === 'session-reconnecting' ||
+          event.event === 'forward-waiting' ||
           (event.event === 'session-closed' && event.reason)
         ? 'error'
         : 'info';
@@ -71,8 +73,11 @@ export function flush(): void {
       Math.max(0, (sessions[state.selectedSession]?.forwards.length ?? 1) - 1),
     ),
   }));
-  const busy = sessions.some((session) =>
-    session.forwards.some((forward) => forward.counters.openConnections > 0),
+  // A countdown to the next reconnect attempt ticks too.
+  const busy = sessions.some(
+    (session) =>
+      session.state === 'reconnecting' ||
+      session.forwards.some((forward) => forward.counters.openConnections > 0),
   );
   if (busy && !sampleTimer) sampleTimer = setInterval(flush, SAMPLE_INTERVAL_MS);
   if (!busy && sampleTimer) {
@@ -131,6 +136,11 @@ function row(entry: Tracked): SessionRow {
     state: session.state,
     failure: session.failure,
     connectedAt: entry.connectedAt,
+    reconnects: session.reconnects,
+    retryIn:
+      session.nextAttemptAt === undefined
+        ? undefined
+        : Math.max(0, Math.ceil((session.nextAttemptAt - now) / 1000)),
     forwards,
   };
 }

@@ -28,6 +28,10 @@ export interface SessionRow {
   state: SessionState;
   failure: string | undefined;
   connectedAt: number | undefined;
+  /** How many times the session came back after a drop. */
+  reconnects: number;
+  /** While reconnecting: whole seconds until the next attempt (undefined while one is under way). */
+  retryIn: number | undefined;
   forwards: ForwardRow[];
 }
 

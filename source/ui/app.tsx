@@ -159,7 +159,8 @@ export function App() {
   const width = columns;
   const sessionsHeight = Math.max(1, Math.min(sessions.length, 4)) + 3;
   const forwardRows =
-    (session?.forwards.length ?? 0) + (session?.forwards.filter((f) => f.state === 'failed').length ?? 0);
+    (session?.forwards.length ?? 0) +
+    (session?.forwards.filter((f) => f.state === 'failed' || f.state === 'waiting').length ?? 0);
   const forwardsHeight = Math.max(1, Math.min(forwardRows, 8)) + 4;
   const logHeight = Math.max(3, rows - sessionsHeight - forwardsHeight - 3);
   const footer = keymap

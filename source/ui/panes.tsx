@@ -45,9 +45,13 @@ export function SessionsPane(props: {
           const state =
             session.state === 'failed' || (session.state === 'closed' && session.failure)
               ? `failed: ${session.failure ?? ''}`
-              : session.state;
+              : session.state === 'reconnecting'
+                ? `${session.retryIn === undefined ? 'reconnecting now' : `reconnecting in ${session.retryIn}s`}: ${session.failure ?? ''}`
+                : session.state;
           const left = `${marker} ${cell(session.name, 16)} ${cell(session.address, 26)} `;
-          const time = session.state === 'connected' ? ` ${uptime(session.connectedAt, now)}` : '';
+          const reconnects = session.reconnects > 0 ? ` ↻${session.reconnects}` : '';
+          const time =
+            session.state === 'connected' ? ` ${uptime(session.connectedAt, now)}${reconnects}` : reconnects;
           return (
             <Text key={session.id} wrap="truncate-end" inverse={index === selected && focused}>
               {left}
@@ -95,9 +99,13 @@ export function ForwardsPane(props: {
         {numbers}
       </Text>,
     );
-    if (forward.state === 'failed' && forward.failure) {
+    if ((forward.state === 'failed' || forward.state === 'waiting') && forward.failure) {
       rows.push(
-        <Text key={`${forward.id}-why`} color={color('red')} wrap="truncate-end">
+        <Text
+          key={`${forward.id}-why`}
+          color={color(forward.state === 'failed' ? 'red' : 'yellow')}
+          wrap="truncate-end"
+        >
           {`     ↳ ${forward.failure}`}
         </Text>,
       );

@@ -8,6 +8,8 @@ export function color(name: string): string | undefined {
 export const stateColor: Record<string, string> = {
   connecting: 'yellow',
   connected: 'green',
+  reconnecting: 'yellow',
+  waiting: 'yellow',
   listening: 'green',
   starting: 'yellow',
   failed: 'red',

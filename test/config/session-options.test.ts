@@ -646,6 +646,17 @@ Host *
       expect(result.exitOnForwardFailure).toBe(expected);
     });
 
+    it.each<[string, string[], boolean | undefined]>([
+      ['Reconnect=yes', ['Reconnect=yes'], true],
+      ['Reconnect=no', ['Reconnect=no'], false],
+      // Unset: the caller's default (yes in the UI and for favorites, no on a plain command line).
+      ['no Reconnect', [], undefined],
+    ])('%s', async (_name, options, expected) => {
+      const result = await resolve('web', {options});
+      expect(result.session.reconnect).toBe(expected);
+      expect(result.warnings).toStrictEqual([]);
+    });
+
     it.each<[string, Partial<CommandLineOptions>, string, boolean, boolean]>([
       ['ForwardAgent=yes', {options: ['ForwardAgent=yes']}, '', true, false],
       ['ForwardX11=yes', {options: ['ForwardX11=yes']}, '', false, true],
@@ -684,6 +695,7 @@ Host *
       ['StrictHostKeyChecking=maybe', /StrictHostKeyChecking=maybe: expected yes, accept-new, no or ask/],
       ['BatchMode=maybe', /BatchMode=maybe: expected yes or no/],
       ['ExitOnForwardFailure=1', /ExitOnForwardFailure=1: expected yes or no/],
+      ['Reconnect=always', /Reconnect=always: expected yes or no/],
       ['PasswordAuthentication=sure', /PasswordAuthentication=sure: expected yes or no/],
       ['KbdInteractiveAuthentication=nah', /KbdInteractiveAuthentication=nah: expected yes or no/],
       ['HashKnownHosts=y', /HashKnownHosts=y: expected yes or no/],

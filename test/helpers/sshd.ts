@@ -1,5 +1,5 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
-import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
+import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,11 +22,34 @@ export interface TestSshd {
   knownHosts: string;
   /** The server's host public keys, as "type base64" lines. */
   hostKeys: string[];
+  /** The listening sshd's PID (it changes with restart()). */
   pid: number;
   /** Options every test client needs: user, key, known_hosts, port. */
   sshArgs(): string[];
+  /** Sends a signal to sshd and every process it forked (the per-connection ones carry sessions). */
+  signalAll(signal: NodeJS.Signals): void;
+  /** SIGKILLs sshd and its connections, as a crash or a reboot would. */
+  kill(): Promise<void>;
+  /** Starts sshd again on the same port; `newHostKeys` gives it keys known_hosts does not know. */
+  restart(options?: {newHostKeys?: boolean}): Promise<void>;
   stop(): Promise<void>;
   log(): Promise<string>;
+}
+
+/** The PIDs of a process and all its descendants, from /proc. */
+export async function processTree(root: number): Promise<number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    // The parent PID is the second field after the parenthesised command name.
+    const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent)!.push(Number(entry));
+  }
+  const tree = [root];
+  for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));
+  return tree;
 }
 
 export interface TestSshdOptions {
@@ -142,23 +165,39 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
 
   const logFile = path.join(dir, 'sshd.log');
   const sshdArgs = ['-D', '-f', configFile, '-E', logFile];
-  // `ip netns exec` execs sshd, so the PID is sshd's own.
-  const [program, args] = options.host ? options.host.command(SSHD_PATH, sshdArgs) : [SSHD_PATH, sshdArgs];
-  const child = spawn(program, args, {stdio: ['ignore', 'ignore', 'pipe']});
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  try {
-    await waitForPort(address, port, child, 10_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    const log = await readFile(logFile, 'utf8').catch(() => '');
-    throw new Error(`${(error as Error).message}\n${stderr}\n${log}`);
-  }
-  const pid = child.pid!;
+  const launch = async (): Promise<ChildProcess> => {
+    // `ip netns exec` execs sshd, so the PID is sshd's own.
+    const [program, args] = options.host ? options.host.command(SSHD_PATH, sshdArgs) : [SSHD_PATH, sshdArgs];
+    const child = spawn(program, args, {stdio: ['ignore', 'ignore', 'pipe']});
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    try {
+      await waitForPort(address, port, child, 10_000);
+    } catch (error) {
+      child.kill('SIGKILL');
+      const log = await readFile(logFile, 'utf8').catch(() => '');
+      throw new Error(`${(error as Error).message}\n${stderr}\n${log}`);
+    }
+    return child;
+  };
+  let child = await launch();
+  const exitedChild = (target: ChildProcess) =>
+    target.exitCode !== null || target.signalCode !== null
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => target.once('exit', () => resolve()));
+  const signalTree = async (signal: NodeJS.Signals) => {
+    for (const pid of await processTree(child.pid!)) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
+    }
+  };
 
-  return {
+  const sshd: TestSshd = {
     port,
     host: address,
     user,
@@ -166,7 +205,7 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
     clientKey,
     knownHosts,
     hostKeys,
-    pid,
+    pid: child.pid!,
     sshArgs: () => [
       '-p',
       String(port),
@@ -178,13 +217,36 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
       `UserKnownHostsFile=${knownHosts}`,
     ],
     log: () => readFile(logFile, 'utf8').catch(() => ''),
+    signalAll(signal) {
+      void signalTree(signal);
+    },
+    async kill() {
+      const exited = exitedChild(child);
+      await signalTree('SIGKILL');
+      await exited;
+    },
+    async restart(restartOptions = {}) {
+      if (restartOptions.newHostKeys) {
+        for (const type of hostKeyTypes) {
+          const file = path.join(dir, `ssh_host_${type}_key`);
+          await rm(file, {force: true});
+          await rm(`${file}.pub`, {force: true});
+          await generateKey(file, type);
+        }
+      }
+      child = await launch();
+      sshd.pid = child.pid!;
+    },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        process.kill(pid, 'SIGTERM');
+        const exited = exitedChild(child);
+        // A stopped sshd (or connection) would not act on SIGTERM.
+        await signalTree('SIGCONT');
+        process.kill(child.pid!, 'SIGTERM');
         await exited;
       }
       await rm(dir, {recursive: true, force: true});
     },
   };
+  return sshd;
 }

@@ -60,6 +60,8 @@ describe('store actions, without rendering', () => {
         state: 'connected',
         failure: undefined,
         connectedAt: 0,
+        reconnects: 0,
+        retryIn: undefined,
         forwards: [],
       })),
     });

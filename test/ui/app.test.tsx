@@ -31,6 +31,8 @@ function session(partial: Partial<SessionRow>): SessionRow {
     state: 'connected',
     failure: undefined,
     connectedAt: Date.now(),
+    reconnects: 0,
+    retryIn: undefined,
     forwards: [],
     ...partial,
   };
