@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
 import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
-import {listen, localBindHost} from './listen.js';
+import {formatAddress, listen, localBindHost} from './listen.js';
 
 /** What every forward kind offers the session and the store. */
 export interface Forward {
@@ -92,7 +92,13 @@ export abstract class ForwardBase implements Forward {
   /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
   protected async listenLocally(server: net.Server): Promise<boolean> {
     try {
-      const address = await listen(server, localBindHost(this.spec.bindAddress), this.spec.port);
+      const address = await listen(server, localBindHost(this.spec.bindAddress), this.spec.port, (reason) =>
+        this.connectionFailed(
+          'a new client',
+          formatAddress(this.listeningOn?.address, this.listeningOn?.port),
+          reason,
+        ),
+      );
       this.setListening(address.address, address.port);
       return true;
     } catch (error) {

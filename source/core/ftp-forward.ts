@@ -139,7 +139,8 @@ export class FtpForward extends LocalForward {
     const dataId = this.nextDataId++;
     const remote = formatAddress(this.target.host, serverPort);
     const listener = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
-    const address = await listen(listener, bindHost, 0);
+    // An accept error here ends the data channel (close is defined below, before any connection comes).
+    const address = await listen(listener, bindHost, 0, (reason) => close(reason));
     const local = formatAddress(address.address, address.port);
     let socketOpen: net.Socket | undefined;
     const timer = setTimeout(() => close('no data connection came in time'), this.dataIdleTimeoutMs);

@@ -13,6 +13,20 @@ export function describeBind(host: string | undefined, port: number): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** Ports this process listens on: a port taken twice is named as ours, not "another program". */
+const ownPorts = new Map<number, number>();
+
+/** A connection the listener could not take (it stays listening). EMFILE is the one that happens. */
+export function acceptErrorMessage(error: NodeJS.ErrnoException): string {
+  switch (error.code) {
+    case 'EMFILE':
+    case 'ENFILE':
+      return `could not accept a connection: too many open files (${error.code}); raise the limit (ulimit -n) or close some connections`;
+    default:
+      return `could not accept a connection: ${error.message}`;
+  }
+}
+
 /** Turns a listen error into a sentence that names the cause and the next step. */
 export function listenErrorMessage(
   error: NodeJS.ErrnoException,
@@ -22,7 +36,9 @@ export function listenErrorMessage(
   const where = describeBind(host, port);
   switch (error.code) {
     case 'EADDRINUSE':
-      return `port ${port} is already in use on ${where} by another program; pick another port or stop that program`;
+      return ownPorts.has(port)
+        ? `port ${port} is already used by another forward of tunnels; pick another port`
+        : `port ${port} is already in use on ${where} by another program; pick another port or stop that program`;
     case 'EACCES':
       return port < 1024
         ? `port ${port} is privileged (below 1024) and only root can listen on it; run tunnels as root or pick a port of 1024 or above`
@@ -37,8 +53,16 @@ export function listenErrorMessage(
   }
 }
 
-/** Starts listening; rejects with a user-facing message. */
-export function listen(server: net.Server, host: string | undefined, port: number): Promise<net.AddressInfo> {
+/**
+ * Starts listening; rejects with a user-facing message. Once listening, a connection that cannot be
+ * accepted (EMFILE) goes to `onAcceptError` and the listener carries on: Node would otherwise throw.
+ */
+export function listen(
+  server: net.Server,
+  host: string | undefined,
+  port: number,
+  onAcceptError: (message: string) => void,
+): Promise<net.AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -46,7 +70,15 @@ export function listen(server: net.Server, host: string | undefined, port: numbe
     };
     const onListening = () => {
       server.off('error', onError);
-      resolve(server.address() as net.AddressInfo);
+      server.on('error', (error: NodeJS.ErrnoException) => onAcceptError(acceptErrorMessage(error)));
+      const address = server.address() as net.AddressInfo;
+      ownPorts.set(address.port, (ownPorts.get(address.port) ?? 0) + 1);
+      server.once('close', () => {
+        const count = (ownPorts.get(address.port) ?? 1) - 1;
+        if (count > 0) ownPorts.set(address.port, count);
+        else ownPorts.delete(address.port);
+      });
+      resolve(address);
     };
     server.once('error', onError);
     server.once('listening', onListening);
