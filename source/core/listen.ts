@@ -1,3 +1,4 @@
+import {readFileSync} from 'node:fs';
 import type net from 'node:net';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
@@ -15,6 +16,35 @@ export function describeBind(host: string | undefined, port: number): string {
 
 /** Ports this process listens on: a port taken twice is named as ours, not "another program". */
 const ownPorts = new Map<number, number>();
+
+/** File descriptors kept back from connections for the process itself (its ssh connection, listeners). */
+const FD_RESERVE = 64;
+
+/** The soft open-file limit (Node raises it to the hard one at start), or undefined when unknown. */
+function openFileLimit(): number | undefined {
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Caps a listener's connections below the open-file limit. Past the limit the kernel's EMFILE would make
+ * libuv drop new clients silently; below it Node refuses them itself and says so ('drop'), so each one is
+ * counted and explained.
+ */
+function capConnections(server: net.Server, onRefused: (message: string) => void): void {
+  const limit = openFileLimit();
+  if (limit === undefined) return;
+  server.maxConnections = Math.max(16, limit - FD_RESERVE);
+  server.on('drop', () =>
+    onRefused(
+      `refused: ${server.maxConnections} connections are open, near this process's open-file limit (${limit}); raise it (ulimit -n) to carry more`,
+    ),
+  );
+}
 
 /** A connection the listener could not take (it stays listening). EMFILE is the one that happens. */
 export function acceptErrorMessage(error: NodeJS.ErrnoException): string {
@@ -71,6 +101,7 @@ export function listen(
     const onListening = () => {
       server.off('error', onError);
       server.on('error', (error: NodeJS.ErrnoException) => onAcceptError(acceptErrorMessage(error)));
+      capConnections(server, onAcceptError);
       const address = server.address() as net.AddressInfo;
       ownPorts.set(address.port, (ownPorts.get(address.port) ?? 0) + 1);
       server.once('close', () => {

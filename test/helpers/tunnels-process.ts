@@ -21,9 +21,13 @@ export interface TunnelsProcess {
 
 export function startTunnels(
   args: string[],
-  options: {env?: NodeJS.ProcessEnv; uid?: number; gid?: number} = {},
+  /** `nofile`: its open-file limit (soft and hard), set by prlimit, which execs it (the PID is tunnels'). */
+  options: {env?: NodeJS.ProcessEnv; uid?: number; gid?: number; nofile?: number} = {},
 ): TunnelsProcess {
-  const child = spawn(process.execPath, [TUNNELS_BIN, ...args], {
+  const command = [process.execPath, TUNNELS_BIN, ...args];
+  if (options.nofile !== undefined)
+    command.unshift('prlimit', `--nofile=${options.nofile}:${options.nofile}`);
+  const child = spawn(command[0]!, command.slice(1), {
     // A new session: no controlling terminal, so nothing can be prompted for.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
