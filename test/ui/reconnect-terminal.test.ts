@@ -1,0 +1,67 @@
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {openTerminal} from '../helpers/tmux.js';
+import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+
+describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restarted)', () => {
+  let sshd: TestSshd;
+  let echo: TestServer;
+  let home: string;
+  beforeAll(async () => {
+    sshd = await startSshd();
+    echo = await startEchoServer();
+    home = await mkdtemp(path.join(os.tmpdir(), 'tunnels-ui-reconnect-'));
+    await mkdir(path.join(home, '.ssh'), {mode: 0o700});
+    await writeFile(
+      path.join(home, '.ssh', 'config'),
+      `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${sshd.knownHosts}\n`,
+    );
+  });
+  afterAll(async () => {
+    await echo?.close();
+    await sshd?.stop();
+    if (home) await rm(home, {recursive: true, force: true});
+  });
+
+  it('shows the countdown and the waiting remote forward, then the session back with its reconnect count', async () => {
+    const terminal = await openTerminal(
+      [
+        process.execPath,
+        TUNNELS_BIN,
+        '-L',
+        `0:127.0.0.1:${echo.port}`,
+        '-R',
+        `0:127.0.0.1:${echo.port}`,
+        'box',
+      ],
+      {width: 80, height: 24, env: {HOME: home, SSH_AUTH_SOCK: ''}},
+    );
+    try {
+      const up = await terminal.waitForScreen(
+        new RegExp(`R\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+      );
+      const remotePort = Number(new RegExp(`R\\s+(\\d+):127\\.0\\.0\\.1:${echo.port}`).exec(up)![1]);
+      await sshd.kill();
+      const down = await terminal.waitForScreen(/reconnecting (in \d+s|now)/);
+      expect(down).toMatch(/connection lost: .*reconnecting in/);
+      expect(down).toMatch(new RegExp(`R\\s+0:127\\.0\\.0\\.1:${echo.port}\\s+waiting`));
+      expect(down).toMatch(/↳ the session is reconnecting/);
+      await sshd.restart();
+      const back = await terminal.waitForScreen(
+        new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+        20_000,
+      );
+      expect(back).toMatch(/● connected\s+<1m ↻1/);
+      expect(back).toMatch(/reconnected to root@127\.0\.0\.1/);
+      expect((await exchange(remotePort, 64 * 1024)).received).toBe(64 * 1024);
+      await terminal.type('q');
+      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    } finally {
+      await terminal.close();
+    }
+  });
+});
