@@ -133,7 +133,22 @@ describe('local forward (-L) through a real sshd', () => {
     });
     expect(second.state).toBe('failed');
     expect(second.failure).toBe(
-      `port ${port} is already in use on 127.0.0.1:${port} by another program; pick another port or stop that program`,
+      `port ${port} is already used by another forward of tunnels; pick another port`,
+    );
+    // A port another program holds is named as such.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
+    const third = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: taken,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
+    await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    expect(third.failure).toBe(
+      `port ${taken} is already in use on 127.0.0.1:${taken} by another program; pick another port or stop that program`,
     );
     // Nothing answers on another local address of this machine.
     const other = Object.values(await import('node:os').then((os) => os.networkInterfaces()))
