@@ -1,7 +1,7 @@
-import {parseArguments} from './source/cli/arguments.js';
-import {EXIT_FAILURE, runHeadless} from './source/cli/headless.js';
-import {openTerminalPrompter} from './source/cli/tty-prompter.js';
-import {type CommandLineOptions, ConfigError, resolveInvocation} from './source/config/session-options.js';
+import {EXIT_FAILURE} from './source/cli/exit-status.js';
+import type {CommandLineOptions} from './source/config/session-options.js';
+
+declare const TUNNELS_VERSION: string;
 
 /**
  * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
@@ -24,10 +24,17 @@ async function withFavorite(name: string, given: CommandLineOptions): Promise<Co
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `--version` alone answers before anything else loads: it should cost no more than starting Node.
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    process.stdout.write(`tunnels ${TUNNELS_VERSION}\n`);
+    return 0;
+  }
+  // Everything else is loaded on demand, so each path pays only for what it uses.
   if (argv[0] === 'favorites') {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
     return runFavoritesCommand(argv.slice(1));
   }
+  const {parseArguments} = await import('./source/cli/arguments.js');
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -51,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
     return EXIT_FAILURE;
   }
+  const {ConfigError, resolveInvocation} = await import('./source/config/session-options.js');
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
   let origin: CommandLineOptions;
   try {
@@ -103,6 +111,10 @@ async function main(argv: string[]): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+  const [{runHeadless}, {openTerminalPrompter}] = await Promise.all([
+    import('./source/cli/headless.js'),
+    import('./source/cli/tty-prompter.js'),
+  ]);
   return runHeadless(invocation, {
     json: parsed.json,
     verbose: parsed.verbose,

@@ -1,8 +1,11 @@
 // Bundles cli.tsx into one ESM file for fast start-up. ssh2 stays external: it loads native addons.
-import {readFileSync} from 'node:fs';
+import {readFileSync, rmSync} from 'node:fs';
 import {build} from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+
+// Chunk names carry hashes: old ones would pile up.
+rmSync('dist', {recursive: true, force: true});
 
 await build({
   entryPoints: ['cli.tsx'],

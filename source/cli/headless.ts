@@ -4,8 +4,9 @@ import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
 import {EventPrinter} from './event-printer.js';
 
-/** ssh's exit status for a connection, authentication or forwarding failure. */
-export const EXIT_FAILURE = 255;
+import {EXIT_FAILURE} from './exit-status.js';
+
+export {EXIT_FAILURE};
 
 export interface HeadlessOptions {
   json: boolean;
