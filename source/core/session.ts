@@ -230,8 +230,9 @@ export class Session implements ForwardContext {
         authHandler: authenticator.handler,
         hostVerifier: (key: Buffer, verify: (valid: boolean) => void) => {
           clearTimeout(connectTimer);
+          // The key accepted before, again: a re-key of this connection (every GiB or so), or a reconnect.
           const accepted = this.acceptedHostKey;
-          if (reconnecting && accepted?.equals(key)) {
+          if (accepted?.equals(key)) {
             verify(true);
             return;
           }

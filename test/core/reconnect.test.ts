@@ -329,6 +329,24 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
     expect(closedEvents).toHaveLength(1);
   });
 
+  it('a re-key by the server mid-transfer (same host key) is accepted, and the data arrives intact', async () => {
+    sshd = await startSshd({config: ['RekeyLimit 1M']});
+    echo = await startEchoServer();
+    session = await connectedSession(sshd, [], FAST);
+    const local = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: echo.port,
+    });
+    const result = await exchange(local.listeningOn!.port, 16 * MiB);
+    expect(result.received).toBe(16 * MiB);
+    expect(result.receivedHash).toBe(result.sentHash);
+    expect(session.state).toBe('connected');
+    expect(session.seen.some((event) => event.event === 'session-reconnecting')).toBe(false);
+  });
+
   it('without Reconnect, a drop ends the session and closes its forwards (as ssh)', async () => {
     sshd = await startSshd();
     echo = await startEchoServer();
