@@ -24,7 +24,7 @@ export class DynamicForward extends ForwardBase {
   }
 
   async start(): Promise<void> {
-    const server = net.createServer({allowHalfOpen: true}, (socket) => this.accept(socket));
+    const server = net.createServer({allowHalfOpen: true, noDelay: true}, (socket) => this.accept(socket));
     this.server = server;
     if (!(await this.listenLocally(server))) this.server = undefined;
   }

@@ -20,7 +20,7 @@ export class LocalForward extends ForwardBase {
 
   async start(): Promise<void> {
     // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
-    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true}, (socket) =>
+    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true, noDelay: true}, (socket) =>
       this.accept(socket),
     );
     this.server = server;

@@ -20,6 +20,7 @@ export function joinSocketAndChannel(
   };
   socket.on('error', fail);
   channel.on('error', fail);
+  closeSecond(channel);
   // The channel closing after EOF is normal; pipe has already ended the socket (after writing what was
   // buffered). A close without EOF means the other side went away: finish what is written, then close.
   // Nothing the client still sends can be delivered now, so once our writes are out the socket closes
@@ -42,4 +43,39 @@ export function joinSocketAndChannel(
   });
   socket.pipe(channel);
   channel.pipe(socket);
+}
+
+/** How long the peer has to close a channel once both sides have sent EOF. */
+const PEER_CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * Lets the peer send CHANNEL_CLOSE first once both EOFs are exchanged (OpenSSH does, at once), so ours
+ * answers it and carries the TCP ACK. Closing first (Node's autoDestroy would) leaves the peer's CLOSE
+ * unacknowledged until our delayed ACK, and sshd's Nagle then holds its next small packet, the CHANNEL_OPEN
+ * of the next -R connection, for 40 ms: 20 connections a second instead of hundreds.
+ */
+function closeSecond(channel: Duplex): void {
+  // Node has no public switch for this after construction; ssh2 creates the channel.
+  const states = channel as unknown as {
+    _readableState: {autoDestroy: boolean};
+    _writableState: {autoDestroy: boolean};
+  };
+  states._readableState.autoDestroy = false;
+  states._writableState.autoDestroy = false;
+  let ended = false;
+  let finished = false;
+  const whenBothDone = () => {
+    if (!ended || !finished) return;
+    // A peer that never closes still gets its channel closed.
+    const timer = setTimeout(() => channel.destroy(), PEER_CLOSE_TIMEOUT_MS);
+    channel.once('close', () => clearTimeout(timer));
+  };
+  channel.once('end', () => {
+    ended = true;
+    whenBothDone();
+  });
+  channel.once('finish', () => {
+    finished = true;
+    whenBothDone();
+  });
 }

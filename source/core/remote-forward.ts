@@ -99,7 +99,7 @@ export class RemoteForward extends ForwardBase {
       reject();
       return;
     }
-    const socket = net.connect({host, port: hostPort, allowHalfOpen: true});
+    const socket = net.connect({host, port: hostPort, allowHalfOpen: true, noDelay: true});
     this.pending.add(socket);
     const onConnectError = (error: NodeJS.ErrnoException) => {
       this.pending.delete(socket);

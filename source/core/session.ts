@@ -185,6 +185,9 @@ export class Session implements ForwardContext {
         if (settled) return;
         settled = true;
         established = true;
+        // Each forwarded connection is a few small packets (open, confirm, EOF, close): with Nagle on, one
+        // of them waits for the server's delayed ACK, 40 ms a connection. Bulk data is unaffected.
+        client.setNoDelay(true);
         authenticator.succeeded();
         resolve(authenticator.method ?? 'none');
       });
