@@ -317,4 +317,20 @@ describe('screenshots of the full-screen UI', () => {
     await snapshot(terminal, 'host-key', scratch, 'tunnels staging');
     await terminal.keys('Escape');
   });
+
+  it('reconnecting: the server went away; the countdown, the waiting remote forward, then back', async () => {
+    const home = await makeHome('home-reconnect', sshd.knownHosts, [
+      `LocalForward 0 127.0.0.1:${HTTP_PORT}`,
+      `RemoteForward 0 127.0.0.1:${HTTP_PORT}`,
+    ]);
+    const terminal = await start(home);
+    await terminal.waitForScreen(/R\s+\d+:127\.0\.0\.1:8080\s+listening/);
+    await sshd.kill();
+    await terminal.waitForScreen(/reconnecting in \d+s/);
+    await snapshot(terminal, 'reconnecting', scratch, 'tunnels staging');
+    await sshd.restart();
+    await terminal.waitForScreen(/● connected\s+<1m ↻1/, 30_000);
+    await terminal.type('q');
+    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+  });
 });
