@@ -8,7 +8,14 @@ import type {Forward} from '../../source/core/forward.js';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, nextEvent, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {connectionRefused, exchange, sha256, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {
+  connectionRefused,
+  exchange,
+  sha256,
+  startEchoServer,
+  startSourceServer,
+  type TestServer,
+} from '../helpers/targets.js';
 
 const MiB = 1024 * 1024;
 /** Short waits so a test sees several attempts in a second or two. */
@@ -327,6 +334,34 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
     expect(await connectionRefused(port)).toBe(true);
     const closedEvents = session.seen.filter((event) => event.event === 'session-closed');
     expect(closedEvents).toHaveLength(1);
+  });
+
+  it('keepalives raise no false alarm while a bulk transfer fills the window and its reader stalls', async () => {
+    ({sshd, echo, session} = await setUp(['ServerAliveInterval=1', 'ServerAliveCountMax=1']));
+    const source = await startSourceServer(256 * MiB);
+    const local = await session.addForward({
+      kind: 'local',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: source.port,
+    });
+    // Dead after 2 s without an answer: the reader sits on a full window for 3 s, then takes the rest.
+    const bytes = await new Promise<number>((resolve, reject) => {
+      const socket = net.connect(local.listeningOn!.port, '127.0.0.1');
+      let count = 0;
+      socket.pause();
+      setTimeout(() => socket.resume(), 3000);
+      socket.on('data', (chunk: Buffer) => {
+        count += chunk.length;
+      });
+      socket.on('error', reject);
+      socket.on('end', () => resolve(count));
+    });
+    expect(bytes).toBe(256 * MiB);
+    expect(session.state).toBe('connected');
+    expect(session.seen.some((event) => event.event === 'session-reconnecting')).toBe(false);
+    await source.close();
   });
 
   it('a re-key by the server mid-transfer (same host key) is accepted, and the data arrives intact', async () => {
