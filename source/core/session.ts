@@ -112,6 +112,12 @@ export class Session implements ForwardContext {
     return [...this.forwardList.values()];
   }
 
+  /** SSH channels open on the connection now (ssh2's own count): what a leak would show in. */
+  openChannelCount(): number {
+    const client = this.client as unknown as {_chanMgr?: {_count: number}} | undefined;
+    return client?._chanMgr?._count ?? 0;
+  }
+
   /** Connects and authenticates; rejects with a SessionError whose message says what to do. */
   async connect(): Promise<void> {
     const {config} = this;

@@ -39,7 +39,7 @@ describe('load and faults through one forward (real sshd)', () => {
     await sshd?.stop();
   });
 
-  it('2,000 concurrent connections through one -L, 256 KiB each, all intact; fds back to the baseline', async () => {
+  it('2,000 concurrent connections through one -L, 256 KiB each, all intact; fds and ssh channels back to the baseline', async () => {
     const forward = await session.addForward({
       kind: 'local',
       bindAddress: undefined,
@@ -48,6 +48,7 @@ describe('load and faults through one forward (real sshd)', () => {
       hostPort: echo.port,
     });
     const baseline = openFds();
+    const channels = session.openChannelCount();
     const results = await Promise.all(
       Array.from({length: 2000}, () => exchange(forward.listeningOn!.port, 256 * 1024)),
     );
@@ -57,10 +58,11 @@ describe('load and faults through one forward (real sshd)', () => {
     await until(() => forward.counters().openConnections === 0, 20_000, 'every connection to close');
     expect(forward.counters().totalConnections).toBe(2000);
     await until(() => openFds() <= baseline + 2, 10_000, `fds back to ${baseline}`);
+    await until(() => session.openChannelCount() === channels, 10_000, `ssh channels back to ${channels}`);
     await session.removeForward(forward.id);
   });
 
-  it('3,000 connections to a closed target: each client closed promptly, counted, no fd growth', async () => {
+  it('3,000 connections to a closed target: each client closed promptly, counted, no growth of fds or channels', async () => {
     const closedPort = await freePort();
     const forward = await session.addForward({
       kind: 'local',
@@ -70,6 +72,7 @@ describe('load and faults through one forward (real sshd)', () => {
       hostPort: closedPort,
     });
     const baseline = openFds();
+    const channels = session.openChannelCount();
     const closedAfter = await pool(3000, 200, async () => {
       const started = Date.now();
       await new Promise<void>((resolve) => {
@@ -88,6 +91,7 @@ describe('load and faults through one forward (real sshd)', () => {
     });
     expect(forward.state).toBe('listening');
     await until(() => openFds() <= baseline + 2, 10_000, `fds back to ${baseline}`);
+    expect(session.openChannelCount()).toBe(channels);
     await session.removeForward(forward.id);
   });
 
