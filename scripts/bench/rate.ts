@@ -1,0 +1,174 @@
+// Section 2: connection rate. Sequential short connections (1 KiB each way to an echo target) through
+// -L, -R and -D: connections per second and the latency from connect to the full echo.
+import {freePort} from '../../test/helpers/sshd.js';
+import {startEchoServer} from '../../test/helpers/targets.js';
+import {
+  connectTo,
+  type Forwarder,
+  fmtStat,
+  interleaved,
+  KiB,
+  type Opener,
+  onCleanup,
+  percentile,
+  ratio,
+  type SectionContext,
+  type SectionResult,
+  type Stat,
+  socks5Connect,
+  startForwarder,
+  stat,
+  TOOLS,
+  type Tool,
+} from './common.js';
+
+const PAYLOAD = Buffer.alloc(KiB, 0x61);
+
+/** One connection: open, send 1 KiB, wait for all of it to come back, end, wait for the close. */
+function oneConnection(open: Opener): Promise<number> {
+  const started = performance.now();
+  return open().then(
+    (socket) =>
+      new Promise<number>((resolve, reject) => {
+        let received = 0;
+        let latency: number | undefined;
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (latency === undefined && received >= PAYLOAD.length) {
+            latency = performance.now() - started;
+            socket.end();
+          }
+        });
+        socket.on('error', reject);
+        socket.on('close', () =>
+          latency === undefined
+            ? reject(new Error(`closed after ${received} bytes of the echo`))
+            : resolve(latency),
+        );
+        // socks5Connect leaves the socket paused after the handshake; a 'data' listener alone would not
+        // start it again.
+        socket.resume();
+        socket.write(PAYLOAD);
+      }),
+  );
+}
+
+interface RunResult {
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+async function sequential(open: Opener, count: number): Promise<RunResult> {
+  const latencies: number[] = [];
+  const started = performance.now();
+  for (let index = 0; index < count; index++) latencies.push(await oneConnection(open));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99)};
+}
+
+type Kind = 'L' | 'R' | 'D';
+type Who = Tool | 'direct';
+
+interface Row {
+  kind: Kind;
+  perSecond: Record<Who, Stat>;
+  p50: Record<Who, Stat>;
+  p99: Record<Who, Stat>;
+}
+
+export async function rate(context: SectionContext): Promise<SectionResult> {
+  const {options, sshd, log} = context;
+  const echo = await startEchoServer();
+  const closeEcho = onCleanup('echo server', () => echo.close());
+  const count = options.rateConnections;
+  const forwarders = new Map<Tool, Forwarder>();
+  const ports = new Map<Tool, {l: number; r: number; d: number}>();
+  const rows: Row[] = [];
+  try {
+    for (const tool of TOOLS) {
+      const p = {l: await freePort(), r: await freePort(), d: await freePort()};
+      ports.set(tool, p);
+      forwarders.set(
+        tool,
+        await startForwarder(tool, options, sshd, options.ciphers[0]!, {
+          local: [`127.0.0.1:${p.l}:127.0.0.1:${echo.port}`],
+          remote: [`127.0.0.1:${p.r}:127.0.0.1:${echo.port}`],
+          dynamic: [`127.0.0.1:${p.d}`],
+        }),
+      );
+    }
+    // Warm both up (JIT, first channel) so the first measured run is not the cold one.
+    for (const tool of TOOLS) await sequential(() => connectTo(ports.get(tool)!.l), 20);
+
+    const direct: RunResult[] = [];
+    for (let run = 0; run < options.runs; run++)
+      direct.push(await sequential(() => connectTo(echo.port), count));
+
+    for (const kind of ['L', 'R', 'D'] as Kind[]) {
+      const results: Record<Who, RunResult[]> = {tunnels: [], ssh: [], direct};
+      await interleaved(options.runs, TOOLS, async (tool) => {
+        const p = ports.get(tool)!;
+        const open: Opener =
+          kind === 'L'
+            ? () => connectTo(p.l)
+            : kind === 'R'
+              ? () => connectTo(p.r)
+              : () => socks5Connect(p.d, '127.0.0.1', echo.port);
+        results[tool].push(await sequential(open, count));
+      });
+      const pick = (field: keyof RunResult) =>
+        Object.fromEntries(
+          (['tunnels', 'ssh', 'direct'] as Who[]).map((who) => [
+            who,
+            stat(results[who].map((r) => r[field])),
+          ]),
+        ) as Record<Who, Stat>;
+      const row: Row = {kind, perSecond: pick('perSecond'), p50: pick('p50'), p99: pick('p99')};
+      rows.push(row);
+      log(
+        `-${kind}: tunnels ${fmtStat(row.perSecond.tunnels, 0)}/s, ssh ${fmtStat(row.perSecond.ssh, 0)}/s (${ratio(row.perSecond.tunnels, row.perSecond.ssh)})`,
+      );
+    }
+  } finally {
+    for (const forwarder of forwarders.values()) await forwarder.stop();
+    await closeEcho();
+  }
+  return {
+    name: 'rate',
+    title: `Connection rate (${count} sequential connections per run, 1 KiB each way, ${options.runs} run${options.runs > 1 ? 's' : ''})`,
+    tables: [
+      {
+        title: 'Connections per second: median (min–max)',
+        columns: ['forward', 'tunnels', 'ssh', 'tunnels/ssh', 'direct (no forwarder)'],
+        rows: rows.map((row) => [
+          `-${row.kind}`,
+          fmtStat(row.perSecond.tunnels, 0),
+          fmtStat(row.perSecond.ssh, 0),
+          ratio(row.perSecond.tunnels, row.perSecond.ssh),
+          fmtStat(row.perSecond.direct, 0),
+        ]),
+      },
+      {
+        title:
+          'Latency from connect to the full echo, ms: p50 and p99 of each run, median (min–max) over runs',
+        columns: ['forward', 'tunnels p50', 'ssh p50', 'ratio p50', 'tunnels p99', 'ssh p99', 'ratio p99'],
+        rows: rows.map((row) => [
+          `-${row.kind}`,
+          fmtStat(row.p50.tunnels, 2),
+          fmtStat(row.p50.ssh, 2),
+          ratio(row.p50.tunnels, row.p50.ssh),
+          fmtStat(row.p99.tunnels, 2),
+          fmtStat(row.p99.ssh, 2),
+          ratio(row.p99.tunnels, row.p99.ssh),
+        ]),
+      },
+    ],
+    notes: [
+      'Each connection: connect (for -D, the SOCKS5 handshake too), send 1 KiB, wait until the 1 KiB echo is back (the latency), half-close, wait for the close; the next one starts only then. Rate = connections / wall time of the whole sequence.',
+      `Direct: the same client straight to the echo server (p50 ${fmtStat(rows[0]?.p50.direct, 3)} ms).`,
+    ],
+    data: {connections: count, rows},
+  };
+}
