@@ -144,6 +144,8 @@ interface Latency {
   reply: number;
   /** Passive: to our data connection connected; active: to the server's data connection accepted. */
   connected: number;
+  /** To RETR's 150 reply on the control connection. */
+  opening: number;
   /** To the first byte of a 1 KiB RETR (sent right after the data connection / the PORT reply). */
   firstByte: number;
 }
@@ -171,8 +173,8 @@ async function passiveSample(control: Control): Promise<Latency> {
   const connected = performance.now() - started;
   const firstByte = readDataConnection(data, started);
   control.send('RETR small.bin');
-  const result = {reply, connected, firstByte: await firstByte};
-  await control.expect('150');
+  const opening = control.expect('150').then(() => performance.now() - started);
+  const result = {reply, connected, opening: await opening, firstByte: await firstByte};
   await control.expect('226');
   return result;
 }
@@ -193,10 +195,12 @@ async function activeSample(control: Control): Promise<Latency> {
     await control.command(`PORT 127,0,0,1,${port >> 8},${port & 255}`, '200');
     const reply = performance.now() - started;
     control.send('RETR small.bin');
-    const firstByte = await readDataConnection(await accepted, started);
-    await control.expect('150');
+    const opening = control.expect('150').then(() => performance.now() - started);
+    const firstByte = accepted.then((socket) => readDataConnection(socket, started));
+    const [openingMs, firstByteMs] = await Promise.all([opening, firstByte]);
     await control.expect('226');
-    return {reply, connected, firstByte};
+    // `connected` was set when the server's data connection arrived, before its first byte.
+    return {reply, connected, opening: openingMs, firstByte: firstByteMs};
   } finally {
     server.close();
   }
@@ -342,7 +346,8 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
         'connected',
         `${command} sent → data connection ${mode === 'passive' ? 'connected (ours)' : 'accepted (from the server)'}`,
       ],
-      ['firstByte', `${command} sent → first byte of a 1 KiB RETR`],
+      ['opening', `${command} sent → 150 reply to the RETR that follows`],
+      ['firstByte', `${command} sent → first byte of that 1 KiB RETR`],
     ];
     latencyData[mode] = {};
     for (const [field, label] of steps) {

@@ -4,6 +4,7 @@ import {freePort} from '../../test/helpers/sshd.js';
 import {startEchoServer} from '../../test/helpers/targets.js';
 import {
   connectTo,
+  cpuMs,
   type Forwarder,
   fmtStat,
   interleaved,
@@ -57,6 +58,8 @@ interface RunResult {
   perSecond: number;
   p50: number;
   p99: number;
+  /** CPU time (user + system) of the forwarder process per connection, ms. */
+  cpuPerConnection: number;
 }
 
 async function sequential(open: Opener, count: number): Promise<RunResult> {
@@ -65,7 +68,12 @@ async function sequential(open: Opener, count: number): Promise<RunResult> {
   for (let index = 0; index < count; index++) latencies.push(await oneConnection(open));
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return {perSecond: count / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99)};
+  return {
+    perSecond: count / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    cpuPerConnection: Number.NaN,
+  };
 }
 
 type Kind = 'L' | 'R' | 'D';
@@ -76,6 +84,7 @@ interface Row {
   perSecond: Record<Who, Stat>;
   p50: Record<Who, Stat>;
   p99: Record<Who, Stat>;
+  cpuPerConnection: Record<Who, Stat>;
 }
 
 export async function rate(context: SectionContext): Promise<SectionResult> {
@@ -116,7 +125,11 @@ export async function rate(context: SectionContext): Promise<SectionResult> {
             : kind === 'R'
               ? () => connectTo(p.r)
               : () => socks5Connect(p.d, '127.0.0.1', echo.port);
-        results[tool].push(await sequential(open, count));
+        const pid = forwarders.get(tool)!.pid;
+        const cpuBefore = await cpuMs(pid);
+        const result = await sequential(open, count);
+        result.cpuPerConnection = ((await cpuMs(pid)) - cpuBefore) / count;
+        results[tool].push(result);
       });
       const pick = (field: keyof RunResult) =>
         Object.fromEntries(
@@ -125,7 +138,13 @@ export async function rate(context: SectionContext): Promise<SectionResult> {
             stat(results[who].map((r) => r[field])),
           ]),
         ) as Record<Who, Stat>;
-      const row: Row = {kind, perSecond: pick('perSecond'), p50: pick('p50'), p99: pick('p99')};
+      const row: Row = {
+        kind,
+        perSecond: pick('perSecond'),
+        p50: pick('p50'),
+        p99: pick('p99'),
+        cpuPerConnection: pick('cpuPerConnection'),
+      };
       rows.push(row);
       log(
         `-${kind}: tunnels ${fmtStat(row.perSecond.tunnels, 0)}/s, ssh ${fmtStat(row.perSecond.ssh, 0)}/s (${ratio(row.perSecond.tunnels, row.perSecond.ssh)})`,
@@ -162,6 +181,16 @@ export async function rate(context: SectionContext): Promise<SectionResult> {
           fmtStat(row.p99.tunnels, 2),
           fmtStat(row.p99.ssh, 2),
           ratio(row.p99.tunnels, row.p99.ssh),
+        ]),
+      },
+      {
+        title: 'CPU time of the forwarder process per connection, ms: median (min–max)',
+        columns: ['forward', 'tunnels', 'ssh', 'tunnels/ssh'],
+        rows: rows.map((row) => [
+          `-${row.kind}`,
+          fmtStat(row.cpuPerConnection.tunnels, 3),
+          fmtStat(row.cpuPerConnection.ssh, 3),
+          ratio(row.cpuPerConnection.tunnels, row.cpuPerConnection.ssh),
         ]),
       },
     ],
