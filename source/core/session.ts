@@ -515,8 +515,12 @@ export class Session implements ForwardContext {
       }
       try {
         client.forwardOut(source.address, source.port, host, port, (error, channel) => {
-          if (error) reject(channelOpenError(error, host, port));
-          else resolve(channel);
+          if (error) {
+            reject(channelOpenError(error, host, port));
+            return;
+          }
+          acknowledgeAtOnce(client, channel);
+          resolve(channel);
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));
@@ -571,6 +575,21 @@ export class Session implements ForwardContext {
       }
     });
   }
+}
+
+/**
+ * Answers the server's CHANNEL_OPEN_CONFIRMATION with a zero WINDOW_ADJUST, whose TCP segment carries
+ * the ACK at once. Otherwise a server that speaks first (an FTP or SMTP banner, FTP's 150 before its
+ * data) sends a second small packet right behind the confirmation, and sshd's Nagle holds it until our
+ * delayed ACK: 40 ms on every such connection (OpenSSH's own client has the same stall).
+ */
+function acknowledgeAtOnce(client: Client, channel: ClientChannel): void {
+  const internals = client as unknown as {
+    _protocol?: {channelWindowAdjust(id: number, amount: number): void};
+  };
+  const outgoing = (channel as unknown as {outgoing?: {id?: number; state?: string}}).outgoing;
+  if (outgoing?.id === undefined || outgoing.state !== 'open') return;
+  internals._protocol?.channelWindowAdjust(outgoing.id, 0);
 }
 
 /** Why an established connection ended, from its socket error. */
