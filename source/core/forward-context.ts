@@ -17,6 +17,8 @@ export interface ForwardContext {
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
+  /** Sends the server a packet at once (a zero window adjust) so the TCP ACK of what it sent goes now. */
+  acknowledge(channel: ClientChannel): void;
 }
 
 /** A channel the server would not open, with the SSH reason code (2: connect failed, 1: prohibited, ...). */

@@ -506,6 +506,10 @@ export class Session implements ForwardContext {
 
   // ForwardContext: the one place forwards reach ssh2.
 
+  acknowledge(channel: ClientChannel): void {
+    if (this.client && this.state === 'connected') acknowledgeAtOnce(this.client, channel);
+  }
+
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       const client = this.client;
