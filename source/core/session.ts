@@ -336,9 +336,9 @@ export class Session implements ForwardContext {
     this.remoteRoutes.clear();
     this.client = undefined;
     if (!wasClosing && this.config.reconnect) {
+      this.scheduleReconnect(reason);
       // Local listeners stay bound (new clients are refused cleanly meanwhile); remote ones wait.
       for (const forward of this.forwardList.values()) forward.sessionLost();
-      this.scheduleReconnect(reason);
       return;
     }
     this.state = 'closed';
