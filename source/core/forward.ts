@@ -13,7 +13,7 @@ export interface Forward {
   readonly label: string;
   readonly state: ForwardState;
   readonly failure: string | undefined;
-  /** Where it listens, once listening. */
+  /** Where it listens, once listening (and, while waiting, where it listened and will again). */
   readonly listeningOn: {address: string; port: number} | undefined;
   start(): Promise<void>;
   close(): Promise<void>;
@@ -122,9 +122,9 @@ export abstract class ForwardBase implements Forward {
   }
 
   protected setWaiting(reason: string, retryInMs?: number): void {
+    // listeningOn stays: where it listened, and will again (a remote forward asks for the same port).
     this.state = 'waiting';
     this.failure = reason;
-    this.listeningOn = undefined;
     this.events.emit({
       event: 'forward-waiting',
       forwardId: this.id,

@@ -48,7 +48,8 @@ describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restar
       await sshd.kill();
       const down = await terminal.waitForScreen(/reconnecting (in \d+s|now)/);
       expect(down).toMatch(/connection lost: .*reconnecting in/);
-      expect(down).toMatch(new RegExp(`R\\s+0:127\\.0\\.0\\.1:${echo.port}\\s+waiting`));
+      // The row keeps the port it had: the one it asks for again.
+      expect(down).toMatch(new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${echo.port}\\s+waiting`));
       expect(down).toMatch(/↳ the session is reconnecting/);
       await sshd.restart();
       const back = await terminal.waitForScreen(
