@@ -21,13 +21,18 @@ const ownPorts = new Map<number, number>();
 const FD_RESERVE = 64;
 
 /** The soft open-file limit (Node raises it to the hard one at start), or undefined when unknown. */
+let limitRead: {limit: number | undefined} | undefined;
 function openFileLimit(): number | undefined {
-  try {
-    const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
+  // Read once: every listener (each passive FTP data channel too) would otherwise read it again.
+  if (!limitRead) {
+    try {
+      const match = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+      limitRead = {limit: match ? Number(match[1]) : undefined};
+    } catch {
+      limitRead = {limit: undefined};
+    }
   }
+  return limitRead.limit;
 }
 
 /**

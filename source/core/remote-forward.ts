@@ -1,4 +1,5 @@
 import net from 'node:net';
+import {type Backoff, backoffDelay} from './backoff.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
@@ -11,14 +12,11 @@ export function remoteBindAddress(bindAddress: string | undefined): string {
 }
 
 /** How long a refused remote forward waits before asking again after a reconnect, doubling up to this. */
-const REBIND_DELAY_MS = {initial: 1000, max: 30_000};
+const REBIND_DELAY_MS: Backoff = {initial: 1000, max: 30_000};
 
 /** -R: the server listens; each connection it accepts comes back as a channel and goes to host:hostport here. */
 export class RemoteForward extends ForwardBase {
-  private bound: {address: string; port: number} | undefined;
   private readonly pending = new Set<net.Socket>();
-  /** The port the server gave us (the same one is asked for again after a reconnect). */
-  private grantedPort: number | undefined;
   /** Counts connections of the session: an answer that arrives for an older one is ignored. */
   private generation = 0;
   private rebindAttempt = 0;
@@ -32,16 +30,19 @@ export class RemoteForward extends ForwardBase {
     super(id, target, context.events, false);
   }
 
+  /** What the server is asked to listen on ("localhost", "" for every interface, or the address given). */
+  private get requestAddress(): string {
+    return remoteBindAddress(this.target.bindAddress);
+  }
+
   async start(): Promise<void> {
-    const address = remoteBindAddress(this.target.bindAddress);
+    const address = this.requestAddress;
     try {
       const port = await this.context.requestRemoteForward(address, this.target.port, this.onConnection);
       if (this.state === 'closed') {
         await this.context.cancelRemoteForward(address, port).catch(() => {});
         return;
       }
-      this.bound = {address, port};
-      this.grantedPort = port;
       this.setListening(address === '' ? '*' : address, port);
     } catch (error) {
       this.setFailed((error as Error).message);
@@ -54,9 +55,8 @@ export class RemoteForward extends ForwardBase {
     clearTimeout(this.rebindTimer);
     this.rebindTimer = undefined;
     // The server forgot the listener with the connection; its channels are gone too.
-    this.bound = undefined;
     super.sessionLost();
-    this.dropConnections();
+    this.dropPending();
     this.setWaiting('the session is reconnecting');
   }
 
@@ -70,8 +70,9 @@ export class RemoteForward extends ForwardBase {
   private async rebind(): Promise<void> {
     this.rebindTimer = undefined;
     const generation = this.generation;
-    const address = remoteBindAddress(this.target.bindAddress);
-    const port = this.grantedPort ?? this.target.port;
+    const address = this.requestAddress;
+    // listeningOn stays through the wait: the port the server gave before.
+    const port = this.listeningOn?.port ?? this.target.port;
     try {
       const granted = await this.context.requestRemoteForward(address, port, this.onConnection);
       if (this.state === 'closed') {
@@ -80,12 +81,10 @@ export class RemoteForward extends ForwardBase {
         return;
       }
       if (generation !== this.generation) return; // the answer of a connection that has since dropped
-      this.bound = {address, port: granted};
       this.setListening(address === '' ? '*' : address, granted);
     } catch (error) {
       if (generation !== this.generation || this.state !== 'waiting') return;
-      const attempt = ++this.rebindAttempt;
-      const delay = Math.min(REBIND_DELAY_MS.max, REBIND_DELAY_MS.initial * 2 ** (attempt - 1));
+      const delay = backoffDelay(++this.rebindAttempt, REBIND_DELAY_MS, false);
       this.setWaiting((error as Error).message, delay);
       this.rebindTimer = setTimeout(() => void this.rebind(), delay);
     }
@@ -116,20 +115,22 @@ export class RemoteForward extends ForwardBase {
     });
   };
 
-  private dropConnections(): void {
-    for (const socket of [...this.pending, ...this.openSockets()]) socket.destroy();
+  /** Target connections still being made for channels not yet accepted. */
+  private dropPending(): void {
+    for (const socket of this.pending) socket.destroy();
     this.pending.clear();
   }
 
   async close(): Promise<void> {
-    const bound = this.bound;
-    this.bound = undefined;
+    // Only a listener the server holds now needs cancelling; a waiting one died with its connection.
+    const port = this.state === 'listening' ? this.listeningOn?.port : undefined;
     this.generation++;
     clearTimeout(this.rebindTimer);
     this.rebindTimer = undefined;
     this.setClosed();
-    this.dropConnections();
-    if (bound) await this.context.cancelRemoteForward(bound.address, bound.port).catch(() => {});
+    this.dropPending();
+    for (const socket of this.openSockets()) socket.destroy();
+    if (port !== undefined) await this.context.cancelRemoteForward(this.requestAddress, port).catch(() => {});
   }
 }
 

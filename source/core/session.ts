@@ -6,6 +6,7 @@ import {
   loadKnownHosts,
 } from '../config/known-hosts.js';
 import {Authenticator} from './auth.js';
+import {type Backoff, backoffDelay} from './backoff.js';
 import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
 import type {SessionFailureLevel, TunnelEvent} from './events.js';
@@ -45,10 +46,10 @@ export interface SessionConfig extends HostKeyPolicy {
   /** -o Reconnect: come back after an established connection drops. Unset: the caller's default. */
   reconnect?: boolean | undefined;
   /** The first wait before reconnecting and its ceiling; each failed attempt doubles it, with jitter. */
-  reconnectDelayMs?: {initial: number; max: number};
+  reconnectDelayMs?: Backoff;
 }
 
-const DEFAULT_RECONNECT_DELAY_MS = {initial: 1000, max: 30_000};
+const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000};
 
 /** Failures a retry cannot mend: the loop stops and says why instead of hammering the server. */
 const FINAL_FAILURES: ReadonlySet<SessionFailureLevel> = new Set(['authentication', 'host-key', 'config']);
@@ -352,10 +353,7 @@ export class Session implements ForwardContext {
     this.state = 'reconnecting';
     this.failure = reason;
     const attempt = ++this.reconnectAttempt;
-    const {initial, max} = this.config.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS;
-    const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
-    // Half fixed, half random: many clients of one restarted server do not come back in step.
-    const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delayMs = backoffDelay(attempt, this.config.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS, true);
     this.nextAttemptAt = Date.now() + delayMs;
     this.events.emit({event: 'session-reconnecting', attempt, delayMs, reason});
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
@@ -436,34 +434,32 @@ export class Session implements ForwardContext {
   /** Closes every forward (cancelling remote ones on the server), then the connection. */
   async close(): Promise<void> {
     this.closing = true;
+    const wasReconnecting = this.state === 'reconnecting';
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
     this.nextAttemptAt = undefined;
     await Promise.all([...this.forwardList.values()].map((forward) => forward.close()));
     const client = this.client;
-    if (!client) {
-      if (this.state === 'reconnecting') {
-        this.state = 'closed';
-        this.events.emit({event: 'session-closed'});
-      }
-      this.state = this.state === 'failed' ? 'failed' : 'closed';
-      return;
-    }
-    const wasReconnecting = this.state === 'reconnecting';
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        client.destroy();
-        resolve();
-      }, 2000);
-      client.once('close', () => {
-        clearTimeout(timer);
-        resolve();
+    if (client) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          client.destroy();
+          resolve();
+        }, 2000);
+        client.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        client.end();
       });
-      client.end();
-    });
+    }
+    // An established connection says session-closed itself (onClosed); between attempts (or during
+    // one, whose client never got that far) there is none to say it.
     if (wasReconnecting) {
       this.state = 'closed';
       this.events.emit({event: 'session-closed'});
+    } else if (!client && this.state !== 'failed') {
+      this.state = 'closed';
     }
   }
 
