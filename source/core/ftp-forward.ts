@@ -6,7 +6,7 @@ import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
 import {formatAddress, listen} from './listen.js';
 import {LocalForward} from './local-forward.js';
-import {joinSocketAndChannel} from './pipe.js';
+import {destroyBothOnError, joinSocketAndChannel} from './pipe.js';
 
 /** A data channel nobody connects to within this time is torn down. */
 export const FTP_DATA_IDLE_TIMEOUT_MS = 60_000;
@@ -68,19 +68,12 @@ export class FtpForward extends LocalForward {
     });
     socket.on('end', () => enqueue(() => void channel.end()));
     channel.on('end', () => enqueue(() => void socket.end()));
-    let firstError: Error | undefined;
-    const fail = (error: Error) => {
-      firstError ??= error;
-      socket.destroy();
-      channel.destroy();
-    };
-    socket.on('error', fail);
-    channel.on('error', fail);
+    const firstError = destroyBothOnError(socket, channel);
     channel.on('close', () => enqueue(() => void (socket.writableEnded || socket.end())));
     socket.on('close', () => {
       channel.destroy();
       this.controls.delete(entry);
-      this.untrackConnection(connectionId, firstError);
+      this.untrackConnection(connectionId, firstError());
     });
     socket.resume();
   }

@@ -12,14 +12,7 @@ export function joinSocketAndChannel(
   channel: Duplex,
   onClose: (error: Error | undefined) => void,
 ): void {
-  let firstError: Error | undefined;
-  const fail = (error: Error) => {
-    firstError ??= error;
-    socket.destroy();
-    channel.destroy();
-  };
-  socket.on('error', fail);
-  channel.on('error', fail);
+  const firstError = destroyBothOnError(socket, channel);
   closeSecond(channel);
   // The channel closing after EOF is normal; pipe has already ended the socket (after writing what was
   // buffered). A close without EOF means the other side went away: finish what is written, then close.
@@ -38,11 +31,24 @@ export function joinSocketAndChannel(
   socket.on('close', () => {
     // After a clean end, pipe() ends the channel once ssh2 has sent every byte it still holds (it may be
     // waiting for window); destroying it here would cut that tail off. Only an abrupt close destroys it.
-    if (!socketEnded || firstError) channel.destroy();
-    onClose(firstError);
+    if (!socketEnded || firstError()) channel.destroy();
+    onClose(firstError());
   });
   socket.pipe(channel);
   channel.pipe(socket);
+}
+
+/** An error on either side destroys both; returns the first error seen (for the connection's log line). */
+export function destroyBothOnError(socket: net.Socket, channel: Duplex): () => Error | undefined {
+  let firstError: Error | undefined;
+  const fail = (error: Error) => {
+    firstError ??= error;
+    socket.destroy();
+    channel.destroy();
+  };
+  socket.on('error', fail);
+  channel.on('error', fail);
+  return () => firstError;
 }
 
 /** How long the peer has to close a channel once both sides have sent EOF. */
