@@ -11,7 +11,7 @@ import type {FtpForward} from '../../source/core/ftp-forward.js';
 import type {Session} from '../../source/core/session.js';
 import {startPyftpdlib, startVsftpd, type TestFtpServer} from '../helpers/ftp-servers.js';
 import {createTestHost, type TestHost} from '../helpers/netns.js';
-import {connectedSession, until} from '../helpers/session.js';
+import {connectedSession, forwardTo, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {sha256} from '../helpers/targets.js';
 
@@ -225,13 +225,7 @@ describe('FTP forwarding (-L ftp/...) through a real sshd to real FTP servers', 
 
   it('a plain -L to the same server fails in passive and active mode: the data must go through SSH', async () => {
     const server = servers[0]!;
-    const plain = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: server.port,
-    });
+    const plain = await forwardTo(session, 'local', server.port);
     const plainUrl = `ftp://127.0.0.1:${plain.listeningOn!.port}/pub/big.bin`;
     for (const [, flags] of CURL_MODES) {
       const outcome = await curl(['--connect-timeout', '5', ...flags, plainUrl]).then(

@@ -2,7 +2,7 @@ import {readdirSync} from 'node:fs';
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
-import {connectedSession, until} from '../helpers/session.js';
+import {connectedSession, forwardTo, until} from '../helpers/session.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
 import {isEvent, startTunnels} from '../helpers/tunnels-process.js';
@@ -40,13 +40,7 @@ describe('load and faults through one forward (real sshd)', () => {
   });
 
   it('2,000 concurrent connections through one -L, 256 KiB each, all intact; fds and ssh channels back to the baseline', async () => {
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'local', echo.port);
     const baseline = openFds();
     const channels = session.openChannelCount();
     const results = await Promise.all(
@@ -64,13 +58,7 @@ describe('load and faults through one forward (real sshd)', () => {
 
   it('3,000 connections to a closed target: each client closed promptly, counted, no growth of fds or channels', async () => {
     const closedPort = await freePort();
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: closedPort,
-    });
+    const forward = await forwardTo(session, 'local', closedPort);
     const baseline = openFds();
     const channels = session.openChannelCount();
     const closedAfter = await pool(3000, 200, async () => {

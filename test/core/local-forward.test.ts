@@ -1,7 +1,7 @@
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
-import {connectedSession, until} from '../helpers/session.js';
+import {connectedSession, forwardTo, until} from '../helpers/session.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {exchange, sha256, startEchoServer, startHashServer, type TestServer} from '../helpers/targets.js';
 
@@ -27,13 +27,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('carries 64 MiB each way intact and counts the bytes', async () => {
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'local', echo.port);
     expect(forward.state).toBe('listening');
     expect(forward.listeningOn?.address).toBe('127.0.0.1');
     const result = await exchange(forward.listeningOn!.port, 64 * MiB);
@@ -45,13 +39,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('carries a half-close: the target sees EOF and can still answer', async () => {
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: hashServer.port,
-    });
+    const forward = await forwardTo(session, 'local', hashServer.port);
     const payload = Buffer.from('half-close test payload '.repeat(1000));
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
@@ -71,13 +59,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('handles 200 parallel connections through one forward', async () => {
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'local', echo.port);
     const results = await Promise.all(
       Array.from({length: 200}, () => exchange(forward.listeningOn!.port, 256 * 1024)),
     );
@@ -89,13 +71,7 @@ describe('local forward (-L) through a real sshd', () => {
 
   it('closes the client promptly and counts a failure when the target refuses', async () => {
     const closedPort = await freePort();
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: closedPort,
-    });
+    const forward = await forwardTo(session, 'local', closedPort);
     const failed = new Promise<string>((resolve) =>
       session.events.on((event) => {
         if (event.event === 'connection-failed' && event.forwardId === forward.id) resolve(event.reason);
@@ -116,13 +92,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('says which port is in use, and listens on loopback only by default', async () => {
-    const first = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const first = await forwardTo(session, 'local', echo.port);
     const port = first.listeningOn!.port;
     const second = await session.addForward({
       kind: 'local',
@@ -203,13 +173,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('closes the listener when the forward is removed', async () => {
-    const forward = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'local', echo.port);
     const port = forward.listeningOn!.port;
     await session.removeForward(forward.id);
     const refused = await new Promise<string>((resolve) => {

@@ -6,7 +6,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {EventOf, TunnelEvent} from '../../source/core/events.js';
 import type {Forward} from '../../source/core/forward.js';
 import type {Session} from '../../source/core/session.js';
-import {connectedSession, nextEvent, until} from '../helpers/session.js';
+import {connectedSession, forwardTo, nextEvent, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {
   connectionRefused,
@@ -116,20 +116,8 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
 
   it('comes back after sshd is killed mid-transfer: same ports, intact traffic, counters continued', async () => {
     const {sshd, echo, session} = await setUp(['ServerAliveInterval=1']);
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
-    const remote = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
+    const remote = await forwardTo(session, 'remote', echo.port);
     const dynamic = await session.addForward({kind: 'dynamic', bindAddress: undefined, port: 0});
     expect([local, remote, dynamic].every(listening)).toBe(true);
     const ports = [local, remote, dynamic].map((forward) => forward.listeningOn!.port);
@@ -190,13 +178,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
       'ServerAliveCountMax=2',
       'ConnectTimeout=2',
     ]);
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
     const frozenAt = Date.now();
     sshd.signalAll('SIGSTOP');
     try {
@@ -266,13 +248,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
 
   it('stops reconnecting when the host key has changed, says so, and releases the ports', async () => {
     const {sshd, echo, session} = await setUp();
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
     const port = local.listeningOn!.port;
     const lost = nextEvent(session, is('session-reconnecting'));
     await sshd.kill();
@@ -309,13 +285,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
 
   it('backs off while the server stays down, and close() ends the loop and frees every port', async () => {
     const {sshd, echo, session} = await setUp();
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
     const port = local.listeningOn!.port;
     await sshd.kill();
     const reconnecting = () => session.seen.filter(is('session-reconnecting'));
@@ -339,13 +309,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
   it('keepalives raise no false alarm while a bulk transfer fills the window and its reader stalls', async () => {
     ({sshd, echo, session} = await setUp(['ServerAliveInterval=1', 'ServerAliveCountMax=1']));
     const source = await startSourceServer(256 * MiB);
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: source.port,
-    });
+    const local = await forwardTo(session, 'local', source.port);
     // Dead after 2 s without an answer: the reader sits on a full window for 3 s, then takes the rest.
     const bytes = await new Promise<number>((resolve, reject) => {
       const socket = net.connect(local.listeningOn!.port, '127.0.0.1');
@@ -368,13 +332,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
     sshd = await startSshd({config: ['RekeyLimit 1M']});
     echo = await startEchoServer();
     session = await connectedSession(sshd, [], FAST);
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
     const result = await exchange(local.listeningOn!.port, 16 * MiB);
     expect(result.received).toBe(16 * MiB);
     expect(result.receivedHash).toBe(result.sentHash);
@@ -386,13 +344,7 @@ describe('reconnecting a session whose connection drops (real sshd, killed and r
     sshd = await startSshd();
     echo = await startEchoServer();
     session = await connectedSession(sshd);
-    const local = await session.addForward({
-      kind: 'local',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const local = await forwardTo(session, 'local', echo.port);
     const closed = nextEvent(session, is('session-closed'));
     await sshd.kill();
     expect((await closed).reason).toMatch(/closed the connection|connection was reset/);

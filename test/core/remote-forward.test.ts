@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto';
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
-import {connectedSession, until} from '../helpers/session.js';
+import {connectedSession, forwardTo, until} from '../helpers/session.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {exchange, readAll, startEchoServer, startSourceServer, type TestServer} from '../helpers/targets.js';
 
@@ -25,13 +25,7 @@ describe('remote forward (-R) through a real sshd', () => {
   });
 
   it('reports the port the server picked and carries 64 MiB each way intact', async () => {
-    const forward = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'remote', echo.port);
     expect(forward.state).toBe('listening');
     expect(forward.listeningOn).toMatchObject({address: 'localhost'});
     const port = forward.listeningOn!.port;
@@ -47,13 +41,7 @@ describe('remote forward (-R) through a real sshd', () => {
 
   it('carries a download from a local source to the server side', async () => {
     const source = await startSourceServer(16 * MiB);
-    const forward = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: source.port,
-    });
+    const forward = await forwardTo(session, 'remote', source.port);
     const got = await readAll(forward.listeningOn!.port);
     expect(got.bytes).toBe(16 * MiB);
     expect(got.hash).toBe(await source.sent[0]);
@@ -63,13 +51,7 @@ describe('remote forward (-R) through a real sshd', () => {
 
   it('delivers the whole stream when the target finishes while the window is still full (slow reader)', async () => {
     const source = await startSourceServer(8 * MiB);
-    const forward = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: source.port,
-    });
+    const forward = await forwardTo(session, 'remote', source.port);
     const got = await new Promise<{bytes: number; hash: string}>((resolve, reject) => {
       const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
       const hash = createHash('sha256');
@@ -99,20 +81,8 @@ describe('remote forward (-R) through a real sshd', () => {
 
   it('handles 200 parallel connections and routes two forwards apart', async () => {
     const other = await startSourceServer(1000);
-    const a = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
-    const b = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: other.port,
-    });
+    const a = await forwardTo(session, 'remote', echo.port);
+    const b = await forwardTo(session, 'remote', other.port);
     const [echoes, fromB] = await Promise.all([
       Promise.all(Array.from({length: 200}, () => exchange(a.listeningOn!.port, 128 * 1024))),
       readAll(b.listeningOn!.port),
@@ -129,13 +99,7 @@ describe('remote forward (-R) through a real sshd', () => {
 
   it('counts a refused local target and keeps listening', async () => {
     const closedPort = await freePort();
-    const forward = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: closedPort,
-    });
+    const forward = await forwardTo(session, 'remote', closedPort);
     const failed = new Promise<string>((resolve) =>
       session.events.on((event) => {
         if (event.event === 'connection-failed' && event.forwardId === forward.id) resolve(event.reason);
@@ -166,13 +130,7 @@ describe('remote forward (-R) through a real sshd', () => {
     expect(refused.failure).toBe(
       `the server refused to listen on 127.0.0.1:${busy.port} (the port may be in use on the server, or its AllowTcpForwarding/PermitListen forbids it)`,
     );
-    const working = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const working = await forwardTo(session, 'remote', echo.port);
     const result = await exchange(working.listeningOn!.port, 1024);
     expect(result.receivedHash).toBe(result.sentHash);
     await session.removeForward(refused.id);
@@ -181,13 +139,7 @@ describe('remote forward (-R) through a real sshd', () => {
   });
 
   it('cancels the forward on the server when removed', async () => {
-    const forward = await session.addForward({
-      kind: 'remote',
-      bindAddress: undefined,
-      port: 0,
-      host: '127.0.0.1',
-      hostPort: echo.port,
-    });
+    const forward = await forwardTo(session, 'remote', echo.port);
     const port = forward.listeningOn!.port;
     await session.removeForward(forward.id);
     // The server stops listening: new connections are refused.

@@ -1,5 +1,6 @@
 import {resolveInvocation} from '../../source/config/session-options.js';
 import type {TunnelEvent} from '../../source/core/events.js';
+import type {Forward} from '../../source/core/forward.js';
 import type {Prompter} from '../../source/core/prompter.js';
 import {Session, type SessionConfig} from '../../source/core/session.js';
 import type {TestSshd} from './sshd.js';
@@ -70,4 +71,9 @@ export async function until(condition: () => boolean, ms = 10_000, what = 'condi
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** -L or -R on a free port (the server's choice for -R) to 127.0.0.1:hostPort, started. */
+export function forwardTo(session: Session, kind: 'local' | 'remote', hostPort: number): Promise<Forward> {
+  return session.addForward({kind, bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort});
 }
