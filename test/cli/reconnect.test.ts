@@ -10,6 +10,9 @@ import {isEvent, startTunnels, TUNNELS_BIN, type TunnelsProcess} from '../helper
 
 const run = promisify(execFile);
 
+/** Headless, JSON events, the test sshd's user, key and known_hosts, nobody asked anything. */
+const base = (sshd: TestSshd) => ['-N', '--json', ...sshd.sshArgs(), '-o', 'BatchMode=yes'];
+
 describe('headless reconnect (-o Reconnect) through the built binary', () => {
   let sshd: TestSshd | undefined;
   let echo: TestServer | undefined;
@@ -31,11 +34,7 @@ describe('headless reconnect (-o Reconnect) through the built binary', () => {
     sshd = await startSshd();
     echo = await startEchoServer();
     tunnels = startTunnels([
-      '-N',
-      '--json',
-      ...sshd.sshArgs(),
-      '-o',
-      'BatchMode=yes',
+      ...base(sshd),
       '-o',
       'Reconnect=yes',
       '-L',
@@ -73,16 +72,7 @@ describe('headless reconnect (-o Reconnect) through the built binary', () => {
   it('without it (the default on a command line, as ssh), a drop ends the run with status 255', async () => {
     sshd = await startSshd();
     echo = await startEchoServer();
-    tunnels = startTunnels([
-      '-N',
-      '--json',
-      ...sshd.sshArgs(),
-      '-o',
-      'BatchMode=yes',
-      '-L',
-      `0:127.0.0.1:${echo.port}`,
-      '127.0.0.1',
-    ]);
+    tunnels = startTunnels([...base(sshd), '-L', `0:127.0.0.1:${echo.port}`, '127.0.0.1']);
     await tunnels.waitFor(isEvent('forward-listening'));
     await sshd.kill();
     expect(await tunnels.exited).toBe(255);

@@ -250,3 +250,14 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   };
   return sshd;
 }
+
+/** A temporary HOME whose ~/.ssh/config names this sshd as Host `alias` (its key, its known_hosts). */
+export async function homeWithHost(sshd: TestSshd, alias = 'box'): Promise<string> {
+  const home = await mkdtemp(path.join(os.tmpdir(), 'tunnels-home-'));
+  await mkdir(path.join(home, '.ssh'), {mode: 0o700});
+  await writeFile(
+    path.join(home, '.ssh', 'config'),
+    `Host ${alias}\n  HostName ${sshd.host}\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${sshd.knownHosts}\n`,
+  );
+  return home;
+}

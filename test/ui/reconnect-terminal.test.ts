@@ -1,8 +1,6 @@
-import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import {rm} from 'node:fs/promises';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
+import {homeWithHost, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
@@ -14,12 +12,7 @@ describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restar
   beforeAll(async () => {
     sshd = await startSshd();
     echo = await startEchoServer();
-    home = await mkdtemp(path.join(os.tmpdir(), 'tunnels-ui-reconnect-'));
-    await mkdir(path.join(home, '.ssh'), {mode: 0o700});
-    await writeFile(
-      path.join(home, '.ssh', 'config'),
-      `Host box\n  HostName 127.0.0.1\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${sshd.knownHosts}\n`,
-    );
+    home = await homeWithHost(sshd);
   });
   afterAll(async () => {
     await echo?.close();
