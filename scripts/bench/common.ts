@@ -6,6 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import type {TestSshd} from '../../test/helpers/sshd.js';
+import {pump, serve as serveTarget} from '../../test/helpers/targets.js';
 
 export const run = promisify(execFile);
 export const KiB = 1024;
@@ -420,46 +421,17 @@ export async function startForwarder(
 // ---------------------------------------------------------------------------------------------------
 // Targets and clients. The source writes one reused buffer; the sink only counts.
 
-const BLOCK = Buffer.alloc(256 * KiB, 0x5a);
-
-/** Writes `bytes` of the reused block to a socket with backpressure, then ends it (or calls done). */
-export function pump(socket: net.Socket, bytes: number, then: 'end' | 'none' = 'end'): void {
-  let left = bytes;
-  const write = () => {
-    while (left > 0) {
-      const chunk = left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left);
-      left -= chunk.length;
-      if (!socket.write(chunk)) {
-        socket.once('drain', write);
-        return;
-      }
-    }
-    if (then === 'end') socket.end();
-  };
-  write();
-}
+export {pump};
 
 export interface BenchServer {
   port: number;
   close(): Promise<void>;
 }
 
+/** The test helpers' server, stopped with everything else the bench started. */
 async function serve(handler: (socket: net.Socket) => void, name: string): Promise<BenchServer> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer({allowHalfOpen: true}, (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    handler(socket);
-  });
-  await new Promise<void>((resolve) => server.listen({port: 0, host: '127.0.0.1', backlog: 4096}, resolve));
-  const close = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    });
-  const stop = onCleanup(name, close);
-  return {port: (server.address() as net.AddressInfo).port, close: stop};
+  const server = await serveTarget(handler);
+  return {port: server.port, close: onCleanup(name, () => server.close())};
 }
 
 /** Sends `size()` bytes to each connection, then ends it. */

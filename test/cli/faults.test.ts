@@ -2,31 +2,13 @@ import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {exchange, pump, serve, startEchoServer, type TestServer} from '../helpers/targets.js';
 import {isEvent, startTunnels} from '../helpers/tunnels-process.js';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 /** How long a slow reader sits on its stream before it reads: long enough to fill every buffer. */
 const STALL_MS = 2000;
-
-/** Writes `size` bytes (one reused block) as fast as the socket takes them, then ends. */
-function pump(socket: net.Socket, size: number): void {
-  const block = Buffer.alloc(MiB, 0x5a);
-  let left = size;
-  const write = () => {
-    while (left > 0) {
-      const chunk = left >= block.length ? block : block.subarray(0, left);
-      left -= chunk.length;
-      if (!socket.write(chunk)) {
-        socket.once('drain', write);
-        return;
-      }
-    }
-    socket.end();
-  };
-  write();
-}
 
 /** A slow reader: reads nothing for STALL_MS, then everything; resolves with the byte count at the end. */
 function slowRead(socket: net.Socket): Promise<number> {
@@ -43,13 +25,6 @@ function slowRead(socket: net.Socket): Promise<number> {
       resolve(bytes);
     });
   });
-}
-
-/** Targets on this machine: a slow sink that counts, and a source of `size` bytes. */
-async function serve(handler: (socket: net.Socket) => void): Promise<net.Server> {
-  const server = net.createServer({allowHalfOpen: true}, handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
 }
 
 /** SOCKS5 CONNECT to 127.0.0.1:port; resolves with the socket once the proxy has answered. */
@@ -92,8 +67,8 @@ describe('faults and bounds of the built binary (real sshd)', () => {
 
   it('the same port twice: the second forward says it is ours, the first keeps working', async () => {
     const taken = await serve(() => {});
-    const port = (taken.address() as net.AddressInfo).port;
-    await new Promise<void>((resolve) => taken.close(() => resolve()));
+    const port = taken.port;
+    await taken.close();
     const tunnels = startTunnels([
       ...base(),
       '-L',
@@ -165,8 +140,8 @@ describe('faults and bounds of the built binary (real sshd)', () => {
     });
     // Downloads start here: 1 GiB as fast as the connection takes it.
     const source = await serve((socket) => pump(socket, GiB));
-    const sinkPort = (sink.address() as net.AddressInfo).port;
-    const sourcePort = (source.address() as net.AddressInfo).port;
+    const sinkPort = sink.port;
+    const sourcePort = source.port;
     const tunnels = startTunnels([
       ...base(),
       '-L',
@@ -242,8 +217,8 @@ describe('faults and bounds of the built binary (real sshd)', () => {
       expect(worst).toBeLessThan(64 * MiB);
     } finally {
       expect(await tunnels.stop()).toBe(0);
-      await new Promise<void>((resolve) => sink.close(() => resolve()));
-      await new Promise<void>((resolve) => source.close(() => resolve()));
+      await sink.close();
+      await source.close();
     }
   }, 240_000);
 });

@@ -9,7 +9,8 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-async function serve(handler: (socket: net.Socket) => void, host = '127.0.0.1'): Promise<TestServer> {
+/** A server on a free port that runs `handler` for each connection; close() ends them all. */
+export async function serve(handler: (socket: net.Socket) => void, host = '127.0.0.1'): Promise<TestServer> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer({allowHalfOpen: true}, (socket) => {
     sockets.add(socket);
@@ -28,6 +29,25 @@ async function serve(handler: (socket: net.Socket) => void, host = '127.0.0.1'):
         server.close(() => resolve());
       }),
   };
+}
+
+const BLOCK = Buffer.alloc(256 * 1024, 0x5a);
+
+/** Writes `bytes` (one reused block, nothing hashed: for volume) with backpressure, then ends, unless `then` is 'none'. */
+export function pump(socket: net.Socket, bytes: number, then: 'end' | 'none' = 'end'): void {
+  let left = bytes;
+  const write = () => {
+    while (left > 0) {
+      const chunk = left >= BLOCK.length ? BLOCK : BLOCK.subarray(0, left);
+      left -= chunk.length;
+      if (!socket.write(chunk)) {
+        socket.once('drain', write);
+        return;
+      }
+    }
+    if (then === 'end') socket.end();
+  };
+  write();
 }
 
 /** Echoes every byte back, with backpressure; ends its side when the client ends its own. */
