@@ -18,6 +18,21 @@ function uptime(since: number | undefined, now: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A bordered pane; cyan while it has the focus. */
+function Pane(props: {focused: boolean; width: number; height: number; children: React.ReactNode}) {
+  return (
+    <Box
+      borderStyle="round"
+      borderColor={color(props.focused ? 'cyan' : 'gray')}
+      flexDirection="column"
+      width={props.width}
+      height={props.height}
+    >
+      {props.children}
+    </Box>
+  );
+}
+
 export function SessionsPane(props: {
   sessions: SessionRow[];
   selected: number;
@@ -29,13 +44,7 @@ export function SessionsPane(props: {
   const {sessions, selected, focused, width, height, now} = props;
   const inner = width - 4;
   return (
-    <Box
-      borderStyle="round"
-      borderColor={color(focused ? 'cyan' : 'gray')}
-      flexDirection="column"
-      width={width}
-      height={height}
-    >
+    <Pane focused={focused} width={width} height={height}>
       <Text bold>Sessions</Text>
       {sessions.length === 0 ? (
         <Text dimColor>No sessions. Press c to connect to a host.</Text>
@@ -68,7 +77,7 @@ export function SessionsPane(props: {
           );
         })
       )}
-    </Box>
+    </Pane>
   );
 }
 
@@ -112,13 +121,7 @@ export function ForwardsPane(props: {
     }
   }
   return (
-    <Box
-      borderStyle="round"
-      borderColor={color(focused ? 'cyan' : 'gray')}
-      flexDirection="column"
-      width={width}
-      height={height}
-    >
+    <Pane focused={focused} width={width} height={height}>
       <Text bold wrap="truncate-end">
         {session ? `Forwards of ${session.name}` : 'Forwards'}
       </Text>
@@ -134,7 +137,7 @@ export function ForwardsPane(props: {
           {session ? (session.state === 'connected' ? 'No forwards. Press a to add one.' : '') : ''}
         </Text>
       )}
-    </Box>
+    </Pane>
   );
 }
 
@@ -142,7 +145,7 @@ export function LogPane(props: {entries: LogEntry[]; width: number; height: numb
   const {entries, width, height} = props;
   const visible = entries.slice(-Math.max(0, height - 3));
   return (
-    <Box borderStyle="round" borderColor={color('gray')} flexDirection="column" width={width} height={height}>
+    <Pane focused={false} width={width} height={height}>
       <Text bold>Log</Text>
       {visible.map((entry) => (
         <Text
@@ -153,6 +156,6 @@ export function LogPane(props: {entries: LogEntry[]; width: number; height: numb
           {`${new Date(entry.time).toTimeString().slice(0, 8)} ${entry.text}`}
         </Text>
       ))}
-    </Box>
+    </Pane>
   );
 }
