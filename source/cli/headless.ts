@@ -6,8 +6,6 @@ import {EventPrinter} from './event-printer.js';
 
 import {EXIT_FAILURE} from './exit-status.js';
 
-export {EXIT_FAILURE};
-
 export interface HeadlessOptions {
   json: boolean;
   verbose: number;
@@ -32,11 +30,10 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
 
   // The end of the session: it closed, or (reconnecting) the loop stopped on a failure it cannot mend.
-  let connected = false;
+  // (A failure of the first connect settles this too, unawaited: connect() has already returned 255.)
   const closed = new Promise<void>((resolve) => {
     session.events.on((event) => {
-      if (event.event === 'session-connected') connected = true;
-      if (event.event === 'session-closed' || (event.event === 'session-failed' && connected)) resolve();
+      if (event.event === 'session-closed' || event.event === 'session-failed') resolve();
     });
   });
 

@@ -12,7 +12,7 @@ import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js'
 import {selectedSession, store} from '../store/state.js';
 import {DialogView} from './dialogs.js';
 import {findBinding, keymap} from './keymap.js';
-import {ForwardsPane, LogPane, SessionsPane} from './panes.js';
+import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
 import {color} from './theme.js';
 import {useAppState, useTerminalSize} from './use-app-state.js';
 
@@ -158,9 +158,7 @@ export function App() {
 
   const width = columns;
   const sessionsHeight = Math.max(1, Math.min(sessions.length, 4)) + 3;
-  const forwardRows =
-    (session?.forwards.length ?? 0) +
-    (session?.forwards.filter((f) => f.state === 'failed' || f.state === 'waiting').length ?? 0);
+  const forwardRows = forwardLineCount(session?.forwards ?? []);
   const forwardsHeight = Math.max(1, Math.min(forwardRows, 8)) + 4;
   const logHeight = Math.max(3, rows - sessionsHeight - forwardsHeight - 3);
   const footer = keymap

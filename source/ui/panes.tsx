@@ -18,6 +18,15 @@ function uptime(since: number | undefined, now: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** A failed or waiting forward says why on a line of its own, below its row. */
+const hasReasonLine = (forward: ForwardRow) =>
+  (forward.state === 'failed' || forward.state === 'waiting') && forward.failure !== undefined;
+
+/** Lines the forwards pane needs for these rows, reasons included. */
+export function forwardLineCount(forwards: ForwardRow[]): number {
+  return forwards.length + forwards.filter(hasReasonLine).length;
+}
+
 /** A bordered pane; cyan while it has the focus. */
 function Pane(props: {focused: boolean; width: number; height: number; children: React.ReactNode}) {
   return (
@@ -108,7 +117,7 @@ export function ForwardsPane(props: {
         {numbers}
       </Text>,
     );
-    if ((forward.state === 'failed' || forward.state === 'waiting') && forward.failure) {
+    if (hasReasonLine(forward)) {
       rows.push(
         <Text
           key={`${forward.id}-why`}
