@@ -1,5 +1,5 @@
 // Bundles cli.tsx into one ESM file for fast start-up. ssh2 stays external: it loads native addons.
-import {readFileSync, rmSync} from 'node:fs';
+import {chmodSync, readFileSync, rmSync} from 'node:fs';
 import {build} from 'esbuild';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
@@ -48,3 +48,6 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+
+// The bin: executable itself, since dist is made afresh (npm sets the mode only when it links).
+chmodSync('dist/cli.js', 0o755);
