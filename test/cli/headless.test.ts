@@ -31,6 +31,11 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     expect(stdout.trim()).toMatch(/^tunnels \d+\.\d+\.\d+$/);
   });
 
+  it('the built bin runs by itself, as npm link installs it (executable, with its shebang)', async () => {
+    const {stdout} = await run(TUNNELS_BIN, ['--version']);
+    expect(stdout.trim()).toMatch(/^tunnels \d+\.\d+\.\d+$/);
+  });
+
   it('-L: reports where it listens, carries data, logs the connection, exits 0 on SIGTERM and frees the port', async () => {
     const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${echo.port}`]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
