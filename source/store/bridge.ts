@@ -29,6 +29,8 @@ export function trackSession(id: number, name: string, session: Session): void {
   tracked.set(id, entry);
   session.events.on((event) => {
     if (event.event === 'session-connected') entry.connectedAt = Date.now();
+    // Each reconnect attempt already has its line (session-reconnecting); "connecting to" again adds none.
+    if (event.event === 'session-connecting' && session.state === 'reconnecting') return;
     const text = eventText(
       event,
       (forwardId) => session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId,
