@@ -17,7 +17,7 @@ export interface ForwardContext {
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
-  /** Sends the server a packet at once (a zero window adjust) so the TCP ACK of what it sent goes now. */
+  /** Makes sure the TCP ACK of what the server sent on this channel goes now (see acknowledgeSoon). */
   acknowledge(channel: ClientChannel): void;
 }
 

@@ -1,4 +1,4 @@
-import ssh2, {type Client, type ClientChannel, type ConnectConfig} from 'ssh2';
+import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {
   fingerprintSha256,
   type KnownHostEntry,
@@ -23,6 +23,7 @@ import {
 import {LocalForward} from './local-forward.js';
 import type {Prompter} from './prompter.js';
 import {RemoteForward} from './remote-forward.js';
+import ssh2 from './ssh2.js';
 
 export interface SessionConfig extends HostKeyPolicy {
   /** The network host (after ssh_config HostName). */
@@ -503,7 +504,7 @@ export class Session implements ForwardContext {
   // ForwardContext: the one place forwards reach ssh2.
 
   acknowledge(channel: ClientChannel): void {
-    if (this.client && this.state === 'connected') acknowledgeAtOnce(this.client, channel);
+    if (this.client && this.state === 'connected') acknowledgeSoon(this.client, channel);
   }
 
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel> {
@@ -519,7 +520,7 @@ export class Session implements ForwardContext {
             reject(channelOpenError(error, host, port));
             return;
           }
-          acknowledgeAtOnce(client, channel);
+          acknowledgeSoon(client, channel);
           resolve(channel);
         });
       } catch (error) {
@@ -578,18 +579,27 @@ export class Session implements ForwardContext {
 }
 
 /**
- * Answers the server's CHANNEL_OPEN_CONFIRMATION with a zero WINDOW_ADJUST, whose TCP segment carries
- * the ACK at once. Otherwise a server that speaks first (an FTP or SMTP banner, FTP's 150 before its
- * data) sends a second small packet right behind the confirmation, and sshd's Nagle holds it until our
- * delayed ACK: 40 ms on every such connection (OpenSSH's own client has the same stall).
+ * Makes sure the server's last packet (a CHANNEL_OPEN_CONFIRMATION, an FTP reply) is ACKed at once.
+ * Otherwise a server that speaks next (an FTP or SMTP banner, FTP's 150 before its data) sends a second
+ * small packet right behind it, and sshd's Nagle holds that until our delayed ACK: 40 ms on every such
+ * connection (OpenSSH's own client has the same stall). Any packet of ours carries the ACK, so the zero
+ * WINDOW_ADJUST goes only if nothing else was sent two loop turns later, by when a client that had
+ * already written (most -L/-D clients) has had its data read and sent: one write saved per connection.
  */
-function acknowledgeAtOnce(client: Client, channel: ClientChannel): void {
+function acknowledgeSoon(client: Client, channel: ClientChannel): void {
   const internals = client as unknown as {
+    _sock?: {bytesWritten?: number};
     _protocol?: {channelWindowAdjust(id: number, amount: number): void};
   };
-  const outgoing = (channel as unknown as {outgoing?: {id?: number; state?: string}}).outgoing;
-  if (outgoing?.id === undefined || outgoing.state !== 'open') return;
-  internals._protocol?.channelWindowAdjust(outgoing.id, 0);
+  const written = internals._sock?.bytesWritten;
+  setImmediate(() =>
+    setImmediate(() => {
+      if (written !== undefined && internals._sock?.bytesWritten !== written) return;
+      const outgoing = (channel as unknown as {outgoing?: {id?: number; state?: string}}).outgoing;
+      if (outgoing?.id === undefined || outgoing.state !== 'open') return;
+      internals._protocol?.channelWindowAdjust(outgoing.id, 0);
+    }),
+  );
 }
 
 /** Why an established connection ended, from its socket error. */
