@@ -1,6 +1,7 @@
 import {readFile} from 'node:fs/promises';
-import ssh2, {type AuthenticationType, type AuthHandlerMiddleware, type NextAuthHandler} from 'ssh2';
+import type {AuthenticationType, AuthHandlerMiddleware, NextAuthHandler} from 'ssh2';
 import type {Prompter} from './prompter.js';
+import ssh2 from './ssh2.js';
 
 export interface AuthOptions {
   user: string;
