@@ -3,7 +3,14 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, forwardTo, until} from '../helpers/session.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, sha256, startEchoServer, startHashServer, type TestServer} from '../helpers/targets.js';
+import {
+  exchange,
+  serve,
+  sha256,
+  startEchoServer,
+  startHashServer,
+  type TestServer,
+} from '../helpers/targets.js';
 
 const MiB = 1024 * 1024;
 
@@ -56,6 +63,37 @@ describe('local forward (-L) through a real sshd', () => {
     });
     expect(answer).toBe(sha256(payload));
     await session.removeForward(forward.id);
+  });
+
+  it('delivers the banner and EOF of a server that speaks first and closes at once', async () => {
+    // They may arrive in the same read as the channel's open confirmation (see pipe.test.ts).
+    const banner = Buffer.from('220 ready for you\r\n'.repeat(200));
+    const speaker = await serve((socket) => socket.end(banner));
+    try {
+      const forward = await forwardTo(session, 'local', speaker.port);
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const received = await new Promise<Buffer>((resolve, reject) => {
+          const socket = net.connect({
+            port: forward.listeningOn!.port,
+            host: '127.0.0.1',
+            allowHalfOpen: true,
+          });
+          const chunks: Buffer[] = [];
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+          socket.on('end', () => {
+            socket.end();
+            resolve(Buffer.concat(chunks));
+          });
+          socket.on('error', reject);
+        });
+        expect(received.equals(banner)).toBe(true);
+      }
+      await until(() => forward.counters().openConnections === 0, 5000, 'connections to close');
+      expect(forward.counters()).toMatchObject({totalConnections: 20, bytesOut: 20 * banner.length});
+      await session.removeForward(forward.id);
+    } finally {
+      await speaker.close();
+    }
   });
 
   it('handles 200 parallel connections through one forward', async () => {
