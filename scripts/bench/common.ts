@@ -234,14 +234,26 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
 }
 
-/** Whether something is in LISTEN on 127.0.0.1:port (or any address), read from /proc/net/tcp. */
-export async function isListening(port: number): Promise<boolean> {
+/**
+ * Whether something is in LISTEN on port (any address), read from /proc/net/tcp; with an IPv4 `address`,
+ * only a listener on that address (or the wildcard) counts.
+ */
+export async function isListening(port: number, address?: string): Promise<boolean> {
   const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  // /proc/net/tcp writes an IPv4 address as one host-order (little-endian here) 32-bit word in hex.
+  const addressHex = (ipv4: string) =>
+    ipv4
+      .split('.')
+      .reverse()
+      .map((part) => Number(part).toString(16).toUpperCase().padStart(2, '0'))
+      .join('');
+  const wanted = address && net.isIPv4(address) ? [addressHex(address), '00000000'] : undefined;
+  for (const file of wanted ? ['/proc/net/tcp'] : ['/proc/net/tcp', '/proc/net/tcp6']) {
     const text = await readFile(file, 'utf8').catch(() => '');
     for (const line of text.split('\n')) {
       const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && fields[1]?.endsWith(`:${hex}`)) return true;
+      if (fields[3] !== '0A' || !fields[1]?.endsWith(`:${hex}`)) continue;
+      if (!wanted || wanted.includes(fields[1].split(':')[0]!)) return true;
     }
   }
   return false;
@@ -254,7 +266,7 @@ export type Tool = 'tunnels' | 'ssh';
 export const TOOLS: Tool[] = ['tunnels', 'ssh'];
 
 export interface ForwardSet {
-  /** Each "bind:port:host:hostport" with an explicit 127.0.0.1 bind address and port. */
+  /** Each "bind:port:host:hostport" with an explicit loopback bind address (127.0.0.1, or 127.0.0.x) and port. */
   local?: string[];
   remote?: string[];
   /** "127.0.0.1:port". */
@@ -281,11 +293,12 @@ export function forwardArgs(forwards: ForwardSet): string[] {
   ];
 }
 
-/** The ports a forward set listens on (the server's side for -R), for ssh's readiness check. */
-function listenPorts(forwards: ForwardSet): number[] {
-  return [...(forwards.local ?? []), ...(forwards.remote ?? []), ...(forwards.dynamic ?? [])].map((spec) =>
-    Number(spec.split(':')[1]),
-  );
+/** The addresses and ports a forward set listens on (the server's side for -R), for ssh's readiness check. */
+function listenAddresses(forwards: ForwardSet): Array<[string, number]> {
+  return [...(forwards.local ?? []), ...(forwards.remote ?? []), ...(forwards.dynamic ?? [])].map((spec) => {
+    const [address, port] = spec.split(':');
+    return [address!, Number(port)];
+  });
 }
 
 /**
@@ -399,10 +412,10 @@ export async function startForwarder(
     });
   } else {
     child.stdout!.resume();
-    const ports = listenPorts(forwards);
+    const addresses = listenAddresses(forwards);
     ready = (async () => {
       for (;;) {
-        const states = await Promise.all(ports.map(isListening));
+        const states = await Promise.all(addresses.map(([address, port]) => isListening(port, address)));
         if (states.every(Boolean)) return;
         await sleep(5);
       }

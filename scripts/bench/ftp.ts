@@ -1,6 +1,8 @@
 // Section 4: FTP forwarding. Downloads and uploads through `-L ftp/...` in passive and active mode
-// (curl against vsftpd), against the same bytes as a raw TCP stream through a plain -L (tunnels and ssh)
-// and against curl straight to vsftpd; and the latency of PASV and PORT from a small raw FTP client.
+// (curl against vsftpd), against the same curl, file and vsftpd through plain -L forwards of tunnels and
+// of ssh (vsftpd's passive data port is one fixed port, forwarded by a second plain -L), against curl
+// straight to vsftpd and, for context, against the same bytes as a raw TCP stream through a plain -L;
+// and the latency of PASV and PORT from a small raw FTP client.
 import {chmod, mkdtemp, rm, truncate, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -14,7 +16,6 @@ import {
   type Forwarder,
   fmtStat,
   interleaved,
-  isListening,
   KiB,
   MiB,
   mbps,
@@ -24,6 +25,7 @@ import {
   type SectionContext,
   type SectionResult,
   type Stat,
+  sleep,
   startForwarder,
   startSink,
   startSource,
@@ -35,7 +37,8 @@ import {
 
 /**
  * The FTP server helpers run their server on a "test host"; here that host is this machine itself, so
- * vsftpd listens on 127.0.0.1:21 of the loopback the sshd and the bench use (loopback only).
+ * vsftpd listens on 127.0.0.1 of the loopback the sshd and the bench use (loopback only), on a free port
+ * (not 21: another checkout's bench may be using that one).
  */
 const THIS_MACHINE: TestHost = {
   name: 'loopback',
@@ -51,12 +54,42 @@ const MODES = {
 type Mode = keyof typeof MODES;
 type Direction = 'download' | 'upload';
 
+/**
+ * The plain-forward baseline: where each tool's two plain -L listen. Not 127.0.0.1, where vsftpd's own
+ * passive port is: curl connects to the PASV reply's port on the control connection's address
+ * (--ftp-skip-pasv-ip), so its data connection reaches that port's plain -L on this address.
+ */
+const PLAIN_ADDRESS: Record<Tool, string> = {tunnels: '127.0.0.2', ssh: '127.0.0.3'};
+const SKIP_PASV_IP = '--ftp-skip-pasv-ip';
+
+/** A port free on every one of these addresses (so vsftpd and both tools' plain -L can all use it). */
+async function portFreeOn(addresses: string[]): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort(addresses[0]);
+    const free = await Promise.all(
+      addresses.slice(1).map(
+        (address) =>
+          new Promise<boolean>((resolve) => {
+            const server = net.createServer();
+            server.once('error', () => resolve(false));
+            server.listen(port, address, () => server.close(() => resolve(true)));
+          }),
+      ),
+    );
+    if (free.every(Boolean)) return port;
+    if (attempt > 20) throw new Error(`no port free on all of ${addresses.join(', ')}`);
+  }
+}
+
 /** curl's own account of a transfer: bytes and total time (login, data connection and all). */
-async function curl(args: string[]): Promise<{bytes: number; seconds: number}> {
-  const {stdout} = await runTracked(
+async function curl(args: string[]): Promise<{bytes: number; seconds: number; log: string}> {
+  const {stdout, stderr} = await runTracked(
     'curl',
     [
+      // --verbose: its log (stderr) names the address the data connection went to. Only the FTP
+      // commands and connection steps are logged, nothing per data block.
       '--silent',
+      '--verbose',
       '--show-error',
       '--max-time',
       '600',
@@ -69,7 +102,45 @@ async function curl(args: string[]): Promise<{bytes: number; seconds: number}> {
     {timeoutMs: 620_000},
   );
   const [down, up, total] = stdout.trim().split(' ').map(Number);
-  return {bytes: Math.max(down!, up!), seconds: total!};
+  return {bytes: Math.max(down!, up!), seconds: total!, log: stderr};
+}
+
+/** The addresses curl connected to ("127.0.0.2:2121"), in order, from its --verbose log. */
+function curlConnections(log: string): string[] {
+  return [...log.matchAll(/^\* +Trying (\S+?)\.\.\.$/gm)].map((match) => match[1]!);
+}
+
+/**
+ * tunnels' --json connection events for one forward destination: the bytes of each connection closed,
+ * so that a plain-forward transfer can be checked to have gone through the data port's forward.
+ */
+function watchConnections(forwarder: Forwarder, to: string): {closed: Array<[number, number]>} {
+  const opened = new Set<string>();
+  const closed: Array<[number, number]> = [];
+  let buffer = '';
+  forwarder.child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf('\n');
+      if (!line.includes('"connection-')) continue;
+      const event = JSON.parse(line) as {
+        event: string;
+        forwardId: string;
+        connectionId: number;
+        to?: string;
+        bytesIn?: number;
+        bytesOut?: number;
+      };
+      const key = `${event.forwardId}#${event.connectionId}`;
+      if (event.event === 'connection-opened' && event.to === to) opened.add(key);
+      else if (event.event === 'connection-closed' && opened.delete(key))
+        closed.push([event.bytesIn ?? 0, event.bytesOut ?? 0]);
+    }
+  });
+  return {closed};
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -220,14 +291,18 @@ async function latencies(port: number, mode: Mode, samples: number): Promise<Lat
 
 // ---------------------------------------------------------------------------------------------------
 
-type Path = 'direct' | 'tunnels-ftp' | 'tunnels-raw' | 'ssh-raw';
+type Path = 'direct' | 'tunnels-ftp' | 'tunnels-plain' | 'ssh-plain' | 'tunnels-raw' | 'ssh-raw';
 
 export async function ftp(context: SectionContext): Promise<SectionResult> {
   const {options, sshd, log} = context;
   const bytes = options.ftpBytes;
-  if (await isListening(21))
-    throw new Error('port 21 of this machine is taken: the FTP section needs it for vsftpd');
-  const vsftpd = await startVsftpd(THIS_MACHINE);
+  const plainAddresses = TOOLS.map((tool) => PLAIN_ADDRESS[tool]);
+  // vsftpd's control port and its one passive port are free on the plain forwards' addresses too: each
+  // tool's plain -L listens on the same two ports there.
+  const vsftpdPort = await portFreeOn(['127.0.0.1', ...plainAddresses]);
+  let pasvPort = await portFreeOn(['127.0.0.1', ...plainAddresses]);
+  while (pasvPort === vsftpdPort) pasvPort = await portFreeOn(['127.0.0.1', ...plainAddresses]);
+  const vsftpd = await startVsftpd(THIS_MACHINE, {port: vsftpdPort, pasvPort});
   const stopFtp = onCleanup('vsftpd', () => vsftpd.stop());
   const work = await mkdtemp(path.join(os.tmpdir(), 'tunnels-bench-ftp-'));
   const removeWork = onCleanup('FTP work directory', () => rm(work, {recursive: true, force: true}));
@@ -256,42 +331,78 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
     tunnels: {passive: [], active: []},
   };
   let uploads = 0;
+  let dataChannels: {closed: Array<[number, number]>} | undefined;
   try {
     for (const tool of TOOLS) {
       ports.up.set(tool, await freePort());
       ports.down.set(tool, await freePort());
+      const plain = PLAIN_ADDRESS[tool];
       forwarders.set(
         tool,
         await startForwarder(tool, options, sshd, options.ciphers[0]!, {
           local: [
             `127.0.0.1:${ports.up.get(tool)}:127.0.0.1:${sink.port}`,
             `127.0.0.1:${ports.down.get(tool)}:127.0.0.1:${source.port}`,
+            // The baseline: FTP through two plain forwards, control and the one passive data port.
+            `${plain}:${vsftpd.port}:127.0.0.1:${vsftpd.port}`,
+            `${plain}:${pasvPort}:127.0.0.1:${pasvPort}`,
           ],
           ...(tool === 'tunnels' ? {ftp: [`127.0.0.1:${ports.ftp}:127.0.0.1:${vsftpd.port}`]} : {}),
         }),
       );
+      if (tool === 'tunnels') dataChannels = watchConnections(forwarders.get(tool)!, `127.0.0.1:${pasvPort}`);
     }
-    const ftpTransfer = async (port: number, mode: Mode, direction: Direction) => {
-      const base = `ftp://127.0.0.1:${port}${vsftpd.directory}`;
-      if (direction === 'download') return curl([...MODES[mode], `${base}/big.bin`]);
+    const ftpTransfer = async (host: string, port: number, args: string[], direction: Direction) => {
+      const base = `ftp://${host}:${port}${vsftpd.directory}`;
+      if (direction === 'download') return curl([...args, `${base}/big.bin`]);
       const name = `up-${++uploads}.bin`;
       try {
-        return await curl([...MODES[mode], '-T', uploadFile, `${base}/${name}`]);
+        return await curl([...args, '-T', uploadFile, `${base}/${name}`]);
       } finally {
         await rm(path.join(vsftpd.root, name), {force: true});
       }
     };
-    const paths: Path[] = ['direct', 'tunnels-ftp', 'tunnels-raw', 'ssh-raw'];
+    /** Passive through a tool's two plain -L; checks that the data went through the data port's -L. */
+    const plainTransfer = async (tool: Tool, direction: Direction) => {
+      const plain = PLAIN_ADDRESS[tool];
+      const closedBefore = dataChannels!.closed.length;
+      const result = await ftpTransfer(plain, vsftpd.port, [...MODES.passive, SKIP_PASV_IP], direction);
+      const connections = curlConnections(result.log);
+      const expected = [`${plain}:${vsftpd.port}`, `${plain}:${pasvPort}`];
+      if (connections.join(' ') !== expected.join(' '))
+        throw new Error(
+          `FTP ${tool} plain -L: curl connected to ${connections.join(', ')}, not ${expected.join(', ')}`,
+        );
+      if (tool === 'tunnels') {
+        // tunnels' own count: the data port's forward carried the file (its close event may follow curl's exit).
+        const deadline = performance.now() + 5000;
+        while (dataChannels!.closed.length === closedBefore && performance.now() < deadline) await sleep(10);
+        const carried = dataChannels!.closed
+          .slice(closedBefore)
+          .map(([bytesIn, bytesOut]) => Math.max(bytesIn, bytesOut));
+        if (carried.length !== 1 || carried[0] !== bytes)
+          throw new Error(
+            `FTP tunnels plain -L: the data port's forward carried ${carried.join(', ') || 'nothing'}`,
+          );
+      }
+      return result;
+    };
+    const paths: Path[] = ['direct', 'tunnels-ftp', 'tunnels-plain', 'ssh-plain', 'tunnels-raw', 'ssh-raw'];
     await interleaved(options.runs, paths, async (which) => {
       for (const direction of ['download', 'upload'] as Direction[]) {
         if (which === 'direct' || which === 'tunnels-ftp') {
           const port = which === 'direct' ? vsftpd.port : ports.ftp;
           for (const mode of ['passive', 'active'] as Mode[]) {
-            const result = await ftpTransfer(port, mode, direction);
+            const result = await ftpTransfer('127.0.0.1', port, [...MODES[mode]], direction);
             if (result.bytes !== bytes)
               throw new Error(`FTP ${which} ${mode} ${direction}: ${result.bytes} bytes`);
             add(`${which} ${mode} ${direction}`, mbps(bytes, result.seconds * 1000));
           }
+        } else if (which === 'tunnels-plain' || which === 'ssh-plain') {
+          const tool: Tool = which === 'ssh-plain' ? 'ssh' : 'tunnels';
+          const result = await plainTransfer(tool, direction);
+          if (result.bytes !== bytes) throw new Error(`FTP ${which} ${direction}: ${result.bytes} bytes`);
+          add(`${which} passive ${direction}`, mbps(bytes, result.seconds * 1000));
         } else {
           const tool: Tool = which === 'ssh-raw' ? 'ssh' : 'tunnels';
           size = bytes;
@@ -318,19 +429,24 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
   }
 
   const s = (key: string): Stat => stat(speeds.get(key) ?? []);
-  const sshRaw = {download: s('ssh-raw download'), upload: s('ssh-raw upload')};
-  const tunnelsRaw = {download: s('tunnels-raw download'), upload: s('tunnels-raw upload')};
-  const ftpRow = (label: string, key: string) => {
-    const down = s(`${key} download`);
-    const up = s(`${key} upload`);
+  const both = (key: string) => ({download: s(`${key} download`), upload: s(`${key} upload`)});
+  const baselines = {
+    tunnelsPlain: both('tunnels-plain passive'),
+    sshPlain: both('ssh-plain passive'),
+    tunnelsRaw: both('tunnels-raw'),
+    sshRaw: both('ssh-raw'),
+  };
+  type Baseline = keyof typeof baselines;
+  const row = (label: string, key: string, against: Baseline[]) => {
+    const {download, upload} = both(key);
     return [
       label,
-      fmtStat(down, 0),
-      fmtStat(up, 0),
-      ratio(down, sshRaw.download),
-      ratio(up, sshRaw.upload),
-      ratio(down, tunnelsRaw.download),
-      ratio(up, tunnelsRaw.upload),
+      fmtStat(download, 0),
+      fmtStat(upload, 0),
+      ...against.flatMap((base) => [
+        ratio(download, baselines[base].download),
+        ratio(upload, baselines[base].upload),
+      ]),
     ];
   };
   const sizeText = `${bytes / MiB} MiB`;
@@ -360,27 +476,45 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
 
   return {
     name: 'ftp',
-    title: `FTP (${sizeText} per transfer, vsftpd on 127.0.0.1:21, ${options.runs} run${options.runs > 1 ? 's' : ''})`,
+    title: `FTP (${sizeText} per transfer, vsftpd on 127.0.0.1, ${options.runs} run${options.runs > 1 ? 's' : ''})`,
     tables: [
       {
-        title: `FTP transfers of ${sizeText}, MB/s: median (min–max)`,
+        title: `FTP transfers of ${sizeText}, MB/s: median (min–max); baseline: the same curl, file and vsftpd through plain -L forwards (passive)`,
         columns: [
           'path',
           'download',
           'upload',
-          'download vs ssh -L raw',
-          'upload vs ssh -L raw',
-          'download vs tunnels -L raw',
-          'upload vs tunnels -L raw',
+          'download vs tunnels plain -L',
+          'upload vs tunnels plain -L',
+          'download vs ssh plain -L',
+          'upload vs ssh plain -L',
         ],
         rows: [
-          ftpRow('tunnels -L ftp/, passive (PASV)', 'tunnels-ftp passive'),
-          ftpRow('tunnels -L ftp/, active (PORT)', 'tunnels-ftp active'),
-          ftpRow('tunnels plain -L, raw TCP stream', 'tunnels-raw'),
-          ftpRow('ssh plain -L, raw TCP stream', 'ssh-raw'),
-          ftpRow('direct: curl to vsftpd, passive (PASV)', 'direct passive'),
-          ftpRow('direct: curl to vsftpd, active (PORT)', 'direct active'),
+          ['tunnels -L ftp/, passive (PASV)', 'tunnels-ftp passive'],
+          ['tunnels -L ftp/, active (PORT)', 'tunnels-ftp active'],
+          ['tunnels plain -L ×2 (control + data port), passive', 'tunnels-plain passive'],
+          ['ssh plain -L ×2 (control + data port), passive', 'ssh-plain passive'],
+          ['direct: curl to vsftpd, passive (PASV)', 'direct passive'],
+          ['direct: curl to vsftpd, active (PORT)', 'direct active'],
+        ].map(([label, key]) => row(label!, key!, ['tunnelsPlain', 'sshPlain'])),
+      },
+      {
+        title: `Context: the same ${sizeText} as one raw TCP stream (no FTP, curl or vsftpd), MB/s: median (min–max)`,
+        columns: [
+          'path',
+          'download',
+          'upload',
+          'download vs tunnels -L raw',
+          'upload vs tunnels -L raw',
+          'download vs ssh -L raw',
+          'upload vs ssh -L raw',
         ],
+        rows: [
+          ['tunnels plain -L, raw TCP stream', 'tunnels-raw'],
+          ['ssh plain -L, raw TCP stream', 'ssh-raw'],
+          ['tunnels -L ftp/, passive (PASV)', 'tunnels-ftp passive'],
+          ['tunnels -L ftp/, active (PORT)', 'tunnels-ftp active'],
+        ].map(([label, key]) => row(label!, key!, ['tunnelsRaw', 'sshRaw'])),
       },
       {
         title: `FTP data-channel set-up, ms: median (min–max) over ${options.runs * options.ftpLatencySamples} samples`,
@@ -389,8 +523,10 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
       },
     ],
     notes: [
-      "FTP transfers: curl (PASV with --disable-epsv; PORT with -P - --disable-eprt) downloading a sparse file from vsftpd, or uploading one; MB/s from curl's size and time_total (login and data connection set-up included). vsftpd runs on this machine's 127.0.0.1:21, the same loopback as sshd.",
-      'Baseline ("raw"): ssh has no FTP forwarding, so the comparison is the same number of bytes as one raw TCP stream through a plain -L of each tool (to the bench\'s counting sink / reused-buffer source, as in the throughput section), same cipher (aes128-gcm). With ftp/, the data connection is its own SSH channel (passive: a one-shot local listener; active: a remote forward on the SSH server), so the two carry the same kind of stream.',
+      `FTP transfers: curl (PASV with --disable-epsv; PORT with -P - --disable-eprt) downloading a sparse file from vsftpd, or uploading one; MB/s from curl's size and time_total (login and data connection set-up included). vsftpd runs on this machine's 127.0.0.1 (port ${vsftpd.port}), the same loopback as sshd, with one fixed passive data port (${pasvPort}). Same cipher (aes128-gcm) for every forward.`,
+      `Baseline ("plain -L"): the same curl, file and vsftpd through two plain -L forwards of each tool, one for the control port and one for vsftpd's passive data port (tunnels on ${PLAIN_ADDRESS.tunnels}, ssh on ${PLAIN_ADDRESS.ssh}, so as not to collide with vsftpd's own 127.0.0.1 listener); curl is told --ftp-skip-pasv-ip, so it connects to the PASV reply's port on the control connection's address, i.e. the second forward. Each transfer is checked: curl's --verbose log must show both connections to that address, and for tunnels its --json connection-closed event for the data port's forward must count the file's bytes. Active mode cannot go through a plain -L (the server connects back to the client), so both ftp/ modes are compared with the plain-forward passive transfer.`,
+      "With ftp/, the data connection is its own SSH channel (passive: a one-shot local listener; active: a remote forward on the SSH server), as is a plain -L's data connection: the two carry the same kind of stream; ftp/ adds the rewriting of the control channel and the per-transfer set-up (passive: a listener; active: a tcpip-forward round trip).",
+      "Context table: the same number of bytes as one raw TCP stream through a plain -L of each tool (to the bench's counting sink / reused-buffer source, as in the throughput section), without curl or vsftpd.",
       'Latency: a raw FTP client logged in once per run sends PASV (or PORT for its own listener) and then RETR of a 1 KiB file; times are from sending PASV/PORT.',
     ],
     data: {

@@ -52,8 +52,20 @@ function stopper(child: ChildProcess, dir: string) {
   };
 }
 
-/** vsftpd, anonymous, with uploads allowed in pub/, on 127.0.0.1:21 inside the test host. */
-export async function startVsftpd(host: TestHost): Promise<TestFtpServer> {
+export interface VsftpdOptions {
+  /** Its control port (default 21). */
+  port?: number;
+  /**
+   * One fixed passive data port (pasv_min_port = pasv_max_port) instead of any free one: lets a plain
+   * port forward of that one port carry passive data connections (the bench's baseline). Transfers then
+   * have to be one at a time.
+   */
+  pasvPort?: number;
+}
+
+/** vsftpd, anonymous, with uploads allowed in pub/, on 127.0.0.1:21 (or options.port) inside the test host. */
+export async function startVsftpd(host: TestHost, options: VsftpdOptions = {}): Promise<TestFtpServer> {
+  const port = options.port ?? 21;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tunnels-vsftpd-'));
   const root = path.join(dir, 'root');
   const pub = path.join(root, 'pub');
@@ -70,7 +82,7 @@ export async function startVsftpd(host: TestHost): Promise<TestFtpServer> {
       'listen=YES',
       'listen_ipv6=NO',
       'listen_address=127.0.0.1',
-      'listen_port=21',
+      `listen_port=${port}`,
       'background=NO',
       'anonymous_enable=YES',
       'no_anon_password=YES',
@@ -82,6 +94,7 @@ export async function startVsftpd(host: TestHost): Promise<TestFtpServer> {
       'anon_umask=022',
       'local_enable=NO',
       'pasv_enable=YES',
+      ...(options.pasvPort ? [`pasv_min_port=${options.pasvPort}`, `pasv_max_port=${options.pasvPort}`] : []),
       'port_enable=YES',
       'connect_from_port_20=NO',
       'seccomp_sandbox=NO',
@@ -95,7 +108,7 @@ export async function startVsftpd(host: TestHost): Promise<TestFtpServer> {
   const [program, args] = host.command('/usr/sbin/vsftpd', [config]);
   const child = spawn(program, args, {stdio: 'ignore'});
   try {
-    await waitForGreeting(host, 21, child, 'vsftpd');
+    await waitForGreeting(host, port, child, 'vsftpd');
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(
@@ -105,7 +118,7 @@ export async function startVsftpd(host: TestHost): Promise<TestFtpServer> {
   return {
     name: 'vsftpd',
     host: '127.0.0.1',
-    port: 21,
+    port,
     root: pub,
     directory: '/pub',
     pid: child.pid!,
