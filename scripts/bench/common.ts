@@ -469,9 +469,9 @@ export function startSink(): Promise<BenchServer> {
 /** A connected socket, through a SOCKS5 proxy when `socks` is given. */
 export type Opener = () => Promise<net.Socket>;
 
-export function connectTo(port: number, allowHalfOpen = false): Promise<net.Socket> {
+export function connectTo(port: number, allowHalfOpen = false, host = '127.0.0.1'): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({port, host: '127.0.0.1', allowHalfOpen});
+    const socket = net.connect({port, host, allowHalfOpen});
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);

@@ -150,7 +150,11 @@ class Control {
   private buffer = '';
   private waiting: Array<() => void> = [];
   private closed = false;
-  constructor(private readonly socket: net.Socket) {
+  constructor(
+    private readonly socket: net.Socket,
+    /** Where the control connection goes; passive data connections go there too (as --ftp-skip-pasv-ip). */
+    readonly host: string,
+  ) {
     socket.setEncoding('latin1');
     socket.on('data', (text: string) => {
       this.buffer += text;
@@ -162,8 +166,8 @@ class Control {
     });
   }
 
-  static async open(port: number): Promise<Control> {
-    const control = new Control(await connectTo(port));
+  static async open(port: number, host = '127.0.0.1'): Promise<Control> {
+    const control = new Control(await connectTo(port, false, host), host);
     await control.expect('220');
     control.send('USER anonymous');
     // vsftpd with no_anon_password logs anonymous in at once (230); others ask for a password (331).
@@ -240,7 +244,9 @@ async function passiveSample(control: Control): Promise<Latency> {
   const reply = performance.now() - started;
   const numbers = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(text);
   if (!numbers) throw new Error(`FTP: cannot read ${text.trim()}`);
-  const data = await connectTo(Number(numbers[5]) * 256 + Number(numbers[6]));
+  // To the reply's port on the control connection's address (the reply's own address is 127.0.0.1 for
+  // vsftpd and for tunnels' ftp/ alike; through a plain -L it has to be the forward's address).
+  const data = await connectTo(Number(numbers[5]) * 256 + Number(numbers[6]), false, control.host);
   const connected = performance.now() - started;
   const firstByte = readDataConnection(data, started);
   control.send('RETR small.bin');
@@ -277,8 +283,8 @@ async function activeSample(control: Control): Promise<Latency> {
   }
 }
 
-async function latencies(port: number, mode: Mode, samples: number): Promise<Latency[]> {
-  const control = await Control.open(port);
+async function latencies(port: number, mode: Mode, samples: number, host?: string): Promise<Latency[]> {
+  const control = await Control.open(port, host);
   try {
     const results: Latency[] = [];
     for (let index = 0; index < samples; index++)
@@ -291,6 +297,7 @@ async function latencies(port: number, mode: Mode, samples: number): Promise<Lat
 
 // ---------------------------------------------------------------------------------------------------
 
+type LatencyPath = 'direct' | 'tunnels' | 'tunnels-plain' | 'ssh-plain';
 type Path = 'direct' | 'tunnels-ftp' | 'tunnels-plain' | 'ssh-plain' | 'tunnels-raw' | 'ssh-raw';
 
 export async function ftp(context: SectionContext): Promise<SectionResult> {
@@ -326,9 +333,12 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
   };
   const speeds = new Map<string, number[]>();
   const add = (key: string, value: number) => speeds.set(key, [...(speeds.get(key) ?? []), value]);
-  const latency: Record<'direct' | 'tunnels', Record<Mode, Latency[]>> = {
+  // The plain forwards have passive samples only (active mode cannot go through a plain -L).
+  const latency: Record<LatencyPath, Record<Mode, Latency[]>> = {
     direct: {passive: [], active: []},
     tunnels: {passive: [], active: []},
+    'tunnels-plain': {passive: [], active: []},
+    'ssh-plain': {passive: [], active: []},
   };
   let uploads = 0;
   let dataChannels: {closed: Array<[number, number]>} | undefined;
@@ -419,6 +429,10 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
         latency.direct[mode].push(...(await latencies(vsftpd.port, mode, options.ftpLatencySamples)));
         latency.tunnels[mode].push(...(await latencies(ports.ftp, mode, options.ftpLatencySamples)));
       }
+      for (const tool of TOOLS)
+        latency[`${tool}-plain`].passive.push(
+          ...(await latencies(vsftpd.port, 'passive', options.ftpLatencySamples, PLAIN_ADDRESS[tool])),
+        );
     }
   } finally {
     for (const forwarder of forwarders.values()) await forwarder.stop();
@@ -453,7 +467,7 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
   for (const key of speeds.keys()) log(`FTP ${key}: ${fmtStat(s(key), 0)} MB/s`);
 
   const latencyRows: string[][] = [];
-  const latencyData: Record<string, Record<string, {direct: Stat; tunnels: Stat}>> = {};
+  const latencyData: Record<string, Record<string, Record<LatencyPath, Stat>>> = {};
   for (const mode of ['passive', 'active'] as Mode[]) {
     const command = mode === 'passive' ? 'PASV' : 'PORT';
     const steps: Array<[keyof Latency, string]> = [
@@ -467,10 +481,23 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
     ];
     latencyData[mode] = {};
     for (const [field, label] of steps) {
-      const direct = stat(latency.direct[mode].map((sample) => sample[field]));
-      const tunnels = stat(latency.tunnels[mode].map((sample) => sample[field]));
-      latencyData[mode][field] = {direct, tunnels};
-      latencyRows.push([label, fmtStat(direct, 2), fmtStat(tunnels, 2), ratio(tunnels, direct)]);
+      const of = (which: LatencyPath) => stat(latency[which][mode].map((sample) => sample[field]));
+      const stats = {
+        direct: of('direct'),
+        tunnels: of('tunnels'),
+        'tunnels-plain': of('tunnels-plain'),
+        'ssh-plain': of('ssh-plain'),
+      };
+      latencyData[mode][field] = stats;
+      latencyRows.push([
+        label,
+        fmtStat(stats.direct, 2),
+        fmtStat(stats.tunnels, 2),
+        fmtStat(stats['tunnels-plain'], 2),
+        fmtStat(stats['ssh-plain'], 2),
+        ratio(stats.tunnels, stats.direct),
+        ratio(stats.tunnels, stats['tunnels-plain']),
+      ]);
     }
   }
 
@@ -518,7 +545,15 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
       },
       {
         title: `FTP data-channel set-up, ms: median (min–max) over ${options.runs * options.ftpLatencySamples} samples`,
-        columns: ['step', 'direct to vsftpd', 'through tunnels -L ftp/', 'tunnels/direct'],
+        columns: [
+          'step',
+          'direct to vsftpd',
+          'through tunnels -L ftp/',
+          'tunnels plain -L',
+          'ssh plain -L',
+          'ftp/ ÷ direct',
+          'ftp/ ÷ tunnels plain -L',
+        ],
         rows: latencyRows,
       },
     ],
@@ -527,7 +562,7 @@ export async function ftp(context: SectionContext): Promise<SectionResult> {
       `Baseline ("plain -L"): the same curl, file and vsftpd through two plain -L forwards of each tool, one for the control port and one for vsftpd's passive data port (tunnels on ${PLAIN_ADDRESS.tunnels}, ssh on ${PLAIN_ADDRESS.ssh}, so as not to collide with vsftpd's own 127.0.0.1 listener); curl is told --ftp-skip-pasv-ip, so it connects to the PASV reply's port on the control connection's address, i.e. the second forward. Each transfer is checked: curl's --verbose log must show both connections to that address, and for tunnels its --json connection-closed event for the data port's forward must count the file's bytes. Active mode cannot go through a plain -L (the server connects back to the client), so both ftp/ modes are compared with the plain-forward passive transfer.`,
       "With ftp/, the data connection is its own SSH channel (passive: a one-shot local listener; active: a remote forward on the SSH server), as is a plain -L's data connection: the two carry the same kind of stream; ftp/ adds the rewriting of the control channel and the per-transfer set-up (passive: a listener; active: a tcpip-forward round trip).",
       "Context table: the same number of bytes as one raw TCP stream through a plain -L of each tool (to the bench's counting sink / reused-buffer source, as in the throughput section), without curl or vsftpd.",
-      'Latency: a raw FTP client logged in once per run sends PASV (or PORT for its own listener) and then RETR of a 1 KiB file; times are from sending PASV/PORT.',
+      "Latency: a raw FTP client logged in once per run sends PASV (or PORT for its own listener) and then RETR of a 1 KiB file; times are from sending PASV/PORT. Through the plain forwards (passive only) it connects to the PASV reply's port on the control connection's address, as curl does above.",
     ],
     data: {
       bytes,
