@@ -35,6 +35,22 @@ await build({
         }));
       },
     },
+    {
+      // Yoga's WASM is inlined as a data: URL, which its Emscripten loader reads with fetch() whenever
+      // fetch exists: on Node that loads undici (~30-40 ms of start-up) only to decode base64. Its own
+      // synchronous decoder is used instead; the WASM is still compiled asynchronously.
+      name: 'yoga-without-fetch',
+      setup(build) {
+        build.onLoad({filter: /yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/}, (args) => {
+          const source = readFileSync(args.path, 'utf8');
+          const fetchBranch = 'return w||"function"!=typeof fetch?';
+          if (source.split(fetchBranch).length !== 2) {
+            throw new Error(`yoga-layout's loader changed: "${fetchBranch}" not found once in ${args.path}`);
+          }
+          return {contents: source.replace(fetchBranch, 'return !0?'), loader: 'js'};
+        });
+      },
+    },
   ],
   define: {
     TUNNELS_VERSION: JSON.stringify(pkg.version),
