@@ -7,8 +7,8 @@ import {
 } from '../config/session-options.js';
 import {type ForwardSpec, parseForwardEntry} from '../core/forward-spec.js';
 import {runRemoteCommand} from '../core/remote-command.js';
-import {Session} from '../core/session.js';
-import {appendLog, flush, trackSession, untrackSession} from './bridge.js';
+import type {Session} from '../core/session.js';
+import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
 import {
   connectFavorite,
   deleteFavorite,
@@ -29,6 +29,8 @@ import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
 
 /** The core sessions behind the rows; views never see these. */
 const sessions = new Map<number, Session>();
+/** Sessions whose row shows while the connection code loads; disconnect drops one from here. */
+const starting = new Set<number>();
 /** What each session was started with (X11 for its commands). */
 const invocations = new Map<number, ResolvedInvocation>();
 /** The command line each session came from, for saving it as a favorite. */
@@ -56,7 +58,11 @@ export function showMessage(kind: 'info' | 'error', text: string): void {
   set({message: {kind, text}});
 }
 
-/** Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. */
+/**
+ * Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. Its row
+ * is in the store, connecting, before this first awaits: the UI's first frame shows it while the
+ * connection code (the core, with ssh2) loads, which it does only now.
+ */
 export async function connect(
   name: string,
   invocation: ResolvedInvocation,
@@ -64,17 +70,28 @@ export async function connect(
 ): Promise<void> {
   const id = nextSessionId++;
   if (origin) origins.set(id, origin);
+  invocations.set(id, invocation);
+  starting.add(id);
+  trackStarting(id, name, invocation.session);
+  store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
+  flush();
+  const {Session} = await import('../core/session.js');
+  // Disconnected, or the app quit, while that loaded.
+  if (!starting.delete(id) || store.getState().quitting) {
+    untrackSession(id);
+    flush();
+    return;
+  }
   // In the UI a dropped session comes back unless -o Reconnect=no said otherwise.
   const session = new Session(
     {...invocation.session, reconnect: invocation.session.reconnect ?? true},
     uiPrompter,
   );
   sessions.set(id, session);
-  invocations.set(id, invocation);
   trackSession(id, name, session);
+  // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
+  // at once; the row meanwhile still shows connecting.
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
-  store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
-  flush();
   try {
     await session.connect();
   } catch (error) {
@@ -144,6 +161,11 @@ export async function removeForward(sessionId: number, forwardId: string): Promi
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
+  if (starting.delete(sessionId)) {
+    untrackSession(sessionId);
+    flush();
+    return;
+  }
   const session = sessions.get(sessionId);
   if (!session) return;
   await session.close();
@@ -291,10 +313,10 @@ export async function submitDialog(): Promise<void> {
       return;
     }
     case 'save-favorite':
-      if (dialog.text.trim()) saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
+      if (dialog.text.trim()) await saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
       return;
     case 'edit-favorite':
-      saveEditedFavorite(dialog.name, dialog.text);
+      await saveEditedFavorite(dialog.name, dialog.text);
       return;
     case 'run-command':
       if (!dialog.text.trim()) return;
@@ -314,7 +336,7 @@ export async function submitDialog(): Promise<void> {
 async function confirm(action: ConfirmAction): Promise<void> {
   switch (action.kind) {
     case 'delete-favorite':
-      deleteFavorite(action.name);
+      await deleteFavorite(action.name);
       return;
     case 'remove-forward':
       await removeForward(action.sessionId, action.forwardId);

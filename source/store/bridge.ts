@@ -1,6 +1,6 @@
 import {eventText} from '../core/event-text.js';
 import {formatForwardSpec} from '../core/forward-spec.js';
-import type {Session} from '../core/session.js';
+import type {Session, SessionConfig} from '../core/session.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
 
 /** Coalesced store writes: heavy traffic never renders more than this often. */
@@ -11,7 +11,10 @@ export const SAMPLE_INTERVAL_MS = 1000;
 interface Tracked {
   id: number;
   name: string;
-  session: Session;
+  /** Undefined while the connection code is still loading: the row shows, connecting, meanwhile. */
+  session: Session | undefined;
+  /** user@host:port */
+  address: string;
   connectedAt: number | undefined;
   /** Last sampled byte counts per forward, for rates. */
   samples: Map<string, {time: number; bytesIn: number; bytesOut: number; rateIn: number; rateOut: number}>;
@@ -23,9 +26,36 @@ let flushTimer: NodeJS.Timeout | undefined;
 let sampleTimer: NodeJS.Timeout | undefined;
 let nextLogId = 1;
 
-/** Follows a session's events into the store. */
+const addressOf = (config: Pick<SessionConfig, 'user' | 'host' | 'port'>) =>
+  `${config.user}@${config.host}:${config.port}`;
+
+/** A session about to be made: its row shows at once, connecting, until trackSession takes its place. */
+export function trackStarting(
+  id: number,
+  name: string,
+  config: Pick<SessionConfig, 'user' | 'host' | 'port'>,
+): void {
+  tracked.set(id, {
+    id,
+    name,
+    session: undefined,
+    address: addressOf(config),
+    connectedAt: undefined,
+    samples: new Map(),
+  });
+  scheduleFlush();
+}
+
+/** Follows a session's events into the store (in the place of its starting row, if it had one). */
 export function trackSession(id: number, name: string, session: Session): void {
-  const entry: Tracked = {id, name, session, connectedAt: undefined, samples: new Map()};
+  const entry: Tracked = {
+    id,
+    name,
+    session,
+    address: addressOf(session.config),
+    connectedAt: undefined,
+    samples: new Map(),
+  };
   tracked.set(id, entry);
   session.events.on((event) => {
     if (event.event === 'session-connected') entry.connectedAt = Date.now();
@@ -90,6 +120,19 @@ export function flush(): void {
 
 function row(entry: Tracked): SessionRow {
   const {session} = entry;
+  if (!session) {
+    return {
+      id: entry.id,
+      name: entry.name,
+      address: entry.address,
+      state: 'connecting',
+      failure: undefined,
+      connectedAt: undefined,
+      reconnects: 0,
+      retryIn: undefined,
+      forwards: [],
+    };
+  }
   const now = Date.now();
   const forwards: ForwardRow[] = session.forwards().map((forward) => {
     const counters = forward.counters();
@@ -130,11 +173,10 @@ function row(entry: Tracked): SessionRow {
       rateOut,
     };
   });
-  const {config} = session;
   return {
     id: entry.id,
     name: entry.name,
-    address: `${config.user}@${config.host}:${config.port}`,
+    address: entry.address,
     state: session.state,
     failure: session.failure,
     connectedAt: entry.connectedAt,

@@ -4,17 +4,21 @@ import {
   favoriteFromCommandLine,
   splitWords,
 } from '../config/favorite-args.js';
-import {type Favorite, type FavoritesStore, openFavorites, sshCommandFor} from '../config/favorites.js';
+import type {Favorite, FavoritesStore} from '../config/favorites.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
 import {type FavoriteRow, store} from './state.js';
 
 let favorites: FavoritesStore | undefined;
 
+/** The favorites code (conf, ajv) loads when favorites are first used, not before the UI's first frame. */
+const favoritesModule = () => import('../config/favorites.js');
+
 /** The favorites file, opened once; its recovery notices become a message. */
-function favoritesStore(): FavoritesStore {
+async function favoritesStore(): Promise<FavoritesStore> {
   if (!favorites) {
-    favorites = openFavorites();
+    const {openFavorites} = await favoritesModule();
+    favorites ??= openFavorites();
     if (favorites.notices.length > 0) showMessage('error', favorites.notices.join(' '));
   }
   return favorites;
@@ -25,7 +29,7 @@ export function useFavoritesStore(value: FavoritesStore | undefined): void {
   favorites = value;
 }
 
-function row(favorite: Favorite): FavoriteRow {
+function row(favorite: Favorite, sshCommandFor: (favorite: Favorite) => string): FavoriteRow {
   return {
     name: favorite.name,
     address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`,
@@ -47,10 +51,11 @@ export function filteredFavorites(rows: FavoriteRow[], filter: string): Favorite
   return rows.filter((favorite) => `${favorite.name} ${favorite.address}`.toLowerCase().includes(needle));
 }
 
-export function openFavoritesPicker(): void {
+export async function openFavoritesPicker(): Promise<void> {
   let rows: FavoriteRow[];
   try {
-    rows = favoritesStore().list().map(row);
+    const {sshCommandFor} = await favoritesModule();
+    rows = (await favoritesStore()).list().map((favorite) => row(favorite, sshCommandFor));
   } catch (error) {
     showMessage('error', (error as Error).message);
     return;
@@ -60,7 +65,7 @@ export function openFavoritesPicker(): void {
 
 /** Connects a favorite: its session and every forward. */
 export async function connectFavorite(name: string): Promise<void> {
-  const favorite = favoritesStore().get(name);
+  const favorite = (await favoritesStore()).get(name);
   if (!favorite) {
     showMessage('error', `no favorite named ${name}`);
     return;
@@ -75,7 +80,7 @@ export async function connectFavorite(name: string): Promise<void> {
 }
 
 /** Saves a session, with the forwards it has now, as a favorite. */
-export function saveSessionAsFavorite(sessionId: number, name: string): void {
+export async function saveSessionAsFavorite(sessionId: number, name: string): Promise<void> {
   const {origin, forwards} = sessionOrigin(sessionId);
   if (!origin) {
     store.setState({
@@ -89,7 +94,7 @@ export function saveSessionAsFavorite(sessionId: number, name: string): void {
     return;
   }
   try {
-    favoritesStore().save(favoriteFromCommandLine(name, origin, forwards));
+    (await favoritesStore()).save(favoriteFromCommandLine(name, origin, forwards));
     store.setState({dialog: undefined});
     showMessage(
       'info',
@@ -101,23 +106,24 @@ export function saveSessionAsFavorite(sessionId: number, name: string): void {
 }
 
 /** Saves an edited favorite, given as the options of `tunnels` itself. */
-export function saveEditedFavorite(name: string, text: string): void {
+export async function saveEditedFavorite(name: string, text: string): Promise<void> {
   try {
     const {favorite, warnings} = favoriteFromArguments(name, splitWords(text));
-    favoritesStore().save(favorite);
+    (await favoritesStore()).save(favorite);
     showMessage('info', `saved favorite ${name}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`);
-    openFavoritesPicker();
   } catch (error) {
     store.setState({dialog: {kind: 'edit-favorite', name, text, error: (error as Error).message}});
+    return;
   }
+  await openFavoritesPicker();
 }
 
-export function deleteFavorite(name: string): void {
+export async function deleteFavorite(name: string): Promise<void> {
   try {
-    favoritesStore().remove(name);
+    (await favoritesStore()).remove(name);
     showMessage('info', `deleted favorite ${name}`);
   } catch (error) {
     showMessage('error', (error as Error).message);
   }
-  openFavoritesPicker();
+  await openFavoritesPicker();
 }

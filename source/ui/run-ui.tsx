@@ -16,12 +16,15 @@ export async function runUi(options: {
   configFile?: string | undefined;
   initial?: {name: string; invocation: ResolvedInvocation; origin?: CommandLineOptions};
 }): Promise<number> {
-  const configText = await readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8').catch(
-    () => '',
-  );
-  store.setState({hosts: listHostAliases(configText)});
+  // The command line's session first: its row is in the store, connecting, for the first frame, which
+  // is drawn while the connection code loads (connect awaits it).
+  if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
   process.stdout.write(ENTER_ALTERNATE_SCREEN);
   const instance = render(<App />, {exitOnCtrlC: false, maxFps: 10, patchConsole: true});
+  // Host aliases are for the connect dialog's completion only: read after the first frame.
+  void readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8')
+    .catch(() => '')
+    .then((configText) => store.setState({hosts: listHostAliases(configText)}));
   const onSignal = () => {
     void shutdown();
   };
@@ -34,7 +37,6 @@ export async function runUi(options: {
     process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
     process.exit(70);
   });
-  if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
   try {
     await instance.waitUntilExit();
   } finally {

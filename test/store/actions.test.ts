@@ -3,6 +3,7 @@ import {resolveInvocation} from '../../source/config/session-options.js';
 import {
   closeDialog,
   connect,
+  disconnect,
   editDialogText,
   moveSelection,
   openDialog,
@@ -103,7 +104,17 @@ describe('store actions against a real sshd', () => {
       dynamicForwards: [],
     });
     invocation.session.agentSocket = undefined;
-    await connect('test', invocation);
+    const connecting = connect('test', invocation);
+    // The row is there before connect first waits (the UI's first frame draws it), connecting.
+    expect(store.getState().sessions).toEqual([
+      expect.objectContaining({
+        name: 'test',
+        address: `${sshd.user}@127.0.0.1:${sshd.port}`,
+        state: 'connecting',
+        forwards: [],
+      }),
+    ]);
+    await connecting;
     flush();
     const state = store.getState();
     expect(state.sessions[0]).toMatchObject({name: 'test', state: 'connected'});
@@ -166,5 +177,32 @@ describe('store actions against a real sshd', () => {
     held.destroy();
     expect(await requestQuit()).toBe(true);
     expect(store.getState().quitting).toBe(true);
+  });
+
+  it('disconnecting a session still starting drops its row, and it never connects', async () => {
+    stopBridge();
+    store.setState(initialState());
+    const invocation = await resolveInvocation({
+      destination: '127.0.0.1',
+      port: String(sshd.port),
+      user: sshd.user,
+      identityFiles: [sshd.clientKey],
+      configFile: '/dev/null',
+      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
+      localForwards: [],
+      remoteForwards: [],
+      dynamicForwards: [],
+    });
+    invocation.session.agentSocket = undefined;
+    const connecting = connect('early', invocation);
+    const [row] = store.getState().sessions;
+    expect(row).toMatchObject({name: 'early', state: 'connecting'});
+    await disconnect(row!.id);
+    expect(store.getState().sessions).toEqual([]);
+    await connecting;
+    flush();
+    expect(store.getState().sessions).toEqual([]);
+    // No "connecting to" line: no session was made.
+    expect(store.getState().log.filter((entry) => entry.sessionId === row!.id)).toEqual([]);
   });
 });

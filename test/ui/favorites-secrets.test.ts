@@ -41,7 +41,8 @@ describe('a password typed during a session never reaches the favorites file', (
       {width: 100, height: 30, env: {HOME: home, XDG_CONFIG_HOME: config, SSH_AUTH_SOCK: ''}},
     );
     try {
-      await terminal.waitForScreen(/password:/);
+      // The session's row shows, connecting, while the password is asked for.
+      expect(await terminal.waitForScreen(/password:/)).toMatch(/│› .*@127\.0\.0.*● connecting/);
       await terminal.type(user.password);
       await terminal.keys('Enter');
       await terminal.waitForScreen(/● connected/);
