@@ -96,15 +96,20 @@ export function flush(): void {
   const sessions: SessionRow[] = [...tracked.values()].map(row);
   const log = pendingLog;
   pendingLog = [];
-  store.setState((state) => ({
-    sessions,
-    log: log.length > 0 ? [...state.log, ...log].slice(-LOG_LIMIT) : state.log,
-    selectedSession: Math.min(state.selectedSession, Math.max(0, sessions.length - 1)),
-    selectedForward: Math.min(
-      state.selectedForward,
-      Math.max(0, (sessions[state.selectedSession]?.forwards.length ?? 1) - 1),
-    ),
-  }));
+  // Nothing new (say an open connection moving no bytes, sampled each second): no update, no redraw.
+  const unchanged =
+    log.length === 0 && JSON.stringify(sessions) === JSON.stringify(store.getState().sessions);
+  if (!unchanged) {
+    store.setState((state) => ({
+      sessions,
+      log: log.length > 0 ? [...state.log, ...log].slice(-LOG_LIMIT) : state.log,
+      selectedSession: Math.min(state.selectedSession, Math.max(0, sessions.length - 1)),
+      selectedForward: Math.min(
+        state.selectedForward,
+        Math.max(0, (sessions[state.selectedSession]?.forwards.length ?? 1) - 1),
+      ),
+    }));
+  }
   // A countdown to the next reconnect attempt ticks too.
   const busy = sessions.some(
     (session) =>

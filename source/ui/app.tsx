@@ -115,7 +115,6 @@ export function App() {
   const log = useAppState((state) => state.log);
   const dialog = useAppState((state) => state.dialog);
   const message = useAppState((state) => state.message);
-  const hosts = useAppState((state) => state.hosts);
   const quitting = useAppState((state) => state.quitting);
   const session = useAppState(selectedSession);
   // Uptime is shown in minutes and ticks once a minute, only while a session is connected: an idle
@@ -175,7 +174,7 @@ export function App() {
         <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
       </Text>
       {dialog?.kind === 'help' ? (
-        <DialogView dialog={dialog} width={width} height={rows - 3} hosts={hosts} />
+        <DialogView dialog={dialog} width={width} height={rows - 3} />
       ) : (
         <>
           <SessionsPane
@@ -194,7 +193,7 @@ export function App() {
             height={forwardsHeight}
           />
           {dialog ? (
-            <DialogView dialog={dialog} width={width} height={logHeight} hosts={hosts} />
+            <DialogView dialog={dialog} width={width} height={logHeight} />
           ) : (
             <LogPane
               entries={log.filter((entry) => !session || entry.sessionId === session.id)}

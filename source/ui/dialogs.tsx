@@ -3,6 +3,7 @@ import {filteredFavorites} from '../store/favorites-actions.js';
 import type {Dialog} from '../store/state.js';
 import {keymap} from './keymap.js';
 import {color} from './theme.js';
+import {useAppState} from './use-app-state.js';
 
 /** A text field with its cursor, masked for secrets, and the problem with what is typed below it. */
 function Field(props: {text: string; secret?: boolean; error?: string | undefined}) {
@@ -26,8 +27,10 @@ function Field(props: {text: string; secret?: boolean; error?: string | undefine
 const HINT = 'Enter to confirm · Esc to cancel';
 
 /** The open dialog; it takes the keys before the screen behind it. */
-export function DialogView(props: {dialog: Dialog; width: number; height: number; hosts: string[]}) {
-  const {dialog, width, height, hosts} = props;
+export function DialogView(props: {dialog: Dialog; width: number; height: number}) {
+  const {dialog, width, height} = props;
+  // Read here, not by the app: the aliases arrive after the first frame and redraw nothing else.
+  const hosts = useAppState((state) => state.hosts);
   // It takes the log pane's place and height, so the footer stays at the bottom.
   const box = (title: string, body: React.ReactNode, hint = HINT) => (
     <Box

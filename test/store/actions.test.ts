@@ -162,6 +162,10 @@ describe('store actions against a real sshd', () => {
     const net = await import('node:net');
     const held = net.connect(port, '127.0.0.1');
     await until(() => current().openConnections === 1, 5000, 'the open connection');
+    // A flush that finds nothing new leaves the store as it was (no update, so the UI redraws nothing).
+    const sessionsBefore = store.getState().sessions;
+    flush();
+    expect(store.getState().sessions).toBe(sessionsBefore);
     store.setState({focus: 'forwards', selectedForward: 0});
     requestRemoveForward();
     expect(store.getState().dialog).toMatchObject({
