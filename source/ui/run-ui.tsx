@@ -20,7 +20,9 @@ export async function runUi(options: {
   // is drawn while the connection code loads (connect awaits it).
   if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
   process.stdout.write(ENTER_ALTERNATE_SCREEN);
-  const instance = render(<App />, {exitOnCtrlC: false, maxFps: 10, patchConsole: true});
+  // Traffic cannot redraw more often than the bridge writes the store (FLUSH_INTERVAL_MS, counters once a
+  // second). Ink's own limit is a debounce: at 10 fps a change right after a frame waited up to 200 ms.
+  const instance = render(<App />, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
   // Host aliases are for the connect dialog's completion only: read after the first frame.
   void readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8')
     .catch(() => '')
