@@ -86,6 +86,8 @@ function dialogInput(input: string, key: Key): void {
         return;
       }
       if (char === '\u007f' || char === '\b') editDialogText((text) => [...text].slice(0, -1).join(''));
+      // Ctrl-U clears the field, also when it comes in a burst with what is typed after it.
+      else if (char === '\u0015') editDialogText(() => '');
       else if (char >= ' ') editDialogText((text) => text + char);
     }
   }

@@ -161,6 +161,19 @@ describe('the full-screen UI', () => {
     unmount();
   });
 
+  it('Ctrl-U clears a dialog field also inside a burst, and the rest of the burst is typed', async () => {
+    store.setState({sessions: [session({forwards: [forward({})]})]});
+    const {lastFrame, stdin, unmount} = render(<App />);
+    await frameMatching(lastFrame, /listening/);
+    stdin.write('a');
+    await frameMatching(lastFrame, /Add a forward/);
+    stdin.write('L 1:x:1');
+    await frameMatching(lastFrame, /> L 1:x:1/);
+    stdin.write('\u0015L 8082:db:80');
+    expect(await frameMatching(lastFrame, /> L 8082:db:80/)).not.toContain('L 1:x:1');
+    unmount();
+  });
+
   it('draws no colour with NO_COLOR', async () => {
     process.env.NO_COLOR = '1';
     try {
