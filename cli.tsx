@@ -1,8 +1,6 @@
 import {EXIT_FAILURE} from './source/cli/exit-status.js';
 import type {CommandLineOptions} from './source/config/session-options.js';
 
-declare const TUNNELS_VERSION: string;
-
 /**
  * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
  * then draw no frames or no colour; we only get here with a real terminal on both stdin and stdout, so
@@ -31,11 +29,7 @@ async function withFavorite(name: string, given: CommandLineOptions): Promise<Co
 }
 
 async function main(argv: string[]): Promise<number> {
-  // `--version` alone answers before anything else loads: it should cost no more than starting Node.
-  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-    process.stdout.write(`tunnels ${TUNNELS_VERSION}\n`);
-    return 0;
-  }
+  // (`--version` alone is answered by the launcher, dist/cli.js, before this loads: see scripts/build.mjs.)
   // Everything else is loaded on demand, so each path pays only for what it uses.
   if (argv[0] === 'favorites') {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');

@@ -31,6 +31,15 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     expect(stdout.trim()).toMatch(/^tunnels \d+\.\d+\.\d+$/);
   });
 
+  it('the launcher and the application it loads give the same version', async () => {
+    const launcher = await run(process.execPath, [TUNNELS_BIN, '-V']);
+    const application = await run(process.execPath, [
+      path.join(path.dirname(TUNNELS_BIN), 'main.js'),
+      '--version',
+    ]);
+    expect(application.stdout.trim()).toBe(launcher.stdout.trim());
+  });
+
   it('the built bin runs by itself, as npm link installs it (executable, with its shebang)', async () => {
     const {stdout} = await run(TUNNELS_BIN, ['--version']);
     expect(stdout.trim()).toMatch(/^tunnels \d+\.\d+\.\d+$/);
