@@ -6,6 +6,9 @@ import {formatAddress} from './listen.js';
 import {joinSocketAndChannel} from './pipe.js';
 import {SocksHandshake, socksConnectReply, socksOutcomeForOpenFailure} from './socks-parser.js';
 
+/** The reply to every successful CONNECT is the same few bytes (bound address 0.0.0.0:0): made once. */
+const SUCCEEDED = {4: socksConnectReply(4, 'succeeded'), 5: socksConnectReply(5, 'succeeded')} as const;
+
 /** A client that has not finished its SOCKS request by then is closed. */
 export const SOCKS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
@@ -74,7 +77,7 @@ export class DynamicForward extends ForwardBase {
               socket.destroy();
               return;
             }
-            socket.write(socksConnectReply(version, 'succeeded'));
+            socket.write(SUCCEEDED[version]);
             const connectionId = this.trackConnection(socket, from, to);
             this.markOverhead(connectionId, rest.length);
             if (rest.length > 0) channel.write(rest);
