@@ -12,15 +12,20 @@ export class EventPrinter {
   private readonly labels = new Map<string, string>();
 
   constructor(
-    private readonly out: {stderr: (line: string) => void; stdout: (line: string) => void},
+    /** `batchable`: a connection's line, which may wait a moment to go out with others. */
+    private readonly out: {
+      stderr: (line: string, batchable: boolean) => void;
+      stdout: (line: string, batchable: boolean) => void;
+    },
     /** `command`: a remote command's output is on the same terminal; stay as quiet as ssh. */
     private readonly options: {json: boolean; verbose: number; command?: boolean},
   ) {}
 
   readonly handle = (event: TunnelEvent): void => {
-    if (this.options.json) this.out.stdout(JSON.stringify(event));
+    const batchable = event.event === 'connection-opened' || event.event === 'connection-closed';
+    if (this.options.json) this.out.stdout(JSON.stringify(event), batchable);
     const line = this.describe(event);
-    if (line !== undefined) this.out.stderr(line);
+    if (line !== undefined) this.out.stderr(line, batchable);
   };
 
   private describe(event: TunnelEvent): string | undefined {

@@ -3,8 +3,8 @@ import type {Prompter} from '../core/prompter.js';
 import {runRemoteCommand} from '../core/remote-command.js';
 import {Session} from '../core/session.js';
 import {EventPrinter} from './event-printer.js';
-
 import {EXIT_FAILURE} from './exit-status.js';
+import {LineBatcher} from './line-batcher.js';
 
 export interface HeadlessOptions {
   json: boolean;
@@ -18,10 +18,18 @@ export interface HeadlessOptions {
 
 /** Connects, brings up every forward, holds them until asked to stop. Returns the exit status. */
 export async function runHeadless(invocation: ResolvedInvocation, options: HeadlessOptions): Promise<number> {
+  // With a remote command its output shares the terminal: lines go at once, in step with it.
+  const batched = options.command === undefined;
+  const stderr = new LineBatcher((text) => process.stderr.write(text));
+  const stdout = new LineBatcher((text) => process.stdout.write(text));
+  process.on('exit', () => {
+    stdout.flush();
+    stderr.flush();
+  });
   const printer = new EventPrinter(
     {
-      stderr: (line) => process.stderr.write(`${line}\n`),
-      stdout: (line) => process.stdout.write(`${line}\n`),
+      stderr: (line, batchable) => stderr.line(line, batchable && batched),
+      stdout: (line, batchable) => stdout.line(line, batchable && batched),
     },
     {...options, command: options.command !== undefined},
   );

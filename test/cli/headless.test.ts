@@ -68,6 +68,27 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     expect(await connectionRefused(listening.port)).toBe(true);
   });
 
+  it('connection lines wait a moment to go out together, and none is lost when it exits at once', async () => {
+    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${echo.port}`]);
+    const listening = await tunnels.waitFor(isEvent('forward-listening'));
+    // Clients still open when SIGTERM comes: their connection-closed lines are written at exit.
+    const clients = await Promise.all(
+      Array.from(
+        {length: 5},
+        () =>
+          new Promise<net.Socket>((resolve, reject) => {
+            const socket = net.connect(listening.port, '127.0.0.1', () => resolve(socket));
+            socket.on('error', () => {});
+            socket.once('error', reject);
+          }),
+      ),
+    );
+    await tunnels.waitForStderr(/connection #5 from/);
+    expect(await tunnels.stop()).toBe(0);
+    for (let id = 1; id <= 5; id++) expect(tunnels.stderr()).toMatch(new RegExp(`connection #${id} closed`));
+    for (const client of clients) client.destroy();
+  });
+
   it('-R: the server listens and connections come back', async () => {
     const tunnels = startTunnels([...base(), '-R', `0:127.0.0.1:${echo.port}`]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
