@@ -17,11 +17,6 @@ export interface ForwardContext {
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
-  /**
-   * Makes sure the TCP ACK of what the server last sent goes now (see acknowledgeSoon): a zero
-   * WINDOW_ADJUST on this channel carries it, whichever channel (or global request) that packet was for.
-   */
-  acknowledge(channel: ClientChannel): void;
 }
 
 /** A channel the server would not open, with the SSH reason code (2: connect failed, 1: prohibited, ...). */

@@ -60,10 +60,9 @@ export class FtpForward extends LocalForward {
     socket.on('data', (chunk: Buffer) =>
       enqueue(() => this.perform(rewriter.fromClient(chunk), socket, channel)),
     );
+    // (A reply such as 150 is often followed at once by data on another channel: the session ACKs small
+    // reads at once, or sshd's Nagle would hold that data until our delayed ACK.)
     channel.on('data', (chunk: Buffer) => {
-      // A reply (150) is often followed at once by the data on another channel: ACK it now, or sshd's
-      // Nagle holds the data until our delayed ACK (40 ms a transfer). Control traffic is tiny.
-      this.context.acknowledge(channel);
       enqueue(() => this.perform(rewriter.fromServer(chunk), socket, channel));
     });
     socket.on('end', () => enqueue(() => void channel.end()));
@@ -117,7 +116,7 @@ export class FtpForward extends LocalForward {
           break;
         }
         case 'active': {
-          const listener = await this.openActive(action.client, channel).catch((error: Error) => error);
+          const listener = await this.openActive(action.client).catch((error: Error) => error);
           if (listener instanceof Error) socket.write(action.refuse(listener.message));
           else channel.write(action.accept(listener));
           break;
@@ -177,7 +176,7 @@ export class FtpForward extends LocalForward {
   }
 
   /** A one-connection remote forward on the SSH server's loopback, routed to the FTP client's listener. */
-  private async openActive(client: HostPort, control: ClientChannel): Promise<HostPort> {
+  private async openActive(client: HostPort): Promise<HostPort> {
     const dataId = this.nextDataId++;
     const local = formatAddress(client.host, client.port);
     let used = false;
@@ -197,12 +196,9 @@ export class FtpForward extends LocalForward {
       }
       used = true;
       clearTimeout(timer);
-      // One connection per data channel: stop listening on the server at once. Its reply arrives as the
-      // data starts: ACK it at once, or sshd's Nagle holds the first data behind it until our delayed
-      // ACK (40 ms on about half the transfers).
-      void this.context
-        .cancelRemoteForward('127.0.0.1', boundPort)
-        .then(() => this.context.acknowledge(control));
+      // One connection per data channel: stop listening on the server at once. (Its reply arrives as the
+      // data starts; the session ACKs such small reads at once, or the data would wait 40 ms behind it.)
+      void this.context.cancelRemoteForward('127.0.0.1', boundPort);
       const socket = net.connect({host: client.host, port: client.port, allowHalfOpen: true});
       socketOpen = socket;
       socket.once('error', (error) => {

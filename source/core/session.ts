@@ -1,3 +1,4 @@
+import type net from 'node:net';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {
   fingerprintSha256,
@@ -196,6 +197,7 @@ export class Session implements ForwardContext {
         // Each forwarded connection is a few small packets (open, confirm, EOF, close): with Nagle on, one
         // of them waits for the server's delayed ACK, 40 ms a connection. Bulk data is unaffected.
         client.setNoDelay(true);
+        acknowledgeSmallReads(client);
         authenticator.succeeded();
         resolve(authenticator.method ?? 'none');
       });
@@ -503,10 +505,6 @@ export class Session implements ForwardContext {
 
   // ForwardContext: the one place forwards reach ssh2.
 
-  acknowledge(channel: ClientChannel): void {
-    if (this.client && this.state === 'connected') acknowledgeSoon(this.client, channel);
-  }
-
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
       const client = this.client;
@@ -520,7 +518,6 @@ export class Session implements ForwardContext {
             reject(channelOpenError(error, host, port));
             return;
           }
-          acknowledgeSoon(client, channel);
           resolve(channel);
         });
       } catch (error) {
@@ -578,28 +575,47 @@ export class Session implements ForwardContext {
   }
 }
 
+/** A read from the server this small may end with a small packet that sshd's Nagle is waiting to see ACKed. */
+const SMALL_READ_BYTES = 4096;
+
 /**
- * Makes sure the server's last packet (a CHANNEL_OPEN_CONFIRMATION, an FTP reply) is ACKed at once.
- * Otherwise a server that speaks next (an FTP or SMTP banner, FTP's 150 before its data) sends a second
- * small packet right behind it, and sshd's Nagle holds that until our delayed ACK: 40 ms on every such
- * connection (OpenSSH's own client has the same stall). Any packet of ours carries the ACK, so the zero
- * WINDOW_ADJUST goes only if nothing else was sent two loop turns later, by when a client that had
- * already written (most -L/-D clients) has had its data read and sent: one write saved per connection.
+ * Makes sure the server's small packets are ACKed at once. sshd leaves Nagle on for forwarding, so after
+ * a small packet (a channel's open confirmation, a reply on one connection) it holds its next small one
+ * (a server's greeting right behind the confirmation, FTP's data behind its 150, another connection's
+ * answer) until that is ACKed, and our delayed ACK takes 40 ms: on every such exchange, and OpenSSH's own
+ * client stalls the same way. Any packet of ours carries the ACK, so after a small read a zero
+ * WINDOW_ADJUST goes only if nothing else was sent two loop turns later (by then a client that answers
+ * at once, or had already written, has had its bytes sent). Bulk data comes in large reads and is ACKed
+ * by TCP itself every other segment.
  */
-function acknowledgeSoon(client: Client, channel: ClientChannel): void {
+function acknowledgeSmallReads(client: Client): void {
   const internals = client as unknown as {
-    _sock?: {bytesWritten?: number};
+    _sock?: net.Socket;
     _protocol?: {channelWindowAdjust(id: number, amount: number): void};
+    _chanMgr?: {_channels: Record<number, {outgoing?: {id?: number; state?: string}} | true | undefined>};
   };
-  const written = internals._sock?.bytesWritten;
-  setImmediate(() =>
-    setImmediate(() => {
-      if (written !== undefined && internals._sock?.bytesWritten !== written) return;
-      const outgoing = (channel as unknown as {outgoing?: {id?: number; state?: string}}).outgoing;
-      if (outgoing?.id === undefined || outgoing.state !== 'open') return;
-      internals._protocol?.channelWindowAdjust(outgoing.id, 0);
-    }),
-  );
+  const socket = internals._sock;
+  if (!socket) return;
+  let pending = false;
+  socket.on('data', (chunk: Buffer) => {
+    if (pending || chunk.length > SMALL_READ_BYTES) return;
+    pending = true;
+    const written = socket.bytesWritten;
+    setImmediate(() =>
+      setImmediate(() => {
+        pending = false;
+        if (socket.bytesWritten !== written || socket.destroyed) return;
+        // Any open channel will do: the ACK is for the connection, not for a channel.
+        for (const channel of Object.values(internals._chanMgr?._channels ?? {})) {
+          const outgoing = typeof channel === 'object' ? channel.outgoing : undefined;
+          if (outgoing?.id !== undefined && outgoing.state === 'open') {
+            internals._protocol?.channelWindowAdjust(outgoing.id, 0);
+            return;
+          }
+        }
+      }),
+    );
+  });
 }
 
 /** Why an established connection ended, from its socket error. */
