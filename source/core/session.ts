@@ -598,14 +598,16 @@ function acknowledgeSmallReads(client: Client): void {
   };
   const socket = internals._sock;
   if (!socket) return;
-  let timer: NodeJS.Timeout | undefined;
+  let waiting = false;
   // What we had written when the latest small read came: if it is still all, nothing carried its ACK.
   let writtenAtRead = 0;
   socket.on('data', (chunk: Buffer) => {
     if (chunk.length > SMALL_READ_BYTES) return;
     writtenAtRead = socket.bytesWritten;
-    timer ??= setTimeout(() => {
-      timer = undefined;
+    if (waiting) return;
+    waiting = true;
+    setTimeout(() => {
+      waiting = false;
       if (socket.bytesWritten !== writtenAtRead || socket.destroyed) return;
       // Any open channel will do: the ACK is for the connection, not for a channel.
       for (const channel of Object.values(internals._chanMgr?._channels ?? {})) {
