@@ -117,7 +117,7 @@ export class Session implements ForwardContext {
 
   /** SSH channels open on the connection now (ssh2's own count): what a leak would show in. */
   openChannelCount(): number {
-    const client = this.client as unknown as {_chanMgr?: {_count: number}} | undefined;
+    const client = this.client as unknown as {_chanMgr?: ChannelManagerInternals} | undefined;
     return client?._chanMgr?._count ?? 0;
   }
 
@@ -593,7 +593,7 @@ function acknowledgeSmallReads(client: Client): void {
   const internals = client as unknown as {
     _sock?: net.Socket;
     _protocol?: {channelWindowAdjust(id: number, amount: number): void};
-    _chanMgr?: {_channels: Record<number, {outgoing?: {id?: number; state?: string}} | true | undefined>};
+    _chanMgr?: ChannelManagerInternals;
   };
   const socket = internals._sock;
   if (!socket) return;
@@ -611,14 +611,33 @@ function acknowledgeSmallReads(client: Client): void {
     waiting = false;
     if (socket.bytesWritten !== writtenAtRead || socket.destroyed) return;
     // Any open channel will do: the ACK is for the connection, not for a channel.
-    for (const channel of Object.values(internals._chanMgr?._channels ?? {})) {
-      const outgoing = typeof channel === 'object' ? channel.outgoing : undefined;
-      if (outgoing?.id !== undefined && outgoing.state === 'open') {
-        internals._protocol?.channelWindowAdjust(outgoing.id, 0);
-        return;
-      }
-    }
+    const id = internals._chanMgr && openChannelId(internals._chanMgr);
+    if (id !== undefined) internals._protocol?.channelWindowAdjust(id, 0);
   };
+}
+
+type ChannelEntry = {outgoing?: {id?: number; state?: string}} | true | undefined;
+interface ChannelManagerInternals {
+  _channels: Record<number, ChannelEntry>;
+  /** The id given out last. */
+  _cur: number;
+  _count: number;
+}
+
+/** The server's id of an open channel: the newest one when it is open (no walk over thousands), else any. */
+function openChannelId(manager: ChannelManagerInternals): number | undefined {
+  if (manager._count === 0) return undefined;
+  const openId = (entry: ChannelEntry) => {
+    const outgoing = typeof entry === 'object' ? entry.outgoing : undefined;
+    return outgoing?.state === 'open' ? outgoing.id : undefined;
+  };
+  const newest = openId(manager._channels[manager._cur]);
+  if (newest !== undefined) return newest;
+  for (const key in manager._channels) {
+    const id = openId(manager._channels[key as unknown as number]);
+    if (id !== undefined) return id;
+  }
+  return undefined;
 }
 
 /** Why an established connection ended, from its socket error. */
