@@ -88,7 +88,7 @@ export async function connect(
     uiPrompter,
   );
   sessions.set(id, session);
-  trackSession(id, name, session);
+  trackSession(id, session);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});

@@ -26,10 +26,7 @@ let flushTimer: NodeJS.Timeout | undefined;
 let sampleTimer: NodeJS.Timeout | undefined;
 let nextLogId = 1;
 
-const addressOf = (config: Pick<SessionConfig, 'user' | 'host' | 'port'>) =>
-  `${config.user}@${config.host}:${config.port}`;
-
-/** A session about to be made: its row shows at once, connecting, until trackSession takes its place. */
+/** A session about to be made: its row shows at once, connecting, until trackSession gives it the session. */
 export function trackStarting(
   id: number,
   name: string,
@@ -39,24 +36,18 @@ export function trackStarting(
     id,
     name,
     session: undefined,
-    address: addressOf(config),
+    address: `${config.user}@${config.host}:${config.port}`,
     connectedAt: undefined,
     samples: new Map(),
   });
   scheduleFlush();
 }
 
-/** Follows a session's events into the store (in the place of its starting row, if it had one). */
-export function trackSession(id: number, name: string, session: Session): void {
-  const entry: Tracked = {
-    id,
-    name,
-    session,
-    address: addressOf(session.config),
-    connectedAt: undefined,
-    samples: new Map(),
-  };
-  tracked.set(id, entry);
+/** Follows a session's events into the store, in its starting row (see trackStarting). */
+export function trackSession(id: number, session: Session): void {
+  const entry = tracked.get(id);
+  if (!entry) return;
+  entry.session = session;
   session.events.on((event) => {
     if (event.event === 'session-connected') entry.connectedAt = Date.now();
     // Each reconnect attempt already has its line (session-reconnecting); "connecting to" again adds none.
