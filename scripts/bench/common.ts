@@ -336,6 +336,28 @@ export function commonArgs(sshd: TestSshd, cipher: string): string[] {
   ];
 }
 
+/**
+ * tunnels' --json events from a stream, one per line. Only lines that `wanted` keeps are parsed: under
+ * load most lines are connection events, and the bench reads them on its own measuring path.
+ */
+export function onJsonLines<T>(
+  stream: NodeJS.ReadableStream,
+  wanted: (line: string) => boolean,
+  handle: (event: T) => void,
+): void {
+  let buffer = '';
+  stream.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      newline = buffer.indexOf('\n');
+      if (wanted(line)) handle(JSON.parse(line) as T);
+    }
+  });
+}
+
 /** Starts `tunnels -N --json` (headless) or `ssh -N`, and resolves once every forward listens. */
 export async function startForwarder(
   tool: Tool,
@@ -392,23 +414,16 @@ export async function startForwarder(
   let ready: Promise<void>;
   if (tool === 'tunnels') {
     ready = new Promise<void>((resolve, reject) => {
-      let buffer = '';
       let listening = 0;
-      child.stdout!.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString();
-        let newline = buffer.indexOf('\n');
-        while (newline >= 0) {
-          const line = buffer.slice(0, newline);
-          buffer = buffer.slice(newline + 1);
-          newline = buffer.indexOf('\n');
-          // Only the few events that matter here are parsed; connection events are many.
-          if (!line.includes('"forward-') && !line.includes('"session-failed"')) continue;
-          const event = JSON.parse(line) as {event: string; reason?: string; spec?: string};
+      onJsonLines<{event: string; reason?: string; spec?: string}>(
+        child.stdout!,
+        (line) => line.includes('"forward-') || line.includes('"session-failed"'),
+        (event) => {
           if (event.event === 'forward-listening' && ++listening === expected) resolve();
           else if (event.event === 'forward-failed' || event.event === 'session-failed')
             reject(new Error(`tunnels: ${event.event}: ${event.spec ?? ''} ${event.reason ?? ''}`));
-        }
-      });
+        },
+      );
     });
   } else {
     child.stdout!.resume();

@@ -20,6 +20,7 @@ import {
   MiB,
   mbps,
   onCleanup,
+  onJsonLines,
   ratio,
   runTracked,
   type SectionContext,
@@ -117,29 +118,23 @@ function curlConnections(log: string): string[] {
 function watchConnections(forwarder: Forwarder, to: string): {closed: Array<[number, number]>} {
   const opened = new Set<string>();
   const closed: Array<[number, number]> = [];
-  let buffer = '';
-  forwarder.child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    let newline = buffer.indexOf('\n');
-    while (newline >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      newline = buffer.indexOf('\n');
-      if (!line.includes('"connection-')) continue;
-      const event = JSON.parse(line) as {
-        event: string;
-        forwardId: string;
-        connectionId: number;
-        to?: string;
-        bytesIn?: number;
-        bytesOut?: number;
-      };
+  onJsonLines<{
+    event: string;
+    forwardId: string;
+    connectionId: number;
+    to?: string;
+    bytesIn?: number;
+    bytesOut?: number;
+  }>(
+    forwarder.child.stdout!,
+    (line) => line.includes('"connection-'),
+    (event) => {
       const key = `${event.forwardId}#${event.connectionId}`;
       if (event.event === 'connection-opened' && event.to === to) opened.add(key);
       else if (event.event === 'connection-closed' && opened.delete(key))
         closed.push([event.bytesIn ?? 0, event.bytesOut ?? 0]);
-    }
-  });
+    },
+  );
   return {closed};
 }
 
