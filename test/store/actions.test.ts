@@ -83,6 +83,22 @@ describe('store actions against a real sshd', () => {
     sshd = await startSshd();
     echo = await startEchoServer();
   });
+  /** The test sshd as a command line with these -L forwards, without the agent. */
+  const testInvocation = async (localForwards: string[]) => {
+    const invocation = await resolveInvocation({
+      destination: '127.0.0.1',
+      port: String(sshd.port),
+      user: sshd.user,
+      identityFiles: [sshd.clientKey],
+      configFile: '/dev/null',
+      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
+      localForwards,
+      remoteForwards: [],
+      dynamicForwards: [],
+    });
+    invocation.session.agentSocket = undefined;
+    return invocation;
+  };
   afterAll(async () => {
     await shutdown();
     stopBridge();
@@ -92,18 +108,7 @@ describe('store actions against a real sshd', () => {
 
   it('connects, adds a forward, follows its traffic, asks before removing it while in use, and quits', async () => {
     store.setState(initialState());
-    const invocation = await resolveInvocation({
-      destination: '127.0.0.1',
-      port: String(sshd.port),
-      user: sshd.user,
-      identityFiles: [sshd.clientKey],
-      configFile: '/dev/null',
-      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
-      localForwards: [`0:127.0.0.1:${echo.port}`],
-      remoteForwards: [],
-      dynamicForwards: [],
-    });
-    invocation.session.agentSocket = undefined;
+    const invocation = await testInvocation([`0:127.0.0.1:${echo.port}`]);
     const connecting = connect('test', invocation);
     // The row is there before connect first waits (the UI's first frame draws it), connecting.
     expect(store.getState().sessions).toEqual([
@@ -186,18 +191,7 @@ describe('store actions against a real sshd', () => {
   it('disconnecting a session still starting drops its row, and it never connects', async () => {
     stopBridge();
     store.setState(initialState());
-    const invocation = await resolveInvocation({
-      destination: '127.0.0.1',
-      port: String(sshd.port),
-      user: sshd.user,
-      identityFiles: [sshd.clientKey],
-      configFile: '/dev/null',
-      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
-      localForwards: [],
-      remoteForwards: [],
-      dynamicForwards: [],
-    });
-    invocation.session.agentSocket = undefined;
+    const invocation = await testInvocation([]);
     const connecting = connect('early', invocation);
     const [row] = store.getState().sessions;
     expect(row).toMatchObject({name: 'early', state: 'connecting'});
