@@ -24,6 +24,7 @@ import {
 import {LocalForward} from './local-forward.js';
 import type {Prompter} from './prompter.js';
 import {RemoteForward} from './remote-forward.js';
+import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
 
 export interface SessionConfig extends HostKeyPolicy {
@@ -235,6 +236,7 @@ export class Session implements ForwardContext {
       const connectConfig: ConnectConfig = {
         host: config.host,
         port: config.port,
+        sock: connectSshSocket(config.host, config.port),
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,
