@@ -40,7 +40,7 @@ export async function runRemoteCommand(
     warn('agent forwarding refused: the host key was accepted without checking (StrictHostKeyChecking=no)');
     agent = false;
   }
-  const channel = await session.exec(command, {
+  const {channel, exitStatus} = await session.exec(command, {
     agentForward: agent,
     ...(x11
       ? {
@@ -51,17 +51,12 @@ export async function runRemoteCommand(
       : {}),
   });
   return new Promise((resolve) => {
-    let code: number | undefined;
-    channel.on('exit', (exitCode: number | null, signal?: string) => {
-      // ssh exits 255 when the remote command died of a signal.
-      code = exitCode ?? (signal ? 255 : 0);
-    });
     channel.stdout.pipe(options.stdout, {end: false});
     channel.stderr.pipe(options.stderr, {end: false});
     options.stdin.pipe(channel);
     channel.on('close', () => {
       options.stdin.unpipe(channel);
-      resolve(code ?? 255);
+      resolve(exitStatus() ?? 255);
     });
   });
 }

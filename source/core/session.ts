@@ -469,7 +469,14 @@ export class Session implements ForwardContext {
   }
 
   /** Starts a remote command; X11 and agent forwarding only as `options` asks. */
-  exec(command: string, options: ExecOptions): Promise<ClientChannel> {
+  /**
+   * Runs a command; resolves with its channel and a reader of its exit status (ssh's convention: 255
+   * when it died of a signal; undefined until the server has said).
+   */
+  exec(
+    command: string,
+    options: ExecOptions,
+  ): Promise<{channel: ClientChannel; exitStatus: () => number | undefined}> {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
@@ -498,7 +505,13 @@ export class Session implements ForwardContext {
             channel.on('close', () => {
               this.x11Handler = undefined;
             });
-            resolve(channel);
+            // Listened for here, not by whoever awaits this: a quick command's exit status often comes in
+            // the same read as the server's yes to running it, and is emitted before the await resumes.
+            let status: number | undefined;
+            channel.on('exit', (code: number | null, signal?: string) => {
+              status = code ?? (signal ? 255 : 0);
+            });
+            resolve({channel, exitStatus: () => status});
           }
         },
       );
