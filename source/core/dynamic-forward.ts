@@ -3,7 +3,6 @@ import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import type {DynamicForwardSpec} from './forward-spec.js';
 import {formatAddress} from './listen.js';
-import {joinSocketAndChannel} from './pipe.js';
 import {SocksHandshake, socksConnectReply, socksOutcomeForOpenFailure} from './socks-parser.js';
 
 /** The reply to every successful CONNECT is the same few bytes (bound address 0.0.0.0:0): made once. */
@@ -69,19 +68,19 @@ export class DynamicForward extends ForwardBase {
       const {version, host, port, rest} = step.request;
       const to = formatAddress(host, port);
       this.context
-        .openChannel({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, port)
+        .openLink({address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0}, host, port)
         .then(
-          (channel) => {
+          (link) => {
             if (socket.destroyed || this.state !== 'listening') {
-              channel.destroy();
+              link.destroy();
               socket.destroy();
               return;
             }
             socket.write(SUCCEEDED[version]);
             const connectionId = this.trackConnection(socket, from, to);
             this.markOverhead(connectionId, rest.length);
-            if (rest.length > 0) channel.write(rest);
-            joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+            if (rest.length > 0) link.write(rest);
+            link.start(socket, (error) => this.untrackConnection(connectionId, error));
           },
           (error: Error) => {
             const outcome =

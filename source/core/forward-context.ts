@@ -1,4 +1,5 @@
 import type {ClientChannel, TcpConnectionDetails} from 'ssh2';
+import type {ChannelLink} from './channel-link.js';
 import type {Emitter} from './emitter.js';
 import type {TunnelEvent} from './events.js';
 
@@ -14,6 +15,10 @@ export interface ForwardContext {
   readonly events: Emitter<TunnelEvent>;
   /** Opens a direct-tcpip channel; rejects with ChannelOpenError. */
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel>;
+  /** Opens a direct-tcpip channel to carry one socket (see ChannelLink); rejects with ChannelOpenError. */
+  openLink(source: {address: string; port: number}, host: string, port: number): Promise<ChannelLink>;
+  /** Takes over a channel just accepted (a remote-forward connection) to carry one socket. */
+  adoptChannel(channel: ClientChannel): ChannelLink;
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;

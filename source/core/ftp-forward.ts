@@ -39,9 +39,15 @@ export class FtpForward extends LocalForward {
     return this.dataChannels.size;
   }
 
-  /** A control connection: proxied line by line through the rewriter instead of piped. */
-  protected override carry(socket: net.Socket, channel: ClientChannel, from: string, to: string): void {
-    this.control(socket, channel, from, to);
+  /** A control connection: an ssh2 channel stream, proxied line by line through the rewriter. */
+  protected override connect(
+    socket: net.Socket,
+    source: {address: string; port: number},
+    from: string,
+    to: string,
+  ): void {
+    const opening = this.context.openChannel(source, this.target.host, this.target.hostPort);
+    this.whenOpen(socket, opening, from, to, (channel) => this.control(socket, channel, from, to));
   }
 
   /** Proxies one control connection line by line, carrying out the rewriter's actions in order. */

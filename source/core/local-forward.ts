@@ -1,10 +1,8 @@
 import net from 'node:net';
-import type {ClientChannel} from 'ssh2';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {formatAddress} from './listen.js';
-import {joinSocketAndChannel} from './pipe.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
 export class LocalForward extends ForwardBase {
@@ -29,38 +27,55 @@ export class LocalForward extends ForwardBase {
 
   protected accept(socket: net.Socket): void {
     const from = formatAddress(socket.remoteAddress, socket.remotePort);
-    const {host, hostPort} = this.target;
-    const to = formatAddress(host, hostPort);
+    const to = formatAddress(this.target.host, this.target.hostPort);
+    this.connect(
+      socket,
+      {address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0},
+      from,
+      to,
+    );
+  }
+
+  /** Opens a connection's channel and carries the connection over it: here, as it is, both ways. */
+  protected connect(
+    socket: net.Socket,
+    source: {address: string; port: number},
+    from: string,
+    to: string,
+  ): void {
+    const opening = this.context.openLink(source, this.target.host, this.target.hostPort);
+    this.whenOpen(socket, opening, from, to, (link) => {
+      const connectionId = this.trackConnection(socket, from, to);
+      link.start(socket, (error) => this.untrackConnection(connectionId, error));
+    });
+  }
+
+  /** Carries the connection once its channel is open, unless the client or the forward went away meanwhile. */
+  protected whenOpen<Opened extends {destroy(): void}>(
+    socket: net.Socket,
+    opening: Promise<Opened>,
+    from: string,
+    to: string,
+    carry: (opened: Opened) => void,
+  ): void {
     // The client may give up while the channel opens; its error must not go unhandled.
     const onEarlyError = () => {};
     socket.on('error', onEarlyError);
-    this.context
-      .openChannel(
-        {address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0},
-        host,
-        hostPort,
-      )
-      .then(
-        (channel) => {
-          socket.off('error', onEarlyError);
-          if (socket.destroyed || this.state !== 'listening') {
-            channel.destroy();
-            socket.destroy();
-            return;
-          }
-          this.carry(socket, channel, from, to);
-        },
-        (error: Error) => {
-          this.connectionFailed(from, to, error.message);
+    opening.then(
+      (opened) => {
+        socket.off('error', onEarlyError);
+        if (socket.destroyed || this.state !== 'listening') {
+          opened.destroy();
           socket.destroy();
-        },
-      );
-  }
-
-  /** What a connection does once its channel is open: here, a plain pipe both ways. */
-  protected carry(socket: net.Socket, channel: ClientChannel, from: string, to: string): void {
-    const connectionId = this.trackConnection(socket, from, to);
-    joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+          return;
+        }
+        carry(opened);
+      },
+      (error: Error) => {
+        this.connectionFailed(from, to, error.message);
+        socket.destroy();
+      },
+    );
   }
 
   async close(): Promise<void> {

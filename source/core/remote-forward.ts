@@ -4,7 +4,6 @@ import {ForwardBase} from './forward.js';
 import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {formatAddress} from './listen.js';
-import {joinSocketAndChannel} from './pipe.js';
 
 /** What ssh sends as the listen address: "localhost" by default, "" for every interface. */
 export function remoteBindAddress(bindAddress: string | undefined): string {
@@ -109,9 +108,9 @@ export class RemoteForward extends ForwardBase {
     socket.once('connect', () => {
       this.pending.delete(socket);
       socket.off('error', onConnectError);
-      const channel = accept();
+      const link = this.context.adoptChannel(accept());
       const connectionId = this.trackConnection(socket, from, to);
-      joinSocketAndChannel(socket, channel, (error) => this.untrackConnection(connectionId, error));
+      link.start(socket, (error) => this.untrackConnection(connectionId, error));
     });
   };
 

@@ -8,6 +8,7 @@ import {
 } from '../config/known-hosts.js';
 import {Authenticator} from './auth.js';
 import {type Backoff, backoffDelay} from './backoff.js';
+import {type ChannelLink, ChannelLinks} from './channel-link.js';
 import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
 import type {SessionFailureLevel, TunnelEvent} from './events.js';
@@ -86,6 +87,8 @@ export class Session implements ForwardContext {
   /** Why the session failed or was closed by the other side, in words. */
   failure: string | undefined;
   private client: Client | undefined;
+  /** The channel links of the connection in use (made when it is ready). */
+  private links: ChannelLinks | undefined;
   private readonly forwardList = new Map<string, Forward>();
   private readonly remoteRoutes = new Map<string, RemoteConnectionHandler>();
   private forwardSequence = 0;
@@ -198,7 +201,9 @@ export class Session implements ForwardContext {
         // Each forwarded connection is a few small packets (open, confirm, EOF, close): with Nagle on, one
         // of them waits for the server's delayed ACK, 40 ms a connection. Bulk data is unaffected.
         client.setNoDelay(true);
-        acknowledgeSmallReads(client);
+        const links = new ChannelLinks(client);
+        this.links = links;
+        acknowledgeSmallReads(client, links);
         authenticator.succeeded();
         resolve(authenticator.method ?? 'none');
       });
@@ -520,7 +525,27 @@ export class Session implements ForwardContext {
 
   // ForwardContext: the one place forwards reach ssh2.
 
+  openLink(source: {address: string; port: number}, host: string, port: number): Promise<ChannelLink> {
+    // Taken over in ssh2's callback, before ssh2 has read anything more for the channel.
+    return this.openChannelThen(source, host, port, (channel) => this.adoptChannel(channel));
+  }
+
+  adoptChannel(channel: ClientChannel): ChannelLink {
+    const links = this.links;
+    if (!links) throw new Error(this.notConnectedMessage());
+    return links.adopt(channel);
+  }
+
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel> {
+    return this.openChannelThen(source, host, port, (channel) => channel);
+  }
+
+  private openChannelThen<T>(
+    source: {address: string; port: number},
+    host: string,
+    port: number,
+    take: (channel: ClientChannel) => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
@@ -533,7 +558,7 @@ export class Session implements ForwardContext {
             reject(channelOpenError(error, host, port));
             return;
           }
-          resolve(channel);
+          resolve(take(channel));
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));
@@ -604,7 +629,7 @@ const SMALL_READ_BYTES = 4096;
  * fewer of these packets but cost ~10% more CPU per short connection in wake-ups. Bulk data comes in
  * large reads and is ACKed by TCP itself every other segment.
  */
-function acknowledgeSmallReads(client: Client): void {
+function acknowledgeSmallReads(client: Client, links: ChannelLinks): void {
   const internals = client as unknown as {
     _sock?: net.Socket;
     _protocol?: {channelWindowAdjust(id: number, amount: number): void};
@@ -626,7 +651,7 @@ function acknowledgeSmallReads(client: Client): void {
     waiting = false;
     if (socket.bytesWritten !== writtenAtRead || socket.destroyed) return;
     // Any open channel will do: the ACK is for the connection, not for a channel.
-    const id = internals._chanMgr && openChannelId(internals._chanMgr);
+    const id = links.anyOpenRemoteId() ?? (internals._chanMgr && openChannelId(internals._chanMgr));
     if (id !== undefined) internals._protocol?.channelWindowAdjust(id, 0);
   };
 }
