@@ -1,12 +1,13 @@
 import net from 'node:net';
 import type {ClientChannel} from 'ssh2';
+import type {ChannelLink} from './channel-link.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
 import {formatAddress, listen} from './listen.js';
 import {LocalForward} from './local-forward.js';
-import {destroyBothOnError, joinSocketAndChannel} from './pipe.js';
+import {destroyBothOnError} from './pipe.js';
 
 /** A data channel nobody connects to within this time is torn down. */
 export const FTP_DATA_IDLE_TIMEOUT_MS = 60_000;
@@ -167,13 +168,9 @@ export class FtpForward extends LocalForward {
       listener.close();
       socket.on('error', () => {});
       this.context
-        .openChannel(
-          {address: socket.remoteAddress, port: socket.remotePort ?? 0},
-          this.target.host,
-          serverPort,
-        )
+        .openLink({address: socket.remoteAddress, port: socket.remotePort ?? 0}, this.target.host, serverPort)
         .then(
-          (channel) => this.carryData(socket, channel, local, remote, close),
+          (link) => this.carryData(socket, link, local, remote, close),
           (error: Error) => close(error.message),
         );
     });
@@ -214,7 +211,7 @@ export class FtpForward extends LocalForward {
       socket.once('connect', () => {
         socket.removeAllListeners('error');
         socket.on('error', () => {});
-        this.carryData(socket, accept(), local, remote, close);
+        this.carryData(socket, this.context.adoptChannel(accept()), local, remote, close);
       });
     });
     const remote = `127.0.0.1:${boundPort} on the SSH server`;
@@ -248,13 +245,18 @@ export class FtpForward extends LocalForward {
 
   private carryData(
     socket: net.Socket,
-    channel: ClientChannel,
+    link: ChannelLink,
     from: string,
     to: string,
     close: (reason?: string, bytes?: [number, number]) => void,
   ): void {
+    // Closed while its channel opened (the data channel timed out, or the forward closed).
+    if (socket.destroyed) {
+      link.destroy();
+      return;
+    }
     const connectionId = this.trackConnection(socket, from, to, false);
-    joinSocketAndChannel(socket, channel, (error) => {
+    link.start(socket, (error) => {
       const bytes = this.untrackConnection(connectionId, error, false);
       close(error?.message, bytes);
     });
