@@ -16,9 +16,8 @@ import type {Client, ClientChannel} from 'ssh2';
 /** ssh2's initial window, which it advertised when it opened or accepted the channel; kept as ssh2 does. */
 const WINDOW_BYTES = 2 * 1024 * 1024;
 /**
- * How much socket data may wait for window before the socket is paused (ssh2's channel holds as much).
- * Data at hand when the window opens goes out at once; a socket paused at every closed window would
- * first have to be read again, and uploads ran a few per cent slower that way.
+ * How much socket data may wait for window before the socket is paused (ssh2's channel holds as much):
+ * data at hand when the window opens goes out at once, instead of after the socket is read again.
  */
 const UNSENT_LIMIT_BYTES = WINDOW_BYTES;
 /** How long the peer has to close a channel once both sides have sent EOF. */

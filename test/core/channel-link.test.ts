@@ -1,32 +1,20 @@
 import {createHash, randomBytes} from 'node:crypto';
-import net from 'node:net';
+import type net from 'node:net';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {serve, sha256, startHashServer, startSourceServer, type TestServer} from '../helpers/targets.js';
+import {
+  readToEnd,
+  serve,
+  sha256,
+  socketPair,
+  startHashServer,
+  startSourceServer,
+  type TestServer,
+} from '../helpers/targets.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A connected pair of loopback sockets: [the forward's side, the client's side], as -L makes them. */
-async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
-  const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect({port, host: '127.0.0.1', allowHalfOpen: true});
-  const ours = await accepted;
-  return [ours, client, () => server.close()];
-}
-
-function readToEnd(socket: net.Socket): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-  });
-}
 
 // A ChannelLink carries a socket over a channel at the level of SSH messages (channel-link.ts); these
 // drive it through a real sshd to real targets, at the edges the stream version handled for free.

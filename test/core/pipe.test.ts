@@ -1,7 +1,7 @@
-import net from 'node:net';
 import {Duplex} from 'node:stream';
 import {describe, expect, it} from 'vitest';
 import {joinSocketAndChannel} from '../../source/core/pipe.js';
+import {readToEnd, socketPair} from '../helpers/targets.js';
 
 /** A stand-in for an ssh2 channel: what it "received" is pushed by the test; what is written is kept. */
 class FakeChannel extends Duplex {
@@ -17,26 +17,6 @@ class FakeChannel extends Duplex {
     this.written.push(chunk);
     callback();
   }
-}
-
-/** A connected pair of real loopback sockets: [the forward's side, the client's side]. */
-async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
-  const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
-  const client = net.connect({port, host: '127.0.0.1', allowHalfOpen: true});
-  const ours = await accepted;
-  return [ours, client, () => server.close()];
-}
-
-function readToEnd(socket: net.Socket): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-  });
 }
 
 describe('joinSocketAndChannel', () => {

@@ -161,3 +161,24 @@ export function connectionRefused(port: number, host = '127.0.0.1'): Promise<boo
     socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
   });
 }
+
+/** A connected pair of loopback sockets, as a forward's listener makes them: [the forward's side, the client's side]. */
+export async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
+  const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const accepted = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+  const client = net.connect({port, host: '127.0.0.1', allowHalfOpen: true});
+  const ours = await accepted;
+  return [ours, client, () => server.close()];
+}
+
+/** Everything the socket reads until its EOF. */
+export function readToEnd(socket: net.Socket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks)));
+    socket.on('error', reject);
+  });
+}
