@@ -79,8 +79,10 @@ export class ChannelLinks {
   adopt(channel: ClientChannel): ChannelLink {
     const {incoming, outgoing} = channel as unknown as ChannelInternals;
     const link = new ChannelLink(this, incoming.id, outgoing.id, outgoing.window, outgoing.packetSize);
-    // Anything ssh2 took in for it already (it cannot have, when adopted at once) would be lost otherwise.
+    // What ssh2 took in for it already (nothing, when adopted at once; X11 reads the setup first) is
+    // passed on ahead of the rest, and the window is what ssh2 has left of it.
     while (channel.readableLength > 0) link.received(channel.read() as Buffer);
+    link.receiveWindowLeft(incoming.window);
     if (incoming.state === 'closed') {
       // ssh2 has answered the server's CLOSE and freed the id already.
       link.connectionLost();
@@ -134,6 +136,11 @@ export class ChannelLink {
     private sendWindow: number,
     private readonly packetSize: number,
   ) {}
+
+  /** The window ssh2 had left when the link took the channel over. */
+  receiveWindowLeft(bytes: number): void {
+    this.receiveWindow = bytes;
+  }
 
   get open(): boolean {
     return !this.closeSent && !this.closeReceived;

@@ -7,7 +7,6 @@ import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
 import {formatAddress, listen} from './listen.js';
 import {LocalForward} from './local-forward.js';
-import {destroyBothOnError} from './pipe.js';
 
 /** A data channel nobody connects to within this time is torn down. */
 export const FTP_DATA_IDLE_TIMEOUT_MS = 60_000;
@@ -267,4 +266,17 @@ export class FtpForward extends LocalForward {
     for (const {socket} of this.controls) socket.destroy();
     await super.close();
   }
+}
+
+/** An error on either side destroys both; returns the first error seen (for the connection's log line). */
+function destroyBothOnError(socket: net.Socket, channel: ClientChannel): () => Error | undefined {
+  let firstError: Error | undefined;
+  const fail = (error: Error) => {
+    firstError ??= error;
+    socket.destroy();
+    channel.destroy();
+  };
+  socket.on('error', fail);
+  channel.on('error', fail);
+  return () => firstError;
 }

@@ -46,7 +46,12 @@ export async function runRemoteCommand(
       ? {
           x11: {cookie: x11.fakeCookie, screen: x11.display.screen},
           onX11: (x11Channel) =>
-            serveX11Channel(x11Channel, x11, (reason) => warn(`X11 connection refused: ${reason}`)),
+            serveX11Channel(
+              x11Channel,
+              x11,
+              (reason) => warn(`X11 connection refused: ${reason}`),
+              (channel) => session.adoptChannel(channel),
+            ),
         }
       : {}),
   });

@@ -3,7 +3,7 @@ import {randomBytes} from 'node:crypto';
 import net from 'node:net';
 import {promisify} from 'node:util';
 import type {ClientChannel} from 'ssh2';
-import {joinSocketAndChannel} from './pipe.js';
+import type {ChannelLink} from './channel-link.js';
 import {MIT_MAGIC_COOKIE, parseDisplay, type X11Display, X11SetupChecker} from './x11-setup.js';
 
 const run = promisify(execFile);
@@ -52,12 +52,14 @@ export async function prepareX11(displayName: string | undefined): Promise<X11Fo
 
 /**
  * Handles one x11 channel: reads the client's setup, refuses it unless it carries the fake cookie, then
- * connects to the local display and passes the setup on with the real cookie.
+ * connects to the local display, passes the setup on with the real cookie, and carries the rest over a
+ * ChannelLink (`adopt` takes the channel over, with whatever it holds by then).
  */
 export function serveX11Channel(
   channel: ClientChannel,
   x11: X11Forwarding,
   onRefused: (reason: string) => void,
+  adopt: (channel: ClientChannel) => ChannelLink,
 ): void {
   const checker = new X11SetupChecker(x11.fakeCookie, x11.realCookie);
   channel.on('error', () => {});
@@ -73,8 +75,8 @@ export function serveX11Channel(
     }
     const {display} = x11;
     const socket = display.socketPath
-      ? net.connect(display.socketPath)
-      : net.connect({host: display.host!, port: display.port!});
+      ? net.connect({path: display.socketPath, allowHalfOpen: true})
+      : net.connect({host: display.host!, port: display.port!, allowHalfOpen: true});
     socket.on('error', (error) => {
       onRefused(`cannot reach the X display ${x11.displayName}: ${error.message}`);
       channel.destroy();
@@ -83,8 +85,7 @@ export function serveX11Channel(
       socket.removeAllListeners('error');
       socket.write(result.setup);
       if (result.rest.length > 0) socket.write(result.rest);
-      joinSocketAndChannel(socket, channel, () => {});
-      channel.resume();
+      adopt(channel).start(socket, () => {});
     });
   };
   channel.on('data', onData);
