@@ -473,10 +473,10 @@ export class Session implements ForwardContext {
     }
   }
 
-  /** Starts a remote command; X11 and agent forwarding only as `options` asks. */
   /**
-   * Runs a command; resolves with its channel and a reader of its exit status (ssh's convention: 255
-   * when it died of a signal; undefined until the server has said).
+   * Starts a remote command, with X11 and agent forwarding only as `options` asks; resolves with its
+   * channel and a reader of its exit status (as ssh reports it: 255 when the command died of a signal;
+   * undefined until the server has said).
    */
   exec(
     command: string,
