@@ -30,7 +30,10 @@ interface ProtocolInternals {
   channelClose(id: number): void;
   channelWindowAdjust(id: number, amount: number): void;
   channelFailure(id: number): void;
-  _handlers: Record<string, (protocol: unknown, recipient: number, ...rest: unknown[]) => void>;
+  _handlers: Record<
+    string,
+    (protocol: unknown, recipient: number, first?: unknown, second?: unknown, third?: unknown) => void
+  >;
 }
 interface ChannelTableInternals {
   update(id: number, value: unknown): void;
@@ -52,14 +55,16 @@ export class ChannelLinks {
     this.protocol = internals._protocol;
     this.table = internals._chanMgr;
     const handlers = this.protocol._handlers;
-    const route = (name: string, deliver: (link: ChannelLink, ...rest: unknown[]) => void) => {
+    // ssh2's channel handlers take at most three arguments after the recipient. Named, not gathered with
+    // `...rest`: CHANNEL_DATA runs once per packet, and a rest array would be made for each.
+    const route = (name: string, deliver: (link: ChannelLink, first: unknown, second: unknown) => void) => {
       const original = handlers[name];
       if (!original)
         throw new Error(`ssh2 has no ${name} handler: this version of ssh2 is not one tunnels knows`);
-      handlers[name] = (protocol, recipient, ...rest) => {
+      handlers[name] = (protocol, recipient, first, second, third) => {
         const link = this.links.get(recipient);
-        if (link) deliver(link, ...rest);
-        else original(protocol, recipient, ...rest);
+        if (link) deliver(link, first, second);
+        else original(protocol, recipient, first, second, third);
       };
     };
     route('CHANNEL_DATA', (link, data) => link.received(data as Buffer));

@@ -656,26 +656,22 @@ function acknowledgeSmallReads(client: Client, links: ChannelLinks): void {
   };
 }
 
-type ChannelEntry = {outgoing?: {id?: number; state?: string}} | true | undefined;
+/** ssh2's table of channels: its own channel objects, and `true` for ids that links hold. */
 interface ChannelManagerInternals {
-  _channels: Record<number, ChannelEntry>;
-  /** The id given out last. */
-  _cur: number;
+  _channels: Record<number, {outgoing?: {id?: number; state?: string}} | true>;
   _count: number;
 }
 
-/** The server's id of an open channel: the newest one when it is open (no walk over thousands), else any. */
+/**
+ * The server's id of an open channel that ssh2 itself carries (a remote command, an FTP control
+ * connection). Asked only when no link is open; the table then holds ssh2's own channels and links
+ * waiting for the server's CLOSE, so the walk is short.
+ */
 function openChannelId(manager: ChannelManagerInternals): number | undefined {
-  if (manager._count === 0) return undefined;
-  const openId = (entry: ChannelEntry) => {
-    const outgoing = typeof entry === 'object' ? entry.outgoing : undefined;
-    return outgoing?.state === 'open' ? outgoing.id : undefined;
-  };
-  const newest = openId(manager._channels[manager._cur]);
-  if (newest !== undefined) return newest;
   for (const key in manager._channels) {
-    const id = openId(manager._channels[key as unknown as number]);
-    if (id !== undefined) return id;
+    const entry = manager._channels[key as unknown as number];
+    const outgoing = typeof entry === 'object' ? entry.outgoing : undefined;
+    if (outgoing?.state === 'open') return outgoing.id;
   }
   return undefined;
 }
