@@ -9,24 +9,32 @@ import {resolveInvocation} from '../config/session-options.js';
 import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
 import {type FavoriteRow, store} from './state.js';
 
-let favorites: FavoritesStore | undefined;
+/** The favorites file being opened or open: one promise, so calls that overlap open it (and tell) once. */
+let favorites: Promise<FavoritesStore> | undefined;
 
 /** The favorites code (conf, ajv) loads when favorites are first used, not before the UI's first frame. */
 const favoritesModule = () => import('../config/favorites.js');
 
 /** The favorites file, opened once; its recovery notices become a message. */
-async function favoritesStore(): Promise<FavoritesStore> {
+function favoritesStore(): Promise<FavoritesStore> {
   if (!favorites) {
-    const {openFavorites} = await favoritesModule();
-    favorites ??= openFavorites();
-    if (favorites.notices.length > 0) showMessage('error', favorites.notices.join(' '));
+    const opening = favoritesModule().then(({openFavorites}) => {
+      const opened = openFavorites();
+      if (opened.notices.length > 0) showMessage('error', opened.notices.join(' '));
+      return opened;
+    });
+    // A file that could not be opened is tried again the next time; the caller reports the error.
+    opening.catch(() => {
+      if (favorites === opening) favorites = undefined;
+    });
+    favorites = opening;
   }
   return favorites;
 }
 
 /** Tests point the store at a file of their own. */
 export function useFavoritesStore(value: FavoritesStore | undefined): void {
-  favorites = value;
+  favorites = value && Promise.resolve(value);
 }
 
 function row(favorite: Favorite, sshCommandFor: (favorite: Favorite) => string): FavoriteRow {
