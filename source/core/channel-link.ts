@@ -151,7 +151,10 @@ export class ChannelLink {
     return !this.closeSent && !this.closeReceived;
   }
 
-  /** Sends data ahead of the socket's (before start: a SOCKS request's bytes after the header). */
+  /**
+   * Sends data as the window allows and holds the rest. Before start: bytes that go ahead of the
+   * socket's own (a SOCKS request's bytes after its header).
+   */
   write(data: Buffer): void {
     if (!this.open) return;
     if (this.unsentBytes > 0) this.hold(data);
@@ -236,21 +239,21 @@ export class ChannelLink {
   }
 
   receivedClose(): void {
+    this.closed(true);
+  }
+
+  /** The SSH connection is gone: as a close from the server, with nothing left to send or answer. */
+  connectionLost(): void {
+    this.closed(false);
+  }
+
+  private closed(answer: boolean): void {
     this.closeReceived = true;
     clearTimeout(this.peerCloseTimer);
     if (!this.closeSent) {
       this.closeSent = true;
-      this.links.protocol.channelClose(this.remoteId);
+      if (answer) this.links.protocol.channelClose(this.remoteId);
     }
-    this.links.forget(this.localId);
-    if (this.socket) this.endSocket();
-  }
-
-  /** The SSH connection is gone: as a close from the server, with nothing left to send. */
-  connectionLost(): void {
-    this.closeSent = true;
-    this.closeReceived = true;
-    clearTimeout(this.peerCloseTimer);
     this.links.forget(this.localId);
     if (this.socket) this.endSocket();
   }
