@@ -66,7 +66,7 @@ describe('local forward (-L) through a real sshd', () => {
   });
 
   it('delivers the banner and EOF of a server that speaks first and closes at once', async () => {
-    // They may arrive in the same read as the channel's open confirmation (see pipe.test.ts).
+    // They may arrive in the same read as the channel's open confirmation (channel-link.test.ts makes that certain).
     const banner = Buffer.from('220 ready for you\r\n'.repeat(200));
     const speaker = await serve((socket) => socket.end(banner));
     try {
