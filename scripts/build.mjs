@@ -14,6 +14,8 @@ await build({
   // The UI (React, Ink, Yoga) is a chunk of its own, loaded only when a terminal asks for it.
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  // .mjs: dist/ is CommonJS by its own package.json (for the launcher, below); the bundle stays ESM.
+  outExtension: {'.js': '.mjs'},
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -67,13 +69,16 @@ await build({
 });
 
 // The bin: a launcher with no imports, so `--version` costs only Node's own start-up (the bundle's entry
-// would first load its shared chunks: ~10 ms). Anything else loads the application.
+// would first load its shared chunks: ~10 ms). It is CommonJS: an ES module entry point first sets up
+// Node's ESM loader, another ~10 ms. Anything else loads the application.
+writeFileSync('dist/package.json', `${JSON.stringify({type: 'commonjs'})}\n`);
 writeFileSync(
   'dist/cli.js',
   `#!/usr/bin/env node
+'use strict';
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) process.stdout.write('tunnels ${pkg.version}\\n');
-else await import('./main.js');
+else import('./main.mjs');
 `,
 );
 // Executable itself, since dist is made afresh (npm sets the mode only when it links).

@@ -34,7 +34,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   it('the launcher and the application it loads give the same version', async () => {
     const launcher = await run(process.execPath, [TUNNELS_BIN, '-V']);
     const application = await run(process.execPath, [
-      path.join(path.dirname(TUNNELS_BIN), 'main.js'),
+      path.join(path.dirname(TUNNELS_BIN), 'main.mjs'),
       '--version',
     ]);
     expect(application.stdout.trim()).toBe(launcher.stdout.trim());
