@@ -43,6 +43,8 @@ export interface BenchOptions {
   ciphers: string[];
   /** Sequential connections per connection-rate run. */
   rateConnections: number;
+  /** Connections through each forward before the measured runs of the connection rate. */
+  rateWarmUp: number;
   concurrency: number[];
   ftpBytes: number;
   /** Samples of PASV/PORT latency per run. */
@@ -73,7 +75,8 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     } else if (arg === '-h' || arg === '--help') {
       console.log(
         'npm run bench -- [--quick] [--only throughput,rate,concurrency,ftp,ui] [--runs N]\n' +
-          '  --quick  64 MiB transfers, 1 run, 100 sequential and 1,000 concurrent connections, 32 MiB FTP\n' +
+          '  --quick  64 MiB transfers, 1 run, 100 sequential (after 200 to warm up) and 1,000 concurrent\n' +
+          '           connections, 32 MiB FTP\n' +
           '  --runs N repetitions of each measurement (default 3, 1 with --quick)\n' +
           'BENCH_TUNNELS_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles each headless tunnels process.',
       );
@@ -89,6 +92,7 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     bulkBytes: quick ? 64 * MiB : GiB,
     ciphers: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
     rateConnections: quick ? 100 : 500,
+    rateWarmUp: quick ? 200 : 2500,
     concurrency: quick ? [1000] : [2000, 10_000],
     ftpBytes: quick ? 32 * MiB : 256 * MiB,
     ftpLatencySamples: quick ? 10 : 30,
