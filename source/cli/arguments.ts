@@ -1,108 +1,15 @@
-import {Command, CommanderError, Option} from 'commander';
-import type {CommandLineOptions} from '../config/session-options.js';
+import {CommanderError} from 'commander';
+import {buildProgram, type ParsedArguments, readArguments} from '../config/command-line.js';
 
-declare const TUNNELS_VERSION: string;
+export type {ParsedArguments};
 
-export interface ParsedArguments extends Partial<CommandLineOptions> {
-  destination?: string;
-  command: string[];
-  noCommand: boolean;
-  forwardAgent: boolean | undefined;
-  forwardX11: boolean | undefined;
-  json: boolean;
-  verbose: number;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** The command line, a contract with scripts: ssh's flags, one JSON event per line with --json. */
-export function buildProgram(): Command {
-  return new Command('tunnels')
-    .usage('[options] [user@]host')
-    .description('SSH sessions and their port forwards: local (-L), remote (-R), dynamic SOCKS (-D).')
-    .argument('[destination]', '[user@]host, ssh://[user@]host[:port], or a Host from ~/.ssh/config')
-    .argument('[command...]', 'a command to run on the server (its output and exit status come back)')
-    .option('-p <port>', 'port of the SSH server')
-    .option('-l <user>', 'user to log in as')
-    .option('-i <identity_file>', 'private key to authenticate with (repeatable)', collect)
-    .option('-F <ssh_config>', 'ssh client configuration file (default ~/.ssh/config)')
-    .option('-o <Key=Value>', 'an ssh_config option (repeatable)', collect)
-    .option('-c <cipher>', 'cipher list, comma-separated (as ssh -c)')
-    .option('-L <[bind_address:]port:host:hostport>', 'local forward; ftp/... for FTP (repeatable)', collect)
-    .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
-    .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
-    .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
-    .option('-A', 'forward the agent (SSH_AUTH_SOCK) to the remote command')
-    .option('-a', 'do not forward the agent')
-    .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
-    .option('-x', 'do not forward X11')
-    .addOption(
-      new Option('-v', 'more detail on stderr (repeatable)')
-        .argParser((_v, previous: number) => previous + 1)
-        .default(0),
-    )
-    .option('--json', 'one JSON event per line on stdout')
-    .version(`tunnels ${TUNNELS_VERSION}`, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show this help')
-    .addHelpText(
-      'after',
-      `
-Forward syntax (as ssh):
-  -L 8080:db.internal:5432        127.0.0.1:8080 here -> db.internal:5432, reached from the server
-  -L '*:8080:db.internal:5432'    the same on every interface
-  -R 9000:localhost:3000          port 9000 on the server -> localhost:3000 here
-  -D 1080                         SOCKS proxy on 127.0.0.1:1080; connections leave from the server
-  -L '[::1]:8080:[2001:db8::5]:80' IPv6 addresses in brackets
-Forwards listen on 127.0.0.1 unless a bind address is given. Port 0 picks a free port.
-Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or (with
--o ExitOnForwardFailure=yes) a forward fails.`,
-    )
-    .exitOverride()
-    .configureOutput({outputError: (text, write) => write(`tunnels: ${text.replace(/^error: /, '')}`)});
-}
-
-/** Short flags that take a value (`-p 22` or `-p22`, also last in a cluster: `-Np22`). */
-const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'L', 'R', 'D']);
-
-/**
- * Splits argv as ssh reads it: options, the destination, more options right after it, and from the
- * first other word on, the remote command, whose own options (`xclock -geometry 100x100`) are not ours.
- */
-export function splitCommandLine(argv: string[]): string[] {
-  // Tokens stay in their order; only a "--" is put in front of the command.
-  const out: string[] = [];
-  let seenDestination = false;
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === '--') return [...out, ...argv.slice(i)];
-    if (token.startsWith('-') && token.length > 1) {
-      out.push(token);
-      if (!token.startsWith('--')) {
-        // A cluster like -Nv or -Np22: the first flag that takes a value ends it.
-        for (let j = 1; j < token.length; j++) {
-          if (VALUE_FLAGS.has(token[j]!)) {
-            if (j === token.length - 1 && i + 1 < argv.length) out.push(argv[++i]!);
-            break;
-          }
-        }
-      }
-      continue;
-    }
-    if (!seenDestination) {
-      seenDestination = true;
-      out.push(token);
-      continue;
-    }
-    return [...out, '--', ...argv.slice(i)];
-  }
-  return out;
-}
-
-/** Parses argv; returns a number when the program should exit at once with that status. */
+/** Parses the process's argv; returns a number when the program should exit at once with that status. */
 export function parseArguments(argv: string[]): ParsedArguments | number {
-  const program = buildProgram();
+  const program = buildProgram().configureOutput({
+    outputError: (text, write) => write(`tunnels: ${text.replace(/^error: /, '')}`),
+  });
   try {
-    program.parse(splitCommandLine(argv), {from: 'user'});
+    return readArguments(program, argv);
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
@@ -110,41 +17,4 @@ export function parseArguments(argv: string[]): ParsedArguments | number {
     }
     throw error;
   }
-  const flags = program.opts<{
-    p?: string;
-    l?: string;
-    i?: string[];
-    F?: string;
-    o?: string[];
-    c?: string;
-    L?: string[];
-    R?: string[];
-    D?: string[];
-    N?: boolean;
-    A?: boolean;
-    a?: boolean;
-    X?: boolean;
-    x?: boolean;
-    v: number;
-    json?: boolean;
-  }>();
-  const [destination, command] = program.processedArgs as [string | undefined, string[]];
-  return {
-    ...(destination !== undefined ? {destination} : {}),
-    command: command ?? [],
-    port: flags.p,
-    user: flags.l,
-    identityFiles: flags.i ?? [],
-    configFile: flags.F,
-    options: flags.o ?? [],
-    cipher: flags.c,
-    localForwards: flags.L ?? [],
-    remoteForwards: flags.R ?? [],
-    dynamicForwards: flags.D ?? [],
-    noCommand: flags.N === true,
-    forwardAgent: flags.A ? true : flags.a ? false : undefined,
-    forwardX11: flags.X ? true : flags.x ? false : undefined,
-    json: flags.json === true,
-    verbose: flags.v,
-  };
 }

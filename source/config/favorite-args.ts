@@ -1,10 +1,35 @@
-import {type ParsedArguments, parseArguments} from '../cli/arguments.js';
 import {formatForwardFlag, parseForwardSpec} from '../core/forward-spec.js';
+import {type ParsedArguments, parseOptionWords} from './command-line.js';
 import type {Favorite} from './favorites.js';
-import {type CommandLineOptions, ConfigError, parseDestination, parseOption} from './session-options.js';
+import {
+  type CommandLineOptions,
+  ConfigError,
+  parseDestination,
+  parseOption,
+  parseSeconds,
+  parseYesNo,
+} from './session-options.js';
 
-/** The -o keys a favorite keeps; others are reported, not silently dropped. */
-const KEPT_OPTIONS = new Set(['serveraliveinterval', 'exitonforwardfailure', 'forwardagent', 'forwardx11']);
+/**
+ * The -o options a favorite keeps, in its terms; the others are returned, to be reported rather than
+ * silently dropped. A value that is not yes/no or seconds is refused.
+ */
+function keptOptions(texts: string[]): {options: Favorite['options']; dropped: string[]} {
+  const options: Favorite['options'] = {};
+  const dropped: string[] = [];
+  for (const text of texts) {
+    const [key, value] = parseOption(text);
+    if (key === 'serveraliveinterval')
+      options.serverAliveInterval = parseSeconds(value, 'ServerAliveInterval');
+    else if (key === 'exitonforwardfailure')
+      options.exitOnForwardFailure = parseYesNo(value, 'ExitOnForwardFailure');
+    else if (key === 'forwardagent') options.forwardAgent = parseYesNo(value, 'ForwardAgent');
+    else if (key === 'forwardx11') options.forwardX11 = parseYesNo(value, 'ForwardX11');
+    else if (key === 'reconnect') options.reconnect = parseYesNo(value, 'Reconnect');
+    else dropped.push(text);
+  }
+  return {options, dropped};
+}
 
 /**
  * A favorite from ssh-style arguments ("-L 8080:db:5432 -A deploy@db1"), as `tunnels favorites add` and
@@ -14,34 +39,18 @@ export function favoriteFromArguments(
   name: string,
   args: string[],
 ): {favorite: Favorite; warnings: string[]} {
-  const parsed = parseArguments(args);
-  if (typeof parsed === 'number')
-    throw new ConfigError('those options could not be read (see tunnels --help)');
-  return favoriteFromParsed(name, parsed);
+  return favoriteFromParsed(name, parseOptionWords(args));
 }
 
-export function favoriteFromParsed(
-  name: string,
-  parsed: ParsedArguments,
-): {favorite: Favorite; warnings: string[]} {
+function favoriteFromParsed(name: string, parsed: ParsedArguments): {favorite: Favorite; warnings: string[]} {
   if (!parsed.destination)
     throw new ConfigError('a favorite needs a host: [user@]host or a ~/.ssh/config Host');
   if (parsed.command.length > 0)
     throw new ConfigError(`a favorite holds no remote command ("${parsed.command.join(' ')}")`);
   const warnings: string[] = [];
   const target = parseDestination(parsed.destination);
-  const options: Favorite['options'] = {};
-  for (const text of parsed.options ?? []) {
-    const [key, value] = parseOption(text);
-    if (!KEPT_OPTIONS.has(key)) {
-      warnings.push(`-o ${text} is not kept in favorites`);
-      continue;
-    }
-    if (key === 'serveraliveinterval') options.serverAliveInterval = Number(value);
-    if (key === 'exitonforwardfailure') options.exitOnForwardFailure = /^(yes|true)$/i.test(value);
-    if (key === 'forwardagent') options.forwardAgent = /^(yes|true)$/i.test(value);
-    if (key === 'forwardx11') options.forwardX11 = /^(yes|true)$/i.test(value);
-  }
+  const {options, dropped} = keptOptions(parsed.options ?? []);
+  for (const text of dropped) warnings.push(`-o ${text} is not kept in favorites`);
   if (parsed.forwardAgent !== undefined) options.forwardAgent = parsed.forwardAgent;
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
   if (parsed.cipher) warnings.push('-c is not kept in favorites');
@@ -83,6 +92,7 @@ export function commandLineFor(favorite: Favorite): CommandLineOptions {
         ? [`ServerAliveInterval=${options.serverAliveInterval}`]
         : []),
       ...(options.exitOnForwardFailure ? ['ExitOnForwardFailure=yes'] : []),
+      ...(options.reconnect !== undefined ? [`Reconnect=${options.reconnect ? 'yes' : 'no'}`] : []),
     ],
     localForwards: flags.L,
     remoteForwards: flags.R,
@@ -100,12 +110,8 @@ export function favoriteFromCommandLine(
   forwardLabels: string[],
 ): Favorite {
   const target = parseDestination(cli.destination.replace(/^@/, ''));
-  const options: Favorite['options'] = {};
-  for (const text of cli.options) {
-    const [key, value] = parseOption(text);
-    if (key === 'serveraliveinterval') options.serverAliveInterval = Number(value);
-    if (key === 'exitonforwardfailure') options.exitOnForwardFailure = /^(yes|true)$/i.test(value);
-  }
+  // The session was started from these, so they were read once already; the others are not kept.
+  const {options} = keptOptions(cli.options);
   if (cli.forwardAgent !== undefined) options.forwardAgent = cli.forwardAgent;
   if (cli.forwardX11 !== undefined) options.forwardX11 = cli.forwardX11;
   const user = cli.user ?? target.user;

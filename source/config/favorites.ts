@@ -27,6 +27,8 @@ export interface Favorite {
     exitOnForwardFailure?: boolean;
     forwardAgent?: boolean;
     forwardX11?: boolean;
+    /** tunnels' own -o Reconnect; unset means yes, as for any session the UI or a favorite starts. */
+    reconnect?: boolean;
   };
   /** ssh-style forward specs as given to the flags: "-L 8080:db:5432", "-R 9000:localhost:3000", "-D 1080", "-L ftp/2121:ftp:21" */
   forwards: string[];
@@ -71,7 +73,13 @@ const DIRECTORY_MODE = 0o700;
 // Validation
 
 const FIELDS = ['name', 'host', 'user', 'port', 'identityFiles', 'options', 'forwards'];
-const OPTION_FIELDS = ['serverAliveInterval', 'exitOnForwardFailure', 'forwardAgent', 'forwardX11'];
+const OPTION_FIELDS = [
+  'serverAliveInterval',
+  'exitOnForwardFailure',
+  'forwardAgent',
+  'forwardX11',
+  'reconnect',
+];
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const FORWARD_PATTERN = /^-([LRD])\s+(.+)$/s;
 const CONTROL = /\p{Cc}/u;
@@ -128,7 +136,7 @@ function validateOptions(value: unknown, where: string): string | undefined {
   ) {
     return `${where}.serverAliveInterval: ${show(interval)} is not a number of seconds (a whole number, 0 or more)`;
   }
-  for (const key of ['exitOnForwardFailure', 'forwardAgent', 'forwardX11']) {
+  for (const key of ['exitOnForwardFailure', 'forwardAgent', 'forwardX11', 'reconnect']) {
     const flag = value[key];
     if (flag !== undefined && typeof flag !== 'boolean') {
       return `${where}.${key}: ${show(flag)} is not true or false`;
@@ -234,6 +242,7 @@ function normalize(favorite: Favorite): Favorite {
   if (source.exitOnForwardFailure !== undefined) options.exitOnForwardFailure = source.exitOnForwardFailure;
   if (source.forwardAgent !== undefined) options.forwardAgent = source.forwardAgent;
   if (source.forwardX11 !== undefined) options.forwardX11 = source.forwardX11;
+  if (source.reconnect !== undefined) options.reconnect = source.reconnect;
   return {
     name: favorite.name,
     host: favorite.host,
@@ -264,7 +273,7 @@ function shellQuote(word: string): string {
  * The equivalent ssh command line ("Copy as ssh command"): ssh [-p PORT] [-l USER] [-i FILE]...
  * [-o ServerAliveInterval=N] [-o ExitOnForwardFailure=yes|no] [-A|-a] [-X|-x] [-N] [-L ...]... host,
  * with shell quoting where needed. -a, -x and ExitOnForwardFailure=no appear only when the favorite says
- * false explicitly.
+ * false explicitly. Reconnect is left out: it is tunnels' own, and ssh would refuse it.
  */
 export function sshCommandFor(favorite: Favorite): string {
   const words = ['ssh'];

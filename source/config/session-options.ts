@@ -147,14 +147,14 @@ function parsePort(value: string, what: string): number {
   return Number(value);
 }
 
-function parseYesNo(value: string, key: string): boolean {
+export function parseYesNo(value: string, key: string): boolean {
   const lower = value.toLowerCase();
   if (lower === 'yes' || lower === 'true') return true;
   if (lower === 'no' || lower === 'false') return false;
   throw new ConfigError(`${key}=${value}: expected yes or no`);
 }
 
-function parseSeconds(value: string, key: string): number {
+export function parseSeconds(value: string, key: string): number {
   if (!/^\d+$/.test(value)) throw new ConfigError(`${key}=${value}: expected a whole number of seconds`);
   return Number(value);
 }

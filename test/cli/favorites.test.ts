@@ -122,6 +122,10 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
     const bad = await tunnels(['favorites', 'add', 'broken', '-L', '8o80:db:5432', 'host']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('"8o80" is not a port number');
+    // A typo is named, once (commander no longer prints it as well).
+    const typo = await tunnels(['favorites', 'add', 'typo', '-Z', 'host']);
+    expect(typo.code).toBe(1);
+    expect(typo.stderr.match(/unknown option '-Z'/g)).toHaveLength(1);
   });
 
   it('quick-connects from the UI: f, then 1', async () => {

@@ -1,8 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {afterEach, describe, expect, it} from 'vitest';
-import {openFavoritesPicker, useFavoritesStore} from '../../source/store/favorites-actions.js';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import {
+  openFavoritesPicker,
+  saveEditedFavorite,
+  useFavoritesStore,
+} from '../../source/store/favorites-actions.js';
 import {store} from '../../source/store/state.js';
 
 describe('favorites actions: the favorites file', () => {
@@ -38,5 +42,30 @@ describe('favorites actions: the favorites file', () => {
     expect(notices).toHaveLength(1);
     expect(fs.readdirSync(directory).filter((name) => name.includes('.corrupt-'))).toHaveLength(1);
     expect(store.getState().dialog?.kind).toBe('favorites');
+  });
+
+  // The editor is a dialog of the full-screen UI: its mistakes are shown in it, never printed under it.
+  it('an edit with a typo stays open, naming the typo, and prints nothing', async () => {
+    const written: string[] = [];
+    const capture = (text: string | Uint8Array) => {
+      written.push(String(text));
+      return true;
+    };
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      await saveEditedFavorite('web', '-Z web1');
+      expect(store.getState().dialog).toMatchObject({kind: 'edit-favorite', error: "unknown option '-Z'"});
+      await saveEditedFavorite('docs', '--help');
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(written).toEqual([]);
+    expect(store.getState().dialog).toEqual({
+      kind: 'edit-favorite',
+      name: 'docs',
+      text: '--help',
+      error: '--help and --version are not options to keep',
+    });
   });
 });

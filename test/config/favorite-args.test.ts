@@ -1,0 +1,79 @@
+import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {
+  commandLineFor,
+  favoriteFromArguments,
+  favoriteFromCommandLine,
+} from '../../source/config/favorite-args.js';
+import {validateFavorite} from '../../source/config/favorites.js';
+import {resolveInvocation} from '../../source/config/session-options.js';
+
+describe('a favorite from ssh-style options, as the UI editor and `favorites add` take them', () => {
+  // The UI may be on screen: reading a favorite's options must never print (commander would write help
+  // and errors to the terminal under Ink's frame).
+  let written: string[];
+  beforeEach(() => {
+    written = [];
+    const capture = (text: string | Uint8Array) => {
+      written.push(String(text));
+      return true;
+    };
+    vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it.each([
+    [['-Z', 'host'], "unknown option '-Z'"],
+    [['host', '-p'], "option '-p <port>' argument missing"],
+    [['-h'], '--help and --version are not options to keep'],
+    [['--version'], '--help and --version are not options to keep'],
+    [['-o', 'Reconnect=maybe', 'host'], 'Reconnect=maybe: expected yes or no'],
+    [
+      ['-o', 'ServerAliveInterval=soon', 'host'],
+      'ServerAliveInterval=soon: expected a whole number of seconds',
+    ],
+    [['-L', '8080:db:5432'], 'a favorite needs a host'],
+  ])('%j is refused, saying why, and prints nothing', (words, message) => {
+    expect(() => favoriteFromArguments('x', words)).toThrow(message);
+    expect(written).toEqual([]);
+  });
+
+  it('keeps Reconnect=no, and connecting the favorite asks for it', async () => {
+    const {favorite, warnings} = favoriteFromArguments('nightly', [
+      '-o',
+      'Reconnect=no',
+      '-o',
+      'ServerAliveInterval=15',
+      '-o',
+      'Compression=yes',
+      '-L',
+      '8080:db:5432',
+      'me@db1',
+    ]);
+    expect(warnings).toEqual(['-o Compression=yes is not kept in favorites']);
+    expect(favorite.options).toEqual({reconnect: false, serverAliveInterval: 15});
+    expect(validateFavorite(favorite)).toBeUndefined();
+    const commandLine = commandLineFor(favorite);
+    expect(commandLine.options).toEqual(['ServerAliveInterval=15', 'Reconnect=no']);
+    const invocation = await resolveInvocation({...commandLine, configFile: '/dev/null'});
+    expect(invocation.session.reconnect).toBe(false);
+    expect(written).toEqual([]);
+  });
+
+  it('a session saved as a favorite keeps its Reconnect', () => {
+    const favorite = favoriteFromCommandLine(
+      'saved',
+      {
+        destination: 'db1',
+        identityFiles: [],
+        options: ['Reconnect=yes', 'BatchMode=yes'],
+        localForwards: [],
+        remoteForwards: [],
+        dynamicForwards: [],
+      },
+      ['-L 8080:db:5432'],
+    );
+    expect(favorite.options).toEqual({reconnect: true});
+    expect(commandLineFor(favorite).options).toEqual(['Reconnect=yes']);
+  });
+});
