@@ -276,7 +276,16 @@ function shellQuote(word: string): string {
  * false explicitly. Reconnect is left out: it is tunnels' own, and ssh would refuse it.
  */
 export function sshCommandFor(favorite: Favorite): string {
-  const words = ['ssh'];
+  return ['ssh', ...optionWords(favorite, 'ssh')].join(' ');
+}
+
+/** The favorite as the options of tunnels itself, as its editor shows them: all it holds, Reconnect too. */
+export function tunnelsOptionsFor(favorite: Favorite): string {
+  return optionWords(favorite, 'tunnels').join(' ');
+}
+
+function optionWords(favorite: Favorite, tool: 'ssh' | 'tunnels'): string[] {
+  const words: string[] = [];
   if (favorite.port !== undefined) words.push('-p', String(favorite.port));
   if (favorite.user !== undefined) words.push('-l', shellQuote(favorite.user));
   for (const file of favorite.identityFiles) words.push('-i', shellQuote(file));
@@ -287,6 +296,9 @@ export function sshCommandFor(favorite: Favorite): string {
   if (options.exitOnForwardFailure !== undefined) {
     words.push('-o', `ExitOnForwardFailure=${options.exitOnForwardFailure ? 'yes' : 'no'}`);
   }
+  if (tool === 'tunnels' && options.reconnect !== undefined) {
+    words.push('-o', `Reconnect=${options.reconnect ? 'yes' : 'no'}`);
+  }
   if (options.forwardAgent !== undefined) words.push(options.forwardAgent ? '-A' : '-a');
   if (options.forwardX11 !== undefined) words.push(options.forwardX11 ? '-X' : '-x');
   const forwards: string[] = [];
@@ -295,9 +307,10 @@ export function sshCommandFor(favorite: Favorite): string {
     if (match) forwards.push(`-${match[1]}`, shellQuote(match[2]!.trim()));
     else forwards.push(shellQuote(forward));
   }
-  if (forwards.length > 0) words.push('-N', ...forwards);
+  // ssh needs -N to hold forwards without a shell; a favorite's editor has no use for it.
+  if (forwards.length > 0) words.push(...(tool === 'ssh' ? ['-N'] : []), ...forwards);
   words.push(shellQuote(favorite.host));
-  return words.join(' ');
+  return words;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -407,6 +420,22 @@ function readFavoritesFile(file: string): FileState {
     };
   }
   return {kind: 'ok', favorites: recovered.favorites, text};
+}
+
+/**
+ * conf's writer (atomically) deletes its temporary file after a failed write asynchronously, so a process
+ * that exits at once (`tunnels favorites add` on a full disk) left it behind. Called under the lock: no
+ * other writer has one in flight, so any `favorites.json.tmp-*` is ours or a crashed writer's.
+ */
+function removeTempFiles(file: string): void {
+  const directory = path.dirname(file);
+  const prefix = `${path.basename(file)}.tmp-`;
+  try {
+    for (const name of fs.readdirSync(directory))
+      if (name.startsWith(prefix)) fs.rmSync(path.join(directory, name), {force: true});
+  } catch {
+    // What the write itself failed with is the error to report.
+  }
 }
 
 function describeFsError(error: unknown): string {
@@ -655,7 +684,12 @@ class Store implements FavoritesStore {
         }
         const merged = [...this.#view().values()].sort(compareNames);
         const data: FavoritesFile = {version: FAVORITES_FILE_VERSION, favorites: merged};
-        this.conf.store = data as unknown as Record<string, unknown>;
+        try {
+          this.conf.store = data as unknown as Record<string, unknown>;
+        } catch (error) {
+          removeTempFiles(this.path);
+          throw error;
+        }
         this.#setBase(merged);
         this.#pending.clear();
       });

@@ -37,7 +37,7 @@ export function useFavoritesStore(value: FavoritesStore | undefined): void {
   favorites = value && Promise.resolve(value);
 }
 
-function row(favorite: Favorite, sshCommandFor: (favorite: Favorite) => string): FavoriteRow {
+function row(favorite: Favorite, tunnelsOptionsFor: (favorite: Favorite) => string): FavoriteRow {
   return {
     name: favorite.name,
     address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`,
@@ -48,9 +48,7 @@ function row(favorite: Favorite, sshCommandFor: (favorite: Favorite) => string):
     ]
       .filter(Boolean)
       .join('  '),
-    args: sshCommandFor(favorite)
-      .replace(/^ssh /, '')
-      .replace(/(^| )-N( |$)/, '$1'),
+    args: tunnelsOptionsFor(favorite),
   };
 }
 
@@ -62,8 +60,8 @@ export function filteredFavorites(rows: FavoriteRow[], filter: string): Favorite
 export async function openFavoritesPicker(): Promise<void> {
   let rows: FavoriteRow[];
   try {
-    const {sshCommandFor} = await favoritesModule();
-    rows = (await favoritesStore()).list().map((favorite) => row(favorite, sshCommandFor));
+    const {tunnelsOptionsFor} = await favoritesModule();
+    rows = (await favoritesStore()).list().map((favorite) => row(favorite, tunnelsOptionsFor));
   } catch (error) {
     showMessage('error', (error as Error).message);
     return;

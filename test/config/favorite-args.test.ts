@@ -3,8 +3,9 @@ import {
   commandLineFor,
   favoriteFromArguments,
   favoriteFromCommandLine,
+  splitWords,
 } from '../../source/config/favorite-args.js';
-import {validateFavorite} from '../../source/config/favorites.js';
+import {type Favorite, tunnelsOptionsFor, validateFavorite} from '../../source/config/favorites.js';
 import {resolveInvocation} from '../../source/config/session-options.js';
 
 describe('a favorite from ssh-style options, as the UI editor and `favorites add` take them', () => {
@@ -75,5 +76,28 @@ describe('a favorite from ssh-style options, as the UI editor and `favorites add
     );
     expect(favorite.options).toEqual({reconnect: true});
     expect(commandLineFor(favorite).options).toEqual(['Reconnect=yes']);
+  });
+
+  // The UI's editor starts from tunnelsOptionsFor(): saving it unchanged must give the same favorite.
+  it.each<Favorite>([
+    {name: 'plain', host: 'db1', identityFiles: [], options: {}, forwards: ['-L 8080:db:5432']},
+    {
+      name: 'full',
+      host: 'bastion',
+      user: "o'neil",
+      port: 2222,
+      identityFiles: ['~/.ssh/id_ed25519', '/keys/with space'],
+      options: {
+        serverAliveInterval: 30,
+        exitOnForwardFailure: false,
+        forwardAgent: true,
+        forwardX11: false,
+        reconnect: false,
+      },
+      forwards: ['-L ftp/2121:ftp.internal:21', '-R 9000:localhost:3000', '-D [::1]:1080'],
+    },
+  ])('$name: edited without a change, it is the same favorite', (favorite) => {
+    const edited = favoriteFromArguments(favorite.name, splitWords(tunnelsOptionsFor(favorite)));
+    expect(edited).toEqual({favorite, warnings: []});
   });
 });
