@@ -1,8 +1,8 @@
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, pump, serve, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {describe, expect, it} from 'vitest';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {exchange, pump, serve} from '../helpers/targets.js';
 import {isEvent, startTunnels} from '../helpers/tunnels-process.js';
 
 const MiB = 1024 * 1024;
@@ -52,18 +52,9 @@ async function memory(pid: number): Promise<{rss: number; peak: number}> {
 }
 
 describe('faults and bounds of the built binary (real sshd)', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
-  beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await sshd?.stop();
-  });
+  const fixture = useSshdAndEcho();
 
-  const base = () => ['-N', '--json', ...sshd.sshArgs(), '-o', 'BatchMode=yes'];
+  const base = () => ['-N', '--json', ...fixture.sshd.sshArgs(), '-o', 'BatchMode=yes'];
 
   it('the same port twice: the second forward says it is ours, the first keeps working', async () => {
     const taken = await serve(() => {});
@@ -72,7 +63,7 @@ describe('faults and bounds of the built binary (real sshd)', () => {
     const tunnels = startTunnels([
       ...base(),
       '-L',
-      `${port}:127.0.0.1:${echo.port}`,
+      `${port}:127.0.0.1:${fixture.echo.port}`,
       '-D',
       String(port),
       '127.0.0.1',
@@ -89,7 +80,7 @@ describe('faults and bounds of the built binary (real sshd)', () => {
   });
 
   it('near the open-file limit, new clients are refused, counted and explained; the forward keeps listening', async () => {
-    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${echo.port}`, '127.0.0.1'], {
+    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${fixture.echo.port}`, '127.0.0.1'], {
       nofile: 200,
     });
     const held: net.Socket[] = [];

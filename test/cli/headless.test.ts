@@ -4,27 +4,19 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {generateKey, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {describe, expect, it} from 'vitest';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {generateKey} from '../helpers/sshd.js';
+import {connectionRefused, exchange, startEchoServer} from '../helpers/targets.js';
 import {isEvent, startTunnels, TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 
 describe('the built tunnels binary, headless, against a real sshd', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
-  beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await sshd?.stop();
-  });
+  const fixture = useSshdAndEcho();
 
-  const base = () => ['-N', '--json', ...sshd.sshArgs(), '-o', 'BatchMode=yes', '127.0.0.1'];
+  const base = () => ['-N', '--json', ...fixture.sshd.sshArgs(), '-o', 'BatchMode=yes', '127.0.0.1'];
 
   it('prints its version', async () => {
     const {stdout} = await run(process.execPath, [TUNNELS_BIN, '--version']);
@@ -46,12 +38,12 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('-L: reports where it listens, carries data, logs the connection, exits 0 on SIGTERM and frees the port', async () => {
-    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${echo.port}`]);
+    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${fixture.echo.port}`]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
     expect(listening).toMatchObject({
       kind: 'local',
       bindAddress: '127.0.0.1',
-      spec: `-L 0:127.0.0.1:${echo.port}`,
+      spec: `-L 0:127.0.0.1:${fixture.echo.port}`,
     });
     const result = await exchange(listening.port, 8 * MiB);
     expect(result.receivedHash).toBe(result.sentHash);
@@ -60,16 +52,16 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     // stderr is its own pipe: wait for the human line rather than assume it came with the JSON.
     const stderr = await tunnels.waitForStderr(/connection #1 closed/);
     expect(stderr).toContain(
-      `tunnels: connected to ${sshd.user}@127.0.0.1:${sshd.port} (publickey (${sshd.clientKey}))`,
+      `tunnels: connected to ${fixture.sshd.user}@127.0.0.1:${fixture.sshd.port} (publickey (${fixture.sshd.clientKey}))`,
     );
-    expect(stderr).toContain(`-L 0:127.0.0.1:${echo.port}: listening on 127.0.0.1:${listening.port}`);
+    expect(stderr).toContain(`-L 0:127.0.0.1:${fixture.echo.port}: listening on 127.0.0.1:${listening.port}`);
     expect(stderr).toMatch(/connection #1 closed \(8\.0 MiB in, 8\.0 MiB out\)/);
     expect(await tunnels.stop()).toBe(0);
     expect(await connectionRefused(listening.port)).toBe(true);
   });
 
   it('connection lines wait a moment to go out together, and none is lost when it exits at once', async () => {
-    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${echo.port}`]);
+    const tunnels = startTunnels([...base(), '-L', `0:127.0.0.1:${fixture.echo.port}`]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
     // Clients still open when SIGTERM comes: their connection-closed lines are written at exit.
     const clients = await Promise.all(
@@ -90,7 +82,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('-R: the server listens and connections come back', async () => {
-    const tunnels = startTunnels([...base(), '-R', `0:127.0.0.1:${echo.port}`]);
+    const tunnels = startTunnels([...base(), '-R', `0:127.0.0.1:${fixture.echo.port}`]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
     expect(listening).toMatchObject({kind: 'remote', bindAddress: 'localhost'});
     const result = await exchange(listening.port, 8 * MiB);
@@ -125,7 +117,11 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('runs the same without -N (headless until the UI lands)', async () => {
-    const tunnels = startTunnels([...base().filter((arg) => arg !== '-N'), '-L', `0:127.0.0.1:${echo.port}`]);
+    const tunnels = startTunnels([
+      ...base().filter((arg) => arg !== '-N'),
+      '-L',
+      `0:127.0.0.1:${fixture.echo.port}`,
+    ]);
     const listening = await tunnels.waitFor(isEvent('forward-listening'));
     const result = await exchange(listening.port, 1024);
     expect(result.receivedHash).toBe(result.sentHash);
@@ -133,48 +129,48 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('rejects a bad forward before connecting, pointing at the bad part, with status 255', async () => {
-    const logBefore = (await sshd.log()).length;
+    const logBefore = (await fixture.sshd.log()).length;
     const tunnels = startTunnels([...base(), '-L', '8o80:db:5432']);
     expect(await tunnels.exited).toBe(255);
     expect(tunnels.stderr()).toContain('tunnels: -L 8o80:db:5432: "8o80" is not a port number');
     expect(tunnels.events).toEqual([]);
-    expect((await sshd.log()).slice(logBefore)).not.toContain('Connection from');
+    expect((await fixture.sshd.log()).slice(logBefore)).not.toContain('Connection from');
   });
 
   it('exits 255 when authentication fails, saying why', async () => {
-    const stranger = path.join(sshd.dir, 'stranger-cli');
+    const stranger = path.join(fixture.sshd.dir, 'stranger-cli');
     await generateKey(stranger);
     const tunnels = startTunnels([
       '-N',
       '-p',
-      String(sshd.port),
+      String(fixture.sshd.port),
       '-l',
-      sshd.user,
+      fixture.sshd.user,
       '-i',
       stranger,
       '-o',
-      `UserKnownHostsFile=${sshd.knownHosts}`,
+      `UserKnownHostsFile=${fixture.sshd.knownHosts}`,
       '-o',
       'BatchMode=yes',
       '127.0.0.1',
     ]);
     expect(await tunnels.exited).toBe(255);
     expect(tunnels.stderr()).toContain(
-      `permission denied for ${sshd.user}@127.0.0.1 (the server accepts: publickey): the server refused the key ${stranger}.`,
+      `permission denied for ${fixture.sshd.user}@127.0.0.1 (the server accepts: publickey): the server refused the key ${stranger}.`,
     );
   });
 
   it('exits 255 on an unknown host key in BatchMode, showing the fingerprint', async () => {
-    const empty = path.join(sshd.dir, 'empty_known_hosts');
+    const empty = path.join(fixture.sshd.dir, 'empty_known_hosts');
     await writeFile(empty, '');
     const tunnels = startTunnels([
       '-N',
       '-p',
-      String(sshd.port),
+      String(fixture.sshd.port),
       '-l',
-      sshd.user,
+      fixture.sshd.user,
       '-i',
-      sshd.clientKey,
+      fixture.sshd.clientKey,
       '-o',
       `UserKnownHostsFile=${empty}`,
       '-o',
@@ -194,9 +190,9 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     const tunnels = startTunnels([
       ...base(),
       '-L',
-      `${busy.port}:127.0.0.1:${echo.port}`,
+      `${busy.port}:127.0.0.1:${fixture.echo.port}`,
       '-L',
-      `0:127.0.0.1:${echo.port}`,
+      `0:127.0.0.1:${fixture.echo.port}`,
     ]);
     const failed = await tunnels.waitFor(isEvent('forward-failed'));
     expect(failed.reason).toBe(
@@ -211,7 +207,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
       '-o',
       'ExitOnForwardFailure=yes',
       '-L',
-      `${busy.port}:127.0.0.1:${echo.port}`,
+      `${busy.port}:127.0.0.1:${fixture.echo.port}`,
     ]);
     expect(await strict.exited).toBe(255);
     expect(strict.stderr()).toContain('ExitOnForwardFailure');
@@ -219,7 +215,13 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('warns about an unknown -o option and carries on', async () => {
-    const tunnels = startTunnels([...base(), '-o', 'FrobnicateLevel=9', '-L', `0:127.0.0.1:${echo.port}`]);
+    const tunnels = startTunnels([
+      ...base(),
+      '-o',
+      'FrobnicateLevel=9',
+      '-L',
+      `0:127.0.0.1:${fixture.echo.port}`,
+    ]);
     await tunnels.waitFor(isEvent('forward-listening'));
     expect(tunnels.stderr()).toContain(
       'tunnels: warning: -o FrobnicateLevel=9: unknown or unsupported option; ignored',
@@ -236,12 +238,12 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
         [
           'Host testbox',
           '  HostName 127.0.0.1',
-          `  Port ${sshd.port}`,
-          `  User ${sshd.user}`,
-          `  IdentityFile ${sshd.clientKey}`,
-          `  LocalForward 0 127.0.0.1:${echo.port}`,
+          `  Port ${fixture.sshd.port}`,
+          `  User ${fixture.sshd.user}`,
+          `  IdentityFile ${fixture.sshd.clientKey}`,
+          `  LocalForward 0 127.0.0.1:${fixture.echo.port}`,
           'Host *',
-          `  UserKnownHostsFile ${sshd.knownHosts}`,
+          `  UserKnownHostsFile ${fixture.sshd.knownHosts}`,
           '  BatchMode yes',
           '',
         ].join('\n'),
@@ -250,7 +252,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
         env: {...process.env, HOME: home, SSH_AUTH_SOCK: ''},
       });
       const listening = await tunnels.waitFor(isEvent('forward-listening'));
-      expect(listening.spec).toBe(`-L 0:127.0.0.1:${echo.port}`);
+      expect(listening.spec).toBe(`-L 0:127.0.0.1:${fixture.echo.port}`);
       expect((await exchange(listening.port, 4096)).received).toBe(4096);
       expect(await tunnels.stop()).toBe(0);
     } finally {
@@ -265,8 +267,8 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     try {
       const key = path.join(dir, 'id_ed25519');
       const knownHosts = path.join(dir, 'known_hosts');
-      await copyFile(sshd.clientKey, key);
-      await copyFile(sshd.knownHosts, knownHosts);
+      await copyFile(fixture.sshd.clientKey, key);
+      await copyFile(fixture.sshd.knownHosts, knownHosts);
       if (asNobody) {
         await chmod(dir, 0o755);
         await chown(key, 65534, 65534);
@@ -276,9 +278,9 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
           '-N',
           '--json',
           '-p',
-          String(sshd.port),
+          String(fixture.sshd.port),
           '-l',
-          sshd.user,
+          fixture.sshd.user,
           '-i',
           key,
           '-o',
@@ -286,7 +288,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
           '-o',
           'BatchMode=yes',
           '-L',
-          `81:127.0.0.1:${echo.port}`,
+          `81:127.0.0.1:${fixture.echo.port}`,
           '127.0.0.1',
         ],
         {env: {...process.env, HOME: dir, SSH_AUTH_SOCK: ''}, ...(asNobody ? {uid: 65534, gid: 65534} : {})},

@@ -1,10 +1,10 @@
 import {readdirSync} from 'node:fs';
 import net from 'node:net';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Session} from '../../source/core/session.js';
-import {connectedSession, forwardTo, until} from '../helpers/session.js';
-import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {describe, expect, it} from 'vitest';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {forwardTo, until} from '../helpers/session.js';
+import {freePort} from '../helpers/sshd.js';
+import {connectionRefused, exchange} from '../helpers/targets.js';
 import {isEvent, startTunnels} from '../helpers/tunnels-process.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
@@ -25,24 +25,12 @@ async function pool<T>(count: number, limit: number, task: (index: number) => Pr
 }
 
 describe('load and faults through one forward (real sshd)', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
-  let session: Session;
-  beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-    session = await connectedSession(sshd);
-  });
-  afterAll(async () => {
-    await session?.close();
-    await echo?.close();
-    await sshd?.stop();
-  });
+  const fixture = useSshdAndEcho({session: true});
 
   it('2,000 concurrent connections through one -L, 256 KiB each, all intact; fds and ssh channels back to the baseline', async () => {
-    const forward = await forwardTo(session, 'local', echo.port);
+    const forward = await forwardTo(fixture.session, 'local', fixture.echo.port);
     const baseline = openFds();
-    const channels = session.openChannelCount();
+    const channels = fixture.session.openChannelCount();
     const results = await Promise.all(
       Array.from({length: 2000}, () => exchange(forward.listeningOn!.port, 256 * 1024)),
     );
@@ -52,15 +40,19 @@ describe('load and faults through one forward (real sshd)', () => {
     await until(() => forward.counters().openConnections === 0, 20_000, 'every connection to close');
     expect(forward.counters().totalConnections).toBe(2000);
     await until(() => openFds() <= baseline + 2, 10_000, `fds back to ${baseline}`);
-    await until(() => session.openChannelCount() === channels, 10_000, `ssh channels back to ${channels}`);
-    await session.removeForward(forward.id);
+    await until(
+      () => fixture.session.openChannelCount() === channels,
+      10_000,
+      `ssh channels back to ${channels}`,
+    );
+    await fixture.session.removeForward(forward.id);
   });
 
   it('3,000 connections to a closed target: each client closed promptly, counted, no growth of fds or channels', async () => {
     const closedPort = await freePort();
-    const forward = await forwardTo(session, 'local', closedPort);
+    const forward = await forwardTo(fixture.session, 'local', closedPort);
     const baseline = openFds();
-    const channels = session.openChannelCount();
+    const channels = fixture.session.openChannelCount();
     const closedAfter = await pool(3000, 200, async () => {
       const started = Date.now();
       await new Promise<void>((resolve) => {
@@ -79,8 +71,8 @@ describe('load and faults through one forward (real sshd)', () => {
     });
     expect(forward.state).toBe('listening');
     await until(() => openFds() <= baseline + 2, 10_000, `fds back to ${baseline}`);
-    expect(session.openChannelCount()).toBe(channels);
-    await session.removeForward(forward.id);
+    expect(fixture.session.openChannelCount()).toBe(channels);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('after SIGTERM no port stays bound: a second start right away binds the same ports', async () => {
@@ -89,14 +81,14 @@ describe('load and faults through one forward (real sshd)', () => {
     const args = [
       '-N',
       '--json',
-      ...sshd.sshArgs(),
+      ...fixture.sshd.sshArgs(),
       '-o',
       'BatchMode=yes',
       '-L',
-      `${localPort}:127.0.0.1:${echo.port}`,
+      `${localPort}:127.0.0.1:${fixture.echo.port}`,
       '-D',
       String(socksPort),
-      sshd.host,
+      fixture.sshd.host,
     ];
     const first = startTunnels(args);
     await first.waitFor(isEvent('forward-listening', (event) => event.kind === 'dynamic'));

@@ -1,40 +1,24 @@
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import type {Session} from '../../source/core/session.js';
-import {connectedSession, forwardTo, until} from '../helpers/session.js';
-import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {
-  exchange,
-  serve,
-  sha256,
-  startEchoServer,
-  startHashServer,
-  type TestServer,
-} from '../helpers/targets.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {forwardTo, until} from '../helpers/session.js';
+import {freePort} from '../helpers/sshd.js';
+import {exchange, serve, sha256, startHashServer, type TestServer} from '../helpers/targets.js';
 
 const MiB = 1024 * 1024;
 
 describe('local forward (-L) through a real sshd', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
+  const fixture = useSshdAndEcho({session: true});
   let hashServer: TestServer;
-  let session: Session & {seen: unknown[]};
-
   beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
     hashServer = await startHashServer();
-    session = await connectedSession(sshd);
   });
   afterAll(async () => {
-    await session?.close();
-    await echo?.close();
     await hashServer?.close();
-    await sshd?.stop();
   });
 
   it('carries 64 MiB each way intact and counts the bytes', async () => {
-    const forward = await forwardTo(session, 'local', echo.port);
+    const forward = await forwardTo(fixture.session, 'local', fixture.echo.port);
     expect(forward.state).toBe('listening');
     expect(forward.listeningOn?.address).toBe('127.0.0.1');
     const result = await exchange(forward.listeningOn!.port, 64 * MiB);
@@ -42,11 +26,11 @@ describe('local forward (-L) through a real sshd', () => {
     expect(result.receivedHash).toBe(result.sentHash);
     await until(() => forward.counters().openConnections === 0, 5000, 'connection to close');
     expect(forward.counters()).toMatchObject({totalConnections: 1, bytesIn: 64 * MiB, bytesOut: 64 * MiB});
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('carries a half-close: the target sees EOF and can still answer', async () => {
-    const forward = await forwardTo(session, 'local', hashServer.port);
+    const forward = await forwardTo(fixture.session, 'local', hashServer.port);
     const payload = Buffer.from('half-close test payload '.repeat(1000));
     const answer = await new Promise<string>((resolve, reject) => {
       const socket = net.connect({port: forward.listeningOn!.port, host: '127.0.0.1', allowHalfOpen: true});
@@ -62,7 +46,7 @@ describe('local forward (-L) through a real sshd', () => {
       socket.end(payload);
     });
     expect(answer).toBe(sha256(payload));
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('delivers the banner and EOF of a server that speaks first and closes at once', async () => {
@@ -70,7 +54,7 @@ describe('local forward (-L) through a real sshd', () => {
     const banner = Buffer.from('220 ready for you\r\n'.repeat(200));
     const speaker = await serve((socket) => socket.end(banner));
     try {
-      const forward = await forwardTo(session, 'local', speaker.port);
+      const forward = await forwardTo(fixture.session, 'local', speaker.port);
       for (let attempt = 0; attempt < 20; attempt++) {
         const received = await new Promise<Buffer>((resolve, reject) => {
           const socket = net.connect({
@@ -90,28 +74,28 @@ describe('local forward (-L) through a real sshd', () => {
       }
       await until(() => forward.counters().openConnections === 0, 5000, 'connections to close');
       expect(forward.counters()).toMatchObject({totalConnections: 20, bytesOut: 20 * banner.length});
-      await session.removeForward(forward.id);
+      await fixture.session.removeForward(forward.id);
     } finally {
       await speaker.close();
     }
   });
 
   it('handles 200 parallel connections through one forward', async () => {
-    const forward = await forwardTo(session, 'local', echo.port);
+    const forward = await forwardTo(fixture.session, 'local', fixture.echo.port);
     const results = await Promise.all(
       Array.from({length: 200}, () => exchange(forward.listeningOn!.port, 256 * 1024)),
     );
     for (const result of results) expect(result.receivedHash).toBe(result.sentHash);
     await until(() => forward.counters().openConnections === 0, 10_000, 'connections to close');
     expect(forward.counters().totalConnections).toBe(200);
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('closes the client promptly and counts a failure when the target refuses', async () => {
     const closedPort = await freePort();
-    const forward = await forwardTo(session, 'local', closedPort);
+    const forward = await forwardTo(fixture.session, 'local', closedPort);
     const failed = new Promise<string>((resolve) =>
-      session.events.on((event) => {
+      fixture.session.events.on((event) => {
         if (event.event === 'connection-failed' && event.forwardId === forward.id) resolve(event.reason);
       }),
     );
@@ -126,18 +110,18 @@ describe('local forward (-L) through a real sshd', () => {
     );
     expect(forward.counters()).toMatchObject({failedConnections: 1, openConnections: 0});
     expect(forward.state).toBe('listening');
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('says which port is in use, and listens on loopback only by default', async () => {
-    const first = await forwardTo(session, 'local', echo.port);
+    const first = await forwardTo(fixture.session, 'local', fixture.echo.port);
     const port = first.listeningOn!.port;
-    const second = await session.addForward({
+    const second = await fixture.session.addForward({
       kind: 'local',
       bindAddress: undefined,
       port,
       host: '127.0.0.1',
-      hostPort: echo.port,
+      hostPort: fixture.echo.port,
     });
     expect(second.state).toBe('failed');
     expect(second.failure).toBe(
@@ -147,12 +131,12 @@ describe('local forward (-L) through a real sshd', () => {
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const taken = (squatter.address() as net.AddressInfo).port;
-    const third = await session.addForward({
+    const third = await fixture.session.addForward({
       kind: 'local',
       bindAddress: undefined,
       port: taken,
       host: '127.0.0.1',
-      hostPort: echo.port,
+      hostPort: fixture.echo.port,
     });
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
     expect(third.failure).toBe(
@@ -173,8 +157,8 @@ describe('local forward (-L) through a real sshd', () => {
       });
       expect(reached).toBe(false);
     }
-    await session.removeForward(first.id);
-    await session.removeForward(second.id);
+    await fixture.session.removeForward(first.id);
+    await fixture.session.removeForward(second.id);
   });
 
   it.each([
@@ -182,38 +166,38 @@ describe('local forward (-L) through a real sshd', () => {
     ['127.0.0.1', '127.0.0.1'],
     ['', '::'],
   ])('binds %j as %s', async (bindAddress, expected) => {
-    const forward = await session.addForward({
+    const forward = await fixture.session.addForward({
       kind: 'local',
       bindAddress,
       port: 0,
       host: '127.0.0.1',
-      hostPort: echo.port,
+      hostPort: fixture.echo.port,
     });
     expect(forward.listeningOn?.address).toBe(expected);
     const result = await exchange(forward.listeningOn!.port, 1024);
     expect(result.receivedHash).toBe(result.sentHash);
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('binds an IPv6 loopback address given in brackets', async () => {
-    const forward = await session.addForward({
+    const forward = await fixture.session.addForward({
       kind: 'local',
       bindAddress: '::1',
       port: 0,
       host: '127.0.0.1',
-      hostPort: echo.port,
+      hostPort: fixture.echo.port,
     });
     expect(forward.state, forward.failure).toBe('listening');
     expect(forward.listeningOn?.address).toBe('::1');
     const result = await exchange(forward.listeningOn!.port, 1024, '::1');
     expect(result.receivedHash).toBe(result.sentHash);
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
   });
 
   it('closes the listener when the forward is removed', async () => {
-    const forward = await forwardTo(session, 'local', echo.port);
+    const forward = await forwardTo(fixture.session, 'local', fixture.echo.port);
     const port = forward.listeningOn!.port;
-    await session.removeForward(forward.id);
+    await fixture.session.removeForward(forward.id);
     const refused = await new Promise<string>((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
       socket.on('connect', () => resolve('connected'));

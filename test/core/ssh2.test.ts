@@ -1,8 +1,8 @@
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {describe, expect, it} from 'vitest';
 import ssh2, {pooledPaddingBytes, pooledRandomFillSync} from '../../source/core/ssh2.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {connectedSession, forwardTo, until} from '../helpers/session.js';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {exchange} from '../helpers/targets.js';
 
 describe('pooled padding bytes', () => {
   it('fills exactly the range asked for, and never hands out the same bytes twice', () => {
@@ -35,16 +35,7 @@ describe('pooled padding bytes', () => {
 });
 
 describe('ssh2 as loaded by tunnels, against a real sshd', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
-  beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-  });
-  afterAll(async () => {
-    await echo?.close();
-    await sshd?.stop();
-  });
+  const fixture = useSshdAndEcho();
 
   it('exports the ssh2 API the core uses', () => {
     expect(typeof ssh2.Client).toBe('function');
@@ -55,9 +46,9 @@ describe('ssh2 as loaded by tunnels, against a real sshd', () => {
   for (const cipher of ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr']) {
     it(`pads its packets from the pool and carries data intact (${cipher})`, async () => {
       const before = pooledPaddingBytes;
-      const session = await connectedSession(sshd, [`Ciphers=${cipher}`]);
+      const session = await connectedSession(fixture.sshd, [`Ciphers=${cipher}`]);
       try {
-        const forward = await forwardTo(session, 'local', echo.port);
+        const forward = await forwardTo(session, 'local', fixture.echo.port);
         const result = await exchange(forward.listeningOn!.port, 4 * 1024 * 1024);
         expect(result.received).toBe(4 * 1024 * 1024);
         expect(result.receivedHash).toBe(result.sentHash);

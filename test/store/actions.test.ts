@@ -1,4 +1,4 @@
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {resolveInvocation} from '../../source/config/session-options.js';
 import {
   closeDialog,
@@ -17,9 +17,9 @@ import {
 import {flush, stopBridge} from '../../source/store/bridge.js';
 import {initialState, store} from '../../source/store/state.js';
 import {uiPrompter} from '../../source/store/ui-prompter.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {until} from '../helpers/session.js';
-import {startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {exchange} from '../helpers/targets.js';
 
 describe('store actions, without rendering', () => {
   beforeEach(() => store.setState(initialState()));
@@ -77,21 +77,16 @@ describe('store actions, without rendering', () => {
 });
 
 describe('store actions against a real sshd', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
-  beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-  });
+  const fixture = useSshdAndEcho();
   /** The test sshd as a command line with these -L forwards, without the agent. */
   const testInvocation = async (localForwards: string[]) => {
     const invocation = await resolveInvocation({
       destination: '127.0.0.1',
-      port: String(sshd.port),
-      user: sshd.user,
-      identityFiles: [sshd.clientKey],
+      port: String(fixture.sshd.port),
+      user: fixture.sshd.user,
+      identityFiles: [fixture.sshd.clientKey],
       configFile: '/dev/null',
-      options: [`UserKnownHostsFile=${sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
+      options: [`UserKnownHostsFile=${fixture.sshd.knownHosts}`, 'GlobalKnownHostsFile=none'],
       localForwards,
       remoteForwards: [],
       dynamicForwards: [],
@@ -102,19 +97,17 @@ describe('store actions against a real sshd', () => {
   afterAll(async () => {
     await shutdown();
     stopBridge();
-    await echo?.close();
-    await sshd?.stop();
   });
 
   it('connects, adds a forward, follows its traffic, asks before removing it while in use, and quits', async () => {
     store.setState(initialState());
-    const invocation = await testInvocation([`0:127.0.0.1:${echo.port}`]);
+    const invocation = await testInvocation([`0:127.0.0.1:${fixture.echo.port}`]);
     const connecting = connect('test', invocation);
     // The row is there before connect first waits (the UI's first frame draws it), connecting.
     expect(store.getState().sessions).toEqual([
       expect.objectContaining({
         name: 'test',
-        address: `${sshd.user}@127.0.0.1:${sshd.port}`,
+        address: `${fixture.sshd.user}@127.0.0.1:${fixture.sshd.port}`,
         state: 'connecting',
         forwards: [],
       }),
@@ -125,7 +118,7 @@ describe('store actions against a real sshd', () => {
     expect(state.sessions[0]).toMatchObject({name: 'test', state: 'connected'});
     const forward = state.sessions[0]!.forwards[0]!;
     expect(forward).toMatchObject({kind: 'local', state: 'listening'});
-    expect(forward.display).toMatch(new RegExp(`^\\d+:127\\.0\\.0\\.1:${echo.port}$`));
+    expect(forward.display).toMatch(new RegExp(`^\\d+:127\\.0\\.0\\.1:${fixture.echo.port}$`));
 
     openDialog({kind: 'add-forward', sessionId: state.sessions[0]!.id, text: ''});
     editDialogText(() => 'D 0');

@@ -1,22 +1,18 @@
 import {rm} from 'node:fs/promises';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {homeWithHost, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {homeWithHost} from '../helpers/sshd.js';
+import {exchange} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restarted)', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
+  const fixture = useSshdAndEcho();
   let home: string;
   beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-    home = await homeWithHost(sshd);
+    home = await homeWithHost(fixture.sshd);
   });
   afterAll(async () => {
-    await echo?.close();
-    await sshd?.stop();
     if (home) await rm(home, {recursive: true, force: true});
   });
 
@@ -26,27 +22,27 @@ describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restar
         process.execPath,
         TUNNELS_BIN,
         '-L',
-        `0:127.0.0.1:${echo.port}`,
+        `0:127.0.0.1:${fixture.echo.port}`,
         '-R',
-        `0:127.0.0.1:${echo.port}`,
+        `0:127.0.0.1:${fixture.echo.port}`,
         'box',
       ],
       {width: 80, height: 24, env: {HOME: home, SSH_AUTH_SOCK: ''}},
     );
     try {
       const up = await terminal.waitForScreen(
-        new RegExp(`R\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+        new RegExp(`R\\s+\\d+:127\\.0\\.0\\.1:${fixture.echo.port}\\s+listening`),
       );
-      const remotePort = Number(new RegExp(`R\\s+(\\d+):127\\.0\\.0\\.1:${echo.port}`).exec(up)![1]);
-      await sshd.kill();
+      const remotePort = Number(new RegExp(`R\\s+(\\d+):127\\.0\\.0\\.1:${fixture.echo.port}`).exec(up)![1]);
+      await fixture.sshd.kill();
       const down = await terminal.waitForScreen(/reconnecting (in \d+s|now)/);
       expect(down).toMatch(/connection lost: .*reconnecting in/);
       // The row keeps the port it had: the one it asks for again.
-      expect(down).toMatch(new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${echo.port}\\s+waiting`));
+      expect(down).toMatch(new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${fixture.echo.port}\\s+waiting`));
       expect(down).toMatch(/↳ the session is reconnecting/);
-      await sshd.restart();
+      await fixture.sshd.restart();
       const back = await terminal.waitForScreen(
-        new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+        new RegExp(`R\\s+${remotePort}:127\\.0\\.0\\.1:${fixture.echo.port}\\s+listening`),
         20_000,
       );
       expect(back).toMatch(/● connected\s+<1m ↻1/);

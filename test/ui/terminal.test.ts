@@ -1,22 +1,18 @@
 import {rm} from 'node:fs/promises';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {homeWithHost, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {connectionRefused, exchange, startEchoServer, type TestServer} from '../helpers/targets.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {homeWithHost} from '../helpers/sshd.js';
+import {connectionRefused, exchange} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
-  let sshd: TestSshd;
-  let echo: TestServer;
+  const fixture = useSshdAndEcho();
   let home: string;
   beforeAll(async () => {
-    sshd = await startSshd();
-    echo = await startEchoServer();
-    home = await homeWithHost(sshd);
+    home = await homeWithHost(fixture.sshd);
   });
   afterAll(async () => {
-    await echo?.close();
-    await sshd?.stop();
     if (home) await rm(home, {recursive: true, force: true});
   });
 
@@ -39,12 +35,12 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
 
       await terminal.type('a');
       await terminal.waitForScreen(/Add a forward/);
-      await terminal.type(`L 0:127.0.0.1:${echo.port}`);
+      await terminal.type(`L 0:127.0.0.1:${fixture.echo.port}`);
       await terminal.keys('Enter');
       const screen = await terminal.waitForScreen(
-        new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),
+        new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${fixture.echo.port}\\s+listening`),
       );
-      const port = Number(new RegExp(`L\\s+(\\d+):127\\.0\\.0\\.1:${echo.port}`).exec(screen)![1]);
+      const port = Number(new RegExp(`L\\s+(\\d+):127\\.0\\.0\\.1:${fixture.echo.port}`).exec(screen)![1]);
       expect((await exchange(port, 64 * 1024)).received).toBe(64 * 1024);
       const after = await terminal.waitForScreen(/listening\s+0\/1\s+64 KiB\s+64 KiB/);
       expect(after).toMatch(/#1 closed \(64 KiB in, 64 KiB out\)/);
