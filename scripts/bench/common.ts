@@ -45,6 +45,8 @@ export interface BenchOptions {
   rateConnections: number;
   /** Connections through each forward before the measured runs of the connection rate. */
   rateWarmUp: number;
+  /** Unmeasured connections through the same forward right before each measured run. */
+  rateRewarm: number;
   concurrency: number[];
   ftpBytes: number;
   /** Samples of PASV/PORT latency per run. */
@@ -93,6 +95,7 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     ciphers: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],
     rateConnections: quick ? 100 : 500,
     rateWarmUp: quick ? 200 : 2500,
+    rateRewarm: quick ? 50 : 300,
     concurrency: quick ? [1000] : [2000, 10_000],
     ftpBytes: quick ? 32 * MiB : 256 * MiB,
     ftpLatencySamples: quick ? 10 : 30,

@@ -141,6 +141,11 @@ export async function rate(context: SectionContext): Promise<SectionResult> {
             : kind === 'R'
               ? () => connectTo(p.r)
               : () => socks5Connect(p.d, '127.0.0.1', echo.port);
+        // The other tool's run may have left this one idle for a while (ssh's -R: 20 s), and after ~10 s
+        // idle V8's memory reducer shrinks the heap and drops much of the optimized code: the first few
+        // hundred connections after it cost up to twice the CPU. A short warm-up before every run (not for
+        // ssh's -R, 43 ms a connection, with nothing to warm).
+        if (!(tool === 'ssh' && kind === 'R')) await sequential(open, options.rateRewarm);
         const pid = forwarders.get(tool)!.pid;
         const cpuBefore = await cpuMs(pid);
         const result = await sequential(open, count);
@@ -228,7 +233,7 @@ export async function rate(context: SectionContext): Promise<SectionResult> {
       },
     ],
     notes: [
-      `Warm-up: the measured runs come after ${options.rateWarmUp.toLocaleString('en-US')} connections through each of the forwarder's -L, -R and -D (ssh's -R: 20), so they show a forwarder that has been up a while. tunnels is JavaScript: V8 optimizes the functions on the path one by one over the first few thousand connections, and CPU per connection falls by about half. The last table is the first ${count} connections of each fresh forwarder, through -L, before any warm-up.`,
+      `Warm-up: the measured runs come after ${options.rateWarmUp.toLocaleString('en-US')} connections through each of the forwarder's -L, -R and -D (ssh's -R: 20), so they show a forwarder that has been up a while. tunnels is JavaScript: V8 optimizes the functions on the path one by one over the first few thousand connections, and CPU per connection falls by about half. Each run also follows ${options.rateRewarm} unmeasured connections through the same forward (except ssh's -R), because the other tool's run may have left the forwarder idle (ssh's -R runs take 20 s), and after ~10 s idle V8 shrinks the heap and drops much of its optimized code. The last table is the first ${count} connections of each fresh forwarder, through -L, before any warm-up.`,
       'Each connection: connect (for -D, the SOCKS5 handshake too), send 1 KiB, wait until the 1 KiB echo is back (the latency), half-close, wait for the close; the next one starts only then. Rate = connections / wall time of the whole sequence.',
       `Direct: the same client straight to the echo server (p50 ${fmtStat(rows[0]?.p50.direct, 3)} ms).`,
     ],
