@@ -3,6 +3,7 @@ import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js'
 import {
   type Favorite,
   FavoritesError,
+  favoriteSummary,
   openFavorites,
   sshCommandFor,
   validateFavorite,
@@ -27,10 +28,7 @@ const err = (text: string) => process.stderr.write(`tunnels: ${text}\n`);
 
 function describe(favorite: Favorite): string {
   const where = `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`;
-  const flags = [favorite.options.forwardAgent ? '-A' : '', favorite.options.forwardX11 ? '-X' : ''].filter(
-    Boolean,
-  );
-  return `${favorite.name.padEnd(16)} ${where.padEnd(28)} ${[...flags, ...favorite.forwards].join('  ')}`;
+  return `${favorite.name.padEnd(16)} ${where.padEnd(28)} ${favoriteSummary(favorite)}`;
 }
 
 /** `tunnels favorites ...`; returns the exit status. */

@@ -269,6 +269,19 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** What a favorite brings up, in a line: its flags, a Reconnect=no, its forwards ("-A  -L 8080:db:5432"). */
+export function favoriteSummary(favorite: Favorite): string {
+  const {options} = favorite;
+  return [
+    options.forwardAgent ? '-A' : '',
+    options.forwardX11 ? '-X' : '',
+    options.reconnect === false ? '-o Reconnect=no' : '',
+    ...favorite.forwards,
+  ]
+    .filter(Boolean)
+    .join('  ');
+}
+
 /**
  * The equivalent ssh command line ("Copy as ssh command"): ssh [-p PORT] [-l USER] [-i FILE]...
  * [-o ServerAliveInterval=N] [-o ExitOnForwardFailure=yes|no] [-A|-a] [-X|-x] [-N] [-L ...]... host,

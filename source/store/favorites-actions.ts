@@ -37,18 +37,16 @@ export function useFavoritesStore(value: FavoritesStore | undefined): void {
   favorites = value && Promise.resolve(value);
 }
 
-function row(favorite: Favorite, tunnelsOptionsFor: (favorite: Favorite) => string): FavoriteRow {
+/** `text`: favorites.ts's functions, which are loaded with the file's code (conf) when first used. */
+function row(
+  favorite: Favorite,
+  text: {favoriteSummary(favorite: Favorite): string; tunnelsOptionsFor(favorite: Favorite): string},
+): FavoriteRow {
   return {
     name: favorite.name,
     address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`,
-    summary: [
-      favorite.options.forwardAgent ? '-A' : '',
-      favorite.options.forwardX11 ? '-X' : '',
-      ...favorite.forwards,
-    ]
-      .filter(Boolean)
-      .join('  '),
-    args: tunnelsOptionsFor(favorite),
+    summary: text.favoriteSummary(favorite),
+    args: text.tunnelsOptionsFor(favorite),
   };
 }
 
@@ -60,8 +58,8 @@ export function filteredFavorites(rows: FavoriteRow[], filter: string): Favorite
 export async function openFavoritesPicker(): Promise<void> {
   let rows: FavoriteRow[];
   try {
-    const {tunnelsOptionsFor} = await favoritesModule();
-    rows = (await favoritesStore()).list().map((favorite) => row(favorite, tunnelsOptionsFor));
+    const text = await favoritesModule();
+    rows = (await favoritesStore()).list().map((favorite) => row(favorite, text));
   } catch (error) {
     showMessage('error', (error as Error).message);
     return;

@@ -12,6 +12,7 @@ import {parseArguments} from '../../source/cli/arguments.js';
 import {
   type Favorite,
   FavoritesError,
+  favoriteSummary,
   openFavorites,
   sshCommandFor,
   validateFavorite,
@@ -763,6 +764,13 @@ describe('sshCommandFor', () => {
   it('is just ssh and the host for a bare favorite, with no -N without forwards', () => {
     expect(sshCommandFor(minimal)).toBe('ssh jump');
     expect(sshCommandFor(favorite('x', {forwards: []}))).toBe('ssh x.example');
+  });
+
+  it('leaves Reconnect out (ssh has no such option), and the summary line shows a Reconnect=no', () => {
+    const once = favorite('once', {options: {reconnect: false, forwardAgent: true}});
+    expect(sshCommandFor(once)).toBe('ssh -A -N -D 1080 once.example');
+    expect(favoriteSummary(once)).toBe('-A  -o Reconnect=no  -D 1080');
+    expect(favoriteSummary(favorite('again', {options: {reconnect: true}}))).toBe('-D 1080');
   });
 
   it('says explicit "no" as -a, -x and ExitOnForwardFailure=no', () => {
