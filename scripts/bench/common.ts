@@ -5,8 +5,11 @@ import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
+import {connectTo, socks5Connect} from '../../test/helpers/socks-client.js';
 import type {TestSshd} from '../../test/helpers/sshd.js';
 import {pump, serve as serveTarget} from '../../test/helpers/targets.js';
+
+export {connectTo, socks5Connect};
 
 export const run = promisify(execFile);
 export const KiB = 1024;
@@ -490,78 +493,6 @@ export function startSink(): Promise<BenchServer> {
 
 /** A connected socket, through a SOCKS5 proxy when `socks` is given. */
 export type Opener = () => Promise<net.Socket>;
-
-export function connectTo(port: number, allowHalfOpen = false, host = '127.0.0.1'): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({port, host, allowHalfOpen});
-    socket.once('connect', () => {
-      socket.off('error', reject);
-      resolve(socket);
-    });
-    socket.once('error', reject);
-  });
-}
-
-/** Reads exactly `count` bytes from a paused-or-flowing socket; leftover bytes are put back. */
-function readExactly(socket: net.Socket, count: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    let buffered = Buffer.alloc(0);
-    const onData = (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length < count) return;
-      socket.pause();
-      cleanup();
-      if (buffered.length > count) socket.unshift(buffered.subarray(count));
-      resolve(buffered.subarray(0, count));
-    };
-    const onEnd = () => {
-      cleanup();
-      reject(new Error('SOCKS: the proxy closed the connection during the handshake'));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('error', onError);
-    };
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('error', onError);
-    socket.resume();
-  });
-}
-
-/** A tiny SOCKS5 client: no authentication, CONNECT to an IPv4 address. */
-export async function socks5Connect(
-  proxyPort: number,
-  targetHost: string,
-  targetPort: number,
-  allowHalfOpen = false,
-): Promise<net.Socket> {
-  const socket = await connectTo(proxyPort, allowHalfOpen);
-  try {
-    socket.write(Buffer.from([5, 1, 0]));
-    const method = await readExactly(socket, 2);
-    if (method[0] !== 5 || method[1] !== 0)
-      throw new Error(`SOCKS: no acceptable method (${method.toString('hex')})`);
-    const request = Buffer.alloc(10);
-    request.set([5, 1, 0, 1]);
-    request.set(targetHost.split('.').map(Number), 4);
-    request.writeUInt16BE(targetPort, 8);
-    socket.write(request);
-    const head = await readExactly(socket, 4);
-    if (head[1] !== 0) throw new Error(`SOCKS: CONNECT failed with reply ${head[1]}`);
-    const addressLength = head[3] === 1 ? 4 : head[3] === 4 ? 16 : (await readExactly(socket, 1))[0]!;
-    await readExactly(socket, addressLength + 2);
-    return socket;
-  } catch (error) {
-    socket.destroy();
-    throw error;
-  }
-}
 
 /** Opens a connection and reads to its end; returns the bytes and the time from the open. */
 export async function download(open: Opener, expected: number): Promise<number> {

@@ -2,6 +2,7 @@ import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import {describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {socks5Connect} from '../helpers/socks-client.js';
 import {exchange, pump, serve} from '../helpers/targets.js';
 import {isEvent, startTunnels} from '../helpers/tunnels-process.js';
 
@@ -25,24 +26,6 @@ function slowRead(socket: net.Socket): Promise<number> {
       resolve(bytes);
     });
   });
-}
-
-/** SOCKS5 CONNECT to 127.0.0.1:port; resolves with the socket once the proxy has answered. */
-async function socksConnect(proxyPort: number, port: number): Promise<net.Socket> {
-  const socket = net.connect({port: proxyPort, host: '127.0.0.1', allowHalfOpen: true});
-  await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(Buffer.from([5, 1, 0, 5, 1, 0, 1, 127, 0, 0, 1, port >> 8, port & 0xff]));
-  // Greeting answer (2 bytes) and CONNECT answer (10 bytes) arrive before any data.
-  let got = Buffer.alloc(0);
-  while (got.length < 12) {
-    const chunk = await new Promise<Buffer>((resolve) => socket.once('data', resolve));
-    got = Buffer.concat([got, chunk]);
-  }
-  expect(got[1]).toBe(0);
-  expect(got[3]).toBe(0);
-  socket.pause();
-  if (got.length > 12) socket.unshift(got.subarray(12));
-  return socket;
 }
 
 async function memory(pid: number): Promise<{rss: number; peak: number}> {
@@ -166,8 +149,8 @@ describe('faults and bounds of the built binary (real sshd)', () => {
         // -R: the server's listener is on this machine's loopback too.
         ['-R upload', () => upload(net.connect({port: remoteSink, host: '127.0.0.1', allowHalfOpen: true}))],
         ['-R download', () => slowRead(net.connect({port: remoteSource, host: '127.0.0.1'}))],
-        ['-D upload', async () => upload(await socksConnect(socks, sinkPort))],
-        ['-D download', async () => slowRead(await socksConnect(socks, sourcePort))],
+        ['-D upload', async () => upload(await socks5Connect(socks, '127.0.0.1', sinkPort, true))],
+        ['-D download', async () => slowRead(await socks5Connect(socks, '127.0.0.1', sourcePort, true))],
       ];
       async function upload(socket: net.Socket): Promise<number> {
         socket.on('connect', () => pump(socket, GiB));

@@ -7,6 +7,7 @@ import type {EventOf, TunnelEvent} from '../../source/core/events.js';
 import type {Forward} from '../../source/core/forward.js';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, forwardTo, nextEvent, until} from '../helpers/session.js';
+import {readExactly, socks5Connect} from '../helpers/socks-client.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {
   connectionRefused,
@@ -28,37 +29,10 @@ const is =
 
 /** SOCKS5 CONNECT to 127.0.0.1:port through the proxy, then `size` bytes echoed back; returns both hashes. */
 async function socksEcho(proxyPort: number, port: number, size: number): Promise<[string, string]> {
-  const socket = net.connect(proxyPort, '127.0.0.1');
-  const chunks: Buffer[] = [];
-  let wanted = 2;
-  const read = (bytes: number) =>
-    new Promise<Buffer>((resolve, reject) => {
-      wanted = bytes;
-      const check = () => {
-        const all = Buffer.concat(chunks);
-        if (all.length < wanted) return;
-        chunks.length = 0;
-        if (all.length > wanted) chunks.push(all.subarray(wanted));
-        socket.off('data', onData);
-        resolve(all.subarray(0, wanted));
-      };
-      const onData = (chunk: Buffer) => {
-        chunks.push(chunk);
-        check();
-      };
-      socket.on('data', onData);
-      socket.once('error', reject);
-      check();
-    });
-  await new Promise((resolve) => socket.once('connect', resolve));
-  socket.write(Buffer.from([5, 1, 0]));
-  expect([...(await read(2))]).toEqual([5, 0]);
-  const request = Buffer.from([5, 1, 0, 1, 127, 0, 0, 1, port >> 8, port & 0xff]);
-  socket.write(request);
-  expect((await read(10))[1]).toBe(0);
+  const socket = await socks5Connect(proxyPort, '127.0.0.1', port);
   const payload = randomBytes(size);
   socket.write(payload);
-  const echoed = await read(size);
+  const echoed = await readExactly(socket, size);
   socket.destroy();
   return [sha256(payload), sha256(echoed)];
 }
