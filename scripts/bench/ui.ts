@@ -109,10 +109,16 @@ async function startUi(
 }
 
 /** Median (min–max) wall time of a command run `count` times, in ms. */
-async function timeCommand(program: string, args: string[], count: number): Promise<Stat> {
-  const times: number[] = [];
-  for (let index = 0; index < count; index++) times.push((await runTracked(program, args)).ms);
-  return stat(times);
+/**
+ * Start-up times of several commands, taken in turn (one of each, `count` times), so that a change in the
+ * machine's pace during the measurement weighs on each the same.
+ */
+async function timeCommands(commands: Array<[string, string[]]>, count: number): Promise<Stat[]> {
+  const times: number[][] = commands.map(() => []);
+  for (let index = 0; index < count; index++)
+    for (const [which, [program, args]] of commands.entries())
+      times[which]!.push((await runTracked(program, args)).ms);
+  return times.map(stat);
 }
 
 type Who = 'ui' | 'headless' | 'ssh';
@@ -219,9 +225,14 @@ export async function ui(context: SectionContext): Promise<SectionResult> {
   }
 
   // Start-up: --version (answered before anything loads) against ssh -V and Node doing nothing.
-  const version = await timeCommand(process.execPath, [options.tunnelsBin, '--version'], options.startupRuns);
-  const sshV = await timeCommand('ssh', ['-V'], options.startupRuns);
-  const nodeAlone = await timeCommand(process.execPath, ['-e', '0'], options.startupRuns);
+  const [version, sshV, nodeAlone] = (await timeCommands(
+    [
+      [process.execPath, [options.tunnelsBin, '--version']],
+      ['ssh', ['-V']],
+      [process.execPath, ['-e', '0']],
+    ],
+    options.startupRuns,
+  )) as [Stat, Stat, Stat];
   log(
     `--version ${fmtStat(version, 1)} ms, ssh -V ${fmtStat(sshV, 1)} ms, node -e 0 ${fmtStat(nodeAlone, 1)} ms`,
   );
@@ -312,7 +323,8 @@ export async function ui(context: SectionContext): Promise<SectionResult> {
     ],
     notes: [
       'The UI: `node dist/cli.js` with the same options and two -L, without -N, in a private tmux at 100×30 (test/helpers/tmux.ts); its screen is polled with capture-pane every ~10 ms (each poll takes a few ms), so first-frame times include tmux starting and that resolution.',
-      'Idle CPU: the three processes side by side, 2 s after start-up settled, measured over the same window.',
+      "Idle CPU: the three processes side by side, 2 s after start-up settled, measured over the same window. tunnels -N --json spends its share on V8's memory reducer: two GCs ~8 s after start, then nothing.",
+      `Start-up: \`tunnels --version\`, \`ssh -V\` and \`node -e 0\` are timed in turn, one of each ${options.startupRuns} times over, so that the machine's pace changing meanwhile weighs on all three alike.`,
       `The UI's screen after the transfers:\n\n\`\`\`\n${screenAfter.trimEnd()}\n\`\`\``,
     ],
     data: {
