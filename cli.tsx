@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return runFavoritesCommand(argv.slice(1));
   }
   const {parseArguments} = await import('./source/cli/arguments.js');
+  const {sessionOptions} = await import('./source/config/command-line.js');
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -63,20 +64,7 @@ async function main(argv: string[]): Promise<number> {
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
   let origin: CommandLineOptions;
   try {
-    const given: CommandLineOptions = {
-      destination: parsed.destination,
-      port: parsed.port,
-      user: parsed.user,
-      identityFiles: parsed.identityFiles ?? [],
-      configFile: parsed.configFile,
-      options: parsed.options ?? [],
-      cipher: parsed.cipher,
-      localForwards: parsed.localForwards ?? [],
-      remoteForwards: parsed.remoteForwards ?? [],
-      dynamicForwards: parsed.dynamicForwards ?? [],
-      forwardAgent: parsed.forwardAgent,
-      forwardX11: parsed.forwardX11,
-    };
+    const given = sessionOptions(parsed, parsed.destination);
     // @NAME: a favorite, with whatever else this command line adds to it.
     origin = parsed.destination.startsWith('@')
       ? await withFavorite(parsed.destination.slice(1), given)

@@ -7,14 +7,19 @@ import {type CommandLineOptions, ConfigError} from './session-options.js';
 
 declare const TUNNELS_VERSION: string;
 
-export interface ParsedArguments extends Partial<CommandLineOptions> {
+/** A session's options as the command line gives them (lists always present), and the rest of it. */
+export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' | 'configForwards'> {
   destination?: string;
   command: string[];
   noCommand: boolean;
-  forwardAgent: boolean | undefined;
-  forwardX11: boolean | undefined;
   json: boolean;
   verbose: number;
+}
+
+/** The session the command line asks for, in the terms resolveInvocation and favorites take. */
+export function sessionOptions(parsed: ParsedArguments, destination: string): CommandLineOptions {
+  const {command: _command, noCommand: _noCommand, json: _json, verbose: _verbose, ...session} = parsed;
+  return {...session, destination};
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -49,16 +49,16 @@ function favoriteFromParsed(name: string, parsed: ParsedArguments): {favorite: F
     throw new ConfigError(`a favorite holds no remote command ("${parsed.command.join(' ')}")`);
   const warnings: string[] = [];
   const target = parseDestination(parsed.destination);
-  const {options, dropped} = keptOptions(parsed.options ?? []);
+  const {options, dropped} = keptOptions(parsed.options);
   for (const text of dropped) warnings.push(`-o ${text} is not kept in favorites`);
   if (parsed.forwardAgent !== undefined) options.forwardAgent = parsed.forwardAgent;
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
   if (parsed.cipher) warnings.push('-c is not kept in favorites');
   if (parsed.configFile) warnings.push('-F is not kept in favorites');
   const forwards = [
-    ...(parsed.localForwards ?? []).map((spec) => formatForwardFlag(parseForwardSpec('L', spec))),
-    ...(parsed.remoteForwards ?? []).map((spec) => formatForwardFlag(parseForwardSpec('R', spec))),
-    ...(parsed.dynamicForwards ?? []).map((spec) => formatForwardFlag(parseForwardSpec('D', spec))),
+    ...parsed.localForwards.map((spec) => formatForwardFlag(parseForwardSpec('L', spec))),
+    ...parsed.remoteForwards.map((spec) => formatForwardFlag(parseForwardSpec('R', spec))),
+    ...parsed.dynamicForwards.map((spec) => formatForwardFlag(parseForwardSpec('D', spec))),
   ];
   const port = parsed.port !== undefined ? Number(parsed.port) : target.port;
   const user = parsed.user ?? target.user;
@@ -67,7 +67,7 @@ function favoriteFromParsed(name: string, parsed: ParsedArguments): {favorite: F
     host: target.host,
     ...(user ? {user} : {}),
     ...(port !== undefined ? {port} : {}),
-    identityFiles: parsed.identityFiles ?? [],
+    identityFiles: parsed.identityFiles,
     options,
     forwards,
   };

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {parseArguments} from '../../source/cli/arguments.js';
+import {sessionOptions} from '../../source/config/command-line.js';
 
 describe('command-line arguments, as ssh takes them', () => {
   it.each([
@@ -52,5 +53,24 @@ describe('command-line arguments, as ssh takes them', () => {
     } finally {
       process.stderr.write = stderr;
     }
+  });
+
+  it('gives the session its options and nothing of the rest (command, -N, --json, -v)', () => {
+    const parsed = parseArguments(['-Nv', '--json', '-p2222', '-L', '8080:db:5432', '-A', 'h', 'ls']);
+    if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
+    expect(sessionOptions(parsed, '@box')).toEqual({
+      destination: '@box',
+      port: '2222',
+      user: undefined,
+      identityFiles: [],
+      configFile: undefined,
+      options: [],
+      cipher: undefined,
+      localForwards: ['8080:db:5432'],
+      remoteForwards: [],
+      dynamicForwards: [],
+      forwardAgent: true,
+      forwardX11: undefined,
+    });
   });
 });
