@@ -169,7 +169,7 @@ export class ChannelLink {
       socket.destroy();
     });
     socket.on('data', (data: Buffer) => {
-      if (!this.open) return; // nothing can be delivered any more
+      // write() drops it once the channel is closed (unsent is then empty, so nothing pauses).
       this.write(data);
       if (this.unsentBytes >= UNSENT_LIMIT_BYTES) socket.pause();
     });
