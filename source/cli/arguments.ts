@@ -1,8 +1,6 @@
 import {CommanderError} from 'commander';
 import {buildProgram, type ParsedArguments, readArguments} from '../config/command-line.js';
 
-export type {ParsedArguments};
-
 /** Parses the process's argv; returns a number when the program should exit at once with that status. */
 export function parseArguments(argv: string[]): ParsedArguments | number {
   const program = buildProgram().configureOutput({
