@@ -1,12 +1,9 @@
 // Bundles cli.tsx into one ESM file for fast start-up. ssh2 stays external: it loads native addons.
 import {chmodSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import {build} from 'esbuild';
-import {patchStringWidth, RGI_EMOJI_LINE} from './string-width-patch.mjs';
+import {stringWidthPlugin} from './string-width-patch.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-
-// How many copies of string-width 8 the build patched (see string-width-patch.mjs): one is expected.
-let patchedStringWidths = 0;
 
 // Chunk names carry hashes: old ones would pile up.
 rmSync('dist', {recursive: true, force: true});
@@ -58,20 +55,8 @@ await build({
         });
       },
     },
-    {
-      // Ink's string widths without a 35 ms regex on the first frame (string-width-patch.mjs).
-      name: 'string-width-lazy-emoji',
-      setup(build) {
-        build.onLoad({filter: /[\\/]string-width[\\/]index\.js$/}, (args) => {
-          const source = readFileSync(args.path, 'utf8');
-          // string-width 7 (wrap-ansi's, used only to wrap text wider than its box) builds no such regex.
-          // A string-width 8 that no longer has the line is caught below: none is patched.
-          if (!source.includes(RGI_EMOJI_LINE)) return undefined;
-          patchedStringWidths++;
-          return {contents: patchStringWidth(source, args.path), loader: 'js'};
-        });
-      },
-    },
+    // Ink's string widths without a 35 ms regex on the first frame (string-width-patch.mjs).
+    stringWidthPlugin(),
   ],
   define: {
     TUNNELS_VERSION: JSON.stringify(pkg.version),
@@ -85,11 +70,6 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
-
-if (patchedStringWidths !== 1)
-  throw new Error(
-    `expected to patch one string-width 8, patched ${patchedStringWidths}: see scripts/string-width-patch.mjs`,
-  );
 
 // The bin: a launcher with no imports, so `--version` costs only Node's own start-up (the bundle's entry
 // would first load its shared chunks: ~10 ms). It is CommonJS: an ES module entry point first sets up

@@ -1,3 +1,5 @@
+import {readFile} from 'node:fs/promises';
+
 // Ink measures every string it draws with string-width. As its module loads, string-width 8 builds
 // /^\p{RGI_Emoji}$/v, a class of several thousand emoji sequences: ~15 ms, and as much again the first time
 // the regex runs, which is on the UI's first frame (its separators and state dots are not ASCII, so they
@@ -12,7 +14,7 @@
  */
 export const NARROW_SYMBOLS = '·•…›↳↻●─│╭╮╰╯';
 
-export const RGI_EMOJI_LINE = String.raw`const rgiEmojiRegex = /^\p{RGI_Emoji}$/v;`;
+const RGI_EMOJI_LINE = String.raw`const rgiEmojiRegex = /^\p{RGI_Emoji}$/v;`;
 const ASCII_FAST_PATH = String.raw`if (/^[\u0020-\u007E]*$/.test(string)) {`;
 
 function escaped(text) {
@@ -38,4 +40,37 @@ export function patchStringWidth(source, path) {
   const fastPath = String.raw`if (/^[\u0020-\u007E]*$/.test(string) || (ambiguousIsNarrow && /^[\u0020-\u007E${escaped(NARROW_SYMBOLS)}]*$/.test(string))) {`;
   // Functions, not strings: a replacement string would read the regex's "$'" as a pattern of its own.
   return source.replace(RGI_EMOJI_LINE, () => lazyRegex).replace(ASCII_FAST_PATH, () => fastPath);
+}
+
+/**
+ * The esbuild plugin that applies the patch. string-width 7 (wrap-ansi's, used only to wrap text wider
+ * than its box) builds no such regex and is left alone; a build that patched no string-width 8, or two,
+ * fails, so a string-width that changed is not bundled unpatched without a word.
+ */
+export function stringWidthPlugin() {
+  return {
+    name: 'string-width-lazy-emoji',
+    setup(build) {
+      let patched = 0;
+      build.onStart(() => {
+        patched = 0;
+      });
+      build.onLoad({filter: /[\\/]string-width[\\/]index\.js$/}, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(RGI_EMOJI_LINE)) return undefined;
+        patched++;
+        return {contents: patchStringWidth(source, args.path), loader: 'js'};
+      });
+      build.onEnd(() => {
+        if (patched === 1) return undefined;
+        return {
+          errors: [
+            {
+              text: `expected to patch one string-width 8, patched ${patched}: see scripts/string-width-patch.mjs`,
+            },
+          ],
+        };
+      });
+    },
+  };
 }

@@ -5,7 +5,7 @@ import {pathToFileURL} from 'node:url';
 import {build} from 'esbuild';
 import stringWidth from 'string-width';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {NARROW_SYMBOLS, patchStringWidth, RGI_EMOJI_LINE} from '../../scripts/string-width-patch.mjs';
+import {NARROW_SYMBOLS, patchStringWidth, stringWidthPlugin} from '../../scripts/string-width-patch.mjs';
 
 type StringWidth = typeof stringWidth;
 
@@ -54,7 +54,6 @@ describe('the build patch of string-width (first frame without its emoji regex)'
     // string-width bundled as the build bundles it, with the patch, loaded beside the original.
     directory = await mkdtemp(path.join(tmpdir(), 'tunnels-string-width-'));
     const entry = path.join(directory, 'patched.mjs');
-    let applied = 0;
     await build({
       stdin: {contents: "export {default} from 'string-width';", resolveDir: process.cwd(), loader: 'js'},
       outfile: entry,
@@ -63,21 +62,8 @@ describe('the build patch of string-width (first frame without its emoji regex)'
       format: 'esm',
       target: 'node20',
       logLevel: 'silent',
-      plugins: [
-        {
-          name: 'string-width-lazy-emoji',
-          setup(builder) {
-            builder.onLoad({filter: /[\\/]string-width[\\/]index\.js$/}, async (args) => {
-              const source = await readFile(args.path, 'utf8');
-              if (!source.includes(RGI_EMOJI_LINE)) return undefined;
-              applied++;
-              return {contents: patchStringWidth(source, args.path), loader: 'js'};
-            });
-          },
-        },
-      ],
+      plugins: [stringWidthPlugin()],
     });
-    expect(applied).toBe(1);
     patched = ((await import(pathToFileURL(entry).href)) as {default: StringWidth}).default;
   });
   afterAll(async () => {
@@ -115,5 +101,16 @@ describe('the build patch of string-width (first frame without its emoji regex)'
     expect(() => patchStringWidth('export default () => 0;', '/x/string-width/index.js')).toThrow(
       /string-width changed: .* not found once in \/x\/string-width\/index\.js/,
     );
+  });
+
+  it('fails a build that patched no string-width 8 (the build above patched exactly one)', async () => {
+    await expect(
+      build({
+        stdin: {contents: 'export default 1;', loader: 'js'},
+        write: false,
+        logLevel: 'silent',
+        plugins: [stringWidthPlugin()],
+      }),
+    ).rejects.toThrow(/expected to patch one string-width 8, patched 0/);
   });
 });
