@@ -1,5 +1,5 @@
 import {formatForwardFlag, parseForwardSpec} from '../core/forward-spec.js';
-import {type ParsedArguments, parseOptionWords} from './command-line.js';
+import {parseOptionWords} from './command-line.js';
 import type {Favorite} from './favorites.js';
 import {
   type CommandLineOptions,
@@ -32,6 +32,21 @@ function keptOptions(texts: string[]): {options: Favorite['options']; dropped: s
 }
 
 /**
+ * A favorite's -o options as text ("ServerAliveInterval=15"), the way keptOptions reads them; Reconnect
+ * only with `reconnect` (it is tunnels' own: ssh refuses it). Agent and X11 are flags, not among these.
+ */
+export function keptOptionTexts(options: Favorite['options'], {reconnect}: {reconnect: boolean}): string[] {
+  const yesNo = (flag: boolean) => (flag ? 'yes' : 'no');
+  const texts: string[] = [];
+  if (options.serverAliveInterval !== undefined)
+    texts.push(`ServerAliveInterval=${options.serverAliveInterval}`);
+  if (options.exitOnForwardFailure !== undefined)
+    texts.push(`ExitOnForwardFailure=${yesNo(options.exitOnForwardFailure)}`);
+  if (reconnect && options.reconnect !== undefined) texts.push(`Reconnect=${yesNo(options.reconnect)}`);
+  return texts;
+}
+
+/**
  * A favorite from ssh-style arguments ("-L 8080:db:5432 -A deploy@db1"), as `tunnels favorites add` and
  * the UI's editor take them. Returns the favorite and warnings for what it cannot keep.
  */
@@ -39,10 +54,7 @@ export function favoriteFromArguments(
   name: string,
   args: string[],
 ): {favorite: Favorite; warnings: string[]} {
-  return favoriteFromParsed(name, parseOptionWords(args));
-}
-
-function favoriteFromParsed(name: string, parsed: ParsedArguments): {favorite: Favorite; warnings: string[]} {
+  const parsed = parseOptionWords(args);
   if (!parsed.destination)
     throw new ConfigError('a favorite needs a host: [user@]host or a ~/.ssh/config Host');
   if (parsed.command.length > 0)
@@ -87,13 +99,7 @@ export function commandLineFor(favorite: Favorite): CommandLineOptions {
     port: favorite.port !== undefined ? String(favorite.port) : undefined,
     user: favorite.user,
     identityFiles: favorite.identityFiles,
-    options: [
-      ...(options.serverAliveInterval !== undefined
-        ? [`ServerAliveInterval=${options.serverAliveInterval}`]
-        : []),
-      ...(options.exitOnForwardFailure ? ['ExitOnForwardFailure=yes'] : []),
-      ...(options.reconnect !== undefined ? [`Reconnect=${options.reconnect ? 'yes' : 'no'}`] : []),
-    ],
+    options: keptOptionTexts(options, {reconnect: true}),
     localForwards: flags.L,
     remoteForwards: flags.R,
     dynamicForwards: flags.D,

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Conf from 'conf';
 import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+import {keptOptionTexts} from './favorite-args.js';
 
 export interface Favorite {
   /** 1-64 chars, [A-Za-z0-9._-], must not start with '-' or '@'. */
@@ -303,15 +304,7 @@ function optionWords(favorite: Favorite, tool: 'ssh' | 'tunnels'): string[] {
   if (favorite.user !== undefined) words.push('-l', shellQuote(favorite.user));
   for (const file of favorite.identityFiles) words.push('-i', shellQuote(file));
   const {options} = favorite;
-  if (options.serverAliveInterval !== undefined) {
-    words.push('-o', `ServerAliveInterval=${options.serverAliveInterval}`);
-  }
-  if (options.exitOnForwardFailure !== undefined) {
-    words.push('-o', `ExitOnForwardFailure=${options.exitOnForwardFailure ? 'yes' : 'no'}`);
-  }
-  if (tool === 'tunnels' && options.reconnect !== undefined) {
-    words.push('-o', `Reconnect=${options.reconnect ? 'yes' : 'no'}`);
-  }
+  for (const text of keptOptionTexts(options, {reconnect: tool === 'tunnels'})) words.push('-o', text);
   if (options.forwardAgent !== undefined) words.push(options.forwardAgent ? '-A' : '-a');
   if (options.forwardX11 !== undefined) words.push(options.forwardX11 ? '-X' : '-x');
   const forwards: string[] = [];
