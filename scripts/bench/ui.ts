@@ -108,10 +108,9 @@ async function startUi(
   }
 }
 
-/** Median (min–max) wall time of a command run `count` times, in ms. */
 /**
- * Start-up times of several commands, taken in turn (one of each, `count` times), so that a change in the
- * machine's pace during the measurement weighs on each the same.
+ * Start-up times of several commands in ms, median (min–max), taken in turn (one of each, `count` times),
+ * so that a change in the machine's pace during the measurement weighs on each the same.
  */
 async function timeCommands(commands: Array<[string, string[]]>, count: number): Promise<Stat[]> {
   const times: number[][] = commands.map(() => []);

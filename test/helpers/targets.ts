@@ -162,7 +162,10 @@ export function connectionRefused(port: number, host = '127.0.0.1'): Promise<boo
   });
 }
 
-/** A connected pair of loopback sockets, as a forward's listener makes them: [the forward's side, the client's side]. */
+/**
+ * A connected pair of loopback sockets, as a forward's listener makes them: [the forward's side, the
+ * client's side, a function that closes the listener].
+ */
 export async function socketPair(): Promise<[net.Socket, net.Socket, () => void]> {
   const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
