@@ -9,10 +9,11 @@ import {readFile} from 'node:fs/promises';
 // the unpatched module).
 
 /**
- * Symbols the UI draws with (source/ui) and Ink's round borders, each one column wide in string-width when
- * ambiguous-width characters count as narrow (its default, and Ink's).
+ * Symbols the UI draws with (source/ui) and the borders of the box styles it uses (round panes, double
+ * dialogs), each one column wide in string-width when ambiguous-width characters count as narrow (its
+ * default, and Ink's).
  */
-export const NARROW_SYMBOLS = '·•…›↳↻●─│╭╮╰╯';
+export const NARROW_SYMBOLS = '·•…›↳↻●─│╭╮╰╯═║╔╗╚╝';
 
 const RGI_EMOJI_LINE = String.raw`const rgiEmojiRegex = /^\p{RGI_Emoji}$/v;`;
 const ASCII_FAST_PATH = String.raw`if (/^[\u0020-\u007E]*$/.test(string)) {`;

@@ -2,6 +2,7 @@ import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
+import cliBoxes from 'cli-boxes';
 import {build} from 'esbuild';
 import stringWidth from 'string-width';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -85,6 +86,21 @@ describe('the build patch of string-width (first frame without its emoji regex)'
     }
     expect(used.size).toBeGreaterThan(0);
     for (const character of used) expect(NARROW_SYMBOLS).toContain(character);
+  });
+
+  it("covers the borders of every style the UI draws boxes in (Ink's, from cli-boxes)", async () => {
+    const files = (await readdir('source/ui', {recursive: true})).filter((file) => /\.tsx?$/.test(file));
+    const styles = new Set<string>();
+    for (const file of files) {
+      const code = await readFile(path.join('source/ui', file), 'utf8');
+      for (const match of code.matchAll(/borderStyle="(\w+)"/g)) styles.add(match[1]!);
+    }
+    expect(styles.size).toBeGreaterThan(0);
+    for (const style of styles) {
+      const box = cliBoxes[style as keyof typeof cliBoxes];
+      for (const character of Object.values(box).join(''))
+        expect([style, NARROW_SYMBOLS]).toEqual([style, expect.stringContaining(character)]);
+    }
   });
 
   it('measures every kind of string as the original does, by default and with wide ambiguous characters', () => {
