@@ -1,5 +1,6 @@
 import {EXIT_FAILURE} from './source/cli/exit-status.js';
 import type {CommandLineOptions} from './source/config/session-options.js';
+import {safeLines, safeText} from './source/core/safe-text.js';
 
 /**
  * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
@@ -74,7 +75,8 @@ async function main(argv: string[]): Promise<number> {
     if (parsed.destination.startsWith('@')) invocation.session.reconnect ??= true;
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`tunnels: ${error.message}\n`);
+      // It quotes config values (a HostName, a user name): made safe for the terminal.
+      process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
       return EXIT_FAILURE;
     }
     throw error;
@@ -117,7 +119,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
+    process.stderr.write(`tunnels: unexpected error: ${safeLines(error.stack ?? error.message)}\n`);
     process.exit(EXIT_FAILURE);
   },
 );

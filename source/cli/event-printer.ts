@@ -1,12 +1,14 @@
 import {eventText, isSessionEvent} from '../core/event-text.js';
 import type {TunnelEvent} from '../core/events.js';
 import {formatBytes} from '../core/format.js';
+import {safeJson, safeText} from '../core/safe-text.js';
 
 export {formatBytes};
 
 /**
  * Turns core events into the headless output: one human line each on stderr and, with --json, the
- * event itself as one JSON line on stdout.
+ * event itself as one JSON line on stdout. Both are made safe for a terminal here, where they are
+ * printed: an event's texts may come from the server or the config (see safeText).
  */
 export class EventPrinter {
   private readonly labels = new Map<string, string>();
@@ -23,9 +25,9 @@ export class EventPrinter {
 
   readonly handle = (event: TunnelEvent): void => {
     const batchable = event.event === 'connection-opened' || event.event === 'connection-closed';
-    if (this.options.json) this.out.stdout(JSON.stringify(event), batchable);
+    if (this.options.json) this.out.stdout(safeJson(event), batchable);
     const line = this.describe(event);
-    if (line !== undefined) this.out.stderr(line, batchable);
+    if (line !== undefined) this.out.stderr(safeText(line), batchable);
   };
 
   private describe(event: TunnelEvent): string | undefined {

@@ -12,6 +12,7 @@ import {expandHome} from '../config/paths.js';
 import {type CommandLineOptions, ConfigError} from '../config/session-options.js';
 import {listHostAliases, resolveHostConfig} from '../config/ssh-config.js';
 import {ForwardSpecError, formatForwardFlag, parseConfigForward} from '../core/forward-spec.js';
+import {safeJson, safeLines, safeText} from '../core/safe-text.js';
 
 const USAGE = `usage:
   tunnels favorites [list] [--json]              list favorites
@@ -23,12 +24,14 @@ const USAGE = `usage:
   tunnels favorites import-ssh-config [-F FILE]  turn ~/.ssh/config Hosts with forwards into favorites
   tunnels @NAME / tunnels -N @NAME               connect a favorite (UI / headless)`;
 
-const out = (text: string) => process.stdout.write(`${text}\n`);
-const err = (text: string) => process.stderr.write(`tunnels: ${text}\n`);
+// Favorites come from files (an import, a ~/.ssh/config) and name hosts: every line is made safe.
+const out = (text: string) => process.stdout.write(`${safeLines(text)}\n`);
+const err = (text: string) => process.stderr.write(`tunnels: ${safeLines(text)}\n`);
 
 function describe(favorite: Favorite): string {
   const where = `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`;
-  return `${favorite.name.padEnd(16)} ${where.padEnd(28)} ${favoriteSummary(favorite)}`;
+  // Escaped before padding, so the columns line up.
+  return `${safeText(favorite.name).padEnd(16)} ${safeText(where).padEnd(28)} ${favoriteSummary(favorite)}`;
 }
 
 /** `tunnels favorites ...`; returns the exit status. */
@@ -47,7 +50,7 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
       case 'list':
       case '--json': {
         const favorites = store.list();
-        if (rest.includes('--json') || verb === '--json') out(JSON.stringify(favorites, null, 2));
+        if (rest.includes('--json') || verb === '--json') out(safeJson(favorites, 2));
         else if (favorites.length === 0)
           out(
             `No favorites yet (add one with: tunnels favorites add NAME [options] [user@]host). File: ${store.path}`,
@@ -85,7 +88,7 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'export':
-        out(JSON.stringify({version: 1, favorites: store.list()}, null, 2));
+        out(safeJson({version: 1, favorites: store.list()}, 2));
         return 0;
       case 'import': {
         const [file] = rest;

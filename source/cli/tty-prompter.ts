@@ -1,10 +1,12 @@
 import {openSync} from 'node:fs';
 import tty from 'node:tty';
 import {PromptCancelled, type Prompter} from '../core/prompter.js';
+import {safeLines, safeText} from '../core/safe-text.js';
 
 /**
  * Asks on the controlling terminal (/dev/tty), as ssh does, so prompts work even with stdout or stdin
- * redirected. Returns undefined where there is no terminal; nothing is asked then.
+ * redirected. Returns undefined where there is no terminal; nothing is asked then. Prompts and messages
+ * come from the server (keyboard-interactive) or name the host: made safe, keeping their line breaks.
  */
 export function openTerminalPrompter(): Prompter | undefined {
   let fd: number;
@@ -17,13 +19,13 @@ export function openTerminalPrompter(): Prompter | undefined {
   const output = new tty.WriteStream(fd);
   return {
     inform(message) {
-      output.write(`${message}\n`);
+      output.write(`${safeLines(message)}\n`);
     },
     ask(prompt, {secret}) {
       return new Promise<string>((resolve, reject) => {
         const input = new tty.ReadStream(fd);
         input.setRawMode(true);
-        output.write(prompt);
+        output.write(safeLines(prompt));
         let answer = '';
         const finish = (error?: Error) => {
           input.setRawMode(false);
@@ -42,16 +44,18 @@ export function openTerminalPrompter(): Prompter | undefined {
             if (char === '\u0004' && answer === '') return finish(new PromptCancelled()); // Ctrl-D
             if (char === '\u007f' || char === '\b') {
               if (answer.length > 0) {
-                answer = [...answer].slice(0, -1).join('');
-                if (!secret) output.write('\b \b');
+                const characters = [...answer];
+                // The echo of a pasted control character was its escape: erase all of it.
+                if (!secret) output.write('\b \b'.repeat([...safeText(characters.pop()!)].length));
+                answer = characters.join('');
               }
             } else if (char === '\u0015') {
               // Ctrl-U clears the line.
-              if (!secret) output.write('\b \b'.repeat([...answer].length));
+              if (!secret) output.write('\b \b'.repeat([...safeText(answer)].length));
               answer = '';
             } else if (char >= ' ') {
               answer += char;
-              if (!secret) output.write(char);
+              if (!secret) output.write(safeText(char));
             }
           }
         };

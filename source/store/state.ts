@@ -54,8 +54,11 @@ export type Dialog =
   /** Edits a favorite as the options of `tunnels` itself ("-L 8080:db:5432 deploy@db1"). */
   | {kind: 'edit-favorite'; name: string; text: string; error?: string}
   | {kind: 'confirm'; title: string; message: string; action: ConfirmAction}
-  /** A question from the core (host key, password, passphrase, keyboard-interactive). */
-  | {kind: 'prompt'; message: string; secret: boolean; text: string};
+  /**
+   * A question from the core (host key, password, passphrase, keyboard-interactive), by lines: the views
+   * draw each string on one line (see useAppState).
+   */
+  | {kind: 'prompt'; lines: string[]; secret: boolean; text: string};
 
 export interface FavoriteRow {
   name: string;

@@ -9,7 +9,7 @@ export const uiPrompter: Prompter = {
     return new Promise((resolve, reject) => {
       pending?.reject(new PromptCancelled());
       pending = {resolve, reject};
-      store.setState({dialog: {kind: 'prompt', message, secret, text: ''}});
+      store.setState({dialog: {kind: 'prompt', lines: message.split(/\r?\n/), secret, text: ''}});
     });
   },
   inform(message) {

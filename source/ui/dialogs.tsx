@@ -155,7 +155,12 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       return box(
         dialog.secret ? 'Secret' : 'Question',
         <Box flexDirection="column">
-          <Text wrap="wrap">{dialog.message}</Text>
+          {dialog.lines.map((line, index) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: the lines of one question, fixed while it is open
+            <Text key={index} wrap="wrap">
+              {line || ' '}
+            </Text>
+          ))}
           <Field text={dialog.text} secret={dialog.secret} />
         </Box>,
       );

@@ -3,6 +3,7 @@ import {render} from 'ink';
 import {expandHome} from '../config/paths.js';
 import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
 import {listHostAliases} from '../config/ssh-config.js';
+import {safeLines} from '../core/safe-text.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';
@@ -36,7 +37,7 @@ export async function runUi(options: {
   process.on('uncaughtException', (error) => {
     instance.unmount();
     process.stdout.write(LEAVE_ALTERNATE_SCREEN);
-    process.stderr.write(`tunnels: unexpected error: ${error.stack ?? error.message}\n`);
+    process.stderr.write(`tunnels: unexpected error: ${safeLines(error.stack ?? error.message)}\n`);
     process.exit(70);
   });
   try {

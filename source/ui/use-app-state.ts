@@ -1,11 +1,16 @@
 import {useStdout} from 'ink';
 import {useEffect, useState} from 'react';
 import {useStore} from 'zustand';
+import {safeStrings} from '../core/safe-text.js';
 import {type AppState, store} from '../store/state.js';
 
-/** Reads the store; the one way views see state. */
+/**
+ * Reads the store; the one way views see state. Every string comes out safe for the terminal (see
+ * safeText): the store keeps the true text of servers, configs and what was typed, and no view can draw
+ * it raw by forgetting to escape it.
+ */
 export function useAppState<T>(selector: (state: AppState) => T): T {
-  return useStore(store, selector);
+  return useStore(store, (state) => safeStrings(selector(state)));
 }
 
 /** The terminal's size, following resizes. */

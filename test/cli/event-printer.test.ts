@@ -123,3 +123,91 @@ describe('headless output', () => {
     expect(stderr).toEqual(['tunnels: connecting to u@h:22', '-L 80:x:80: failed: port 80 is privileged']);
   });
 });
+
+describe('headless output of hostile text (a server, a config)', () => {
+  const ESC = '\u001b';
+  const BEL = '\u0007';
+  /** A window title, a clipboard write (OSC 52), a screen clear, a C1 CSI, DEL, a bidi override, a newline. */
+  const HOSTILE = `${ESC}]0;pwned${BEL}${ESC}]52;c;cm0gLXJm${BEL}${ESC}[2J\u009b31m\u007f\u202e\nforged line`;
+  const SHOWN = String.raw`\033]0;pwned\007\033]52;c;cm0gLXJm\007\033[2J\u009b31m\177\u202e\012forged line`;
+  const hostile = (text: string) => `${text}${HOSTILE}`;
+
+  /** Every event, every text field hostile. */
+  const events: TunnelEvent[] = [
+    {event: 'session-connecting', host: hostile('host'), port: 22, user: hostile('user')},
+    {
+      event: 'session-connected',
+      host: hostile('host'),
+      port: 22,
+      user: hostile('user'),
+      authMethod: 'password',
+    },
+    // A DISCONNECT's text.
+    {event: 'session-closed', reason: hostile('the server said: ')},
+    {event: 'session-reconnecting', attempt: 1, delayMs: 800, reason: hostile('dropped: ')},
+    {event: 'session-failed', reason: hostile('permission denied: '), level: 'authentication'},
+    {event: 'host-key-added', host: hostile('host'), file: '/k', fingerprint: 'SHA256:x'},
+    {
+      event: 'forward-listening',
+      forwardId: 'L1',
+      kind: 'local',
+      spec: hostile('-L 1:'),
+      bindAddress: '::1',
+      port: 1,
+    },
+    {event: 'forward-failed', forwardId: 'L2', kind: 'local', spec: '-L 2:h:2', reason: hostile('refused: ')},
+    {event: 'forward-closed', forwardId: 'L1', kind: 'local', spec: hostile('-L 1:')},
+    {event: 'forward-waiting', forwardId: 'R3', kind: 'remote', spec: '-R 3:h:3', reason: hostile('busy: ')},
+    {event: 'connection-opened', forwardId: 'L1', connectionId: 1, from: '127.0.0.1:5', to: hostile('db:')},
+    {
+      event: 'connection-closed',
+      forwardId: 'L1',
+      connectionId: 1,
+      bytesIn: 1,
+      bytesOut: 2,
+      error: hostile(''),
+    },
+    // A channel-open failure's description.
+    {
+      event: 'connection-failed',
+      forwardId: 'L1',
+      from: '127.0.0.1:6',
+      to: 'db:5432',
+      reason: hostile('open failed: '),
+    },
+    {
+      event: 'ftp-data-opened',
+      forwardId: 'F4',
+      dataId: 1,
+      mode: 'passive',
+      local: 'a:1',
+      remote: hostile('b:'),
+    },
+    {event: 'ftp-data-closed', forwardId: 'F4', dataId: 1, bytesIn: 0, bytesOut: 0, reason: hostile('')},
+    // The X11 auth-protocol name, quoted in a warning.
+    {event: 'warning', message: `X11: the server asked for the auth protocol ${hostile('"')}"`},
+  ];
+
+  it('shows every text with its controls as visible escapes, one line per event', () => {
+    const {stderr} = print(events, {json: false, verbose: 1});
+    expect(stderr).toHaveLength(events.length);
+    for (const line of stderr) {
+      expect(line).not.toMatch(/[\p{Cc}\u202e]/u);
+      expect(line).toContain(SHOWN);
+    }
+    expect(stderr).toContain(`tunnels: connection closed: the server said: ${SHOWN}`);
+    expect(stderr).toContain(
+      `-L 1:${SHOWN}: connection from 127.0.0.1:6 to db:5432 failed: open failed: ${SHOWN}`,
+    );
+  });
+
+  it('with --json, keeps the true text, JSON-escaped: nothing raw a terminal acts on', () => {
+    const {stdout} = print(events, {json: true, verbose: 1});
+    expect(stdout.map((line) => JSON.parse(line))).toEqual(events);
+    for (const line of stdout) {
+      expect(line).not.toMatch(/[\p{Cc}\u202e]/u);
+      expect(line).toContain(String.raw`\u001b]0;pwned\u0007`);
+      expect(line).toContain(String.raw`\u009b31m\u007f\u202e\nforged line`);
+    }
+  });
+});

@@ -14,6 +14,8 @@ export interface Terminal {
   screen(): Promise<string>;
   /** The screen with its colour and style escape codes. */
   screenWithStyles(): Promise<string>;
+  /** The pane's title, as the program's escape sequences (OSC 0 or 2) may have set it. */
+  title(): Promise<string>;
   waitForScreen(pattern: RegExp, ms?: number): Promise<string>;
   type(text: string): Promise<void>;
   keys(...keys: string[]): Promise<void>;
@@ -69,6 +71,7 @@ export async function openTerminal(
     pid,
     screen,
     screenWithStyles: async () => (await tmux('capture-pane', '-e', '-p', '-t', 'main')).stdout,
+    title: async () => (await tmux('display-message', '-p', '-t', 'main', '#{pane_title}')).stdout.trim(),
     alive,
     async waitForScreen(pattern, ms = 15_000) {
       const deadline = Date.now() + ms;

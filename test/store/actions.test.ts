@@ -42,7 +42,7 @@ describe('store actions, without rendering', () => {
 
   it('asks the core question as a dialog and hands back the answer', async () => {
     const answer = uiPrompter.ask('Password: ', {secret: true});
-    expect(store.getState().dialog).toEqual({kind: 'prompt', message: 'Password: ', secret: true, text: ''});
+    expect(store.getState().dialog).toEqual({kind: 'prompt', lines: ['Password: '], secret: true, text: ''});
     for (const char of 'hunter2') editDialogText((text) => text + char);
     await submitDialog();
     expect(await answer).toBe('hunter2');
