@@ -2,9 +2,10 @@ import {
   appendKnownHost,
   checkHostKey,
   fingerprintSha256,
+  hostKeyName,
+  hostKeyNames,
   type KnownHostEntry,
   keyTypeOf,
-  knownHostName,
   knownHostsLine,
   knownKeyTypes,
 } from '../config/known-hosts.js';
@@ -45,9 +46,19 @@ const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
   'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
 };
 
-/** As OpenSSH: ask first for the key types already known for this host, so a known host is not "new". */
-export function preferredHostKeyAlgorithms(entries: KnownHostEntry[], host: string, port: number): string[] {
-  return knownKeyTypes(entries, host, port).flatMap((type) => HOST_KEY_ALGORITHMS[type] ?? []);
+/**
+ * As OpenSSH: ask first for the key types already known for this host (under its HostKeyAlias, if any), so
+ * a known host is not "new".
+ */
+export function preferredHostKeyAlgorithms(
+  entries: KnownHostEntry[],
+  host: string,
+  port: number,
+  hostKeyAlias?: string,
+): string[] {
+  return knownKeyTypes(entries, hostKeyName(host, port, hostKeyAlias)).flatMap(
+    (type) => HOST_KEY_ALGORITHMS[type] ?? [],
+  );
 }
 
 /** Decides on the server's host key before any authentication is sent. */
@@ -59,9 +70,9 @@ export async function verifyHostKey(
   policy: HostKeyPolicy,
   prompter: Prompter | undefined,
 ): Promise<HostKeyOutcome> {
-  const name = policy.hostKeyAlias ?? host;
-  const display = knownHostName(name, port);
-  const verdict = checkHostKey(entries, name, port, keyBlob);
+  // With HostKeyAlias, the alias alone, as ssh looks it up and writes it (not "[alias]:port").
+  const name = hostKeyName(host, port, policy.hostKeyAlias);
+  const verdict = checkHostKey(entries, name, keyBlob, hostKeyNames(host, port, policy.hostKeyAlias));
   const fingerprint = fingerprintSha256(keyBlob);
   const type = keyTypeLabel(keyTypeOf(keyBlob));
   const knownHostsFile = policy.knownHostsFiles[0] ?? '~/.ssh/known_hosts';
@@ -72,17 +83,31 @@ export async function verifyHostKey(
     case 'revoked':
       return {
         ok: false,
-        reason: `the ${type} host key of ${display} is marked as revoked (${verdict.entry.file}:${verdict.entry.line}); refusing to connect`,
+        reason: `the ${type} host key of ${name} is marked as revoked (${verdict.entry.file}:${verdict.entry.line}); refusing to connect`,
       };
     case 'changed': {
       const where = verdict.entries.map((entry) => `${entry.file}:${entry.line}`).join(', ');
       return {
         ok: false,
         reason:
-          `the ${type} host key of ${display} has CHANGED (now ${fingerprint}; the old one is in ${where}). ` +
+          `the ${type} host key of ${name} has CHANGED (now ${fingerprint}; the old one is in ${where}). ` +
           `Someone could be intercepting this connection, or the server's key was replaced. ` +
-          `If you know it was replaced, remove the old key with: ssh-keygen -R '${display}'` +
+          `If you know it was replaced, remove the old key with: ssh-keygen -R '${name}'` +
           (verdict.entries[0] ? ` -f ${verdict.entries[0].file}` : ''),
+      };
+    }
+    case 'cert-authority': {
+      // ssh would ask this server for a host certificate and check it against these lines; ssh2 cannot ask
+      // for one. The plain key is refused whatever StrictHostKeyChecking says: asking about it, or adding
+      // it, would trust a key the CA may never have signed (ssh, given only a plain key here, calls it new
+      // and asks, or adds it with accept-new). A plain line with this very key was matched above.
+      const where = verdict.entries.map((entry) => `${entry.file}:${entry.line}`).join(', ');
+      return {
+        ok: false,
+        reason:
+          `known_hosts trusts a certificate authority for ${name} (${where}), and tunnels cannot check host certificates yet, ` +
+          `so it does not trust the plain ${type} key the server offered (${fingerprint}) on its own. ` +
+          `If that fingerprint is the server's (check with its administrator), add the key to ${knownHostsFile} as a plain line for ${name}: tunnels accepts a key listed there, as ssh does`,
       };
     }
     case 'unknown':
@@ -91,7 +116,7 @@ export async function verifyHostKey(
 
   const add = async (trust: HostKeyTrust): Promise<HostKeyOutcome> => {
     try {
-      await appendKnownHost(knownHostsFile, knownHostsLine(name, port, keyBlob, policy.hashKnownHosts));
+      await appendKnownHost(knownHostsFile, knownHostsLine(name, keyBlob, policy.hashKnownHosts));
       return {ok: true, trust, added: {file: knownHostsFile, fingerprint}};
     } catch (error) {
       // ssh carries on too when known_hosts is not writable; the key is trusted for this session only.
@@ -101,9 +126,9 @@ export async function verifyHostKey(
 
   const otherTypes =
     verdict.otherTypes.length > 0
-      ? ` (${display} is known with other key types: ${[...new Set(verdict.otherTypes.map((e) => keyTypeLabel(e.keyType)))].join(', ')})`
+      ? ` (${name} is known with other key types: ${[...new Set(verdict.otherTypes.map((e) => keyTypeLabel(e.keyType)))].join(', ')})`
       : '';
-  const unknownText = `no host key is known for ${display}${otherTypes}; its ${type} key fingerprint is ${fingerprint}`;
+  const unknownText = `no host key is known for ${name}${otherTypes}; its ${type} key fingerprint is ${fingerprint}`;
 
   if (policy.strict === 'no') return add('unchecked');
   if (policy.strict === 'accept-new') return add('accepted-new');
@@ -120,14 +145,14 @@ export async function verifyHostKey(
     };
   }
   let question =
-    `The authenticity of host '${display}' can't be established.\n` +
+    `The authenticity of host '${name}' can't be established.\n` +
     `${type} key fingerprint is ${fingerprint}.${otherTypes ? `\n${otherTypes.trim()}` : ''}\n` +
     `Are you sure you want to continue connecting (yes/no/[fingerprint])? `;
   for (;;) {
     const answer = (await prompter.ask(question, {secret: false})).trim();
     if (answer === 'yes' || answer === fingerprint) return add('accepted-by-person');
     if (answer === 'no' || answer === '') {
-      return {ok: false, reason: `host key for ${display} not accepted`};
+      return {ok: false, reason: `host key for ${name} not accepted`};
     }
     question = "Please type 'yes', 'no' or the fingerprint: ";
   }

@@ -2,6 +2,8 @@ import type net from 'node:net';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {
   fingerprintSha256,
+  hostKeyName,
+  hostKeyNames,
   type KnownHostEntry,
   knownHostName,
   loadKnownHosts,
@@ -156,7 +158,13 @@ export class Session implements ForwardContext {
    * the one accepted before. */
   private async handshake(reconnecting: boolean): Promise<string> {
     const {config} = this;
-    const entries = await loadKnownHosts([...config.knownHostsFiles, ...config.globalKnownHostsFiles]);
+    // A known_hosts that cannot be read (a device, a pipe, far too big) is refused, and retrying will not help.
+    const entries = await loadKnownHosts(
+      [...config.knownHostsFiles, ...config.globalKnownHostsFiles],
+      hostKeyNames(config.host, config.port, config.hostKeyAlias),
+    ).catch((error: Error) => {
+      throw new SessionError(error.message, 'config');
+    });
     const client = new ssh2.Client();
     this.client = client;
     // BatchMode: nobody is asked anything, whatever the caller could ask with.
@@ -274,7 +282,7 @@ export class Session implements ForwardContext {
               if (outcome.added) {
                 this.events.emit({
                   event: 'host-key-added',
-                  host: knownHostName(config.hostKeyAlias ?? config.host, config.port),
+                  host: hostKeyName(config.host, config.port, config.hostKeyAlias),
                   file: outcome.added.file,
                   fingerprint: outcome.added.fingerprint,
                 });
@@ -300,7 +308,12 @@ export class Session implements ForwardContext {
   }
 
   private algorithms(entries: KnownHostEntry[]): ConnectConfig['algorithms'] {
-    const preferred = preferredHostKeyAlgorithms(entries, this.config.host, this.config.port);
+    const preferred = preferredHostKeyAlgorithms(
+      entries,
+      this.config.host,
+      this.config.port,
+      this.config.hostKeyAlias,
+    );
     const algorithms: NonNullable<ConnectConfig['algorithms']> = {};
     if (preferred.length > 0) {
       // remove, then prepend: moves the known types to the front of ssh2's default order.
