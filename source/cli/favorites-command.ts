@@ -3,6 +3,7 @@ import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js'
 import {
   type Favorite,
   FavoritesError,
+  type FavoritesStore,
   favoriteSummary,
   openFavorites,
   sshCommandFor,
@@ -37,14 +38,29 @@ function describe(favorite: Favorite): string {
 /** `tunnels favorites ...`; returns the exit status. */
 export async function runFavoritesCommand(args: string[]): Promise<number> {
   const [verb = 'list', ...rest] = args;
-  let store: ReturnType<typeof openFavorites>;
+  let store: FavoritesStore;
   try {
     store = openFavorites();
   } catch (error) {
     err((error as Error).message);
     return 1;
   }
+  // A file someone else could have written is not used: every verb says why, and fails.
+  if (store.refusal !== undefined) {
+    err(store.refusal);
+    return 1;
+  }
   for (const notice of store.notices) err(notice);
+  // A save can add one (a bad file kept as a backup, and where).
+  const told = store.notices.length;
+  try {
+    return await runVerb(store, verb, rest);
+  } finally {
+    for (const notice of store.notices.slice(told)) err(notice);
+  }
+}
+
+async function runVerb(store: FavoritesStore, verb: string, rest: string[]): Promise<number> {
   try {
     switch (verb) {
       case 'list':
@@ -155,6 +171,7 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
 /** `@NAME` as a destination: the favorite's command line, with what else was given on this one. */
 export function favoriteCommandLine(name: string, given: CommandLineOptions): CommandLineOptions {
   const store = openFavorites();
+  if (store.refusal !== undefined) throw new ConfigError(store.refusal);
   for (const notice of store.notices) err(notice);
   const found = store.get(name);
   if (!found) throw new ConfigError(`no favorite named ${name} (see: tunnels favorites)`);

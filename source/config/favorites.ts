@@ -1,16 +1,24 @@
 /**
  * Favorites: named sessions (host, user, port, identity file paths, a few options and forwards) kept in a
- * local JSON file through conf. The file is `{"version": 1, "favorites": [...]}`, mode 0600 in a 0700
- * directory. It is read and validated here, never by conf's own parsing, so a corrupt or hand-broken file
- * is kept as a backup instead of being wiped; every write re-reads the file under a lock file and merges,
- * so two tunnels processes saving at once lose neither change. It never holds a password, a passphrase
- * or a key's contents: a favorite has no field for them and unknown fields are refused.
+ * local JSON file where conf keeps configuration. The file is `{"version": 1, "favorites": [...]}`, mode
+ * 0600 in a 0700 directory. A corrupt or hand-broken file is kept as a backup instead of being wiped;
+ * every write re-reads the file under a lock file and merges, so two tunnels processes saving at once
+ * lose neither change. It never holds a password, a passphrase or a key's contents: a favorite has no
+ * field for them and unknown fields are refused.
+ *
+ * A favorite can forward the agent (-A) and open ports on a server (-R), so a file someone else could
+ * have written is not used, as ssh refuses such a ~/.ssh/config: a link, anything but a regular file, a
+ * file or directory owned by another user or writable by others is refused with a sentence saying how to
+ * fix it. The file is read and written here, not by conf, whose writer follows a link at the path and
+ * whose constructor reads the file (and blocks on a FIFO) and creates its directory: reading never
+ * changes anything, and a write is a new file renamed into place, never a write through a link.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import Conf from 'conf';
 import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
 import {keptOptionTexts} from './favorite-args.js';
+import {badOwnerOrPermissions, configDirectory, untrustedDirectory} from './paths.js';
 
 export interface Favorite {
   /** 1-64 chars, [A-Za-z0-9._-], must not start with '-' or '@'. */
@@ -53,8 +61,13 @@ export interface FavoritesStore {
   save(favorite: Favorite): void;
   /** Same re-read-and-merge rule as save(). False when there was no such favorite. */
   remove(name: string): boolean;
-  /** Messages for the user about recovery. Empty normally. */
+  /** Messages for the user about recovery or a refused file. Empty normally; a save may add one. */
   readonly notices: string[];
+  /**
+   * Why the file is refused, when it is (a link, not a regular file, too big, bad owner or permissions):
+   * nothing is read from it and nothing is saved to it. As of the last time the file was read.
+   */
+  readonly refusal: string | undefined;
 }
 
 /** The version of the file format this code reads and writes. */
@@ -66,9 +79,11 @@ interface FavoritesFile {
 }
 
 const PROJECT_NAME = 'tunnels';
-const CONFIG_NAME = 'favorites';
+const FILE_NAME = 'favorites.json';
 const FILE_MODE = 0o600;
 const DIRECTORY_MODE = 0o700;
+/** Thousands of favorites; more is not a favorites file (and /dev/zero-like input must end somewhere). */
+export const MAX_FILE_BYTES = 1024 * 1024;
 
 // ---------------------------------------------------------------------------------------------------
 // Validation
@@ -329,7 +344,9 @@ type FileState =
   | {kind: 'newer'; version: number; favorites: Favorite[]}
   /** Corrupt, empty or schema-invalid: `favorites` are the ones that could be recovered. */
   | {kind: 'bad'; reason: string; favorites: Favorite[]; text: string}
-  | {kind: 'unreadable'; reason: string};
+  | {kind: 'unreadable'; reason: string}
+  /** Refused before reading: someone else could have written it, or it is not a favorites file at all. */
+  | {kind: 'unsafe'; reason: string};
 
 /** What could be recovered from a list of entries, and the first problem with the others. */
 function recover(entries: unknown[], label: string): {favorites: Favorite[]; problems: string[]} {
@@ -361,15 +378,104 @@ function describeProblems(problems: string[]): string {
   return problems.length === 1 ? first : `${first}; and ${problems.length - 1} more`;
 }
 
-/** Reads and checks the file; never throws. */
-function readFavoritesFile(file: string): FileState {
-  let text: string;
+const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = fs.constants.O_NONBLOCK ?? 0;
+const O_NOCTTY = fs.constants.O_NOCTTY ?? 0;
+
+function sizeText(bytes: number): string {
+  const mebibytes = bytes / 1024 / 1024;
+  return mebibytes >= 1 ? `${Number(mebibytes.toFixed(1))} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
+}
+
+function kindOfNode(stats: fs.Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/** Following a link would let it choose the file favorites are read from, and a save replace any file. */
+function linkRefusal(file: string): string {
+  let target: string | undefined;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    target = fs.readlinkSync(file);
+  } catch {
+    // Gone or unreadable: the link is refused all the same.
+  }
+  const fix =
+    target === undefined
+      ? `remove the link (rm ${file})`
+      : `put the file itself there if it is yours (mv ${target} ${file}), or remove the link (rm ${file})`;
+  return `favorites file ${file} is a symbolic link${target === undefined ? '' : ` (to ${target})`}, which tunnels does not follow; ${fix}`;
+}
+
+function tooBig(file: string, size: number | undefined): string {
+  const what = size === undefined ? 'larger' : `${sizeText(size)}, larger`;
+  return `favorites file ${file} is ${what} than a favorites file can be (${sizeText(MAX_FILE_BYTES)}); it is not read; move it away (mv ${file} ${file}.big), and tunnels starts a new one`;
+}
+
+/** Why the file found at `file` (lstat'ed, or fstat'ed once open) must not be used, or undefined. */
+function unsafeFile(file: string, stats: fs.Stats): string | undefined {
+  if (stats.isSymbolicLink()) return linkRefusal(file);
+  if (stats.isDirectory()) {
+    return `favorites file ${file} is a directory, not a file; move it away (mv ${file} ${file}.old), and tunnels starts a new favorites file`;
+  }
+  if (!stats.isFile()) {
+    return `favorites file ${file} is ${kindOfNode(stats)}, not a regular file; remove it (rm ${file})`;
+  }
+  const uid = process.getuid?.();
+  const problem = uid === undefined ? undefined : badOwnerOrPermissions(file, stats, {uid});
+  if (problem) return problem;
+  if (stats.size > MAX_FILE_BYTES) return tooBig(file, stats.size);
+  return undefined;
+}
+
+/**
+ * The file's text, or why there is none; never throws, never changes anything. The directories are
+ * checked first, then the file by lstat (a link or a FIFO is never opened), then what was opened by
+ * fstat: a link put there in between makes the open fail (O_NOFOLLOW), and a FIFO cannot block it.
+ */
+function readText(file: string): FileState | {kind: 'text'; text: string} {
+  const directoryProblem = untrustedDirectory(path.dirname(file));
+  if (directoryProblem) return {kind: 'unsafe', reason: directoryProblem};
+  let fd: number;
+  try {
+    const problem = unsafeFile(file, fs.lstatSync(file));
+    if (problem) return {kind: 'unsafe', reason: problem};
+    fd = fs.openSync(file, fs.constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {kind: 'missing'};
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return {kind: 'missing'};
+    // O_NOFOLLOW: a link was put there after the lstat.
+    if (code === 'ELOOP') return {kind: 'unsafe', reason: linkRefusal(file)};
     return {kind: 'unreadable', reason: describeFsError(error)};
   }
+  try {
+    const problem = unsafeFile(file, fs.fstatSync(fd));
+    if (problem) return {kind: 'unsafe', reason: problem};
+    const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const read = fs.readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length > MAX_FILE_BYTES) return {kind: 'unsafe', reason: tooBig(file, undefined)};
+    }
+    return {kind: 'text', text: buffer.toString('utf8', 0, length)};
+  } catch (error) {
+    return {kind: 'unreadable', reason: describeFsError(error)};
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads and checks the file; never throws. */
+function readFavoritesFile(file: string): FileState {
+  const read = readText(file);
+  if (read.kind !== 'text') return read;
+  const {text} = read;
   if (text.trim() === '') return {kind: 'bad', reason: 'was empty', favorites: [], text};
   let data: unknown;
   try {
@@ -429,18 +535,42 @@ function readFavoritesFile(file: string): FileState {
 }
 
 /**
- * conf's writer (atomically) deletes its temporary file after a failed write asynchronously, so a process
- * that exits at once (`tunnels favorites add` on a full disk) left it behind. Called under the lock: no
- * other writer has one in flight, so any `favorites.json.tmp-*` is ours or a crashed writer's.
+ * Writes `text` to `file` atomically: a new file (O_EXCL, so never an existing file or a link, mode 0600
+ * whatever the umask) in the same directory, synced, then renamed over `file`. rename(2) replaces
+ * whatever is at `file`, a link included, and never writes through it. On failure the new file is
+ * removed before this returns, and `file` is as it was.
  */
-function removeTempFiles(file: string): void {
-  const directory = path.dirname(file);
-  const prefix = `${path.basename(file)}.tmp-`;
+function writeAtomically(file: string, text: string): void {
+  const temporary = `${file}.tmp-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+  const fd = fs.openSync(
+    temporary,
+    fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW,
+    FILE_MODE,
+  );
+  let renamed = false;
   try {
-    for (const name of fs.readdirSync(directory))
-      if (name.startsWith(prefix)) fs.rmSync(path.join(directory, name), {force: true});
+    try {
+      fs.fchmodSync(fd, FILE_MODE);
+      fs.writeFileSync(fd, text);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temporary, file);
+    renamed = true;
+  } finally {
+    if (!renamed) fs.rmSync(temporary, {force: true});
+  }
+  try {
+    // The rename itself survives a crash only once the directory is synced.
+    const directory = fs.openSync(path.dirname(file), fs.constants.O_RDONLY);
+    try {
+      fs.fsyncSync(directory);
+    } finally {
+      fs.closeSync(directory);
+    }
   } catch {
-    // What the write itself failed with is the error to report.
+    // Not possible everywhere (Windows); the data itself is synced.
   }
 }
 
@@ -544,41 +674,37 @@ function withLock<T>(file: string, action: () => T): T {
   }
 }
 
+/** Creates the directory 0700 (and any missing parent), and tightens an existing one of the user's. */
 function ensureDirectory(directory: string): void {
   fs.mkdirSync(directory, {recursive: true, mode: DIRECTORY_MODE});
   try {
     fs.chmodSync(directory, DIRECTORY_MODE);
   } catch {
-    // Not ours, or a read-only file system: writing will say so.
-  }
-}
-
-/** conf reads the file in its constructor; this parse never throws, so a bad file is judged here instead. */
-function tolerantParse(text: string): Record<string, unknown> {
-  try {
-    const data = JSON.parse(text) as unknown;
-    return isPlainObject(data) ? data : {};
-  } catch {
-    return {};
+    // root's, or a read-only file system: writing will say so if it matters.
   }
 }
 
 class Store implements FavoritesStore {
   readonly notices: string[] = [];
   readonly path: string;
+  readonly #directory: string;
   /** The favorites of the file as last read (or recovered). */
   #base = new Map<string, Favorite>();
   /** Changes not written yet: a favorite, or null for a removal. */
   #pending = new Map<string, Favorite | null>();
-  /** Why the file must not be written, when it must not: it is from a newer tunnels, or unreadable. */
+  /** Why the file must not be written, when it must not: it is from a newer tunnels, unreadable or refused. */
   #blocked: string | undefined;
+  /** Whether #blocked is a refusal: the file is not to be trusted at all. */
+  #refused = false;
 
-  constructor(
-    private readonly conf: Conf<Record<string, unknown>>,
-    private readonly directory: string,
-  ) {
-    this.path = conf.path;
+  constructor(file: string) {
+    this.path = file;
+    this.#directory = path.dirname(file);
     this.#open();
+  }
+
+  get refusal(): string | undefined {
+    return this.#refused ? this.#blocked : undefined;
   }
 
   #setBase(favorites: Favorite[]): void {
@@ -594,37 +720,16 @@ class Store implements FavoritesStore {
     return view;
   }
 
+  /** Reads only: a bad file is recovered from in memory and left as it is until a save backs it up. */
   #open(): void {
-    for (const [file, mode] of [
-      [this.directory, DIRECTORY_MODE],
-      [this.path, FILE_MODE],
-    ] as const) {
-      try {
-        fs.chmodSync(file, mode);
-      } catch {
-        // Missing, not ours or read-only: the next write sets the mode.
-      }
-    }
     const state = readFavoritesFile(this.path);
     if (this.#block(state)) return;
     if (state.kind === 'ok') this.#setBase(state.favorites);
     if (state.kind !== 'bad') return;
     this.#setBase(state.favorites);
-    const before = this.notices.length;
-    try {
-      // Recovery writes the file at once, so a bad file is backed up once, not on every save.
-      this.#commit('the favorites that could be read are used until tunnels exits');
-    } catch (error) {
-      if (!(error instanceof FavoritesError)) throw error;
-      if (this.notices.length > before) {
-        // Backed up, but not rewritten.
-        this.notices.push(error.message);
-      } else {
-        this.notices.push(
-          `favorites file ${this.path} ${state.reason}; it could not be backed up (${String(error.cause ?? error.message)}), so it is left as it is; started with ${recoveredText(state.favorites.length)}, and changes cannot be saved until it is fixed or moved away`,
-        );
-      }
-    }
+    this.notices.push(
+      `favorites file ${this.path} ${state.reason}; started with ${recoveredText(state.favorites.length)}; the file is left as it is until favorites are saved, which first keeps it beside it as ${path.basename(this.path)}.corrupt-<time>`,
+    );
   }
 
   #blockReason(state: FileState): string {
@@ -634,44 +739,66 @@ class Store implements FavoritesStore {
     if (state.kind === 'unreadable') {
       return `favorites file ${this.path} cannot be read: ${state.reason}; it is left as it is, and favorites cannot be saved until it can be read`;
     }
+    if (state.kind === 'unsafe') {
+      // A directory's problem says which file it is about.
+      const file = state.reason.includes(this.path) ? '' : ` (${this.path})`;
+      return `${state.reason}. Until then tunnels neither reads nor saves favorites${file}`;
+    }
     return `favorites file ${this.path} cannot be saved`;
   }
 
   /** Picks up other processes' changes when the file is readable; otherwise keeps what is known. */
   #refresh(): void {
     const state = readFavoritesFile(this.path);
+    // A refusal holds until the file is fixed, and is lifted as soon as it is.
+    if (state.kind === 'unsafe' || this.#refused) {
+      if (this.#block(state)) return;
+    }
     if (state.kind === 'ok' || state.kind === 'newer') this.#setBase(state.favorites);
     else if (state.kind === 'missing' && !this.#blocked) this.#setBase([]);
   }
 
-  /** Blocks writing when the file is from a newer tunnels or cannot be read; true when blocked. */
+  /** Blocks writing when the file is from a newer tunnels, cannot be read or is refused; true when blocked. */
   #block(state: FileState): boolean {
-    if (state.kind !== 'newer' && state.kind !== 'unreadable') {
+    if (state.kind !== 'newer' && state.kind !== 'unreadable' && state.kind !== 'unsafe') {
       this.#blocked = undefined;
+      this.#refused = false;
       return false;
     }
+    // Nothing of a refused file is shown: what it says may be someone else's.
     this.#setBase(state.kind === 'newer' ? state.favorites : []);
     const reason = this.#blockReason(state);
     if (reason !== this.#blocked) this.notices.push(reason);
     this.#blocked = reason;
+    this.#refused = state.kind === 'unsafe';
     return true;
   }
 
   /**
-   * Under the lock: re-reads the file, backs up a bad one, merges the pending changes and writes.
-   * `kept` tells what stays in memory when that fails ("the change").
+   * Under the lock: re-reads (and re-checks) the file, backs up a bad one, merges the pending changes and
+   * writes. When that fails the change stays in memory, and the error says so.
    */
-  #commit(kept = 'the change is kept until tunnels exits'): void {
+  #commit(): void {
     const failed = (reason: string, cause?: string) =>
-      new FavoritesError(`${reason}; ${kept}`, cause === undefined ? undefined : {cause});
+      new FavoritesError(
+        `${reason}; the change is kept until tunnels exits`,
+        cause === undefined ? undefined : {cause},
+      );
+    // Before anything is created: the directories above it are checked too.
     if (this.#block(readFavoritesFile(this.path))) throw failed(this.#blocked!);
     try {
-      ensureDirectory(this.directory);
+      ensureDirectory(this.#directory);
       withLock(this.path, () => {
         const state = readFavoritesFile(this.path);
         if (this.#block(state)) throw failed(this.#blocked!);
+        const merged = this.#viewOver(state.kind === 'ok' || state.kind === 'bad' ? state.favorites : []);
+        const text = `${JSON.stringify({version: FAVORITES_FILE_VERSION, favorites: merged} satisfies FavoritesFile, null, 2)}\n`;
+        if (Buffer.byteLength(text) > MAX_FILE_BYTES) {
+          throw failed(
+            `favorites would take ${sizeText(Buffer.byteLength(text))}, more than a favorites file can be (${sizeText(MAX_FILE_BYTES)}); remove some first`,
+          );
+        }
         if (state.kind === 'bad') {
-          this.#setBase(state.favorites);
           let backup: string;
           try {
             backup = backUp(this.path, state.text);
@@ -683,19 +810,10 @@ class Store implements FavoritesStore {
             );
           }
           this.notices.push(
-            `favorites file ${this.path} ${state.reason}; kept it as ${backup} and started with ${recoveredText(state.favorites.length)}`,
+            `favorites file ${this.path} ${state.reason}; kept it as ${backup}, and saved ${recoveredText(state.favorites.length)} with this change`,
           );
-        } else {
-          this.#setBase(state.kind === 'ok' ? state.favorites : []);
         }
-        const merged = [...this.#view().values()].sort(compareNames);
-        const data: FavoritesFile = {version: FAVORITES_FILE_VERSION, favorites: merged};
-        try {
-          this.conf.store = data as unknown as Record<string, unknown>;
-        } catch (error) {
-          removeTempFiles(this.path);
-          throw error;
-        }
+        writeAtomically(this.path, text);
         this.#setBase(merged);
         this.#pending.clear();
       });
@@ -704,6 +822,12 @@ class Store implements FavoritesStore {
       const cause = describeFsError(error);
       throw failed(`cannot save favorites to ${this.path}: ${cause}`, cause);
     }
+  }
+
+  /** The pending changes over `favorites`, sorted. */
+  #viewOver(favorites: Favorite[]): Favorite[] {
+    this.#setBase(favorites);
+    return [...this.#view().values()].sort(compareNames);
   }
 
   list(): Favorite[] {
@@ -733,30 +857,11 @@ class Store implements FavoritesStore {
   }
 }
 
-/** Opens the store. `cwd` overrides the directory (tests); otherwise conf's default for projectName "tunnels". */
+/**
+ * Opens the store: reads the file, if there is one, and changes nothing. `cwd` overrides the directory
+ * (tests); otherwise it is where conf keeps configuration for project "tunnels" (configDirectory).
+ */
 export function openFavorites(options: {cwd?: string} = {}): FavoritesStore {
-  if (options.cwd !== undefined) {
-    try {
-      ensureDirectory(options.cwd);
-    } catch {
-      // conf, or the first save, reports it.
-    }
-  }
-  let conf: Conf<Record<string, unknown>>;
-  try {
-    conf = new Conf<Record<string, unknown>>({
-      projectName: PROJECT_NAME,
-      configName: CONFIG_NAME,
-      ...(options.cwd !== undefined ? {cwd: options.cwd} : {}),
-      configFileMode: FILE_MODE,
-      clearInvalidConfig: false,
-      // The file is read and validated by readFavoritesFile; conf's own read only must not throw.
-      deserialize: tolerantParse,
-      serialize: (value) => `${JSON.stringify(value, null, 2)}\n`,
-      accessPropertiesByDotNotation: false,
-    });
-  } catch (error) {
-    throw new FavoritesError(`cannot open the favorites file: ${describeFsError(error)}`);
-  }
-  return new Store(conf, path.dirname(conf.path));
+  const directory = path.resolve(options.cwd ?? configDirectory(PROJECT_NAME));
+  return new Store(path.join(directory, FILE_NAME));
 }

@@ -12,7 +12,7 @@ import {type FavoriteRow, store} from './state.js';
 /** The favorites file being opened or open: one promise, so calls that overlap open it (and tell) once. */
 let favorites: Promise<FavoritesStore> | undefined;
 
-/** The favorites code (conf, ajv) loads when favorites are first used, not before the UI's first frame. */
+/** The favorites code loads when favorites are first used, not before the UI's first frame. */
 const favoritesModule = () => import('../config/favorites.js');
 
 /** The favorites file, opened once; its recovery notices become a message. */
@@ -37,7 +37,7 @@ export function useFavoritesStore(value: FavoritesStore | undefined): void {
   favorites = value && Promise.resolve(value);
 }
 
-/** `text`: favorites.ts's functions, which are loaded with the file's code (conf) when first used. */
+/** `text`: favorites.ts's functions, which are loaded with the file's code when first used. */
 function row(
   favorite: Favorite,
   text: {favoriteSummary(favorite: Favorite): string; tunnelsOptionsFor(favorite: Favorite): string},
@@ -59,12 +59,29 @@ export async function openFavoritesPicker(): Promise<void> {
   let rows: FavoriteRow[];
   try {
     const text = await favoritesModule();
-    rows = (await favoritesStore()).list().map((favorite) => row(favorite, text));
+    const opened = await favoritesStore();
+    rows = opened.list().map((favorite) => row(favorite, text));
+    // A refused file (someone else could have written it) shows why, not an empty list.
+    if (opened.refusal !== undefined) {
+      showMessage('error', opened.refusal);
+      return;
+    }
   } catch (error) {
     showMessage('error', (error as Error).message);
     return;
   }
   openDialog({kind: 'favorites', text: '', selected: 0, favorites: rows});
+}
+
+/** Saves or removes through `change`; returns what it told (a bad file kept as a backup), as a clause. */
+async function changeFavorites(change: (opened: FavoritesStore) => void): Promise<string> {
+  const opened = await favoritesStore();
+  const before = opened.notices.length;
+  change(opened);
+  return opened.notices
+    .slice(before)
+    .map((notice) => `; ${notice}`)
+    .join('');
 }
 
 /** Connects a favorite: its session and every forward. */
@@ -98,11 +115,13 @@ export async function saveSessionAsFavorite(sessionId: number, name: string): Pr
     return;
   }
   try {
-    (await favoritesStore()).save(favoriteFromCommandLine(name, origin, forwards));
+    const told = await changeFavorites((opened) =>
+      opened.save(favoriteFromCommandLine(name, origin, forwards)),
+    );
     store.setState({dialog: undefined});
     showMessage(
       'info',
-      `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'})`,
+      `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'})${told}`,
     );
   } catch (error) {
     store.setState({dialog: {kind: 'save-favorite', sessionId, text: name, error: (error as Error).message}});
@@ -113,8 +132,11 @@ export async function saveSessionAsFavorite(sessionId: number, name: string): Pr
 export async function saveEditedFavorite(name: string, text: string): Promise<void> {
   try {
     const {favorite, warnings} = favoriteFromArguments(name, splitWords(text));
-    (await favoritesStore()).save(favorite);
-    showMessage('info', `saved favorite ${name}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}`);
+    const told = await changeFavorites((opened) => opened.save(favorite));
+    showMessage(
+      'info',
+      `saved favorite ${name}${warnings.length > 0 ? ` (${warnings.join('; ')})` : ''}${told}`,
+    );
   } catch (error) {
     store.setState({dialog: {kind: 'edit-favorite', name, text, error: (error as Error).message}});
     return;
@@ -124,8 +146,8 @@ export async function saveEditedFavorite(name: string, text: string): Promise<vo
 
 export async function deleteFavorite(name: string): Promise<void> {
   try {
-    (await favoritesStore()).remove(name);
-    showMessage('info', `deleted favorite ${name}`);
+    const told = await changeFavorites((opened) => opened.remove(name));
+    showMessage('info', `deleted favorite ${name}${told}`);
   } catch (error) {
     showMessage('error', (error as Error).message);
   }

@@ -58,7 +58,8 @@ function mountTmpfs(options: string): string {
   if (!isRoot) throw new Error('this test mounts a tmpfs and must run as root (as the test suite does)');
   const directory = path.join(root, `mount-${++counter}`);
   fs.mkdirSync(directory);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', directory]);
+  // A tmpfs is 1777 unless told: a favorites directory others can write to is refused.
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `mode=0700,${options}`, 'tmpfs', directory]);
   mounts.push(directory);
   return directory;
 }
@@ -330,42 +331,70 @@ describe('favorites store: file and directory modes', () => {
 describe('favorites store: a bad file is kept, never wiped', () => {
   const backupName = /^favorites\.json\.corrupt-\d{8}T\d{6}\.\d{3}Z$/;
 
+  /** Everything about the directory that reading must leave as it was. */
+  function snapshot(directory: string) {
+    return fs
+      .readdirSync(directory)
+      .sort()
+      .map((name) => {
+        const stats = fs.lstatSync(path.join(directory, name));
+        return {name, ino: stats.ino, mode: stats.mode, mtimeMs: stats.mtimeMs, size: stats.size};
+      });
+  }
+
+  /** Opens a store on a file holding `text`, lists it, and checks that nothing was changed by that. */
   function openWith(text: string) {
     const cwd = freshDirectory();
     fs.mkdirSync(cwd, {mode: 0o700});
     const file = path.join(cwd, 'favorites.json');
     fs.writeFileSync(file, text, {mode: 0o600});
+    const before = snapshot(cwd);
     const store = openFavorites({cwd});
-    const backups = backupsIn(cwd);
-    return {cwd, file, store, backups};
+    const listed = store.list();
+    expect(snapshot(cwd)).toEqual(before);
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+    return {cwd, file, store, listed};
   }
 
-  it('corrupt (not JSON): backup beside it, a notice naming it, and an empty, valid file', () => {
+  it('corrupt (not JSON): listing tells and changes nothing; the first save keeps it beside it, and says where', () => {
     const text = '{"version": 1, "favorites": [{"name": "db", ';
-    const {file, store, backups} = openWith(text);
+    const {cwd, file, store, listed} = openWith(text);
+    expect(listed).toEqual([]);
+    expect(store.notices).toHaveLength(1);
+    expect(store.notices[0]).toContain('corrupt');
+    expect(store.notices[0]).toContain('started with no favorites');
+    expect(store.notices[0]).toContain('left as it is until favorites are saved');
+    expect(backupsIn(cwd)).toEqual([]);
+    // Listing again tells again: nothing was done about it.
+    expect(openFavorites({cwd}).notices).toHaveLength(1);
+
+    store.save(minimal);
+    const backups = backupsIn(cwd);
     expect(backups).toHaveLength(1);
     const backup = backups[0]!;
     expect(path.basename(backup)).toMatch(backupName);
     expect(fs.readFileSync(backup, 'utf8')).toBe(text);
     expect(modeOf(backup)).toBe(0o600);
-    expect(store.notices).toHaveLength(1);
-    expect(store.notices[0]).toContain('corrupt');
-    expect(store.notices[0]).toContain(`kept it as ${backup}`);
-    expect(store.notices[0]).toContain('started with no favorites');
-    expect(store.list()).toEqual([]);
-    expect(readJson(file)).toEqual({version: 1, favorites: []});
+    expect(store.notices).toHaveLength(2);
+    expect(store.notices[1]).toContain(`kept it as ${backup}`);
+    expect(readJson(file)).toEqual({version: 1, favorites: [minimal]});
 
-    store.save(minimal);
-    expect(openFavorites({cwd: path.dirname(file)}).notices).toEqual([]);
-    expect(backupsIn(path.dirname(file))).toHaveLength(1);
+    expect(openFavorites({cwd}).notices).toEqual([]);
+    store.save(full);
+    expect(backupsIn(cwd)).toHaveLength(1);
   });
 
-  it('empty: backed up and noticed too', () => {
-    const {store, backups} = openWith('');
+  it('empty: noticed, and backed up at the first save', () => {
+    const {cwd, store, listed} = openWith('');
+    expect(listed).toEqual([]);
+    expect(store.notices[0]).toMatch(/was empty; started with no favorites/);
+    store.remove('nothing');
+    expect(backupsIn(cwd)).toEqual([]);
+    store.save(minimal);
+    const backups = backupsIn(cwd);
     expect(backups).toHaveLength(1);
     expect(fs.readFileSync(backups[0]!, 'utf8')).toBe('');
-    expect(store.notices[0]).toMatch(/was empty; kept it as .*\.corrupt-/);
-    expect(store.list()).toEqual([]);
+    expect(store.notices[1]).toMatch(/was empty; kept it as .*\.corrupt-/);
   });
 
   it('schema-invalid: keeps the favorites that individually validate', () => {
@@ -385,15 +414,18 @@ describe('favorites store: a bad file is kept, never wiped', () => {
       null,
       2,
     );
-    const {file, store, backups} = openWith(text);
-    expect(backups).toHaveLength(1);
-    expect(fs.readFileSync(backups[0]!, 'utf8')).toBe(text);
-    expect(store.list()).toEqual([good, full]);
+    const {cwd, file, store, listed} = openWith(text);
+    expect(listed).toEqual([good, full]);
     expect(store.notices).toHaveLength(1);
     expect(store.notices[0]).toContain('favorites[1].port: 70000 is not a port (1-65535)');
-    expect(store.notices[0]).toContain(`kept it as ${backups[0]}`);
     expect(store.notices[0]).toContain('the 2 favorites that could be read');
-    expect(readJson(file)).toEqual({version: 1, favorites: [good, full]});
+    expect(store.remove('good')).toBe(true);
+    const backups = backupsIn(cwd);
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(backups[0]!, 'utf8')).toBe(text);
+    expect(store.notices[1]).toContain(`kept it as ${backups[0]}`);
+    expect(store.notices[1]).toContain('saved the 2 favorites that could be read with this change');
+    expect(readJson(file)).toEqual({version: 1, favorites: [full]});
   });
 
   it.each([
@@ -418,18 +450,21 @@ describe('favorites store: a bad file is kept, never wiped', () => {
       [minimal],
     ],
     ['a JSON string', '"favorites"', /was "favorites" \(string\)/, []],
-  ])('%s: backed up, recovered as far as possible', (_label, text, reason, recovered) => {
-    const {store, backups} = openWith(text);
+  ])('%s: recovered as far as possible, backed up at the first save', (_label, text, reason, recovered) => {
+    const {cwd, store, listed} = openWith(text);
+    expect(listed).toEqual(recovered);
+    expect(store.notices[0]).toMatch(reason);
+    store.save(full);
+    const backups = backupsIn(cwd);
     expect(backups).toHaveLength(1);
     expect(fs.readFileSync(backups[0]!, 'utf8')).toBe(text);
-    expect(store.notices[0]).toMatch(reason);
-    expect(store.list()).toEqual(recovered);
+    expect(store.list()).toEqual([...recovered, full]);
   });
 
   it('a file from a newer tunnels is shown but never overwritten', () => {
     const text = JSON.stringify({version: 2, favorites: [minimal], groups: []});
-    const {file, store, backups, cwd} = openWith(text);
-    expect(backups).toEqual([]);
+    const {file, store, cwd} = openWith(text);
+    expect(backupsIn(cwd)).toEqual([]);
     expect(store.notices).toHaveLength(1);
     expect(store.notices[0]).toMatch(/is version 2, written by a newer tunnels.*cannot be saved/);
     expect(store.list()).toEqual([minimal]);
@@ -450,8 +485,8 @@ describe('favorites store: a bad file is kept, never wiped', () => {
     remountReadOnly(directory);
     const store = openFavorites({cwd: directory});
     expect(store.notices).toHaveLength(1);
-    expect(store.notices[0]).toMatch(/was corrupt .*could not be backed up .*read-only.*left as it is/);
-    expect(() => store.save(minimal)).toThrow(FavoritesError);
+    expect(store.notices[0]).toMatch(/was corrupt .*left as it is/);
+    expect(() => store.save(minimal)).toThrow(/cannot save favorites to .*: the file system is read-only/);
     expect(store.list()).toEqual([minimal]);
     expect(fs.readFileSync(file, 'utf8')).toBe('garbage');
   });
@@ -501,8 +536,8 @@ describe('favorites store: a file that cannot be written', () => {
     const big = favorite('big', {
       identityFiles: Array.from({length: 20}, (_, i) => `/keys/${'k'.repeat(200)}${i}`),
     });
-    // conf's writer deletes its temporary file through Node's thread pool; with the pool busy (as a
-    // process that exits at once never gets to it) the file must still be gone.
+    // The temporary file of a failed write is deleted before save() returns: with Node's thread pool busy
+    // (as a process that exits at once never gets to it) it must still be gone.
     const busyPool = Array.from({length: 4}, () => promisify(crypto.pbkdf2)('x', 'y', 300_000, 32, 'sha256'));
     expect(() => store.save(big)).toThrow(/cannot save favorites to .*: the disk is full/);
     expect(fs.readdirSync(directory).sort()).toEqual(['favorites.json', 'filler']);
@@ -545,6 +580,7 @@ describe('favorites store: two writers', () => {
 
   it('takes over the lock of a process that died while saving', () => {
     const cwd = freshDirectory();
+    fs.mkdirSync(cwd, {mode: 0o700});
     const store = openFavorites({cwd});
     // Above Linux's largest pid_max, so no such process.
     fs.writeFileSync(`${store.path}.lock`, '4194305\n');
@@ -558,7 +594,7 @@ describe('favorites store: two writers', () => {
     beforeAll(async () => {
       bundleDirectory = path.join(root, 'bundle');
       fs.mkdirSync(bundleDirectory);
-      // The bundle imports conf and the rest from node_modules, found through this link.
+      // The bundle imports its packages from node_modules, found through this link.
       fs.symlinkSync(
         path.join(projectRoot, 'node_modules'),
         path.join(bundleDirectory, 'node_modules'),
@@ -711,6 +747,7 @@ describe('favorites never hold secrets', () => {
     expect(store.list()).toEqual([minimal]);
     expect(store.notices[0]).toContain('favorites[1].password: is not a favorite field');
     expect(store.notices[0]).not.toContain(CANARY);
+    store.save(favorite('other'));
     expect(fs.readFileSync(file, 'utf8')).not.toContain(CANARY);
     expect(modeOf(backupsIn(cwd)[0]!)).toBe(0o600);
   });
