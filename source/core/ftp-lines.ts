@@ -54,21 +54,73 @@ export class LineSplitter {
   }
 }
 
-/** The text of a line without its terminator and without leading Telnet IAC sequences (clients put IAC IP/DM before ABOR). */
-export function lineText(line: Buffer): string {
-  let start = 0;
-  while (start + 1 < line.length && line[start] === 0xff) {
-    // IAC IAC is an escaped 0xff data byte: keep one 0xff and stop (it is not a command).
-    if (line[start + 1] === 0xff) {
-      start++;
-      break;
-    }
-    start += 2;
+const IAC = 0xff;
+
+/**
+ * Bytes from `start` to `end` as text with Telnet commands (RFC 854) taken out wherever they are: IAC IAC
+ * is a 0xff data byte, IAC WILL/WONT/DO/DONT take an option byte, any other command is two bytes. With
+ * `pairs`, every command is two bytes, as a careless client may take them.
+ */
+function withoutTelnet(line: Buffer, start: number, end: number, pairs = false): string {
+  let text = '';
+  let from = start;
+  for (let iac = line.indexOf(IAC, from); iac !== -1 && iac < end; iac = line.indexOf(IAC, from)) {
+    text += line.toString('latin1', from, iac);
+    const command = line[iac + 1];
+    if (command === IAC && iac + 1 < end) text += '\xff';
+    const negotiation = !pairs && command !== undefined && command >= 0xfb && command <= 0xfe;
+    from = Math.min(iac + (negotiation ? 3 : 2), end);
   }
+  return text + line.toString('latin1', from, end);
+}
+
+/**
+ * The text of a line without its terminator and without Telnet commands, as a Telnet-aware peer reads it:
+ * clients put IAC IP/DM before ABOR, and lftp takes Telnet commands out anywhere in a reply (a server may
+ * do the same in a command, so "PO<IAC NOP>RT" is a PORT).
+ */
+export function lineText(line: Buffer): string {
   let end = line.length;
-  if (end > start && line[end - 1] === 0x0a) end--;
-  if (end > start && line[end - 1] === 0x0d) end--;
-  return line.toString('latin1', start, end);
+  if (end > 0 && line[end - 1] === 0x0a) end--;
+  if (end > 0 && line[end - 1] === 0x0d) end--;
+  return withoutTelnet(line, 0, end);
+}
+
+/**
+ * 227 or 229 when some client could read the server line as a passive reply, one that carries a data
+ * address: its first three characters are 227 or 229 as bytes, or with Telnet commands taken out (either
+ * way), whatever follows them. ftplib takes "2270 …" and "227x" for a 227, curl ends a multi-line reply at
+ * any "227 " line, lftp takes "22<IAC NOP>7 …" for one.
+ */
+export function passiveReplyCode(line: Buffer): 227 | 229 | undefined {
+  const readings =
+    line.indexOf(IAC) === -1
+      ? [line.toString('latin1', 0, 3)]
+      : [
+          line.toString('latin1', 0, 3),
+          withoutTelnet(line, 0, line.length),
+          withoutTelnet(line, 0, line.length, true),
+        ];
+  for (const reading of readings) {
+    if (reading.startsWith('227')) return 227;
+    if (reading.startsWith('229')) return 229;
+  }
+  return undefined;
+}
+
+/**
+ * Server bytes with every CR that no LF follows made a space: Python's ftplib ends a line at a lone CR,
+ * so to it "200 OK<CR>227 …" is two replies where everyone else sees one. A CR that ends `data` is left
+ * as it is: the caller knows whether an LF follows.
+ */
+export function spaceLoneCr(data: Buffer): Buffer {
+  let copy: Buffer | undefined;
+  for (let cr = data.indexOf(0x0d); cr !== -1 && cr < data.length - 1; cr = data.indexOf(0x0d, cr + 1)) {
+    if (data[cr + 1] === 0x0a) continue;
+    copy ??= Buffer.from(data);
+    copy[cr] = 0x20;
+  }
+  return copy ?? data;
 }
 
 export function parseCommand(text: string): {verb: string; argument: string} {

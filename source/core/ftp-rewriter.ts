@@ -18,7 +18,9 @@ import {
   parsePasvReply,
   parsePortArgument,
   parseReplyLine,
+  passiveReplyCode,
   sameAddress,
+  spaceLoneCr,
 } from './ftp-lines.js';
 
 export type FtpAction =
@@ -60,15 +62,21 @@ export class FtpControlRewriter {
   /** Commands sent to the server, awaiting their final reply (FTP replies come in order). */
   private readonly pending: {verb: string}[] = [];
   private greeted = false;
-  /** The code of a multi-line reply in progress. */
-  private multiline: number | undefined;
+  /**
+   * The multi-line reply in progress: its code, and `withheld` when it is a 227/229 reply (none of its
+   * lines reach the client), or `warned` once one of its lines was dropped.
+   */
+  private block: {code: number; withheld?: 227 | 229; warned?: boolean} | undefined;
   private skippingClientLine = false;
-  private passingServerLine = false;
+  /** The rest of an over-long server line, up to its newline, follows its start: passed on, or dropped. */
+  private serverTail: 'pass' | 'drop' | undefined;
+  /** The last byte passed on was a CR, held back: a lone one (no LF after it) goes out as a space. */
+  private heldCr = false;
   private encrypted = false;
 
   constructor(private readonly options: FtpRewriterOptions) {
-    this.fromClientLines = new LineSplitter(options.maxLine ?? MAX_LINE_BYTES);
-    this.fromServerLines = new LineSplitter(options.maxLine ?? MAX_LINE_BYTES);
+    this.fromClientLines = new LineSplitter(this.maxLine);
+    this.fromServerLines = new LineSplitter(this.maxLine);
   }
 
   get passthrough(): boolean {
@@ -86,11 +94,9 @@ export class FtpControlRewriter {
       data = data.subarray(newline + 1);
     }
     const {lines, overflow} = this.fromClientLines.push(data);
-    const maxLine = this.options.maxLine ?? MAX_LINE_BYTES;
     for (const line of lines) {
       // The bound holds however the line was chunked: a long line that came with its newline is refused too.
-      const terminator = line.length >= 2 && line[line.length - 2] === 0x0d ? 2 : 1;
-      if (line.length - terminator > maxLine) this.refuseLongLine(actions);
+      if (this.overBound(line)) this.refuseLongLine(actions);
       else this.clientLine(line, actions);
     }
     if (overflow) {
@@ -105,7 +111,7 @@ export class FtpControlRewriter {
     actions.push({kind: 'to-client', data: reply('500 Command line too long (tunnels).')});
     actions.push({
       kind: 'warning',
-      message: `FTP client sent a line over ${this.options.maxLine ?? MAX_LINE_BYTES} bytes; refused`,
+      message: `FTP client sent a line over ${this.maxLine} bytes; refused`,
     });
   }
 
@@ -113,17 +119,18 @@ export class FtpControlRewriter {
     if (this.encrypted) return [{kind: 'to-client', data: chunk}];
     const actions: FtpAction[] = [];
     let data = chunk;
-    if (this.passingServerLine) {
-      // The tail of an overlong line: nothing to rewrite in it, so it goes straight through.
+    if (this.serverTail) {
+      // The tail of an over-long line: it goes the way its start went.
       const newline = data.indexOf(0x0a);
-      if (newline === -1) return [{kind: 'to-client', data}];
-      this.passingServerLine = false;
-      actions.push({kind: 'to-client', data: data.subarray(0, newline + 1)});
+      const piece = newline === -1 ? data : data.subarray(0, newline + 1);
+      if (this.serverTail === 'pass') this.passOn(piece, actions);
+      if (newline === -1) return actions;
+      this.serverTail = undefined;
       data = data.subarray(newline + 1);
     }
     const {lines, overflow} = this.fromServerLines.push(data);
     for (const [index, line] of lines.entries()) {
-      this.serverLine(line, actions);
+      this.serverLine(line, !this.overBound(line), actions);
       if (this.encrypted) {
         // Everything after the 234 is TLS.
         const rest = Buffer.concat([...lines.slice(index + 1), overflow ?? this.fromServerLines.takeRest()]);
@@ -135,17 +142,53 @@ export class FtpControlRewriter {
       }
     }
     if (overflow) {
-      this.passingServerLine = true;
-      // Passed on raw and never rewritten, but still counted as a reply (greeting, multi-line, pending).
-      this.serverLine(overflow, actions, false);
+      // Never rewritten (it cannot be read whole), but still counted as a reply (greeting, multi-line, pending).
+      this.serverTail = this.serverLine(overflow, false, actions) ? 'pass' : 'drop';
+      if (this.encrypted && this.heldCr) {
+        this.heldCr = false;
+        actions.push({kind: 'to-client', data: Buffer.from('\r')});
+      }
     }
     return actions;
+  }
+
+  /** Whether a line with its terminator is over the bound, however it was chunked. */
+  private overBound(line: Buffer): boolean {
+    const terminator = line.length >= 2 && line[line.length - 2] === 0x0d ? 2 : 1;
+    return line.length - terminator > this.maxLine;
+  }
+
+  private get maxLine(): number {
+    return this.options.maxLine ?? MAX_LINE_BYTES;
+  }
+
+  /** Server bytes to the client, with lone CRs made spaces (see spaceLoneCr) however the line was chunked. */
+  private passOn(piece: Buffer, actions: FtpAction[]): void {
+    let data = piece;
+    if (this.heldCr) {
+      this.heldCr = false;
+      data = Buffer.concat([Buffer.from(data[0] === 0x0a ? '\r' : ' '), data]);
+    }
+    data = spaceLoneCr(data);
+    if (data[data.length - 1] === 0x0d) {
+      this.heldCr = true;
+      data = data.subarray(0, -1);
+    }
+    if (data.length > 0) actions.push({kind: 'to-client', data});
   }
 
   private clientLine(line: Buffer, actions: FtpAction[]): void {
     const {verb, argument} = parseCommand(lineText(line));
     if (verb === 'PORT' || verb === 'EPRT') {
       this.activeCommand(verb, argument, actions);
+      return;
+    }
+    if (verb === 'LPRT' || verb === 'LPSV') {
+      // RFC 1639's long addresses: a data connection outside SSH (and LPRT would escape the PORT checks).
+      actions.push({
+        kind: 'to-client',
+        data: reply(`502 ${verb} is not forwarded through SSH; use EPSV, PASV, EPRT or PORT (tunnels).`),
+      });
       return;
     }
     this.pending.push({verb});
@@ -199,61 +242,79 @@ export class FtpControlRewriter {
     });
   }
 
-  /** `complete` is false for the start of an over-long line: it is passed on, never rewritten. */
-  private serverLine(line: Buffer, actions: FtpAction[], complete = true): void {
+  /**
+   * One server line, or the start of one over the bound (`readable` false: never rewritten). Returns
+   * whether it went to the client (the tail of an over-long line then follows it).
+   *
+   * No line that some client could read as a 227 or 229 reply (passiveReplyCode) reaches the client as the
+   * server sent it: a single-line 227 answering PASV, or 229 answering EPSV, is rewritten to a local
+   * listener; any other form is refused with a 425 or withheld. Passed on, its address would send the
+   * client around the tunnel: to the server's port on the client's own host, or to a host of the server's
+   * choosing.
+   */
+  private serverLine(line: Buffer, readable: boolean, actions: FtpAction[]): boolean {
     const text = lineText(line);
     const parsed = parseReplyLine(text);
-    if (this.multiline !== undefined) {
-      // Inside a multi-line reply only "<same code> " ends it; nothing inside is rewritten.
-      if (parsed && parsed.code === this.multiline && !parsed.continues) {
-        this.multiline = undefined;
-        this.finalReply(parsed.code, undefined, line, actions);
-        return;
+    const passiveCode = passiveReplyCode(line);
+    const block = this.block;
+    if (block) {
+      // Inside a multi-line reply only "<same code> " ends it (RFC 959); other lines may say anything.
+      const ends = parsed !== undefined && parsed.code === block.code && !parsed.continues;
+      if (ends) this.block = undefined;
+      if (block.withheld) {
+        const problem = `the ${block.withheld} reply spans several lines`;
+        if (ends) this.passiveReply(block.withheld, undefined, problem, actions);
+        return false;
       }
-      actions.push({kind: 'to-client', data: line});
-      return;
+      if (passiveCode === undefined) {
+        this.passOn(line, actions);
+        if (ends) this.finalReply(block.code, actions);
+        return true;
+      }
+      // RFC 959 has servers pad such lines; unpadded, curl and lftp take one as the reply itself.
+      if (!block.warned) {
+        block.warned = true;
+        actions.push({
+          kind: 'warning',
+          message: `withheld a line that reads as a ${passiveCode} reply inside the FTP server's multi-line ${block.code} reply`,
+        });
+      }
+      if (ends) {
+        actions.push({kind: 'to-client', data: reply(`${block.code} End (tunnels withheld a line).`)});
+        this.finalReply(block.code, actions);
+      }
+      return false;
     }
-    if (!parsed) {
-      actions.push({kind: 'to-client', data: line});
-      return;
+    if (passiveCode !== undefined) {
+      if (parsed?.continues) {
+        // Withheld to its end: ftplib reads an address on any of its lines, curl and lftp on the last.
+        this.block = {code: parsed.code, withheld: passiveCode};
+        return false;
+      }
+      const problem = !readable
+        ? `the ${passiveCode} reply is over ${this.maxLine} bytes`
+        : parsed?.code !== passiveCode
+          ? `the reply ${JSON.stringify(text.slice(0, 8))} does not start "${passiveCode} "`
+          : undefined;
+      this.passiveReply(passiveCode, problem === undefined ? text : undefined, problem, actions);
+      return false;
     }
-    if (parsed.continues) {
-      this.multiline = parsed.code;
-      actions.push({kind: 'to-client', data: line});
-      return;
-    }
-    this.finalReply(parsed.code, complete ? text : undefined, line, actions);
+    this.passOn(line, actions);
+    if (parsed?.continues) this.block = {code: parsed.code};
+    else if (parsed) this.finalReply(parsed.code, actions);
+    return true;
   }
 
-  /** A reply's last line. `text` is set only for a single-line reply, the only kind rewritten. */
-  private finalReply(code: number, text: string | undefined, line: Buffer, actions: FtpAction[]): void {
-    if (code < 200) {
-      // 1xx is preliminary: the command still awaits its final reply.
-      actions.push({kind: 'to-client', data: line});
-      return;
-    }
+  /** The bookkeeping of a reply's last line (not a 227/229), passed on to the client just before. */
+  private finalReply(code: number, actions: FtpAction[]): void {
+    // 1xx is preliminary: the command still awaits its final reply.
+    if (code < 200) return;
     // The first final reply is the server's greeting, which answers no command.
     if (!this.greeted) {
       this.greeted = true;
-      actions.push({kind: 'to-client', data: line});
       return;
     }
     const command = this.pending.shift()?.verb;
-    if (code === 227 && command === 'PASV' && text !== undefined) {
-      const address = parsePasvReply(text);
-      this.passive(
-        address.ok ? {port: address.value.port, host: address.value.host} : address,
-        false,
-        actions,
-      );
-      return;
-    }
-    if (code === 229 && command === 'EPSV' && text !== undefined) {
-      const port = parseEpsvReply(text);
-      this.passive(port.ok ? {port: port.value, host: undefined} : port, true, actions);
-      return;
-    }
-    actions.push({kind: 'to-client', data: line});
     if (code === 234 && command === 'AUTH') {
       this.encrypted = true;
       actions.push({kind: 'encrypted'});
@@ -261,6 +322,55 @@ export class FtpControlRewriter {
         kind: 'warning',
         message: 'the FTP control channel is now encrypted (AUTH TLS): data channels will not be forwarded',
       });
+    }
+  }
+
+  /**
+   * A reply that could carry a data address, whole (227 or 229 in `code`). Rewritten only when `text` is
+   * set (one line, "227 …" or "229 …") and it answers PASV or EPSV in kind; otherwise a PASV or EPSV gets a
+   * 425, another command a 425 in its place, and a reply that answers nothing is dropped.
+   */
+  private passiveReply(
+    code: 227 | 229,
+    text: string | undefined,
+    problem: string | undefined,
+    actions: FtpAction[],
+  ): void {
+    // Before the greeting nothing was asked: the greeting still awaits.
+    const command = this.greeted ? this.pending.shift()?.verb : undefined;
+    if (command === undefined) {
+      actions.push({
+        kind: 'warning',
+        message: `dropped a ${code} reply from the FTP server that answers no command`,
+      });
+      return;
+    }
+    if (command !== 'PASV' && command !== 'EPSV') {
+      actions.push({
+        kind: 'to-client',
+        data: reply(`425 The FTP server answered with a ${code} reply, withheld (tunnels).`),
+      });
+      actions.push({
+        kind: 'warning',
+        message: `withheld a ${code} reply from the FTP server that answers ${command.slice(0, 16)}, not PASV or EPSV`,
+      });
+      return;
+    }
+    const expected = command === 'PASV' ? 227 : 229;
+    if (code !== expected) {
+      this.passive({ok: false, reason: `${command} was answered with ${code}`}, false, actions);
+    } else if (text === undefined) {
+      this.passive({ok: false, reason: problem ?? `the ${code} reply cannot be read`}, false, actions);
+    } else if (code === 227) {
+      const address = parsePasvReply(text);
+      this.passive(
+        address.ok ? {port: address.value.port, host: address.value.host} : address,
+        false,
+        actions,
+      );
+    } else {
+      const port = parseEpsvReply(text);
+      this.passive(port.ok ? {port: port.value, host: undefined} : port, true, actions);
     }
   }
 

@@ -13,7 +13,9 @@ import {
   parsePasvReply,
   parsePortArgument,
   parseReplyLine,
+  passiveReplyCode,
   sameAddress,
+  spaceLoneCr,
 } from '../../source/core/ftp-lines.js';
 
 const bytes = (...parts: Array<number[] | string>) =>
@@ -146,12 +148,71 @@ describe('lineText', () => {
     ['IAC DM before ABOR', [0xff, 0xf2, 'ABOR\r\n'], 'ABOR'],
     ['IAC IAC is an escaped 0xff data byte, kept once', [0xff, 0xff, 'ABOR\r\n'], '\xffABOR'],
     ['IAC IP then IAC IAC', [0xff, 0xf4, 0xff, 0xff, 'X\r\n'], '\xffX'],
-    ['IAC in the middle of the line is left alone', ['NOOP ', 0xff, 0xf4, '\r\n'], 'NOOP \xff\xf4'],
+    ['IAC in the middle of the line is taken out', ['NOOP ', 0xff, 0xf4, '\r\n'], 'NOOP '],
+    ['IAC inside a verb', ['PO', 0xff, 0xf1, 'RT 1,2,3,4,5,6\r\n'], 'PORT 1,2,3,4,5,6'],
+    ['IAC WILL/WONT/DO/DONT take an option byte', ['A', 0xff, 0xfb, 0x01, 'B', 0xff, 0xfe, 0x22, 'C'], 'ABC'],
+    ['IAC IAC in the middle', ['STOR a', 0xff, 0xff, 'b\r\n'], 'STOR a\xffb'],
+    ['a lone IAC at the end', ['NOOP', 0xff, '\r\n'], 'NOOP'],
+    ['IAC WILL cut short by the end of the line', ['NOOP', 0xff, 0xfb, '\r\n'], 'NOOP'],
   ])('%s', (_name, input, expected) => {
     const parts = Array.isArray(input) ? input : [input];
     expect(lineText(bytes(...parts.map((part) => (typeof part === 'number' ? [part] : part))))).toBe(
       expected,
     );
+  });
+});
+
+describe('passiveReplyCode', () => {
+  it.each([
+    ['227 Entering Passive Mode (1,2,3,4,5,6)\r\n', 227],
+    ['229 Entering Extended Passive Mode (|||1025|)\r\n', 229],
+    ['227-the first line of several\r\n', 227],
+    ['227\r\n', 227],
+    ['2270 four digits (ftplib reads a 227)', 227],
+    ['227(1,2,3,4,5,6)', 227],
+    ['2290', 229],
+    [['22', 0xff, 0xf1, '7 IAC NOP inside (lftp reads a 227)'], 227],
+    [[0xff, 0xf4, 0xff, 0xf2, '229 after IAC IP IAC DM'], 229],
+    [[0xff, 0xfb, '227 IAC WILL takes the 2, a careless reader does not'], 227],
+    [['2', 0xff, 0xfb, 0x01, '29 IAC WILL and its option'], 229],
+    [[0xff, 0xff, '227 an escaped 0xff first'], undefined],
+    [' 227 padded', undefined],
+    ['228 Entering Long Passive Mode', undefined],
+    ['200 227 later in the line', undefined],
+    ['22 7', undefined],
+    ['22', undefined],
+    ['', undefined],
+  ])('%j', (input, expected) => {
+    const parts = Array.isArray(input) ? input : [input];
+    expect(passiveReplyCode(bytes(...parts.map((part) => (typeof part === 'number' ? [part] : part))))).toBe(
+      expected,
+    );
+  });
+});
+
+describe('spaceLoneCr', () => {
+  it.each([
+    ['no CR', 'abc', 'abc'],
+    ['CRLF is kept', '200 OK\r\n', '200 OK\r\n'],
+    [
+      'a lone CR becomes a space',
+      '200 OK\r227 Entering Passive Mode\r\n',
+      '200 OK 227 Entering Passive Mode\r\n',
+    ],
+    ['CR CR LF', '200 OK\r\r\n', '200 OK \r\n'],
+    ['CR NUL', 'a\r\x00b\n', 'a \x00b\n'],
+    ['a CR that ends the bytes is left to the caller', '200 OK\r', '200 OK\r'],
+    ['several', '\ra\rb\r\n\r', ' a b\r\n\r'],
+  ])('%s', (_name, input, expected) => {
+    expect(spaceLoneCr(bytes(input)).toString('latin1')).toBe(expected);
+  });
+
+  it('returns the same buffer when nothing changes, and never changes its input', () => {
+    const clean = bytes('200 OK\r\n');
+    expect(spaceLoneCr(clean)).toBe(clean);
+    const lone = bytes('a\rb\r\n');
+    spaceLoneCr(lone);
+    expect(lone.toString('latin1')).toBe('a\rb\r\n');
   });
 });
 

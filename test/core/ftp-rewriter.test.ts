@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import type {HostPort} from '../../source/core/ftp-lines.js';
+import {type HostPort, passiveReplyCode} from '../../source/core/ftp-lines.js';
 import {type FtpAction, FtpControlRewriter, type FtpRewriterOptions} from '../../source/core/ftp-rewriter.js';
 
 type Passive = Extract<FtpAction, {kind: 'passive'}>;
@@ -9,6 +9,11 @@ type Active = Extract<FtpAction, {kind: 'active'}>;
 const LISTENING: HostPort = {host: '127.0.0.1', port: 40001};
 const REWRITTEN_227 = '227 Entering Passive Mode (127,0,0,1,156,65).\r\n';
 const REWRITTEN_229 = '229 Entering Extended Passive Mode (|||40001|)\r\n';
+/** What the client gets for a reply to PASV/EPSV that cannot be rewritten. */
+const REFUSED = (reason: string) => `425 Cannot forward the data connection: ${reason} (tunnels).\r\n`;
+/** What the client gets for a 227/229 reply that answers another command. */
+const WITHHELD = (code: string) =>
+  `425 The FTP server answered with a ${code} reply, withheld (tunnels).\r\n`;
 
 const bytes = (...parts: Array<number[] | string>) =>
   Buffer.concat(
@@ -135,7 +140,6 @@ describe('greeting', () => {
     ['120 Service ready in 1 minute\r\n220 FTP server ready\r\n'],
     ['220-Welcome\r\n220-to this server\r\n220 Ready\r\n'],
     ['421 Too many connections\r\n'],
-    ['227 Entering Passive Mode (10,0,0,5,4,1).\r\n'],
   ])('%j passes through unchanged', (greeting) => {
     const harness = new Harness().server(greeting);
     expect(harness.summary()).toMatchObject({toClient: greeting, toServer: '', passive: [], warnings: []});
@@ -205,35 +209,38 @@ describe('passive mode', () => {
   it.each([
     ['NOOP', '227 Entering Passive Mode (10,0,0,5,4,1).\r\n'],
     ['TYPE I', '227 Entering Passive Mode (10,0,0,5,4,1).\r\n'],
-    ['EPSV', '227 Entering Passive Mode (10,0,0,5,4,1).\r\n'],
     ['NOOP', '229 Entering Extended Passive Mode (|||1025|)\r\n'],
-    ['PASV', '229 Entering Extended Passive Mode (|||1025|)\r\n'],
-  ])('a reply to %s that looks like %j passes unmodified', (command, answer) => {
+  ])('a reply to %s that looks like %j is withheld: a 425 in its place', (command, answer) => {
     const harness = greeted().client(`${command}\r\n`).server(answer);
-    expect(harness.toClient).toBe(`220 FTP server ready\r\n${answer}`);
+    expect(harness.toClient).toBe(`220 FTP server ready\r\n${WITHHELD(answer.slice(0, 3))}`);
     expect(harness.passive).toEqual([]);
+    expect(harness.warnings).toEqual([
+      expect.stringContaining(`answers ${command.split(' ')[0]}, not PASV or EPSV`),
+    ]);
     expectStillRewrites(harness);
   });
 
-  it('passes an unsolicited 227 unmodified', () => {
-    const harness = greeted().server('227 Entering Passive Mode (10,0,0,5,4,1).\r\n');
-    expect(harness.toClient).toBe('220 FTP server ready\r\n227 Entering Passive Mode (10,0,0,5,4,1).\r\n');
+  it.each([
+    ['EPSV', '227 Entering Passive Mode (10,0,0,5,4,1).\r\n', 'EPSV was answered with 227'],
+    ['PASV', '229 Entering Extended Passive Mode (|||1025|)\r\n', 'PASV was answered with 229'],
+  ])('%s answered %j, the other kind, gets a 425', (command, answer, reason) => {
+    const harness = greeted().client(`${command}\r\n`).server(answer);
+    expect(harness.toClient).toBe(`220 FTP server ready\r\n${REFUSED(reason)}`);
     expect(harness.passive).toEqual([]);
+    expect(harness.warnings).toEqual([`malformed passive reply from the FTP server: ${reason}`]);
+    expectStillRewrites(harness);
   });
 
   it.each([
-    ['PASV', '227-Entering Passive Mode (10,0,0,5,4,1)\r\n227 Entering Passive Mode (10,0,0,5,4,1)\r\n'],
-    ['PASV', '227-Here it comes\r\n 227 Entering Passive Mode (10,0,0,5,4,1)\r\n227 Done\r\n'],
-    [
-      'EPSV',
-      '229-Entering Extended Passive Mode (|||1025|)\r\n229 Entering Extended Passive Mode (|||1025|)\r\n',
-    ],
-    ['HELP', '214-Commands:\r\n227 Entering Passive Mode (10,0,0,5,4,1)\r\n214 End\r\n'],
-  ])('a multi-line reply to %s is never rewritten: %j', (command, answer) => {
-    const harness = greeted().client(`${command}\r\n`).server(answer);
-    expect(harness.toClient).toBe(`220 FTP server ready\r\n${answer}`);
+    ['227 Entering Passive Mode (10,0,0,5,4,1).\r\n'],
+    ['229 Entering Extended Passive Mode (|||1025|)\r\n'],
+  ])('drops an unsolicited %j', (answer) => {
+    const harness = greeted().server(answer);
+    expect(harness.toClient).toBe('220 FTP server ready\r\n');
     expect(harness.passive).toEqual([]);
-    expect(harness.warnings).toEqual([]);
+    expect(harness.warnings).toEqual([
+      `dropped a ${answer.slice(0, 3)} reply from the FTP server that answers no command`,
+    ]);
     expectStillRewrites(harness);
   });
 
@@ -253,7 +260,7 @@ describe('passive mode', () => {
           '229 Entering Extended Passive Mode (|||1026|)\r\n227 Entering Passive Mode (10,0,0,5,4,3)\r\n',
       );
     expect(harness.toClient).toBe(
-      `220 FTP server ready\r\n200 Type set to I\r\n${REWRITTEN_227}150 Opening\r\n226 Done\r\n${REWRITTEN_229}227 Entering Passive Mode (10,0,0,5,4,3)\r\n`,
+      `220 FTP server ready\r\n200 Type set to I\r\n${REWRITTEN_227}150 Opening\r\n226 Done\r\n${REWRITTEN_229}${WITHHELD('227')}`,
     );
     expect(harness.passive).toEqual([
       {extended: false, serverPort: 1025, replyHost: '10.0.0.5'},
@@ -488,6 +495,28 @@ describe('active mode', () => {
     expectStillRewrites(harness);
   });
 
+  it.each([
+    ['PO\xff\xf1RT 10,0,0,9,0,21\r\n', 'PORT'],
+    ['\xff\xf4\xff\xf2EPRT |1|10.0.0.9|21|\r\n', 'EPRT'],
+    ['EP\xff\xfb\x01RT |1|10.0.0.9|21|\r\n', 'EPRT'],
+  ])('%j, with Telnet commands inside, is read as the server would read it: 504', (command, verb) => {
+    const harness = greeted().client(command);
+    expect(harness.toServer).toBe('');
+    expect(harness.toClient).toMatch(new RegExp(`\\r\\n504 ${verb} must name this client's own address`));
+  });
+
+  it.each([['LPRT 4,4,10,0,0,9,2,0,21\r\n'], ['LPSV\r\n'], ['lpsv\r\n']])(
+    '%j (RFC 1639, outside SSH) is answered 502 locally',
+    (command) => {
+      const harness = greeted().client(command);
+      expect(harness.toServer).toBe('');
+      expect(harness.toClient.slice('220 FTP server ready\r\n'.length)).toMatch(
+        /^502 L(PRT|PSV) is not forwarded through SSH; use EPSV, PASV, EPRT or PORT \(tunnels\)\.\r\n$/,
+      );
+      expectStillRewrites(harness);
+    },
+  );
+
   it('refuse() gives a 425 to the client and nothing to the server', () => {
     const harness = greeted({}, 'remote forwarding was refused').client('PORT 127,0,0,1,156,70\r\n');
     expect(harness.toServer).toBe('');
@@ -688,3 +717,352 @@ describe('long lines', () => {
     expectStillRewrites(harness);
   });
 });
+
+describe('a hostile FTP server: no 227/229 reaches the client with its own address', () => {
+  type Step = ['client' | 'server', string];
+  interface Attack {
+    name: string;
+    /** After the greeting. */
+    steps: Step[];
+    /** What the client gets after the greeting. */
+    toClient: string;
+    warnings: Array<string | RegExp>;
+    passive?: number;
+    maxLine?: number;
+  }
+  /** Where the hostile replies send the client: a port on its own host, outside SSH. */
+  const AROUND = '127,0,0,1,200,10';
+  const long = (n: number) => 'x'.repeat(n);
+  const malformed = (reason: string) => `malformed passive reply from the FTP server: ${reason}`;
+  const dropped = (code: number) => `dropped a ${code} reply from the FTP server that answers no command`;
+  const inside = (code: number, block: number) =>
+    `withheld a line that reads as a ${code} reply inside the FTP server's multi-line ${block} reply`;
+
+  const ATTACKS: Attack[] = [
+    {
+      name: 'a multi-line 227 answering PASV, the address on both lines (every client follows it)',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227-Entering Passive Mode (${AROUND})\r\n227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply spans several lines'),
+      warnings: [malformed('the 227 reply spans several lines')],
+    },
+    {
+      name: 'a multi-line 227, the address on its first line only (ftplib reads it there)',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227-Entering Passive Mode (${AROUND})\r\n227 OK\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply spans several lines'),
+      warnings: [malformed('the 227 reply spans several lines')],
+    },
+    {
+      name: 'a multi-line 227, the address on an unnumbered middle line',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227-Here it comes\r\n (${AROUND})\r\n227 Done\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply spans several lines'),
+      warnings: [malformed('the 227 reply spans several lines')],
+    },
+    {
+      name: 'a multi-line 227 whose middle lines read as replies of their own: withheld to its "227 " line',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227-x\r\n200 (${AROUND})\r\n2270 (${AROUND})\r\n227-(${AROUND})\r\n227 Done\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply spans several lines'),
+      warnings: [malformed('the 227 reply spans several lines')],
+    },
+    {
+      name: 'a multi-line 229 answering EPSV (curl follows it)',
+      steps: [
+        ['client', 'EPSV\r\n'],
+        [
+          'server',
+          '229-Entering Extended Passive Mode (|||51210|)\r\n229 Entering Extended Passive Mode (|||51210|)\r\n',
+        ],
+      ],
+      toClient: REFUSED('the 229 reply spans several lines'),
+      warnings: [malformed('the 229 reply spans several lines')],
+    },
+    {
+      name: 'a multi-line 227 that answers no command',
+      steps: [
+        ['server', `227-Entering Passive Mode (${AROUND})\r\n227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: '',
+      warnings: [dropped(227)],
+    },
+    {
+      name: 'an unpadded 227 line inside a 200 reply to PASV (curl and lftp end the reply there)',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `200-Here\r\n227 Entering Passive Mode (${AROUND})\r\n200 End\r\n`],
+      ],
+      toClient: '200-Here\r\n200 End\r\n',
+      warnings: [inside(227, 200)],
+    },
+    {
+      name: 'unpadded 229 and 227 lines inside a reply to HELP: one warning',
+      steps: [
+        ['client', 'HELP\r\n'],
+        [
+          'server',
+          `214-Commands:\r\n229 Entering Extended Passive Mode (|||51210|)\r\n227 Entering Passive Mode (${AROUND})\r\n 227 padded\r\n214 End\r\n`,
+        ],
+      ],
+      toClient: '214-Commands:\r\n 227 padded\r\n214 End\r\n',
+      warnings: [inside(229, 214)],
+    },
+    {
+      name: '"2270 …" answering PASV (ftplib and lftp read a 227)',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `2270 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: REFUSED('the reply "2270 Ent" does not start "227 "'),
+      warnings: [malformed('the reply "2270 Ent" does not start "227 "')],
+    },
+    {
+      name: '"227(…)" answering PASV',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227(${AROUND})\r\n`],
+      ],
+      toClient: REFUSED('the reply "227(127," does not start "227 "'),
+      warnings: [malformed('the reply "227(127," does not start "227 "')],
+    },
+    {
+      name: '"2290 …" answering EPSV',
+      steps: [
+        ['client', 'EPSV\r\n'],
+        ['server', '2290 Entering Extended Passive Mode (|||51210|)\r\n'],
+      ],
+      toClient: REFUSED('the reply "2290 Ent" does not start "229 "'),
+      warnings: [malformed('the reply "2290 Ent" does not start "229 "')],
+    },
+    {
+      name: '"2270 …" that answers no command',
+      steps: [['server', `2270 Entering Passive Mode (${AROUND})\r\n`]],
+      toClient: '',
+      warnings: [dropped(227)],
+    },
+    {
+      name: 'a 200 then an unasked 227, answering EPSV (curl falls back to PASV and reads the 227)',
+      steps: [
+        ['client', 'EPSV\r\n'],
+        ['server', `200 OK\r\n227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: '200 OK\r\n',
+      warnings: [dropped(227)],
+    },
+    {
+      name: 'a 227 sent ahead with the reply to TYPE (ftplib reads it as the answer to its PASV)',
+      steps: [
+        ['client', 'TYPE I\r\n'],
+        ['server', `200 Type set to I\r\n227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: '200 Type set to I\r\n',
+      warnings: [dropped(227)],
+    },
+    {
+      name: 'a 227 behind a lone CR (ftplib ends a line there): the CR becomes a space',
+      steps: [
+        ['client', 'TYPE I\r\n'],
+        ['server', `200 OK\r227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: `200 OK 227 Entering Passive Mode (${AROUND})\r\n`,
+      warnings: [],
+    },
+    {
+      name: 'a 227 with IAC NOP inside its code (lftp takes it out), answering PASV: rewritten',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `22\xff\xf17 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: REWRITTEN_227,
+      warnings: [],
+      passive: 1,
+    },
+    {
+      name: 'a 227 with IAC NOP inside its code that answers no command',
+      steps: [['server', `22\xff\xf17 Entering Passive Mode (${AROUND})\r\n`]],
+      toClient: '',
+      warnings: [dropped(227)],
+    },
+    {
+      name: 'IAC WILL before "227" (a careless Telnet reader sees a 227)',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `\xff\xfb227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: REFUSED('the reply "27 Enter" does not start "227 "'),
+      warnings: [malformed('the reply "27 Enter" does not start "227 "')],
+    },
+    {
+      name: 'a 227 over the bound answering PASV',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227 =${AROUND}${' '.repeat(80)}\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply is over 64 bytes'),
+      warnings: [malformed('the 227 reply is over 64 bytes')],
+      maxLine: 64,
+    },
+    {
+      name: 'a 227 over the bound, the address at its end',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227 Entering Passive Mode ${long(80)}(${AROUND})\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply is over 64 bytes'),
+      warnings: [malformed('the 227 reply is over 64 bytes')],
+      maxLine: 64,
+    },
+    {
+      name: 'a 227 over the bound that answers no command, then a reply',
+      steps: [
+        ['server', `227 ${long(80)}(${AROUND})\r\n`],
+        ['client', 'NOOP\r\n'],
+        ['server', '200 NOOP ok\r\n'],
+      ],
+      toClient: '200 NOOP ok\r\n',
+      warnings: [dropped(227)],
+      maxLine: 64,
+    },
+    {
+      name: 'a multi-line 227 whose first line is over the bound',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', `227-${long(80)}(${AROUND})\r\n227 Done\r\n`],
+      ],
+      toClient: REFUSED('the 227 reply spans several lines'),
+      warnings: [malformed('the 227 reply spans several lines')],
+      maxLine: 64,
+    },
+    {
+      name: 'a line over the bound inside a reply to HELP that reads as a 227',
+      steps: [
+        ['client', 'HELP\r\n'],
+        ['server', `214-Help\r\n227 ${long(80)}(${AROUND})\r\n214 End\r\n`],
+      ],
+      toClient: '214-Help\r\n214 End\r\n',
+      warnings: [inside(227, 214)],
+      maxLine: 64,
+    },
+    {
+      name: 'a 200 over the bound with a 227 behind a lone CR: passed on, the CR a space',
+      steps: [
+        ['client', 'TYPE I\r\n'],
+        ['server', `200 ${long(80)}\r227 Entering Passive Mode (${AROUND})\r\n`],
+      ],
+      toClient: `200 ${long(80)} 227 Entering Passive Mode (${AROUND})\r\n`,
+      warnings: [],
+      maxLine: 64,
+    },
+    {
+      name: 'a 200 over the bound ending in CR CR LF',
+      steps: [
+        ['client', 'TYPE I\r\n'],
+        ['server', `200 ${long(80)}\r\r\n`],
+      ],
+      toClient: `200 ${long(80)} \r\n`,
+      warnings: [],
+      maxLine: 64,
+    },
+  ];
+
+  function play(attack: Attack, split: (step: number, data: Buffer) => Buffer[]) {
+    const harness = greeted({maxLine: attack.maxLine});
+    for (const [index, [side, data]] of attack.steps.entries()) {
+      for (const piece of split(index, bytes(data))) harness[side](piece);
+    }
+    return harness;
+  }
+
+  it.each(ATTACKS)('$name', (attack) => {
+    const harness = play(attack, (_step, data) => [data]);
+    expect(harness.toClient.slice('220 FTP server ready\r\n'.length)).toBe(attack.toClient);
+    expect(harness.warnings).toEqual(attack.warnings);
+    expect(harness.passive).toHaveLength(attack.passive ?? 0);
+    expectNoPassiveReplyButOurs(harness);
+    expectStillRewrites(harness);
+    expectNoPassiveReplyButOurs(harness);
+  });
+
+  it.each(ATTACKS)('$name: the same byte by byte and split anywhere', (attack) => {
+    const whole = play(attack, (_step, data) => [data]).summary();
+    const byByte = play(attack, (_step, data) => [...data].map((byte) => Buffer.from([byte])));
+    expect(byByte.summary()).toEqual(whole);
+    for (const [index, [, data]] of attack.steps.entries()) {
+      for (let offset = 1; offset < data.length; offset++) {
+        const split = play(attack, (step, buffer) =>
+          step === index ? [buffer.subarray(0, offset), buffer.subarray(offset)] : [buffer],
+        );
+        expect(split.summary(), `step ${index} split at ${offset}`).toEqual(whole);
+      }
+    }
+  });
+
+  it.each([
+    ['whole', [`227 =${AROUND}${' '.repeat(9000)}\r\n`]],
+    ['in two pieces', [`227 =${AROUND}${' '.repeat(8200)}`, `${' '.repeat(800)}\r\n`]],
+    ['in 1000-byte pieces', chunks(`227 =${AROUND}${' '.repeat(9000)}\r\n`, 1000)],
+  ])('a 227 over 8 KiB answering PASV, %s, gets a 425, and the next line is read', (_name, pieces) => {
+    const harness = greeted()
+      .client('PASV\r\n')
+      .server(...pieces);
+    expect(harness.toClient).toBe(`220 FTP server ready\r\n${REFUSED('the 227 reply is over 8192 bytes')}`);
+    expectStillRewrites(harness);
+  });
+
+  it.each([
+    ['a 227', `227 Entering Passive Mode (${AROUND})\r\n`],
+    [
+      'a multi-line 227',
+      `227-Entering Passive Mode (${AROUND})\r\n227 Entering Passive Mode (${AROUND})\r\n`,
+    ],
+    ['a 229', '229 Entering Extended Passive Mode (|||51210|)\r\n'],
+  ])('%s before the greeting is dropped; the greeting still comes', (_name, answer) => {
+    const harness = new Harness().client('USER a\r\n').server(answer, '220 Hi\r\n331 Password\r\n');
+    expect(harness.toClient).toBe('220 Hi\r\n331 Password\r\n');
+    expect(harness.warnings).toEqual([dropped(Number(answer.slice(0, 3)))]);
+    expectStillRewrites(harness);
+  });
+
+  it('a hostile reply between two rewritten ones leaves the bookkeeping in step', () => {
+    const harness = greeted()
+      .client('PASV\r\nNOOP\r\nEPSV\r\nPASV\r\n')
+      .server(
+        `227 Entering Passive Mode (10,0,0,5,4,1)\r\n227-(${AROUND})\r\n227 x\r\n` +
+          '229 Entering Extended Passive Mode (|||1026|)\r\n' +
+          `2270 (${AROUND})\r\n`,
+      );
+    expect(harness.toClient).toBe(
+      `220 FTP server ready\r\n${REWRITTEN_227}${WITHHELD('227')}${REWRITTEN_229}` +
+        REFUSED('the reply "2270 (12" does not start "227 "'),
+    );
+    expectNoPassiveReplyButOurs(harness);
+    expectStillRewrites(harness);
+  });
+});
+
+function chunks(text: string, size: number): string[] {
+  const pieces: string[] = [];
+  for (let offset = 0; offset < text.length; offset += size) pieces.push(text.slice(offset, offset + size));
+  return pieces;
+}
+
+/**
+ * Every line the client got that some client could read as a 227 or 229 reply is the rewriter's own
+ * (lines split at LF and at a lone CR, as ftplib splits them).
+ */
+function expectNoPassiveReplyButOurs(harness: Harness): void {
+  for (const line of harness.toClient.split(/\r\n|\r|\n/)) {
+    if (passiveReplyCode(Buffer.from(line, 'latin1')) !== undefined) {
+      expect([REWRITTEN_227, REWRITTEN_229]).toContain(`${line}\r\n`);
+    }
+  }
+}
