@@ -187,6 +187,12 @@ export class ChannelLink {
       if (!this.socketEnded || this.firstError) this.destroy();
       this.onClose?.(this.firstError);
     });
+    // A socket that read its client's EOF before it was handed over (a SOCKS client that sends its
+    // request, its data and FIN at once: the EOF is read while the channel opens) has emitted 'end' already.
+    if (socket.readableEnded) {
+      this.socketEnded = true;
+      if (this.unsentBytes === 0) this.sendEof();
+    }
     const early = this.early;
     this.early = [];
     for (const chunk of early) this.deliver(chunk);

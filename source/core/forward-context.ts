@@ -22,6 +22,8 @@ export interface ForwardContext {
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
+  /** Why no more channels may be opened on the connection now (a sentence), or undefined when they may. */
+  channelRefusal(): string | undefined;
 }
 
 /** A channel the server would not open, with the SSH reason code (2: connect failed, 1: prohibited, ...). */

@@ -2,7 +2,7 @@ import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
 import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
-import {formatAddress, listen, localBindHost} from './listen.js';
+import {formatAddress, listen, localBindHost, type Peer} from './listen.js';
 
 /** What every forward kind offers the session and the store. */
 export interface Forward {
@@ -88,6 +88,14 @@ export abstract class ForwardBase implements Forward {
       bytesOut,
     };
   }
+
+  /** A client the listener could not take (see createListener), reported against where it listens. */
+  protected readonly refuseClient = (peer: Peer, reason: string): void =>
+    this.connectionFailed(
+      peer.text,
+      formatAddress(this.listeningOn?.address, this.listeningOn?.port),
+      reason,
+    );
 
   /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
   protected async listenLocally(server: net.Server): Promise<boolean> {

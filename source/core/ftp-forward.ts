@@ -5,14 +5,29 @@ import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
-import {formatAddress, listen} from './listen.js';
+import {createListener, formatAddress, holdDescriptor, listen, type Peer} from './listen.js';
 import {LocalForward} from './local-forward.js';
 
 /** A data channel nobody connects to within this time is torn down. */
 export const FTP_DATA_IDLE_TIMEOUT_MS = 60_000;
+/** Data channels one control connection may hold at once (a client uses one at a time). */
+export const FTP_DATA_CHANNELS_PER_CONTROL = 8;
+/** Data channels one FTP forward may hold at once, over all its control connections. */
+export const FTP_DATA_CHANNELS_PER_FORWARD = 512;
 
 interface DataChannel {
   close(reason?: string): void;
+  /** Its connection has come (it carries data): it outlives its control connection, as a transfer does. */
+  connected: boolean;
+}
+
+/** One FTP client's control connection, and the data channels it asked for. */
+interface Control {
+  socket: net.Socket;
+  channel: ClientChannel;
+  peer: Peer;
+  dataChannels: Set<DataChannel>;
+  closed: boolean;
 }
 
 /**
@@ -21,7 +36,7 @@ interface DataChannel {
  * 127.0.0.1, active PORT/EPRT commands become remote forwards on the SSH server's loopback.
  */
 export class FtpForward extends LocalForward {
-  private readonly controls = new Set<{socket: net.Socket; channel: ClientChannel}>();
+  private readonly controls = new Set<Control>();
   private readonly dataChannels = new Map<number, DataChannel>();
   private nextDataId = 1;
 
@@ -40,22 +55,17 @@ export class FtpForward extends LocalForward {
   }
 
   /** A control connection: an ssh2 channel stream, proxied line by line through the rewriter. */
-  protected override connect(
-    socket: net.Socket,
-    source: {address: string; port: number},
-    from: string,
-    to: string,
-  ): void {
-    const opening = this.context.openChannel(source, this.target.host, this.target.hostPort);
-    this.whenOpen(socket, opening, from, to, (channel) => this.control(socket, channel, from, to));
+  protected override connect(socket: net.Socket, peer: Peer, to: string): void {
+    const opening = this.context.openChannel(peer, this.target.host, this.target.hostPort);
+    this.whenOpen(socket, opening, peer.text, to, (channel) => this.control(socket, channel, peer, to));
   }
 
   /** Proxies one control connection line by line, carrying out the rewriter's actions in order. */
-  private control(socket: net.Socket, channel: ClientChannel, from: string, to: string): void {
-    const entry = {socket, channel};
-    this.controls.add(entry);
-    const connectionId = this.trackConnection(socket, from, to);
-    const rewriter = new FtpControlRewriter({clientAddress: socket.remoteAddress ?? '127.0.0.1'});
+  private control(socket: net.Socket, channel: ClientChannel, peer: Peer, to: string): void {
+    const control: Control = {socket, channel, peer, dataChannels: new Set(), closed: false};
+    this.controls.add(control);
+    const connectionId = this.trackConnection(socket, peer.text, to);
+    const rewriter = new FtpControlRewriter({clientAddress: peer.address});
     // One queue for both directions: a rewritten reply must not be overtaken by what follows it.
     let queue = Promise.resolve();
     const enqueue = (work: () => Promise<void> | void) => {
@@ -63,13 +73,11 @@ export class FtpForward extends LocalForward {
         socket.destroy();
       });
     };
-    socket.on('data', (chunk: Buffer) =>
-      enqueue(() => this.perform(rewriter.fromClient(chunk), socket, channel)),
-    );
+    socket.on('data', (chunk: Buffer) => enqueue(() => this.perform(rewriter.fromClient(chunk), control)));
     // (A reply such as 150 is often followed at once by data on another channel: the session ACKs small
     // reads at once, or sshd's Nagle would hold that data until our delayed ACK.)
     channel.on('data', (chunk: Buffer) => {
-      enqueue(() => this.perform(rewriter.fromServer(chunk), socket, channel));
+      enqueue(() => this.perform(rewriter.fromServer(chunk), control));
     });
     socket.on('end', () => enqueue(() => void channel.end()));
     channel.on('end', () => enqueue(() => void socket.end()));
@@ -77,13 +85,27 @@ export class FtpForward extends LocalForward {
     channel.on('close', () => enqueue(() => void (socket.writableEnded || socket.end())));
     socket.on('close', () => {
       channel.destroy();
-      this.controls.delete(entry);
+      this.controls.delete(control);
+      control.closed = true;
+      // Data channels nobody has connected to yet die with the control connection that asked for them.
+      for (const data of [...control.dataChannels])
+        if (!data.connected) data.close('its control connection closed');
       this.untrackConnection(connectionId, firstError());
     });
     socket.resume();
   }
 
-  private async perform(actions: FtpAction[], socket: net.Socket, channel: ClientChannel): Promise<void> {
+  /** Why a control connection may not have another data channel now, or undefined when it may. */
+  private dataChannelRefusal(control: Control): string | undefined {
+    if (control.dataChannels.size >= FTP_DATA_CHANNELS_PER_CONTROL)
+      return `refused a data channel: this FTP client already holds ${FTP_DATA_CHANNELS_PER_CONTROL} (a client uses one at a time; it may be misbehaving)`;
+    if (this.dataChannels.size >= FTP_DATA_CHANNELS_PER_FORWARD)
+      return `refused a data channel: ${FTP_DATA_CHANNELS_PER_FORWARD} are open on this forward; wait for transfers to finish`;
+    return undefined;
+  }
+
+  private async perform(actions: FtpAction[], control: Control): Promise<void> {
+    const {socket, channel} = control;
     for (const action of actions) {
       switch (action.kind) {
         case 'to-server':
@@ -113,79 +135,114 @@ export class FtpForward extends LocalForward {
               message: `${this.label}: the FTP server's passive reply named ${action.replyHost}; connecting to ${this.target.host} (the forward's host) instead`,
             });
           }
-          const listening = await this.openPassive(action.serverPort, action.extended, socket).catch(
-            (error: Error) => error,
-          );
-          socket.write(
-            listening instanceof Error ? action.refuse(listening.message) : action.accept(listening),
-          );
+          const refusal = this.dataChannelRefusal(control);
+          const listening = refusal
+            ? new Error(refusal)
+            : await this.openPassive(action.serverPort, action.extended, control).catch(
+                (error: Error) => error,
+              );
+          if (listening instanceof Error) {
+            this.connectionFailed(
+              control.peer.text,
+              formatAddress(this.target.host, action.serverPort),
+              listening.message,
+            );
+            socket.write(action.refuse(listening.message));
+          } else socket.write(action.accept(listening));
           break;
         }
         case 'active': {
-          const listener = await this.openActive(action.client).catch((error: Error) => error);
-          if (listener instanceof Error) socket.write(action.refuse(listener.message));
-          else channel.write(action.accept(listener));
+          const refusal = this.dataChannelRefusal(control);
+          const listener = refusal
+            ? new Error(refusal)
+            : await this.openActive(action.client, control).catch((error: Error) => error);
+          if (listener instanceof Error) {
+            this.connectionFailed(
+              control.peer.text,
+              formatAddress(action.client.host, action.client.port),
+              listener.message,
+            );
+            socket.write(action.refuse(listener.message));
+          } else channel.write(action.accept(listener));
           break;
         }
       }
     }
   }
 
+  /** Registers a data channel with its forward and its control connection; returns it. */
+  private addDataChannel(dataId: number, control: Control, close: DataChannel['close']): DataChannel {
+    const data: DataChannel = {close, connected: false};
+    this.dataChannels.set(dataId, data);
+    control.dataChannels.add(data);
+    // Its control connection closed while the listener was being set up: nobody will come for it.
+    if (control.closed) close('its control connection closed');
+    return data;
+  }
+
   /** A one-connection local listener for a passive data port; resolves with where the client must connect. */
-  private async openPassive(serverPort: number, extended: boolean, control: net.Socket): Promise<HostPort> {
-    const clientAddress = control.remoteAddress ?? '127.0.0.1';
+  private async openPassive(serverPort: number, extended: boolean, control: Control): Promise<HostPort> {
+    const clientAddress = control.peer.address;
     // 227 can only carry IPv4; 229 means "the same address as the control connection".
-    const localAddress = control.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
+    const localAddress = control.socket.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
     const bindHost = extended ? localAddress : '127.0.0.1';
     const dataId = this.nextDataId++;
     const remote = formatAddress(this.target.host, serverPort);
-    const listener = net.createServer({allowHalfOpen: true, pauseOnConnect: true});
+    let socketOpen: net.Socket | undefined;
+    let data: DataChannel | undefined;
+    const listener = createListener(
+      {allowHalfOpen: true, pauseOnConnect: true},
+      (socket, peer) => {
+        // Only the FTP client that asked may take this data connection, and only once.
+        if (socketOpen || !sameAddress(peer.address, clientAddress)) {
+          this.events.emit({
+            event: 'warning',
+            forwardId: this.id,
+            message: `${this.label}: refused a data connection to ${local} from ${peer.text}, which is not the FTP client`,
+          });
+          socket.destroy();
+          return;
+        }
+        socketOpen = socket;
+        if (data) data.connected = true;
+        clearTimeout(timer);
+        listener.close();
+        this.context.openLink(peer, this.target.host, serverPort).then(
+          (link) => this.carryData(socket, link, local, remote, close),
+          (error: Error) => close(error.message),
+        );
+      },
+      (_peer, reason) => close(reason),
+    );
     // An accept error here ends the data channel (close is defined below, before any connection comes).
     const address = await listen(listener, bindHost, 0, (reason) => close(reason));
+    const refusal = holdDescriptor(listener);
+    if (refusal) {
+      listener.close();
+      throw new Error(refusal);
+    }
     const local = formatAddress(address.address, address.port);
-    let socketOpen: net.Socket | undefined;
     const timer = setTimeout(() => close('no data connection came in time'), this.dataIdleTimeoutMs);
-    const close = this.dataChannelCloser(dataId, () => {
+    const close = this.dataChannelCloser(dataId, control, () => {
       clearTimeout(timer);
       listener.close();
       socketOpen?.destroy();
     });
-    this.dataChannels.set(dataId, {close});
-    listener.on('connection', (socket: net.Socket) => {
-      // Only the FTP client that asked may take this data connection, and only once.
-      if (socketOpen || !socket.remoteAddress || !sameAddress(socket.remoteAddress, clientAddress)) {
-        this.events.emit({
-          event: 'warning',
-          forwardId: this.id,
-          message: `${this.label}: refused a data connection to ${local} from ${formatAddress(socket.remoteAddress, socket.remotePort)}, which is not the FTP client`,
-        });
-        socket.destroy();
-        return;
-      }
-      socketOpen = socket;
-      clearTimeout(timer);
-      listener.close();
-      socket.on('error', () => {});
-      this.context
-        .openLink({address: socket.remoteAddress, port: socket.remotePort ?? 0}, this.target.host, serverPort)
-        .then(
-          (link) => this.carryData(socket, link, local, remote, close),
-          (error: Error) => close(error.message),
-        );
-    });
+    data = this.addDataChannel(dataId, control, close);
     this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'passive', local, remote});
     return {host: address.address, port: address.port};
   }
 
   /** A one-connection remote forward on the SSH server's loopback, routed to the FTP client's listener. */
-  private async openActive(client: HostPort): Promise<HostPort> {
+  private async openActive(client: HostPort, control: Control): Promise<HostPort> {
     const dataId = this.nextDataId++;
     const local = formatAddress(client.host, client.port);
     let used = false;
     let closed = false;
     let socketOpen: net.Socket | undefined;
     let boundPort = 0;
-    const close = this.dataChannelCloser(dataId, () => {
+    let data: DataChannel | undefined;
+    const close = this.dataChannelCloser(dataId, control, () => {
       closed = true;
       clearTimeout(timer);
       socketOpen?.destroy();
@@ -197,25 +254,42 @@ export class FtpForward extends LocalForward {
         return;
       }
       used = true;
+      if (data) data.connected = true;
       clearTimeout(timer);
       // One connection per data channel: stop listening on the server at once. (Its reply arrives as the
       // data starts; the session ACKs such small reads at once, or the data would wait 40 ms behind it.)
       void this.context.cancelRemoteForward('127.0.0.1', boundPort);
-      const socket = net.connect({host: client.host, port: client.port, allowHalfOpen: true});
-      socketOpen = socket;
-      socket.once('error', (error) => {
+      const socket = new net.Socket({allowHalfOpen: true});
+      // Handled from the start: whatever the client's listener does ends this data channel only.
+      socket.on('error', (error) => close(`the FTP client's data listener ${local}: ${error.message}`));
+      const refusal = holdDescriptor(socket);
+      if (refusal) {
         reject();
-        close(`the FTP client's data listener ${local}: ${error.message}`);
-      });
+        close(refusal);
+        return;
+      }
+      socketOpen = socket;
+      let reached = false;
       socket.once('connect', () => {
-        socket.removeAllListeners('error');
-        socket.on('error', () => {});
-        this.carryData(socket, this.context.adoptChannel(accept()), local, remote, close);
+        reached = true;
+        let link: ChannelLink;
+        try {
+          link = this.context.adoptChannel(accept());
+        } catch (error) {
+          close((error as Error).message);
+          return;
+        }
+        this.carryData(socket, link, local, remote, close);
       });
+      // The FTP server's connection is answered only once the client's listener has been reached.
+      socket.once('close', () => {
+        if (!reached) reject();
+      });
+      socket.connect({host: client.host, port: client.port});
     });
     const remote = `127.0.0.1:${boundPort} on the SSH server`;
     const timer = setTimeout(() => close('the FTP server did not connect in time'), this.dataIdleTimeoutMs);
-    this.dataChannels.set(dataId, {close});
+    data = this.addDataChannel(dataId, control, close);
     this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'active', local, remote});
     return {host: '127.0.0.1', port: boundPort};
   }
@@ -223,6 +297,7 @@ export class FtpForward extends LocalForward {
   /** Closes a data channel once: its own clean-up, then the bookkeeping and the event. */
   private dataChannelCloser(
     dataId: number,
+    control: Control,
     cleanUp: () => void,
   ): (reason?: string, bytes?: [number, number]) => void {
     let done = false;
@@ -230,6 +305,8 @@ export class FtpForward extends LocalForward {
       if (done) return;
       done = true;
       cleanUp();
+      const data = this.dataChannels.get(dataId);
+      if (data) control.dataChannels.delete(data);
       this.dataChannels.delete(dataId);
       this.events.emit({
         event: 'ftp-data-closed',

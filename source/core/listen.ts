@@ -1,5 +1,5 @@
 import {readFileSync} from 'node:fs';
-import type net from 'node:net';
+import net from 'node:net';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
 export function localBindHost(bindAddress: string | undefined): string | undefined {
@@ -36,19 +36,70 @@ function openFileLimit(): number | undefined {
 }
 
 /**
- * Caps a listener's connections below the open-file limit. Past the limit the kernel's EMFILE would make
- * libuv drop new clients silently; below it Node refuses them itself and says so ('drop'), so each one is
- * counted and explained.
+ * Descriptors this process holds for clients (accepted and outgoing sockets, FTP data listeners), counted
+ * against one budget below the open-file limit. Past the limit the kernel's EMFILE would make libuv drop
+ * new clients silently, and starve every forward alike; below it each one is refused, counted and explained.
  */
-function capConnections(server: net.Server, onRefused: (message: string) => void): void {
+let descriptorsHeld = 0;
+
+/**
+ * Takes one descriptor of the budget until `handle` closes; returns why not (a sentence) when the budget
+ * is spent, and then takes nothing.
+ */
+export function holdDescriptor(handle: {
+  once(event: 'close', listener: () => void): unknown;
+}): string | undefined {
   const limit = openFileLimit();
-  if (limit === undefined) return;
-  server.maxConnections = Math.max(16, limit - FD_RESERVE);
-  server.on('drop', () =>
-    onRefused(
-      `refused: ${server.maxConnections} connections are open, near this process's open-file limit (${limit}); raise it (ulimit -n) to carry more`,
-    ),
-  );
+  if (limit !== undefined) {
+    const budget = Math.max(16, limit - FD_RESERVE);
+    if (descriptorsHeld >= budget)
+      return `refused: ${budget} connections are open, near this process's open-file limit (${limit}); raise it (ulimit -n) to carry more`;
+  }
+  descriptorsHeld++;
+  handle.once('close', () => {
+    descriptorsHeld--;
+  });
+  return undefined;
+}
+
+/** A client as it was when accepted: its address is read at once, since a client that resets has none later. */
+export interface Peer {
+  address: string;
+  port: number;
+  /** "127.0.0.1:50312" ("?:?" only when the client was gone before it could be asked). */
+  text: string;
+}
+
+/**
+ * A listener whose every client has an error handler from the moment it is accepted (any error then ends
+ * that client's connection alone: Node destroys the socket, and its 'close' runs the forward's clean-up),
+ * its address read at once, and its place in the descriptor budget; a client past the budget is closed at
+ * once and reported to `onRefused`.
+ */
+export function createListener(
+  options: net.ServerOpts,
+  onClient: (socket: net.Socket, peer: Peer) => void,
+  onRefused: (peer: Peer, reason: string) => void,
+): net.Server {
+  return net.createServer(options, (socket) => {
+    socket.on('error', ignoreError);
+    const peer = peerOf(socket);
+    const refusal = holdDescriptor(socket);
+    if (refusal) {
+      socket.destroy();
+      onRefused(peer, refusal);
+      return;
+    }
+    onClient(socket, peer);
+  });
+}
+
+function ignoreError(): void {}
+
+export function peerOf(socket: net.Socket): Peer {
+  const address = socket.remoteAddress;
+  const port = socket.remotePort;
+  return {address: address ?? '?', port: port ?? 0, text: formatAddress(address, port)};
 }
 
 /** A connection the listener could not take (it stays listening). EMFILE is the one that happens. */
@@ -106,7 +157,6 @@ export function listen(
     const onListening = () => {
       server.off('error', onError);
       server.on('error', (error: NodeJS.ErrnoException) => onAcceptError(acceptErrorMessage(error)));
-      capConnections(server, onAcceptError);
       const address = server.address() as net.AddressInfo;
       ownPorts.set(address.port, (ownPorts.get(address.port) ?? 0) + 1);
       server.once('close', () => {

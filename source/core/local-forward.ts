@@ -1,8 +1,8 @@
-import net from 'node:net';
+import type net from 'node:net';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
-import {formatAddress} from './listen.js';
+import {createListener, formatAddress, type Peer} from './listen.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
 export class LocalForward extends ForwardBase {
@@ -18,39 +18,32 @@ export class LocalForward extends ForwardBase {
 
   async start(): Promise<void> {
     // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
-    const server = net.createServer({allowHalfOpen: true, pauseOnConnect: true, noDelay: true}, (socket) =>
-      this.accept(socket),
+    const server = createListener(
+      {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
+      (socket, peer) => this.accept(socket, peer),
+      this.refuseClient,
     );
     this.server = server;
     if (!(await this.listenLocally(server))) this.server = undefined;
   }
 
-  protected accept(socket: net.Socket): void {
-    const from = formatAddress(socket.remoteAddress, socket.remotePort);
-    const to = formatAddress(this.target.host, this.target.hostPort);
-    this.connect(
-      socket,
-      {address: socket.remoteAddress ?? '127.0.0.1', port: socket.remotePort ?? 0},
-      from,
-      to,
-    );
+  protected accept(socket: net.Socket, peer: Peer): void {
+    this.connect(socket, peer, formatAddress(this.target.host, this.target.hostPort));
   }
 
   /** Opens a connection's channel and carries the connection over it: here, as it is, both ways. */
-  protected connect(
-    socket: net.Socket,
-    source: {address: string; port: number},
-    from: string,
-    to: string,
-  ): void {
-    const opening = this.context.openLink(source, this.target.host, this.target.hostPort);
-    this.whenOpen(socket, opening, from, to, (link) => {
-      const connectionId = this.trackConnection(socket, from, to);
+  protected connect(socket: net.Socket, peer: Peer, to: string): void {
+    const opening = this.context.openLink(peer, this.target.host, this.target.hostPort);
+    this.whenOpen(socket, opening, peer.text, to, (link) => {
+      const connectionId = this.trackConnection(socket, peer.text, to);
       link.start(socket, (error) => this.untrackConnection(connectionId, error));
     });
   }
 
-  /** Carries the connection once its channel is open, unless the client or the forward went away meanwhile. */
+  /**
+   * Carries the connection once its channel is open, unless the client or the forward went away meanwhile
+   * (the client's errors meanwhile are handled by its listener: see createListener).
+   */
   protected whenOpen<Opened extends {destroy(): void}>(
     socket: net.Socket,
     opening: Promise<Opened>,
@@ -58,18 +51,21 @@ export class LocalForward extends ForwardBase {
     to: string,
     carry: (opened: Opened) => void,
   ): void {
-    // The client may give up while the channel opens; its error must not go unhandled.
-    const onEarlyError = () => {};
-    socket.on('error', onEarlyError);
     opening.then(
       (opened) => {
-        socket.off('error', onEarlyError);
         if (socket.destroyed || this.state !== 'listening') {
           opened.destroy();
           socket.destroy();
           return;
         }
-        carry(opened);
+        try {
+          carry(opened);
+        } catch (error) {
+          // A throw here would be an unhandled rejection, which ends the process: it ends this connection.
+          opened.destroy();
+          socket.destroy();
+          this.connectionFailed(from, to, (error as Error).message);
+        }
       },
       (error: Error) => {
         this.connectionFailed(from, to, error.message);

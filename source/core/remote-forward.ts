@@ -1,9 +1,10 @@
 import net from 'node:net';
 import {type Backoff, backoffDelay} from './backoff.js';
+import type {ChannelLink} from './channel-link.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
-import {formatAddress} from './listen.js';
+import {formatAddress, holdDescriptor} from './listen.js';
 
 /** What ssh sends as the listen address: "localhost" by default, "" for every interface. */
 export function remoteBindAddress(bindAddress: string | undefined): string {
@@ -97,21 +98,49 @@ export class RemoteForward extends ForwardBase {
       reject();
       return;
     }
-    const socket = net.connect({host, port: hostPort, allowHalfOpen: true, noDelay: true});
-    this.pending.add(socket);
-    const onConnectError = (error: NodeJS.ErrnoException) => {
-      this.pending.delete(socket);
+    const refusal = this.context.channelRefusal();
+    if (refusal) {
       reject();
-      this.connectionFailed(from, to, targetErrorMessage(error, to));
-    };
-    socket.once('error', onConnectError);
-    socket.once('connect', () => {
+      this.connectionFailed(from, to, refusal);
+      return;
+    }
+    const socket = new net.Socket({allowHalfOpen: true});
+    // Handled from the start: the target's errors end this connection only.
+    let connectError: NodeJS.ErrnoException | undefined;
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      connectError ??= error;
+    });
+    const held = holdDescriptor(socket);
+    if (held) {
+      reject();
+      this.connectionFailed(from, to, held);
+      return;
+    }
+    this.pending.add(socket);
+    let reached = false;
+    socket.once('close', () => {
       this.pending.delete(socket);
-      socket.off('error', onConnectError);
-      const link = this.context.adoptChannel(accept());
+      if (reached) return;
+      reject();
+      // Dropped with the session or the forward (dropPending): not this connection's failure.
+      if (connectError) this.connectionFailed(from, to, targetErrorMessage(connectError, to));
+    });
+    socket.once('connect', () => {
+      reached = true;
+      this.pending.delete(socket);
+      socket.setNoDelay(true);
+      let link: ChannelLink;
+      try {
+        link = this.context.adoptChannel(accept());
+      } catch (error) {
+        this.connectionFailed(from, to, (error as Error).message);
+        socket.destroy();
+        return;
+      }
       const connectionId = this.trackConnection(socket, from, to);
       link.start(socket, (error) => this.untrackConnection(connectionId, error));
     });
+    socket.connect({host, port: hostPort});
   };
 
   /** Target connections still being made for channels not yet accepted. */

@@ -57,6 +57,14 @@ export interface SessionConfig extends HostKeyPolicy {
 
 const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000};
 
+/**
+ * OpenSSH's sshd ends the whole connection (fatal "channels_alloc ... too big") once a client holds more
+ * than its 16,384 channel slots, its own listeners for -R included; new clients are refused below that,
+ * with room left for channels the server is still closing.
+ */
+export const SERVER_CHANNEL_LIMIT = 16_384;
+export const CHANNEL_CAP = SERVER_CHANNEL_LIMIT - 384;
+
 /** Failures a retry cannot mend: the loop stops and says why instead of hammering the server. */
 const FINAL_FAILURES: ReadonlySet<SessionFailureLevel> = new Set(['authentication', 'host-key', 'config']);
 
@@ -235,7 +243,7 @@ export class Session implements ForwardContext {
         if (established && client === this.client) this.onClosed();
       });
       client.on('x11', (_details, accept, reject) => {
-        if (this.x11Handler) this.x11Handler(accept());
+        if (this.x11Handler && !this.channelRefusal()) this.x11Handler(accept());
         else reject();
       });
       client.on('tcp connection', (details, accept, reject) => {
@@ -565,6 +573,11 @@ export class Session implements ForwardContext {
         reject(new Error(this.notConnectedMessage()));
         return;
       }
+      const refusal = this.channelRefusal();
+      if (refusal) {
+        reject(new Error(refusal));
+        return;
+      }
       try {
         client.forwardOut(source.address, source.port, host, port, (error, channel) => {
           if (error) {
@@ -603,6 +616,17 @@ export class Session implements ForwardContext {
         resolve(boundPort);
       });
     });
+  }
+
+  /** Channels the server holds for this connection now: ssh2's open channels and the -R listeners. */
+  channelsInUse(): number {
+    return this.openChannelCount() + this.remoteRoutes.size;
+  }
+
+  channelRefusal(): string | undefined {
+    const inUse = this.channelsInUse();
+    if (inUse < CHANNEL_CAP) return undefined;
+    return `refused: ${inUse} SSH channels are open on this connection, near the server's limit (OpenSSH's sshd drops the whole connection past ${SERVER_CHANNEL_LIMIT}); close some connections, or spread them over another session`;
   }
 
   private notConnectedMessage(): string {

@@ -83,9 +83,22 @@ export function serveX11Channel(
     });
     socket.once('connect', () => {
       socket.removeAllListeners('error');
+      // Until the link takes the socket over, its errors end it (and the channel) alone.
+      socket.on('error', () => {
+        socket.destroy();
+        channel.destroy();
+      });
+      let link: ChannelLink;
+      try {
+        link = adopt(channel);
+      } catch (error) {
+        onRefused((error as Error).message);
+        socket.destroy();
+        return;
+      }
       socket.write(result.setup);
       if (result.rest.length > 0) socket.write(result.rest);
-      adopt(channel).start(socket, () => {});
+      link.start(socket, () => {});
     });
   };
   channel.on('data', onData);

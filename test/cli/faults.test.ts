@@ -90,7 +90,9 @@ describe('faults and bounds of the built binary (real sshd)', () => {
       expect(refused.reason).toBe(
         "refused: 136 connections are open, near this process's open-file limit (200); raise it (ulimit -n) to carry more",
       );
-      await tunnels.waitForStderr(/connection from a new client to 127\.0\.0\.1:\d+ failed: refused: 136/);
+      await tunnels.waitForStderr(
+        /connection from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+ failed: refused: 136/,
+      );
       for (const socket of held) socket.destroy();
       // Once they are gone, new clients are served again.
       const deadline = Date.now() + 10_000;

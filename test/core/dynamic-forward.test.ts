@@ -7,7 +7,7 @@ import {DynamicForward} from '../../source/core/dynamic-forward.js';
 import type {Session} from '../../source/core/session.js';
 import {connectedSession, until} from '../helpers/session.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {sha256} from '../helpers/targets.js';
+import {sha256, startEchoServer} from '../helpers/targets.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -150,6 +150,33 @@ describe('dynamic forward (-D, SOCKS) through a real sshd', () => {
     const {stdout} = await curl('--socks5', `http://127.0.0.1:${web.port}/`);
     expect(stdout.toString()).toBe('hello from 127.0.0.1');
   });
+
+  it('a client that sends its request, its data and FIN at once gets it all echoed, and the end', async () => {
+    // The EOF is read while the channel opens, before the link holds the socket ('end' already emitted);
+    // the echo target ends only once that EOF has reached it.
+    const echo = await startEchoServer();
+    const data = Buffer.from('the whole request in one segment');
+    const socket = net.connect({port: socksPort, host: '127.0.0.1', allowHalfOpen: true});
+    try {
+      const answer = new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+        socket.on('end', () => resolve(Buffer.concat(chunks)));
+        socket.on('error', reject);
+      });
+      socket.on('connect', () => {
+        socket.end(
+          Buffer.concat([Buffer.from([4, 1, echo.port >> 8, echo.port & 0xff, 127, 0, 0, 1, 0]), data]),
+        );
+      });
+      const reply = await answer;
+      expect(reply.subarray(0, 2)).toEqual(Buffer.from([0, 0x5a]));
+      expect(reply.subarray(8)).toEqual(data);
+    } finally {
+      socket.destroy();
+      await echo.close();
+    }
+  }, 10_000);
 
   it('closes a stalled handshake after its timeout', async () => {
     const forward = new DynamicForward(

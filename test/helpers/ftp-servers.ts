@@ -61,6 +61,8 @@ export interface VsftpdOptions {
    * have to be one at a time.
    */
   pasvPort?: number;
+  /** More vsftpd.conf lines (vsftpd keeps the last value of a keyword). */
+  config?: string[];
 }
 
 /** vsftpd, anonymous, with uploads allowed in pub/, on 127.0.0.1:21 (or options.port) inside the test host. */
@@ -102,6 +104,7 @@ export async function startVsftpd(host: TestHost, options: VsftpdOptions = {}): 
       'xferlog_enable=NO',
       'syslog_enable=NO',
       `vsftpd_log_file=${path.join(dir, 'vsftpd.log')}`,
+      ...(options.config ?? []),
       '',
     ].join('\n'),
   );
