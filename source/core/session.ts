@@ -9,7 +9,7 @@ import {
   loadKnownHosts,
 } from '../config/known-hosts.js';
 import {Authenticator} from './auth.js';
-import {type Backoff, backoffDelay} from './backoff.js';
+import {type Backoff, RetrySchedule} from './backoff.js';
 import {type ChannelLink, ChannelLinks} from './channel-link.js';
 import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
@@ -29,6 +29,7 @@ import type {Prompter} from './prompter.js';
 import {RemoteForward} from './remote-forward.js';
 import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
+import {WakeWatch} from './wake-watch.js';
 
 export interface SessionConfig extends HostKeyPolicy {
   /** The network host (after ssh_config HostName). */
@@ -55,7 +56,10 @@ export interface SessionConfig extends HostKeyPolicy {
   reconnectDelayMs?: Backoff;
 }
 
-const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000};
+const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000, steadyMs: 60_000};
+
+/** After a wake, how long the server has to answer a keepalive before the connection is taken as dead. */
+const WAKE_PROBE_TIMEOUT_MS = 5000;
 
 /**
  * OpenSSH's sshd ends the whole connection (fatal "channels_alloc ... too big") once a client holds more
@@ -112,6 +116,7 @@ export class Session implements ForwardContext {
   /** While reconnecting: when the next attempt starts (epoch ms), for a countdown. */
   nextAttemptAt: number | undefined;
   private reconnectAttempt = 0;
+  private retrySchedule: RetrySchedule | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** The host key accepted at the first connection: a reconnect must see the same one. */
   private acceptedHostKey: Buffer | undefined;
@@ -220,6 +225,8 @@ export class Session implements ForwardContext {
         const links = new ChannelLinks(client);
         this.links = links;
         acknowledgeSmallReads(client, links);
+        const watch = new WakeWatch((pausedMs) => this.checkAfterWake(client, pausedMs));
+        client.once('close', () => watch.stop());
         authenticator.succeeded();
         resolve(authenticator.method ?? 'none');
       });
@@ -356,6 +363,28 @@ export class Session implements ForwardContext {
     }
   }
 
+  /**
+   * After a sleep or a freeze the connection may be dead while its socket looks alive (the network
+   * changed, the server went away): a keepalive goes at once, and a connection that does not answer it in
+   * time is taken as dropped (and reconnects) instead of waiting out ServerAlive*, or forever without it.
+   */
+  private checkAfterWake(client: Client, pausedMs: number): void {
+    if (client !== this.client || this.state !== 'connected') return;
+    const internals = client as unknown as {_callbacks?: Array<() => void>; _protocol?: {ping(): void}};
+    if (!internals._callbacks || !internals._protocol) return;
+    let answered = false;
+    // ssh2 answers global requests in order from this list, as it does for its own keepalives.
+    internals._callbacks.push(() => {
+      answered = true;
+    });
+    internals._protocol.ping();
+    setTimeout(() => {
+      if (answered || client !== this.client) return;
+      this.lastError = `the connection did not answer after this machine was paused or asleep for ${Math.round(pausedMs / 1000)} s`;
+      client.destroy();
+    }, WAKE_PROBE_TIMEOUT_MS).unref();
+  }
+
   private keepaliveMessage(): string {
     const {serverAliveIntervalMs, serverAliveCountMax} = this.config;
     return `the server stopped answering (${serverAliveCountMax} keepalives unanswered, every ${serverAliveIntervalMs / 1000} s)`;
@@ -384,7 +413,8 @@ export class Session implements ForwardContext {
     this.state = 'reconnecting';
     this.failure = reason;
     const attempt = ++this.reconnectAttempt;
-    const delayMs = backoffDelay(attempt, this.config.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS, true);
+    this.retrySchedule ??= new RetrySchedule(this.config.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS);
+    const delayMs = this.retrySchedule.next();
     this.nextAttemptAt = Date.now() + delayMs;
     this.events.emit({event: 'session-reconnecting', attempt, delayMs, reason});
     this.reconnectTimer = setTimeout(() => void this.reconnect(), delayMs);
@@ -413,6 +443,7 @@ export class Session implements ForwardContext {
     this.state = 'connected';
     this.failure = undefined;
     this.reconnectAttempt = 0;
+    this.retrySchedule?.reset();
     this.reconnects++;
     this.events.emit({
       event: 'session-connected',

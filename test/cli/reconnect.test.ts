@@ -1,5 +1,6 @@
 import {execFile} from 'node:child_process';
 import {copyFile, mkdir, mkdtemp, rm} from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -116,4 +117,109 @@ describe('headless reconnect (-o Reconnect) through the built binary', () => {
       /tunnels: stopped reconnecting: host key verification failed: .*CHANGED/,
     );
   });
+
+  it('while the server is away, tries every 1 to 2 s in the first minute, so it is back within ~2 s of the server', async () => {
+    sshd = await startSshd();
+    tunnels = startTunnels([...base(sshd), '-o', 'Reconnect=yes', '127.0.0.1']);
+    await tunnels.waitFor(isEvent('session-connected'));
+    await sshd.kill();
+    const running = tunnels;
+    await until(() => running.events.filter((event) => event.event === 'session-reconnecting').length >= 5);
+    const delays = running.events.flatMap((event) =>
+      event.event === 'session-reconnecting' ? [event.delayMs] : [],
+    );
+    for (const delay of delays) {
+      expect(delay).toBeGreaterThanOrEqual(1000);
+      expect(delay).toBeLessThanOrEqual(2000);
+    }
+    await sshd.restart();
+    await tunnels.waitFor(
+      isEvent('session-connected', (event) => event.reconnects === 1),
+      5000,
+    );
+  }, 30_000);
+
+  it('after a pause (a sleep, a freeze) it tests the connection at once: a dead one that looks alive is reconnected', async () => {
+    sshd = await startSshd();
+    echo = await startEchoServer();
+    const relay = await startRelay(sshd.port);
+    try {
+      // No keepalives (ssh's default): without the check after the pause it would wait forever.
+      tunnels = startTunnels([
+        ...base(sshd).map((arg) => (arg === String(sshd!.port) ? String(relay.port) : arg)),
+        '-o',
+        'Reconnect=yes',
+        '-o',
+        `HostKeyAlias=[127.0.0.1]:${sshd.port}`,
+        '-L',
+        `0:127.0.0.1:${echo.port}`,
+        '127.0.0.1',
+      ]);
+      const local = await tunnels.waitFor(isEvent('forward-listening'));
+      // The network goes away while the machine is stopped: the connection's packets now go nowhere.
+      relay.blackhole();
+      process.kill(tunnels.pid, 'SIGSTOP');
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      process.kill(tunnels.pid, 'SIGCONT');
+      const lost = await tunnels.waitFor(isEvent('session-reconnecting'), 12_000);
+      expect(lost.reason).toMatch(/did not answer after this machine was paused or asleep for \d+ s/);
+      await tunnels.waitFor(
+        isEvent('session-connected', (event) => event.reconnects === 1),
+        10_000,
+      );
+      const result = await exchange(local.port, 64 * 1024);
+      expect(result.receivedHash).toBe(result.sentHash);
+    } finally {
+      await relay.close();
+    }
+  }, 40_000);
 });
+
+/** Waits until `check` holds (polled), for up to `ms`. */
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * A TCP relay to 127.0.0.1:`port`. blackhole() makes the connections it carries go silent both ways,
+ * still open (a network that went away without a reset); new connections are carried as before.
+ */
+async function startRelay(port: number): Promise<{port: number; blackhole(): void; close(): Promise<void>}> {
+  const pairs = new Set<[net.Socket, net.Socket]>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    for (const socket of pair) {
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        pairs.delete(pair);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    blackhole() {
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const pair of pairs) for (const socket of pair) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
