@@ -18,6 +18,11 @@ const needs = [
   ['/usr/bin/Xvfb', 'xvfb'],
   ['/usr/bin/xauth', 'xauth'],
   ['/usr/bin/xdpyinfo', 'x11-utils'],
+  ['/usr/bin/chromium', 'chromium'],
+  ['/usr/bin/redis-server', 'redis-server'],
+  ['/usr/bin/redis-cli', 'redis-tools'],
+  ['/usr/bin/redis-benchmark', 'redis-tools'],
+  ['/usr/bin/wget', 'wget'],
 ];
 
 const missing = [
