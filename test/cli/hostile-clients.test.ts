@@ -2,13 +2,14 @@
 // exchange and then reset, half-close, stall, vanish or send garbage. After each round the process is
 // alive, a well-behaved client still gets its data through every forward, and the descriptors of tunnels
 // and of sshd (whose sockets are the SSH channels' far ends) are back to their baseline.
-import {execFile} from 'node:child_process';
+import {execFile, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {readdir, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {CHANNEL_CAP} from '../../source/core/session.js';
 import {startVsftpd, type TestFtpServer} from '../helpers/ftp-servers.js';
 import {
   type HostileRun,
@@ -83,9 +84,12 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
   let sshd: TestSshd;
   let echo: TestServer;
   let ftp: TestFtpServer;
+  let patientFtp: TestFtpServer;
   let refusedPort: number;
   let tunnels: TunnelsProcess;
+  /** Each forward's port and tunnels' id for it, by the names used here (L1, D3, F6, ...). */
   const ports: Record<string, number> = {};
+  const forwardIds: Record<string, string> = {};
   const file = randomBytes(256 * 1024);
 
   beforeAll(async () => {
@@ -101,9 +105,17 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
         'connect_timeout=3',
         'data_connection_timeout=5',
         'idle_session_timeout=10',
+        'max_per_ip=0',
+        'max_clients=0',
       ],
     });
     await writeFile(path.join(ftp.root, 'data.bin'), file, {mode: 0o644});
+    // vsftpd with its own timeouts, for clients that hold their sessions open longer than the one above
+    // allows, and more of them than Debian's 50 per address.
+    patientFtp = await startVsftpd(localHost, {
+      port: await freePort(),
+      config: ['max_per_ip=0', 'max_clients=0'],
+    });
     tunnels = startTunnels([
       '-N',
       '--json',
@@ -122,6 +134,8 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       `0:127.0.0.1:${refusedPort}`,
       '-L',
       `ftp/0:127.0.0.1:${ftp.port}`,
+      '-L',
+      `ftp/0:127.0.0.1:${patientFtp.port}`,
       '127.0.0.1',
     ]);
     const names: Record<string, string> = {
@@ -131,12 +145,15 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       [`-R 0:127.0.0.1:${echo.port}`]: 'R4',
       [`-R 0:127.0.0.1:${refusedPort}`]: 'R5',
       [`-L ftp/0:127.0.0.1:${ftp.port}`]: 'F6',
+      [`-L ftp/0:127.0.0.1:${patientFtp.port}`]: 'F7',
     };
     const deadline = Date.now() + 15_000;
-    while (Object.keys(ports).length < 6) {
+    while (Object.keys(ports).length < 7) {
       await tunnels.waitFor(isEvent('forward-listening', (event) => ports[names[event.spec]!] === undefined));
       for (const event of tunnels.events) {
-        if (event.event === 'forward-listening') ports[names[event.spec]!] = event.port;
+        if (event.event !== 'forward-listening') continue;
+        ports[names[event.spec]!] = event.port;
+        forwardIds[names[event.spec]!] = event.forwardId;
       }
       if (Date.now() > deadline) throw new Error(`not every forward listens: ${JSON.stringify(ports)}`);
     }
@@ -145,6 +162,7 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
   afterAll(async () => {
     const status = await tunnels?.stop();
     await ftp?.stop();
+    await patientFtp?.stop();
     await echo?.close();
     await sshd?.stop();
     if (tunnels) expect(status).toBe(0);
@@ -174,11 +192,16 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
     });
     socks.destroy();
     expect(sha256(back)).toBe(sha256(payload));
+    const mark = tunnels.events.length;
     const {stdout} = await run(
       'curl',
-      ['-s', '--max-time', '20', '--ftp-pasv', `ftp://127.0.0.1:${ports.F6}/pub/data.bin`],
+      ['-sS', '--max-time', '20', '--ftp-pasv', `ftp://127.0.0.1:${ports.F6}/pub/data.bin`],
       {encoding: 'buffer', maxBuffer: 4 * 1024 * 1024},
-    );
+    ).catch((error: Error & {stderr?: Buffer}) => {
+      // What tunnels said while curl ran.
+      const said = tunnels.events.slice(mark).map((event) => JSON.stringify(event));
+      throw new Error(`${error.message}: ${error.stderr?.toString()}\n${said.join('\n')}`);
+    });
     expect(sha256(stdout)).toBe(sha256(file));
   }
 
@@ -394,4 +417,100 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
     },
     180_000,
   );
+
+  it('one FTP client may hold 8 data channels, a forward 512: the rest are refused with a sentence and counted', async () => {
+    const before = await baseline();
+    const failedBefore = failures('F7').length;
+    const controls: net.Socket[] = [];
+    const replies: string[] = [];
+    const session = async (pasvCount: number) => {
+      const control = await connectTo(ports.F7!);
+      control.on('error', () => {});
+      controls.push(control);
+      let text = '';
+      control.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+      });
+      control.write(`USER anonymous\r\nPASS x\r\n${'PASV\r\n'.repeat(pasvCount)}`);
+      const deadline = Date.now() + 10_000;
+      while ((text.match(/^(227|425) /gm) ?? []).length < pasvCount && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      replies.push(text);
+      return text;
+    };
+    try {
+      const greedy = await session(20);
+      expect(greedy.match(/^227 /gm)).toHaveLength(8);
+      expect(greedy.match(/^425 /gm)).toHaveLength(12);
+      expect(greedy).toContain('this FTP client already holds 8');
+      // 63 more clients with 8 each: 512 in all on this forward; the next one is refused.
+      for (let index = 0; index < 63; index++) await session(8);
+      const late = await session(1);
+      expect(late).toMatch(/^425 .*512 are open on this forward/m);
+      expect(replies.join('').match(/^227 /gm)).toHaveLength(512);
+      expect(failures('F7').length - failedBefore).toBe(13);
+    } finally {
+      for (const control of controls) control.destroy();
+    }
+    // Their control connections gone, the data listeners go with them.
+    await afterRound(before, []);
+  }, 60_000);
+
+  it(`past ${CHANNEL_CAP} channels new clients are refused with a sentence, and the server keeps the session`, async () => {
+    const before = await baseline();
+    const failedBefore = failures('L1').length;
+    const clients = 16_500;
+    // The clients live in a process of their own: this one holds the echo side of every channel.
+    const holder = spawn(
+      '/usr/bin/python3',
+      [
+        '-c',
+        [
+          'import socket, sys',
+          `held = [socket.create_connection(('127.0.0.1', ${ports.L1}), 10) for _ in range(${clients})]`,
+          'print(len(held), flush=True)',
+          'sys.stdin.read()',
+        ].join('\n'),
+      ],
+      {stdio: ['pipe', 'pipe', 'inherit']},
+    );
+    try {
+      const connected = await new Promise<string>((resolve, reject) => {
+        holder.stdout!.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+        holder.once('exit', (code) => reject(new Error(`the client holder exited (${code})`)));
+      });
+      expect(Number(connected)).toBe(clients);
+      const deadline = Date.now() + 60_000;
+      while (
+        failures('L1').length - failedBefore < clients - CHANNEL_CAP &&
+        Date.now() < deadline &&
+        tunnels.child.exitCode === null
+      )
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      const refused = failures('L1').slice(failedBefore);
+      expect(refused.length).toBeGreaterThanOrEqual(clients - CHANNEL_CAP);
+      expect(refused.at(-1)).toMatchObject({
+        reason: expect.stringMatching(/SSH channels are open on this connection, near the server's limit/),
+      });
+      // sshd did not drop the connection (it would have at 16,384): no reconnect, no end.
+      expect(
+        tunnels.events.filter(
+          (event) => event.event === 'session-closed' || event.event === 'session-reconnecting',
+        ),
+      ).toEqual([]);
+      // Still usable meanwhile by the session's own clients once room is made.
+    } finally {
+      holder.stdin!.end();
+      await new Promise((resolve) =>
+        holder.exitCode !== null ? resolve(null) : holder.once('exit', resolve),
+      );
+    }
+    await afterRound(before, []);
+  }, 180_000);
+
+  function failures(name: string) {
+    return tunnels.events.filter(
+      (event) => event.event === 'connection-failed' && event.forwardId === forwardIds[name],
+    );
+  }
 });
