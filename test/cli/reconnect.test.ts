@@ -144,7 +144,7 @@ describe('headless reconnect (-o Reconnect) through the built binary', () => {
     echo = await startEchoServer();
     const relay = await startRelay(sshd.port);
     try {
-      // No keepalives (ssh's default): without the check after the pause it would wait forever.
+      // The keepalives (15 s x 3 by default) would take about a minute; the check after the pause, seconds.
       tunnels = startTunnels([
         ...base(sshd).map((arg) => (arg === String(sshd!.port) ? String(relay.port) : arg)),
         '-o',
