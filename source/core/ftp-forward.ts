@@ -5,7 +5,7 @@ import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
 import {type HostPort, sameAddress} from './ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from './ftp-rewriter.js';
-import {createListener, formatAddress, holdDescriptor, listen, type Peer} from './listen.js';
+import {createListener, formatAddress, holdDescriptor, listen, type Peer, peerOwner} from './listen.js';
 import {LocalForward} from './local-forward.js';
 
 /** A data channel nobody connects to within this time is torn down. */
@@ -28,12 +28,14 @@ interface Control {
   peer: Peer;
   dataChannels: Set<DataChannel>;
   closed: boolean;
+  /** The uid that owns the FTP client's end, looked up at its first passive request (undefined: not known). */
+  owner?: Promise<number | undefined>;
 }
 
 /**
  * -L ftp/...: a local forward for the FTP control channel that reads it through FtpControlRewriter and
  * forwards every data channel through SSH as it is requested: passive replies become local listeners on
- * 127.0.0.1, active PORT/EPRT commands become remote forwards on the SSH server's loopback.
+ * the control connection's address, active PORT/EPRT commands become remote forwards on the SSH server's loopback.
  */
 export class FtpForward extends LocalForward {
   private readonly controls = new Set<Control>();
@@ -180,37 +182,65 @@ export class FtpForward extends LocalForward {
     return data;
   }
 
-  /** A one-connection local listener for a passive data port; resolves with where the client must connect. */
+  /**
+   * A one-connection local listener for a passive data port; resolves with where the client must connect.
+   * It listens where the client reached the control connection, and takes the first connection that is
+   * the FTP client's: from its address, and, when the client is on this machine, owned by its user.
+   */
   private async openPassive(serverPort: number, extended: boolean, control: Control): Promise<HostPort> {
     const clientAddress = control.peer.address;
-    // 227 can only carry IPv4; 229 means "the same address as the control connection".
-    const localAddress = control.socket.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
-    const bindHost = extended ? localAddress : '127.0.0.1';
+    // A client that came over the network (ftp/0.0.0.0:...) cannot reach 127.0.0.1. 227 can only carry
+    // IPv4: over IPv6 it names 127.0.0.1, as before; 229 names only the port.
+    const controlAddress = control.socket.localAddress?.replace(/^::ffff:(?=\d+\.)/i, '');
+    const bindHost =
+      controlAddress && (extended || net.isIPv4(controlAddress)) ? controlAddress : '127.0.0.1';
+    // Looked up while the control connection is certainly open; its data connections are compared to it.
+    control.owner ??= peerOwner(control.socket);
     const dataId = this.nextDataId++;
     const remote = formatAddress(this.target.host, serverPort);
     let socketOpen: net.Socket | undefined;
     let data: DataChannel | undefined;
+    /** Connections whose owner is being looked up. */
+    const checking = new Set<net.Socket>();
+    const refuse = (socket: net.Socket, peer: Peer, why: string) => {
+      socket.destroy();
+      this.events.emit({
+        event: 'warning',
+        forwardId: this.id,
+        message: `${this.label}: refused a data connection to ${local} from ${peer.text}: ${why}`,
+      });
+    };
+    const take = (socket: net.Socket, peer: Peer) => {
+      socketOpen = socket;
+      if (data) data.connected = true;
+      clearTimeout(timer);
+      listener.close();
+      for (const other of checking) other.destroy();
+      this.context.openLink(peer, this.target.host, serverPort).then(
+        (link) => this.carryData(socket, link, local, remote, close),
+        (error: Error) => close(error.message),
+      );
+    };
     const listener = createListener(
       {allowHalfOpen: true, pauseOnConnect: true},
       (socket, peer) => {
-        // Only the FTP client that asked may take this data connection, and only once.
-        if (socketOpen || !sameAddress(peer.address, clientAddress)) {
-          this.events.emit({
-            event: 'warning',
-            forwardId: this.id,
-            message: `${this.label}: refused a data connection to ${local} from ${peer.text}, which is not the FTP client`,
-          });
-          socket.destroy();
+        if (socketOpen) {
+          refuse(socket, peer, 'the data channel already has its connection');
           return;
         }
-        socketOpen = socket;
-        if (data) data.connected = true;
-        clearTimeout(timer);
-        listener.close();
-        this.context.openLink(peer, this.target.host, serverPort).then(
-          (link) => this.carryData(socket, link, local, remote, close),
-          (error: Error) => close(error.message),
-        );
+        if (!sameAddress(peer.address, clientAddress)) {
+          refuse(socket, peer, `not the FTP client's address (${clientAddress})`);
+          return;
+        }
+        checking.add(socket);
+        void this.ownerRefusal(control, socket).then((refusal) => {
+          checking.delete(socket);
+          // Gone meanwhile: it closed, another connection took the channel, or the channel closed.
+          if (socket.destroyed) return;
+          if (refusal) refuse(socket, peer, refusal);
+          else if (socketOpen) refuse(socket, peer, 'the data channel already has its connection');
+          else take(socket, peer);
+        });
       },
       (_peer, reason) => close(reason),
     );
@@ -226,11 +256,28 @@ export class FtpForward extends LocalForward {
     const close = this.dataChannelCloser(dataId, control, () => {
       clearTimeout(timer);
       listener.close();
+      for (const socket of checking) socket.destroy();
       socketOpen?.destroy();
     });
     data = this.addDataChannel(dataId, control, close);
     this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'passive', local, remote});
     return {host: address.address, port: address.port};
+  }
+
+  /**
+   * Why a data connection is not the FTP client's, by the user that owns its far end; undefined when it
+   * is, or when that cannot be known (a client on another machine, a system without /proc/net/tcp): the
+   * address check is then all there is. Every local user connects from 127.0.0.1: only the owner tells
+   * the client from another user's process watching for new listeners.
+   */
+  private async ownerRefusal(control: Control, socket: net.Socket): Promise<string | undefined> {
+    const expected = await control.owner;
+    if (expected === undefined) return undefined;
+    const owner = await peerOwner(socket);
+    if (owner === expected) return undefined;
+    return owner === undefined
+      ? `its owner cannot be found (it may have closed at once), so it may not be the FTP client (uid ${expected})`
+      : `it belongs to another local user (uid ${owner}), not the FTP client's (uid ${expected})`;
   }
 
   /** A one-connection remote forward on the SSH server's loopback, routed to the FTP client's listener. */

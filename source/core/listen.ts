@@ -1,5 +1,8 @@
 import {readFileSync} from 'node:fs';
+import {open} from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
+import {ownerSearch, type ProcNetFile} from './proc-net-tcp.js';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
 export function localBindHost(bindAddress: string | undefined): string | undefined {
@@ -7,6 +10,18 @@ export function localBindHost(bindAddress: string | undefined): string | undefin
   if (bindAddress === undefined || bindAddress === 'localhost') return '127.0.0.1';
   if (bindAddress === '') return undefined;
   return bindAddress;
+}
+
+/** 127.0.0.0/8 and ::1 (IPv4-mapped too): an address no other machine can reach. */
+export function isLoopbackAddress(address: string): boolean {
+  const bare = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
+  if (net.isIPv4(bare)) return bare.startsWith('127.');
+  return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+}
+
+/** Every interface: what a listener bound to '', '*', 0.0.0.0 or :: reports as its address. */
+export function isWildcardAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }
 
 export function describeBind(host: string | undefined, port: number): string {
@@ -176,4 +191,68 @@ export function listen(
 export function formatAddress(address: string | undefined, port: number | undefined): string {
   const host = address ?? '?';
   return `${host.includes(':') ? `[${host}]` : host}:${port ?? '?'}`;
+}
+
+const littleEndian = os.endianness() === 'LE';
+
+/**
+ * The uid of the process that owns the other end of a connection, when that end is a socket of this
+ * machine (and of this network namespace): found in /proc/net/tcp (or tcp6) as the socket whose local end
+ * is the connection's remote one. Undefined where that cannot be known: not Linux, no /proc, a client on
+ * another machine or in another namespace, a client already gone.
+ */
+export async function peerOwner(socket: net.Socket): Promise<number | undefined> {
+  const {localAddress, localPort, remoteAddress, remotePort} = socket;
+  if (!localAddress || !localPort || !remoteAddress || !remotePort) return undefined;
+  const theirs = {address: remoteAddress, port: remotePort};
+  const ours = {address: localAddress, port: localPort};
+  // An IPv4 client's socket is in tcp, or in tcp6 if it is a dual-stack (IPv6) socket; an IPv6 one in tcp6.
+  const files: ProcNetFile[] = net.isIPv4(remoteAddress.replace(/^::ffff:/i, ''))
+    ? ['tcp', 'tcp6']
+    : ['tcp6'];
+  // The kernel writes these files a page at a time, and a socket can be skipped between two pages while
+  // others close: a client that must be on this machine is looked for once more before giving up.
+  const surelyHere = isLoopbackAddress(remoteAddress) || remoteAddress === localAddress;
+  for (let pass = surelyHere ? 2 : 1; pass > 0; pass--) {
+    for (const file of files) {
+      const search = ownerSearch(file, theirs, ours, littleEndian);
+      const uid = search && (await searchProcNet(file, search));
+      if (uid !== undefined) return uid;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Runs `search` over /proc/net/`file` as it is read, whole lines at a time, and stops at the first
+ * answer: the kernel writes the file as it is read (~3 us a socket), and a busy machine lists tens of
+ * thousands. Undefined when nothing matched or the file cannot be read.
+ */
+async function searchProcNet(
+  file: ProcNetFile,
+  search: (text: string) => number | undefined,
+): Promise<number | undefined> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(`/proc/net/${file}`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(64 * 1024);
+    let carried = '';
+    for (;;) {
+      const {bytesRead} = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return search(carried);
+      const text = carried + buffer.toString('latin1', 0, bytesRead);
+      const cut = text.lastIndexOf('\n') + 1;
+      const uid = search(text.slice(0, cut));
+      if (uid !== undefined) return uid;
+      carried = text.slice(cut);
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close().catch(() => {});
+  }
 }
