@@ -2,7 +2,15 @@ import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
 import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
-import {formatAddress, listen, localBindHost, type Peer} from './listen.js';
+import {
+  describeBind,
+  formatAddress,
+  isLoopbackAddress,
+  isWildcardAddress,
+  listen,
+  localBindHost,
+  type Peer,
+} from './listen.js';
 
 /** What every forward kind offers the session and the store. */
 export interface Forward {
@@ -108,6 +116,9 @@ export abstract class ForwardBase implements Forward {
         ),
       );
       this.setListening(address.address, address.port);
+      // Once: a local listener stays bound through reconnects, and start() runs once.
+      const exposure = exposureWarning(this.label, this.spec, address.address, address.port);
+      if (exposure) this.events.emit({event: 'warning', message: exposure, forwardId: this.id});
       return true;
     } catch (error) {
       this.setFailed((error as Error).message);
@@ -225,4 +236,25 @@ export abstract class ForwardBase implements Forward {
     const written = socket.bytesWritten - overheadOut;
     return this.socketIsOrigin ? [read, written] : [written, read];
   }
+}
+
+/**
+ * What a local listener on an address other machines can reach lets them do, or undefined on loopback. ssh
+ * binds such an address without a word; here the exposure is said once, when the forward starts.
+ */
+function exposureWarning(
+  label: string,
+  spec: ForwardSpec,
+  address: string,
+  port: number,
+): string | undefined {
+  if (isLoopbackAddress(address)) return undefined;
+  const everywhere = isWildcardAddress(address);
+  const where = describeBind(everywhere ? undefined : address, port);
+  const who = everywhere ? 'this machine' : 'that address';
+  const what =
+    spec.kind === 'dynamic'
+      ? 'as a SOCKS proxy to whatever the server can reach'
+      : `to reach ${formatAddress(spec.host, spec.hostPort)} from the server`;
+  return `${label} listens on ${where}: anyone who can reach ${who} can use it ${what}`;
 }

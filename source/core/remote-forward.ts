@@ -4,11 +4,40 @@ import type {ChannelLink} from './channel-link.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
-import {formatAddress, holdDescriptor} from './listen.js';
+import {describeBind, formatAddress, holdDescriptor, isLoopbackAddress, isWildcardAddress} from './listen.js';
 
 /** What ssh sends as the listen address: "localhost" by default, "" for every interface. */
 export function remoteBindAddress(bindAddress: string | undefined): string {
   return bindAddress ?? 'localhost';
+}
+
+/**
+ * Where a remote forward listens, as far as this side can know: the server's reply carries only the port,
+ * and OpenSSH's sshd binds what its GatewayPorts says rather than what was asked (no, its default:
+ * loopback whatever was asked; yes: every interface whatever was asked; clientspecified: as asked). What
+ * was asked is reported only where the usual setting (no) binds just that; elsewhere "?": unknown.
+ */
+function remoteListenAddress(requested: string): string {
+  return requested === 'localhost' || requested === '127.0.0.1' || requested === '::1' ? requested : '?';
+}
+
+/**
+ * For a remote forward asked to listen beyond the server's loopback: what the server may have opened,
+ * and to whom, since only its GatewayPorts decides (and the reply does not say). Undefined on loopback.
+ */
+function remoteExposureWarning(
+  label: string,
+  requested: string,
+  port: number,
+  target: string,
+): string | undefined {
+  if (requested === 'localhost' || isLoopbackAddress(requested)) return undefined;
+  const everywhere = requested === '' || isWildcardAddress(requested);
+  const asked = describeBind(everywhere ? undefined : requested, port);
+  const binds = everywhere
+    ? 'with yes or clientspecified, on every interface'
+    : `with clientspecified, on ${asked} (with yes, on every interface)`;
+  return `${label}: the server was asked to listen on ${asked}; its reply does not say where it does, which its GatewayPorts decides: ${binds}, and anyone who can reach it there can use it to reach ${target} here; with no (OpenSSH's default), on its loopback only`;
 }
 
 /** How long a refused remote forward waits before asking again after a reconnect, doubling up to this. */
@@ -43,7 +72,11 @@ export class RemoteForward extends ForwardBase {
         await this.context.cancelRemoteForward(address, port).catch(() => {});
         return;
       }
-      this.setListening(address === '' ? '*' : address, port);
+      this.setListening(remoteListenAddress(address), port);
+      // Once, when first granted: not again on every reconnect.
+      const target = formatAddress(this.target.host, this.target.hostPort);
+      const exposure = remoteExposureWarning(this.label, address, port, target);
+      if (exposure) this.events.emit({event: 'warning', message: exposure, forwardId: this.id});
     } catch (error) {
       this.setFailed((error as Error).message);
     }
@@ -81,7 +114,7 @@ export class RemoteForward extends ForwardBase {
         return;
       }
       if (generation !== this.generation) return; // the answer of a connection that has since dropped
-      this.setListening(address === '' ? '*' : address, granted);
+      this.setListening(remoteListenAddress(address), granted);
     } catch (error) {
       if (generation !== this.generation || this.state !== 'waiting') return;
       const delay = backoffDelay(++this.rebindAttempt, REBIND_DELAY_MS, false);
