@@ -168,10 +168,11 @@ describe('a passive data connection from another local user is refused by its ow
     forwardPort = (await tunnels.waitFor(isEvent('forward-listening'))).port;
   }, 60_000);
   afterAll(async () => {
-    expect(await tunnels?.stop()).toBe(0);
+    const status = await tunnels?.stop();
     await ftp?.stop();
     await sshd?.stop();
     await other?.remove();
+    expect(status).toBe(0);
   });
 
   const refusals = () =>
