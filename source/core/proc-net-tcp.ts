@@ -63,6 +63,47 @@ export function ownerSearch(
   };
 }
 
+/**
+ * How a connection's two ends appear at the start of its line in /proc/net/`file` ("local remote", as
+ * the kernel prints them), or undefined when they cannot appear there. The key ownersIn looks for.
+ */
+export function socketKey(
+  file: ProcNetFile,
+  local: Endpoint,
+  remote: Endpoint,
+  littleEndian: boolean,
+): string | undefined {
+  const localHex = procNetAddress(local.address, file, littleEndian);
+  const remoteHex = procNetAddress(remote.address, file, littleEndian);
+  if (localHex === undefined || remoteHex === undefined) return undefined;
+  return `${localHex}:${portHex(local.port)} ${remoteHex}:${portHex(remote.port)}`;
+}
+
+/**
+ * Walks whole lines of /proc/net/tcp or tcp6 once and calls `found` with the uid of each line whose key
+ * (socketKey) is in `wanted`: one pass answers any number of lookups.
+ */
+export function ownersIn(
+  text: string,
+  wanted: ReadonlySet<string>,
+  found: (key: string, uid: number) => void,
+): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const fields = text.slice(start, end).trim().split(/\s+/);
+    start = end + 1;
+    // "sl: local remote st tx:rx tr:when retrnsmt uid ..."
+    const [, local, remote, state, , , , uid] = fields;
+    if (local === undefined || remote === undefined || uid === undefined) continue;
+    const key = `${local} ${remote}`;
+    if (!wanted.has(key) || state === undefined || OWNERLESS_STATES.has(state) || !/^\d+$/.test(uid))
+      continue;
+    found(key, Number(uid));
+  }
+}
+
 /** An address as /proc/net/`file` prints it, or undefined when it cannot appear there. */
 export function procNetAddress(
   address: string,

@@ -2,7 +2,13 @@ import {readFile} from 'node:fs/promises';
 import net from 'node:net';
 import {describe, expect, it} from 'vitest';
 import {peerOwner} from '../../source/core/listen.js';
-import {type ProcNetFile, procNetAddress, socketOwner} from '../../source/core/proc-net-tcp.js';
+import {
+  ownersIn,
+  type ProcNetFile,
+  procNetAddress,
+  socketKey,
+  socketOwner,
+} from '../../source/core/proc-net-tcp.js';
 
 describe('procNetAddress: an address as /proc/net/tcp and tcp6 print it', () => {
   it.each<[string, ProcNetFile, boolean, string | undefined]>([
@@ -175,5 +181,54 @@ describe('peerOwner: the uid behind an accepted connection, from the real /proc/
 
   it('gives undefined for a socket with no far end', async () => {
     expect(await peerOwner(new net.Socket())).toBeUndefined();
+  });
+});
+
+describe('ownersIn: one pass over the table answers every lookup', () => {
+  it('finds each wanted connection, skips ownerless states and the header, ignores the rest', () => {
+    const text =
+      HEADER +
+      line(0, '0100007F:1F90', '0100007F:C350', '01', 1001) +
+      line(1, '0100007F:1F91', '0100007F:C351', '06', 0) +
+      line(2, '0100007F:1F92', '0100007F:C352', '01', 0) +
+      line(3, '0100007F:1F93', '0100007F:C353', '01', 65534);
+    const found: Array<[string, number]> = [];
+    ownersIn(
+      text,
+      new Set(['0100007F:1F90 0100007F:C350', '0100007F:1F91 0100007F:C351', '0100007F:1F93 0100007F:C353']),
+      (key, uid) => found.push([key, uid]),
+    );
+    expect(found).toEqual([
+      ['0100007F:1F90 0100007F:C350', 1001],
+      ['0100007F:1F93 0100007F:C353', 65534],
+    ]);
+  });
+
+  it('socketKey is how a connection starts its line', () => {
+    expect(
+      socketKey('tcp', {address: '127.0.0.1', port: 8080}, {address: '127.0.0.1', port: 50000}, true),
+    ).toBe('0100007F:1F90 0100007F:C350');
+    expect(
+      socketKey('tcp', {address: '::1', port: 1}, {address: '127.0.0.1', port: 2}, true),
+    ).toBeUndefined();
+  });
+
+  it('many lookups at once against the real table: each gets its own answer', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const accepted: net.Socket[] = [];
+    server.on('connection', (socket) => accepted.push(socket));
+    const clients = Array.from({length: 50}, () =>
+      net.connect((server.address() as net.AddressInfo).port, '127.0.0.1'),
+    );
+    await Promise.all(clients.map((client) => new Promise((resolve) => client.once('connect', resolve))));
+    while (accepted.length < clients.length) await new Promise((resolve) => setTimeout(resolve, 10));
+    try {
+      const owners = await Promise.all(accepted.map((socket) => peerOwner(socket)));
+      expect(owners).toEqual(accepted.map(() => process.getuid!()));
+    } finally {
+      for (const socket of [...clients, ...accepted]) socket.destroy();
+      server.close();
+    }
   });
 });
