@@ -42,7 +42,8 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
     case 'connection-closed':
       return `${label(event.forwardId)}: connection #${event.connectionId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.error ? `; ${event.error}` : ''})`;
     case 'connection-failed':
-      return `${label(event.forwardId)}: connection from ${event.from} to ${event.to} failed: ${event.reason}`;
+      // "?": the client failed before it said where to (a SOCKS handshake).
+      return `${label(event.forwardId)}: connection from ${event.from}${event.to === '?' ? '' : ` to ${event.to}`} failed: ${event.reason}`;
     case 'ftp-data-opened':
       return `${label(event.forwardId)}: data channel #${event.dataId} (${event.mode}) ${event.local} <-> ${event.remote}`;
     case 'ftp-data-closed':

@@ -81,7 +81,7 @@ export function holdDescriptor(handle: {
 export interface Peer {
   address: string;
   port: number;
-  /** "127.0.0.1:50312" ("?:?" only when the client was gone before it could be asked). */
+  /** "127.0.0.1:50312", or a sentence when the client was gone before it could be asked. */
   text: string;
 }
 
@@ -114,7 +114,10 @@ function ignoreError(): void {}
 export function peerOf(socket: net.Socket): Peer {
   const address = socket.remoteAddress;
   const port = socket.remotePort;
-  return {address: address ?? '?', port: port ?? 0, text: formatAddress(address, port)};
+  // Node accepts without the peer's address and asks the kernel for it; a client that reset at once
+  // (its reset read in the same turn as its connection) has none to give by then.
+  const text = address ? formatAddress(address, port) : 'a client that reset at once';
+  return {address: address ?? '?', port: port ?? 0, text};
 }
 
 /** A connection the listener could not take (it stays listening). EMFILE is the one that happens. */
