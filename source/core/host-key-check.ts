@@ -10,6 +10,7 @@ import {
   knownKeyTypes,
 } from '../config/known-hosts.js';
 import type {Prompter} from './prompter.js';
+import {safeText} from './safe-text.js';
 
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no' | 'ask';
 
@@ -145,7 +146,8 @@ export async function verifyHostKey(
     };
   }
   let question =
-    `The authenticity of host '${name}' can't be established.\n` +
+    // The question keeps its line breaks; a name from the config (HostKeyAlias) must not add one.
+    `The authenticity of host '${safeText(name)}' can't be established.\n` +
     `${type} key fingerprint is ${fingerprint}.${otherTypes ? `\n${otherTypes.trim()}` : ''}\n` +
     `Are you sure you want to continue connecting (yes/no/[fingerprint])? `;
   for (;;) {
