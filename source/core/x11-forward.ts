@@ -63,10 +63,17 @@ export function serveX11Channel(
 ): void {
   const checker = new X11SetupChecker(x11.fakeCookie, x11.realCookie);
   channel.on('error', () => {});
+  // The X client stopped (EOF or close from the server) before its setup was whole: nothing more can
+  // come, so the channel is closed; left open, sshd would hold the client's socket for the session.
+  const onEnd = () => {
+    channel.off('data', onData);
+    channel.destroy();
+  };
   const onData = (chunk: Buffer) => {
     const result = checker.push(chunk);
     if (result.status === 'need-more') return;
     channel.off('data', onData);
+    channel.off('end', onEnd);
     channel.pause();
     if (result.status === 'rejected') {
       onRefused(result.reason);
@@ -82,12 +89,9 @@ export function serveX11Channel(
       channel.destroy();
     });
     socket.once('connect', () => {
+      // From here to link.start nothing waits: the link handles the socket's errors (and closes the
+      // channel once). ssh2's own channel.destroy() on a linked channel would close it a second time.
       socket.removeAllListeners('error');
-      // Until the link takes the socket over, its errors end it (and the channel) alone.
-      socket.on('error', () => {
-        socket.destroy();
-        channel.destroy();
-      });
       let link: ChannelLink;
       try {
         link = adopt(channel);
@@ -102,4 +106,5 @@ export function serveX11Channel(
     });
   };
   channel.on('data', onData);
+  channel.once('end', onEnd);
 }
