@@ -9,21 +9,13 @@ import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {startVsftpd, type TestFtpServer} from '../helpers/ftp-servers.js';
-import type {TestHost} from '../helpers/netns.js';
+import {thisMachine} from '../helpers/netns.js';
 import {createPasswordUser} from '../helpers/password-user.js';
 import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {sha256} from '../helpers/targets.js';
 import {isEvent, startTunnels, type TunnelsProcess} from '../helpers/tunnels-process.js';
 
 const run = promisify(execFile);
-
-/** This machine as a "test host": vsftpd on its loopback, next to the sshd and the other user. */
-const localHost: TestHost = {
-  name: 'local',
-  address: '127.0.0.1',
-  command: (program, args) => [program, args],
-  remove: async () => {},
-};
 
 /**
  * The other user's process: for each port read on stdin it connects to 127.0.0.1:port at once, reads all
@@ -153,7 +145,7 @@ describe('a passive data connection from another local user is refused by its ow
     otherUid = Number((await run('id', ['-u', other.name])).stdout);
     otherGid = Number((await run('id', ['-g', other.name])).stdout);
     sshd = await startSshd();
-    ftp = await startVsftpd(localHost, {port: await freePort()});
+    ftp = await startVsftpd(thisMachine, {port: await freePort()});
     await writeFile(path.join(ftp.root, 'data.bin'), file, {mode: 0o644});
     tunnels = startTunnels([
       '-N',

@@ -9,13 +9,14 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes, randomInt} from 'node:crypto';
 import {existsSync} from 'node:fs';
-import {chmod, copyFile, mkdtemp, readdir, readFile, rm} from 'node:fs/promises';
+import {chmod, copyFile, mkdtemp, readFile, rm} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
+import {descriptors, treeDescriptors} from '../helpers/descriptors.js';
 import {createPasswordUser} from '../helpers/password-user.js';
 import {processTree, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
@@ -42,16 +43,6 @@ async function until(check: () => boolean | Promise<boolean>, ms: number, what: 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-}
-
-async function descriptors(pid: number): Promise<number> {
-  return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
-}
-
-async function treeDescriptors(root: number): Promise<number> {
-  let total = 0;
-  for (const pid of await processTree(root)) total += await descriptors(pid);
-  return total;
 }
 
 /** What `ss` says of the sockets of these processes (TCP and unix), for a failure message. */

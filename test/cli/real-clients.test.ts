@@ -8,16 +8,17 @@
 // baseline.
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {access, constants, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {access, constants, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {type BrowserRun, CHROMIUM_PATH, loadInChromium} from '../helpers/chromium.js';
+import {descriptors, treeDescriptors} from '../helpers/descriptors.js';
 import {startVsftpd, type TestFtpServer} from '../helpers/ftp-servers.js';
 import {createTestHost, type TestHost} from '../helpers/netns.js';
-import {freePort, processTree, startSshd, type TestSshd} from '../helpers/sshd.js';
+import {freePort, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {sha256} from '../helpers/targets.js';
 import {isEvent, startTunnels, type TunnelsProcess} from '../helpers/tunnels-process.js';
 import {sendBytes, startWebServer, type WebServer} from '../helpers/web-server.js';
@@ -48,16 +49,6 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==',
   'base64',
 );
-
-async function descriptors(pid: number): Promise<number> {
-  return (await readdir(`/proc/${pid}/fd`).catch(() => [])).length;
-}
-
-async function treeDescriptors(root: number): Promise<number> {
-  let total = 0;
-  for (const pid of await processTree(root)) total += await descriptors(pid);
-  return total;
-}
 
 async function until(check: () => boolean | Promise<boolean>, what: () => string, ms = 20_000) {
   const deadline = Date.now() + ms;

@@ -54,3 +54,11 @@ export async function createTestHost(): Promise<TestHost> {
     },
   };
 }
+
+/** This machine as a test host: a server started "on" it (vsftpd) listens on its own loopback. */
+export const thisMachine: TestHost = {
+  name: 'local',
+  address: '127.0.0.1',
+  command: (program, args) => [program, args],
+  remove: async () => {},
+};
