@@ -10,7 +10,6 @@ import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes, randomInt} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {chmod, copyFile, mkdtemp, readFile, rm} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -18,6 +17,7 @@ import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {descriptors, treeDescriptors} from '../helpers/descriptors.js';
 import {createPasswordUser} from '../helpers/password-user.js';
+import {startSshAgent} from '../helpers/ssh-agent.js';
 import {processTree, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -258,21 +258,7 @@ describe(`hostile clients on X11 and agent channels (seed ${SEED}; replay with H
     ({xvfb, display} = await startXvfb(xauthority));
 
     agentSocket = path.join(sshd.dir, 'agent.sock');
-    agent = spawn('ssh-agent', ['-D', '-a', agentSocket], {stdio: 'ignore'});
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const probe = net.connect(agentSocket);
-          probe.on('connect', () => {
-            probe.destroy();
-            resolve(true);
-          });
-          probe.on('error', () => resolve(false));
-        }),
-      10_000,
-      'ssh-agent',
-    );
-    await run('ssh-add', [sshd.clientKey], {env: {...process.env, SSH_AUTH_SOCK: agentSocket}});
+    agent = await startSshAgent(agentSocket, sshd.clientKey);
     fingerprint = (await run('ssh-keygen', ['-l', '-f', `${sshd.clientKey}.pub`])).stdout.split(' ')[1]!;
     env = {
       ...process.env,

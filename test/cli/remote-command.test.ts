@@ -2,13 +2,13 @@ import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes, randomInt} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {chmod, copyFile, mkdtemp, rm} from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {createPasswordUser} from '../helpers/password-user.js';
+import {startSshAgent} from '../helpers/ssh-agent.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -110,21 +110,7 @@ describe('remote commands with X11 and agent forwarding, each only when asked fo
     await until(() => existsSync(`/tmp/.X11-unix/X${number}`), 10_000, 'Xvfb');
 
     agentSocket = path.join(sshd.dir, 'agent.sock');
-    agent = spawn('ssh-agent', ['-D', '-a', agentSocket], {stdio: 'ignore'});
-    await until(
-      () =>
-        new Promise<boolean>((resolve) => {
-          const probe = net.connect(agentSocket);
-          probe.on('connect', () => {
-            probe.destroy();
-            resolve(true);
-          });
-          probe.on('error', () => resolve(false));
-        }),
-      10_000,
-      'ssh-agent',
-    );
-    await run('ssh-add', [sshd.clientKey], {env: {...process.env, SSH_AUTH_SOCK: agentSocket}});
+    agent = await startSshAgent(agentSocket, sshd.clientKey);
     env = {
       ...process.env,
       DISPLAY: display,
