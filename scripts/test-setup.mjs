@@ -23,6 +23,7 @@ const needs = [
   ['/usr/bin/redis-cli', 'redis-tools'],
   ['/usr/bin/redis-benchmark', 'redis-tools'],
   ['/usr/bin/wget', 'wget'],
+  ['/usr/bin/nc.openbsd', 'netcat-openbsd'],
 ];
 
 const missing = [

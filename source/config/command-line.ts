@@ -36,6 +36,7 @@ export function buildProgram(): Command {
     .option('-i <identity_file>', 'private key to authenticate with (repeatable)', collect)
     .option('-F <ssh_config>', 'ssh client configuration file (default ~/.ssh/config)')
     .option('-o <Key=Value>', 'an ssh_config option (repeatable)', collect)
+    .option('-J <[user@]host[:port][,...]>', 'connect through these jump hosts, in order (as ssh -J)')
     .option('-c <cipher>', 'cipher list, comma-separated (as ssh -c)')
     .option('-L <[bind_address:]port:host:hostport>', 'local forward; ftp/... for FTP (repeatable)', collect)
     .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
@@ -70,7 +71,7 @@ Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or 
 }
 
 /** Short flags that take a value (`-p 22` or `-p22`, also last in a cluster: `-Np22`). */
-const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'L', 'R', 'D']);
+const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'J', 'L', 'R', 'D']);
 
 /**
  * Splits argv as ssh reads it: options, the destination, more options right after it, and from the
@@ -132,6 +133,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     F?: string;
     o?: string[];
     c?: string;
+    J?: string;
     L?: string[];
     R?: string[];
     D?: string[];
@@ -153,6 +155,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     configFile: flags.F,
     options: flags.o ?? [],
     cipher: flags.c,
+    jumpHost: flags.J,
     localForwards: flags.L ?? [],
     remoteForwards: flags.R ?? [],
     dynamicForwards: flags.D ?? [],

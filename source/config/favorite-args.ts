@@ -67,6 +67,7 @@ export function favoriteFromArguments(
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
   if (parsed.cipher) warnings.push('-c is not kept in favorites');
   if (parsed.configFile) warnings.push('-F is not kept in favorites');
+  if (parsed.jumpHost) warnings.push('-J is not kept in favorites (a ProxyJump in ~/.ssh/config is)');
   const forwards = [
     ...parsed.localForwards.map((spec) => formatForwardFlag(parseForwardSpec('L', spec))),
     ...parsed.remoteForwards.map((spec) => formatForwardFlag(parseForwardSpec('R', spec))),

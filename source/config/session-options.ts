@@ -30,6 +30,8 @@ export interface CommandLineOptions {
   forwardX11?: boolean | undefined;
   /** Also bring up the forwards ~/.ssh/config lists for the host (default). A favorite lists its own. */
   configForwards?: boolean;
+  /** -J [user@]host[:port][,...]: beats ProxyJump and ProxyCommand from the config. */
+  jumpHost?: string | undefined;
 }
 
 export interface ResolvedInvocation {
@@ -73,6 +75,8 @@ const SUPPORTED_KEYS = new Set([
   'clearallforwardings',
   'forwardagent',
   'forwardx11',
+  'proxyjump',
+  'proxycommand',
   // Not an ssh key: tunnels' own, for -o Reconnect=yes|no.
   'reconnect',
 ]);
@@ -105,6 +109,28 @@ const DEFAULT_IDENTITY_FILES = [
   'id_xmss',
   'id_dsa',
 ];
+
+/** ProxyJump chains deeper than this are taken for a config that loops. */
+const MAX_JUMP_DEPTH = 16;
+
+/** One hop of -J / ProxyJump: "[user@]host[:port]" or "ssh://[user@]host[:port]". */
+export function parseJumpHop(text: string, where: string): {user?: string; host: string; port?: number} {
+  if (text.startsWith('ssh://')) return parseDestination(text);
+  const match = /^(?:(.*)@)?(\[[^\]]+\]|[^:@[\]]+)(?::(\d+))?$/.exec(text);
+  if (!match?.[2]) throw new ConfigError(`${where}: "${text}" is not [user@]host[:port]`);
+  const host = match[2].replace(/^\[(.*)\]$/, '$1');
+  const port = match[3] !== undefined ? parsePort(match[3], `${where}: ${text}:`) : undefined;
+  return {...(match[1] ? {user: match[1]} : {}), host, ...(port !== undefined ? {port} : {})};
+}
+
+/** ProxyCommand's tokens as ssh_config(5) lists them: %h %p %r %n %%. */
+export function expandProxyCommand(command: string, tokens: Record<'h' | 'p' | 'r' | 'n', string>): string {
+  return command.replace(/%(.)/g, (whole, letter: string) => {
+    if (letter === '%') return '%';
+    if (letter in tokens) return tokens[letter as keyof typeof tokens];
+    throw new ConfigError(`ProxyCommand ${command}: unknown token ${whole} (it takes %h %p %r %n %%)`);
+  });
+}
 
 /** Splits "ssh://user@host:port", "user@host" or "host" (IPv6 literals may be bracketed). */
 export function parseDestination(destination: string): {user?: string; host: string; port?: number} {
@@ -171,7 +197,7 @@ function parseStrict(value: string): StrictHostKeyChecking {
  * Merges the command line, its -o options and ~/.ssh/config (or -F) the way ssh does: the first value
  * obtained wins, command line first; forwards and identity files accumulate.
  */
-export async function resolveInvocation(cli: CommandLineOptions): Promise<ResolvedInvocation> {
+export async function resolveInvocation(cli: CommandLineOptions, depth = 0): Promise<ResolvedInvocation> {
   const warnings: string[] = [];
   const target = parseDestination(cli.destination);
 
@@ -205,13 +231,10 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
     throw new ConfigError(`cannot read ${configFile}: ${(error as Error).message}`);
   }
   const fromConfig = (key: string): string | undefined => given.get(key) ?? hostConfig.options[key];
-  for (const key of ['proxyjump', 'proxycommand']) {
-    if (hostConfig.options[key] && hostConfig.options[key] !== 'none') {
-      warnings.push(
-        `${configFile}: ${key === 'proxyjump' ? 'ProxyJump' : 'ProxyCommand'} is not supported by tunnels yet; connecting directly`,
-      );
-    }
-  }
+  // ProxyJump and ProxyCommand: whichever was obtained first (-o, then the config in its order); -J beats both.
+  const isProxyKey = (key: string) => key === 'proxyjump' || key === 'proxycommand';
+  const proxyKey = [...given.keys()].find(isProxyKey) ?? Object.keys(hostConfig.options).find(isProxyKey);
+  const proxyValue = proxyKey ? fromConfig(proxyKey) : undefined;
 
   const host = given.get('hostname') ?? hostConfig.hostName ?? target.host;
   const port =
@@ -337,6 +360,43 @@ export async function resolveInvocation(cli: CommandLineOptions): Promise<Resolv
           .filter(Boolean)
       : undefined,
   };
+  if (target.host !== host) session.name = target.host;
+  const jumpSpec = cli.jumpHost ?? (proxyKey === 'proxyjump' ? proxyValue : undefined);
+  if (jumpSpec !== undefined && jumpSpec !== 'none') {
+    const where = cli.jumpHost !== undefined ? '-J' : `ProxyJump ${jumpSpec}`;
+    if (depth >= MAX_JUMP_DEPTH)
+      throw new ConfigError(
+        `${where}: more than ${MAX_JUMP_DEPTH} jump hosts in a row; does a jump host's Host block name itself (add ProxyJump none to it)?`,
+      );
+    const hops = jumpSpec.split(',').map((hop) => hop.trim());
+    const last = parseJumpHop(hops.at(-1)!, where);
+    const hop = await resolveInvocation(
+      {
+        destination: last.host,
+        port: last.port !== undefined ? String(last.port) : undefined,
+        user: last.user,
+        identityFiles: [],
+        configFile: cli.configFile,
+        options: [],
+        localForwards: [],
+        remoteForwards: [],
+        dynamicForwards: [],
+        configForwards: false,
+        // ssh connects to the last hop with -J and the ones before it: the first hop's own config decides its route.
+        jumpHost: hops.length > 1 ? hops.slice(0, -1).join(',') : undefined,
+      },
+      depth + 1,
+    );
+    session.jumpHost = {...hop.session, name: last.host};
+    for (const warning of hop.warnings) warnings.push(`jump host ${last.host}: ${warning}`);
+  } else if (proxyKey === 'proxycommand' && proxyValue !== undefined && proxyValue !== 'none') {
+    session.proxyCommand = expandProxyCommand(proxyValue, {
+      h: host,
+      p: String(port),
+      r: user,
+      n: target.host,
+    });
+  }
   const yesNo = (key: string, name: string) => (fromConfig(key) ? parseYesNo(fromConfig(key)!, name) : false);
   session.forwardAgent = cli.forwardAgent ?? yesNo('forwardagent', 'ForwardAgent');
   // Unset unless given: the UI and favorites reconnect by default, a plain command line does not (as ssh).

@@ -1,4 +1,7 @@
+import {spawn} from 'node:child_process';
 import type net from 'node:net';
+import readline from 'node:readline';
+import {Duplex} from 'node:stream';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {
   fingerprintSha256,
@@ -54,6 +57,23 @@ export interface SessionConfig extends HostKeyPolicy {
   reconnect?: boolean | undefined;
   /** The first wait before reconnecting and its ceiling; each failed attempt doubles it, with jitter. */
   reconnectDelayMs?: Backoff;
+  /**
+   * ProxyJump / -J: the hop before this host, a full connection of its own (it may have a hop before it);
+   * this connection runs over a direct-tcpip channel of it.
+   */
+  jumpHost?: SessionConfig | undefined;
+  /** ProxyCommand, tokens already expanded: run with /bin/sh, its stdin and stdout carry the connection. */
+  proxyCommand?: string | undefined;
+  /** The host as the user named it (a ~/.ssh/config alias), for messages about a jump host. */
+  name?: string | undefined;
+}
+
+/** What a connection runs on when it is not a plain TCP socket, and how to end it. */
+interface Transport {
+  sock: Duplex;
+  close(): void;
+  /** Why the transport ended before the handshake did, if it knows (a ProxyCommand's exit status). */
+  ended(): string | undefined;
 }
 
 const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000, steadyMs: 60_000};
@@ -120,6 +140,8 @@ export class Session implements ForwardContext {
   private reconnectTimer: NodeJS.Timeout | undefined;
   /** The host key accepted at the first connection: a reconnect must see the same one. */
   private acceptedHostKey: Buffer | undefined;
+  /** The jump host's session, kept across reconnects (its accepted host key with it). */
+  private jumpSession: Session | undefined;
 
   constructor(
     readonly config: SessionConfig,
@@ -127,7 +149,7 @@ export class Session implements ForwardContext {
   ) {}
 
   get displayName(): string {
-    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}`;
+    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${routeSuffix(this.config)}`;
   }
 
   forwards(): Forward[] {
@@ -178,8 +200,14 @@ export class Session implements ForwardContext {
     ).catch((error: Error) => {
       throw new SessionError(error.message, 'config');
     });
+    const transport = await this.openTransport(reconnecting);
+    // ssh2 takes a socket's end for its close, which a channel or a pipe does not follow by itself: the
+    // connection would hang open after the server behind the jump host or the ProxyCommand went away.
+    transport?.sock.once('end', () => transport.sock.destroy());
     const client = new ssh2.Client();
     this.client = client;
+    // The hops and the ProxyCommand live as long as this connection, whichever way it ends.
+    if (transport) client.once('close', () => transport.close());
     // BatchMode: nobody is asked anything, whatever the caller could ask with.
     const prompter = config.batchMode || reconnecting ? undefined : this.prompter;
     const authenticator = new Authenticator({
@@ -202,6 +230,7 @@ export class Session implements ForwardContext {
         if (settled) return;
         settled = true;
         clearTimeout(connectTimer);
+        transport?.close();
         reject(error);
       };
       // Our own timer: ssh2's readyTimeout would also run while a person types a password.
@@ -241,8 +270,12 @@ export class Session implements ForwardContext {
       });
       client.on('close', () => {
         if (!settled) {
+          const ended = transport?.ended();
           fail(
-            new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect'),
+            new SessionError(
+              `the server at ${where} closed the connection during the handshake${ended ? ` (${ended})` : ''}`,
+              'connect',
+            ),
           );
           return;
         }
@@ -264,7 +297,7 @@ export class Session implements ForwardContext {
       const connectConfig: ConnectConfig = {
         host: config.host,
         port: config.port,
-        sock: connectSshSocket(config.host, config.port),
+        sock: transport?.sock ?? connectSshSocket(config.host, config.port),
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,
@@ -319,6 +352,108 @@ export class Session implements ForwardContext {
       } catch (error) {
         fail(new SessionError((error as Error).message, 'config'));
       }
+    });
+  }
+
+  /**
+   * The jump host's connection and a direct-tcpip channel from it to this host, or the ProxyCommand's
+   * process; undefined for a plain TCP connection. A jump host's failure is named after the hop.
+   */
+  private async openTransport(reconnecting: boolean): Promise<Transport | undefined> {
+    const {config} = this;
+    if (config.jumpHost) {
+      const hopConfig = config.jumpHost;
+      if (!this.jumpSession) {
+        this.jumpSession = new Session({...hopConfig, reconnect: false}, this.prompter);
+        this.jumpSession.events.on((event) => {
+          if (event.event === 'host-key-added' || event.event === 'warning') this.events.emit(event);
+        });
+      }
+      const hop = this.jumpSession;
+      const name = `the jump host ${hopName(hopConfig)}`;
+      try {
+        await hop.openAsHop(reconnecting || config.batchMode);
+      } catch (error) {
+        const message = (error as Error).message;
+        const level = error instanceof SessionError ? error.level : 'protocol';
+        throw new SessionError(message.startsWith('the jump host ') ? message : `${name}: ${message}`, level);
+      }
+      let channel: ClientChannel;
+      try {
+        channel = await hop.openDirect(config.host, config.port);
+      } catch (error) {
+        void hop.close();
+        throw new SessionError(`${name}: ${(error as Error).message}`, 'connect');
+      }
+      return {
+        sock: channel,
+        close: () => {
+          channel.destroy();
+          void hop.close();
+        },
+        ended: () => (hop.state === 'connected' ? undefined : `${name} closed`),
+      };
+    }
+    if (config.proxyCommand) return this.runProxyCommand(config.proxyCommand);
+    return undefined;
+  }
+
+  /** The ProxyCommand as ssh runs it (`exec` in /bin/sh -c); its stderr lines become warnings. */
+  private runProxyCommand(command: string): Transport {
+    const child = spawn('/bin/sh', ['-c', `exec ${command}`], {stdio: ['pipe', 'pipe', 'pipe']});
+    let exit: string | undefined;
+    child.on('error', (error) => {
+      exit = `ProxyCommand could not start: ${error.message}`;
+    });
+    child.on('exit', (code, signal) => {
+      exit = `ProxyCommand "${command}" exited ${signal ? `on ${signal}` : `with status ${code}`}`;
+    });
+    readline.createInterface({input: child.stderr}).on('line', (line) => {
+      this.events.emit({event: 'warning', message: `ProxyCommand: ${line}`});
+    });
+    // A child that exits before reading everything: its stdin's EPIPE ends the connection, not the process.
+    child.stdin.on('error', () => {});
+    const sock = Duplex.from({readable: child.stdout, writable: child.stdin});
+    return {
+      sock,
+      close: () => {
+        sock.destroy();
+        if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+          try {
+            process.kill(child.pid, 'SIGTERM');
+          } catch {
+            // Gone already.
+          }
+        }
+      },
+      ended: () => exit,
+    };
+  }
+
+  /** Connects this session as a jump host: no events of its own to the user, no reconnect of its own. */
+  async openAsHop(reconnecting: boolean): Promise<void> {
+    this.closing = false;
+    this.state = 'connecting';
+    try {
+      await this.handshake(reconnecting);
+      this.state = 'connected';
+    } catch (error) {
+      this.state = 'failed';
+      this.client?.destroy();
+      this.client = undefined;
+      throw error;
+    }
+  }
+
+  /** A direct-tcpip channel to host:port from the server (what a jump host gives the next hop). */
+  openDirect(host: string, port: number): Promise<ClientChannel> {
+    const client = this.client;
+    if (!client) return Promise.reject(new Error('the connection is closed'));
+    return new Promise((resolve, reject) => {
+      client.forwardOut('127.0.0.1', 0, host, port, (error, channel) => {
+        if (error) reject(channelOpenError(error, host, port));
+        else resolve(channel);
+      });
     });
   }
 
@@ -704,7 +839,8 @@ function acknowledgeSmallReads(client: Client, links: ChannelLinks): void {
     _chanMgr?: ChannelManagerInternals;
   };
   const socket = internals._sock;
-  if (!socket) return;
+  // Over a jump host or a ProxyCommand there is no TCP socket of ours to ACK on.
+  if (!socket || typeof socket.bytesWritten !== 'number') return;
   let waiting = false;
   // What we had written when the latest small read came: if it is still all, nothing carried its ACK.
   let writtenAtRead = 0;
@@ -813,4 +949,23 @@ function forwardingAgent(socketPath: string) {
       cb(undefined, stream);
     });
   return agent;
+}
+
+/** A jump host as the user named it, and where it is: "bastion (10.0.0.1:22)". */
+function hopName(config: SessionConfig): string {
+  const where = `${config.host}:${config.port}`;
+  return config.name && config.name !== config.host ? `${config.name} (${where})` : where;
+}
+
+/** " via bastion" (every hop, nearest last), " via ProxyCommand", or nothing for a direct connection. */
+export function routeSuffix(config: SessionConfig): string {
+  const hops: string[] = [];
+  let proxied = false;
+  for (let hop = config.jumpHost; hop; hop = hop.jumpHost) {
+    hops.unshift(hop.name ?? hop.host);
+    if (hop.proxyCommand) proxied = true;
+  }
+  if (config.proxyCommand) proxied = true;
+  const parts = [...(proxied ? ['ProxyCommand'] : []), ...hops];
+  return parts.length > 0 ? ` via ${parts.join(', ')}` : '';
 }

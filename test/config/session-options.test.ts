@@ -728,10 +728,104 @@ Host *
     });
   });
 
+  describe('jump hosts and ProxyCommand', () => {
+    const CONFIG = [
+      'Host bastion',
+      '  HostName 10.0.0.1',
+      '  User jump',
+      '  Port 2200',
+      '  IdentityFile ~/.ssh/jump_key',
+      '  UserKnownHostsFile ~/.ssh/jump_hosts',
+      '  HostKeyAlias bastion-key',
+      'Host outer',
+      '  HostName 192.0.2.7',
+      '  ProxyJump none',
+      'Host db',
+      '  HostName db.internal',
+      '  User dbuser',
+      '  ProxyJump bastion',
+      'Host chained',
+      '  ProxyJump outer,bastion',
+      'Host cmd',
+      '  HostName inner.example',
+      '  Port 2022',
+      '  ProxyCommand ssh -W %h:%p -l %r bastion %n %%',
+      'Host first-cmd',
+      '  ProxyCommand nc %h %p',
+      '  ProxyJump bastion',
+      'Host loop',
+      '  ProxyJump loop',
+      '',
+    ].join('\n');
+
+    it('ProxyJump names a Host block: the hop takes its HostName, User, Port, key, known_hosts, alias', async () => {
+      const {session} = await resolve('db', {}, CONFIG);
+      expect(session).toMatchObject({host: 'db.internal', user: 'dbuser', name: 'db'});
+      expect(session.jumpHost).toMatchObject({
+        name: 'bastion',
+        host: '10.0.0.1',
+        port: 2200,
+        user: 'jump',
+        identityFiles: [{file: inHome('.ssh', 'jump_key'), explicit: true}],
+        knownHostsFiles: [inHome('.ssh', 'jump_hosts')],
+        hostKeyAlias: 'bastion-key',
+      });
+      expect(session.jumpHost?.jumpHost).toBeUndefined();
+      expect(session.proxyCommand).toBeUndefined();
+    });
+
+    it('-J user@host:port,...: the last hop carries the ones before it; -J beats the config', async () => {
+      const {session} = await resolve('db', {jumpHost: 'outer,admin@bastion:2300'}, CONFIG);
+      expect(session.jumpHost).toMatchObject({name: 'bastion', host: '10.0.0.1', port: 2300, user: 'admin'});
+      expect(session.jumpHost?.jumpHost).toMatchObject({name: 'outer', host: '192.0.2.7', port: 22});
+      expect(session.jumpHost?.jumpHost?.jumpHost).toBeUndefined();
+    });
+
+    it('a chain in the config; -J none and ProxyJump none connect directly', async () => {
+      const chained = await resolve('chained', {}, CONFIG);
+      expect(chained.session.jumpHost?.name).toBe('bastion');
+      expect(chained.session.jumpHost?.jumpHost?.name).toBe('outer');
+      expect((await resolve('db', {jumpHost: 'none'}, CONFIG)).session.jumpHost).toBeUndefined();
+      expect((await resolve('outer', {}, CONFIG)).session.jumpHost).toBeUndefined();
+    });
+
+    it('-J with IPv6 and ssh:// hops', async () => {
+      const {session} = await resolve('db', {jumpHost: 'ssh://u@[::1]:2201,[2001:db8::1]:2202'}, CONFIG);
+      expect(session.jumpHost).toMatchObject({host: '2001:db8::1', port: 2202});
+      expect(session.jumpHost?.jumpHost).toMatchObject({host: '::1', port: 2201, user: 'u'});
+    });
+
+    it('ProxyCommand: %h %p %r %n %% expanded; the first of ProxyJump and ProxyCommand obtained wins', async () => {
+      const {session} = await resolve('cmd', {user: 'me'}, CONFIG);
+      expect(session.proxyCommand).toBe('ssh -W inner.example:2022 -l me bastion cmd %');
+      expect(session.jumpHost).toBeUndefined();
+      const first = await resolve('first-cmd', {}, CONFIG);
+      expect(first.session.proxyCommand).toBe('nc first-cmd 22');
+      expect(first.session.jumpHost).toBeUndefined();
+      const given = await resolve('first-cmd', {options: ['ProxyJump=bastion']}, CONFIG);
+      expect(given.session.jumpHost?.name).toBe('bastion');
+      expect(given.session.proxyCommand).toBeUndefined();
+      const none = await resolve('cmd', {options: ['ProxyCommand=none']}, CONFIG);
+      expect(none.session.proxyCommand).toBeUndefined();
+      expect(none.warnings).toEqual([]);
+    });
+
+    it.each<[string, Partial<CommandLineOptions>, RegExp]>([
+      ['a ProxyJump that names itself', {}, /more than 16 jump hosts in a row.*ProxyJump none/],
+      ['a bad -J hop', {jumpHost: 'bastion:http'}, /-J: "bastion:http" is not \[user@\]host\[:port\]/],
+      ['a -J port out of range', {jumpHost: 'bastion:70000'}, /70000" is not a port number/],
+      ['an unknown ProxyCommand token', {options: ['ProxyCommand=nc %x']}, /unknown token %x/],
+    ])('%s is a ConfigError', async (_name, given, message) => {
+      const error = await rejection(resolve('loop', given, CONFIG));
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error.message).toMatch(message);
+    });
+  });
+
   describe('warnings', () => {
     it.each<[string, Partial<CommandLineOptions>, string, RegExp[]]>([
       ['unknown -o', {options: ['Foo=bar']}, '', [/Foo=bar.*unknown/]],
-      ['unsupported -o', {options: ['ProxyJump=bastion']}, '', [/ProxyJump=bastion.*ignored/]],
+      ['unsupported -o', {options: ['ForwardX11Trusted=yes']}, '', [/ForwardX11Trusted=yes.*ignored/]],
       ['ignored -o LogLevel', {options: ['LogLevel=ERROR']}, '', [/LogLevel=ERROR.*not used by tunnels/]],
       ['ignored -o Compression', {options: ['Compression yes']}, '', [/Compression yes.*ignored/]],
       [
@@ -739,13 +833,6 @@ Host *
         {options: ['Foo=bar', 'Port=2200', 'LogLevel=QUIET']},
         '',
         [/Foo=bar/, /LogLevel=QUIET/],
-      ],
-      ['config ProxyJump', {}, 'Host web\n  ProxyJump bastion\n', [/CONFIG: ProxyJump is not supported/]],
-      [
-        'config ProxyCommand',
-        {},
-        'Host *\n  ProxyCommand nc %h %p\n',
-        [/CONFIG: ProxyCommand is not supported/],
       ],
       ['config ProxyJump none', {}, 'Host web\n  ProxyJump none\n', []],
       ['config ProxyJump for another host', {}, 'Host db\n  ProxyJump bastion\n', []],

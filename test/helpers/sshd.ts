@@ -58,6 +58,11 @@ export interface TestSshdOptions {
   hostKeyTypes?: Array<'ed25519' | 'ecdsa' | 'rsa'>;
   /** Run inside this test host (network namespace), listening on its address. */
   host?: TestHost;
+  /**
+   * Listen here instead (inside `host`: its own 127.0.0.1, reachable only from inside, e.g. through an sshd
+   * beside it). Readiness is then read from sshd's log, since this machine may not reach the address.
+   */
+  listen?: {address: string; port: number};
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -116,6 +121,22 @@ async function waitForPort(
   }
 }
 
+/** Waits until sshd's log has a line matching `pattern`. */
+async function waitForLog(
+  file: string,
+  pattern: RegExp,
+  child: ChildProcess,
+  deadlineMs: number,
+): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`sshd exited with code ${child.exitCode}`);
+    if (pattern.test(await readFile(file, 'utf8').catch(() => ''))) return;
+    if (Date.now() > deadline) throw new Error(`sshd did not log ${pattern} within ${deadlineMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 /** Starts a real OpenSSH sshd on 127.0.0.1 with a temporary config, keys and known_hosts. */
 export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tunnels-sshd-'));
@@ -132,9 +153,9 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   // Privilege separation needs this directory; it exists wherever the openssh-server package has run.
   if (process.getuid?.() === 0) await mkdir('/run/sshd', {recursive: true, mode: 0o755});
 
-  const address = options.host?.address ?? '127.0.0.1';
+  const address = options.listen?.address ?? options.host?.address ?? '127.0.0.1';
   // Inside a fresh namespace every port is free.
-  const port = options.host ? 2222 : await freePort();
+  const port = options.listen?.port ?? (options.host ? 2222 : await freePort());
   // sshd keeps the first value of each keyword, so the test's own lines go first.
   const config = [
     ...(options.config ?? []),
@@ -166,6 +187,8 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
   const logFile = path.join(dir, 'sshd.log');
   const sshdArgs = ['-D', '-f', configFile, '-E', logFile];
   const launch = async (): Promise<ChildProcess> => {
+    // The readiness line is read from the log: a restart starts it afresh.
+    if (options.listen && options.host) await writeFile(logFile, '');
     // `ip netns exec` execs sshd, so the PID is sshd's own.
     const [program, args] = options.host ? options.host.command(SSHD_PATH, sshdArgs) : [SSHD_PATH, sshdArgs];
     const child = spawn(program, args, {stdio: ['ignore', 'ignore', 'pipe']});
@@ -174,7 +197,8 @@ export async function startSshd(options: TestSshdOptions = {}): Promise<TestSshd
       stderr += chunk.toString();
     });
     try {
-      await waitForPort(address, port, child, 10_000);
+      if (options.listen && options.host) await waitForLog(logFile, /Server listening on/, child, 10_000);
+      else await waitForPort(address, port, child, 10_000);
     } catch (error) {
       child.kill('SIGKILL');
       const log = await readFile(logFile, 'utf8').catch(() => '');
