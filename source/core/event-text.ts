@@ -13,14 +13,16 @@ export function isSessionEvent(event: TunnelEvent): boolean {
  * One line for an event, as a person reads it: the headless output and the UI's log both use it.
  * `label` names a forward by its id ("-L 8080:db:5432").
  */
+const via = (route: string | undefined) => (route ? ` via ${route}` : '');
+
 export function eventText(event: TunnelEvent, label: (forwardId: string) => string): string {
   switch (event.event) {
     case 'session-connecting':
-      return `connecting to ${event.user}@${address(event.host, event.port)}`;
+      return `connecting to ${event.user}@${address(event.host, event.port)}${via(event.via)}`;
     case 'session-connected':
       return event.reconnects
-        ? `reconnected to ${event.user}@${address(event.host, event.port)} (${event.authMethod}; reconnect ${event.reconnects})`
-        : `connected to ${event.user}@${address(event.host, event.port)} (${event.authMethod})`;
+        ? `reconnected to ${event.user}@${address(event.host, event.port)}${via(event.via)} (${event.authMethod}; reconnect ${event.reconnects})`
+        : `connected to ${event.user}@${address(event.host, event.port)}${via(event.via)} (${event.authMethod})`;
     case 'session-reconnecting':
       return `${event.attempt === 1 ? 'connection lost' : `reconnect attempt ${event.attempt - 1} failed`}: ${event.reason}; reconnecting in ${seconds(event.delayMs)}`;
     case 'session-failed':

@@ -19,12 +19,20 @@ export interface ForwardCounters {
  * NDJSON with --json) and the store folds them into state, so field names are part of the CLI contract.
  */
 export type TunnelEvent =
-  | {event: 'session-connecting'; host: string; port: number; user: string}
+  | {
+      event: 'session-connecting';
+      host: string;
+      port: number;
+      user: string;
+      /** The jump hosts ("outer, bastion") or "ProxyCommand" the connection goes through, if any. */
+      via?: string;
+    }
   | {
       event: 'session-connected';
       host: string;
       port: number;
       user: string;
+      via?: string;
       authMethod: string;
       /** Set when this connection is a reconnect: how many so far. */
       reconnects?: number;

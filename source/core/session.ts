@@ -30,6 +30,7 @@ import {
 import {LocalForward} from './local-forward.js';
 import type {Prompter} from './prompter.js';
 import {RemoteForward} from './remote-forward.js';
+import {routeOf} from './route.js';
 import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
 import {WakeWatch} from './wake-watch.js';
@@ -149,7 +150,13 @@ export class Session implements ForwardContext {
   ) {}
 
   get displayName(): string {
-    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${routeSuffix(this.config)}`;
+    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${routeOf(this.config) ? ` via ${routeOf(this.config)}` : ''}`;
+  }
+
+  /** `via` for the session events, when the connection is not direct. */
+  private route(): {via?: string} {
+    const via = routeOf(this.config);
+    return via ? {via} : {};
   }
 
   forwards(): Forward[] {
@@ -166,7 +173,13 @@ export class Session implements ForwardContext {
   async connect(): Promise<void> {
     const {config} = this;
     this.state = 'connecting';
-    this.events.emit({event: 'session-connecting', host: config.host, port: config.port, user: config.user});
+    this.events.emit({
+      event: 'session-connecting',
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      ...this.route(),
+    });
     try {
       const method = await this.handshake(false);
       this.state = 'connected';
@@ -175,6 +188,7 @@ export class Session implements ForwardContext {
         host: config.host,
         port: config.port,
         user: config.user,
+        ...this.route(),
         authMethod: method,
       });
     } catch (error) {
@@ -560,7 +574,13 @@ export class Session implements ForwardContext {
     this.nextAttemptAt = undefined;
     if (this.closing) return;
     const {config} = this;
-    this.events.emit({event: 'session-connecting', host: config.host, port: config.port, user: config.user});
+    this.events.emit({
+      event: 'session-connecting',
+      host: config.host,
+      port: config.port,
+      user: config.user,
+      ...this.route(),
+    });
     let method: string;
     try {
       method = await this.handshake(true);
@@ -585,6 +605,7 @@ export class Session implements ForwardContext {
       host: config.host,
       port: config.port,
       user: config.user,
+      ...this.route(),
       authMethod: method,
       reconnects: this.reconnects,
     });
@@ -955,17 +976,4 @@ function forwardingAgent(socketPath: string) {
 function hopName(config: SessionConfig): string {
   const where = `${config.host}:${config.port}`;
   return config.name && config.name !== config.host ? `${config.name} (${where})` : where;
-}
-
-/** " via bastion" (every hop, nearest last), " via ProxyCommand", or nothing for a direct connection. */
-export function routeSuffix(config: SessionConfig): string {
-  const hops: string[] = [];
-  let proxied = false;
-  for (let hop = config.jumpHost; hop; hop = hop.jumpHost) {
-    hops.unshift(hop.name ?? hop.host);
-    if (hop.proxyCommand) proxied = true;
-  }
-  if (config.proxyCommand) proxied = true;
-  const parts = [...(proxied ? ['ProxyCommand'] : []), ...hops];
-  return parts.length > 0 ? ` via ${parts.join(', ')}` : '';
 }

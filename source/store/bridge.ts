@@ -1,5 +1,6 @@
 import {eventText} from '../core/event-text.js';
 import {formatForwardSpec} from '../core/forward-spec.js';
+import {routeOf} from '../core/route.js';
 import type {Session, SessionConfig} from '../core/session.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
 
@@ -30,13 +31,14 @@ let nextLogId = 1;
 export function trackStarting(
   id: number,
   name: string,
-  config: Pick<SessionConfig, 'user' | 'host' | 'port'>,
+  config: Pick<SessionConfig, 'user' | 'host' | 'port' | 'jumpHost' | 'proxyCommand'>,
 ): void {
+  const via = routeOf(config);
   tracked.set(id, {
     id,
     name,
     session: undefined,
-    address: `${config.user}@${config.host}:${config.port}`,
+    address: `${config.user}@${config.host}:${config.port}${via ? ` via ${via}` : ''}`,
     connectedAt: undefined,
     samples: new Map(),
   });

@@ -1,12 +1,15 @@
-import {type ChildProcess, spawn} from 'node:child_process';
+import {type ChildProcess, execFile, spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
 import {existsSync} from 'node:fs';
 import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {promisify} from 'node:util';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {createTestHost, type TestHost} from '../helpers/netns.js';
+import {socks5Connect} from '../helpers/socks-client.js';
 import {generateKey, processTree, startSshd, type TestSshd} from '../helpers/sshd.js';
-import {exchange} from '../helpers/targets.js';
+import {exchange, readToEnd, sha256, startEchoServer} from '../helpers/targets.js';
 import {isEvent, startTunnels, type TunnelsProcess} from '../helpers/tunnels-process.js';
 
 /**
@@ -36,6 +39,24 @@ while True:
     connection, _ = server.accept()
     threading.Thread(target=echo, args=(connection,), daemon=True).start()
 `;
+
+/** Sends 256 KiB to 127.0.0.1:PORT from inside the test host; prints the sha256 of what went and came back. */
+const INSIDE_CLIENT = `
+import hashlib, os, socket, sys
+data = os.urandom(256 * 1024)
+connection = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+connection.sendall(data)
+connection.shutdown(socket.SHUT_WR)
+received = b''
+while True:
+    chunk = connection.recv(65536)
+    if not chunk:
+        break
+    received += chunk
+print(hashlib.sha256(data).hexdigest(), hashlib.sha256(received).hexdigest())
+`;
+
+const run = promisify(execFile);
 
 describe('jump hosts and ProxyCommand, on a bastion and an inner host only it reaches', () => {
   let host: TestHost;
@@ -123,6 +144,47 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
     expect(await inner.log()).toMatch(/Accepted publickey/);
     expect(await bastion.log()).toMatch(/Accepted publickey/);
     expect(await tunnels.stop()).toBe(0);
+  }, 40_000);
+
+  it('-L, -D and -R of a session through the bastion all reach the inner host; the route is shown', async () => {
+    const local = await startEchoServer();
+    try {
+      tunnels = startTunnels(
+        [
+          '-N',
+          '--json',
+          '-L',
+          `0:127.0.0.1:${ECHO_PORT}`,
+          '-D',
+          '0',
+          '-R',
+          `0:127.0.0.1:${local.port}`,
+          'inner',
+        ],
+        {env},
+      );
+      await carries(tunnels);
+      const connected = await tunnels.waitFor(isEvent('session-connected'));
+      expect(connected.via).toBe('bastion');
+      await tunnels.waitForStderr(/connected to \S+@127\.0\.0\.1:2223 via bastion \(publickey/);
+      const dynamic = await tunnels.waitFor(
+        isEvent('forward-listening', (event) => event.kind === 'dynamic'),
+      );
+      const socket = await socks5Connect(dynamic.port, '127.0.0.1', ECHO_PORT, true);
+      const payload = randomBytes(200_000);
+      const echoed = readToEnd(socket);
+      socket.resume();
+      socket.end(payload);
+      expect(sha256(await echoed)).toBe(sha256(payload));
+      const remote = await tunnels.waitFor(isEvent('forward-listening', (event) => event.kind === 'remote'));
+      const [program, args] = host.command('/usr/bin/python3', ['-c', INSIDE_CLIENT, String(remote.port)]);
+      const {stdout} = await run(program, args, {timeout: 15_000});
+      const [sent, received] = stdout.trim().split(' ');
+      expect(received).toBe(sent);
+      expect(await tunnels.stop()).toBe(0);
+    } finally {
+      await local.close();
+    }
   }, 40_000);
 
   it('ProxyJump in ~/.ssh/config, by alias, resolved through the hop own Host block', async () => {
