@@ -73,8 +73,11 @@ export interface SessionConfig extends HostKeyPolicy {
 interface Transport {
   sock: Duplex;
   close(): void;
-  /** Why the transport ended before the handshake did, if it knows (a ProxyCommand's exit status). */
-  ended(): string | undefined;
+  /**
+   * Why the transport ended before the handshake did, if it knows: a ProxyCommand's exit status, waited
+   * for a moment (its stdin's EPIPE may come first).
+   */
+  ended(): Promise<string | undefined>;
 }
 
 const DEFAULT_RECONNECT_DELAY_MS: Backoff = {initial: 1000, max: 30_000, steadyMs: 60_000};
@@ -247,6 +250,13 @@ export class Session implements ForwardContext {
         transport?.close();
         reject(error);
       };
+      // The transport's own account (a ProxyCommand that exited) says more than the broken pipe it left.
+      const transportFailure = async (fallback: SessionError) => {
+        const ended = await transport?.ended();
+        fail(
+          ended ? new SessionError(`${ended}, before the SSH handshake with ${where}`, 'connect') : fallback,
+        );
+      };
       // Our own timer: ssh2's readyTimeout would also run while a person types a password.
       const connectTimer = setTimeout(() => {
         fail(
@@ -276,7 +286,10 @@ export class Session implements ForwardContext {
       client.on('error', (error: Error & {level?: string; code?: string}) => {
         if (error.level === 'agent') return; // ssh2 goes on to the next method by itself
         if (!settled) {
-          fail(this.connectError(error, hostKeyRefusal, authenticator));
+          const failure = this.connectError(error, hostKeyRefusal, authenticator);
+          if (transport && !hostKeyRefusal && error.level !== 'client-authentication')
+            void transportFailure(failure);
+          else fail(failure);
           return;
         }
         if (established && client === this.client)
@@ -284,13 +297,12 @@ export class Session implements ForwardContext {
       });
       client.on('close', () => {
         if (!settled) {
-          const ended = transport?.ended();
-          fail(
-            new SessionError(
-              `the server at ${where} closed the connection during the handshake${ended ? ` (${ended})` : ''}`,
-              'connect',
-            ),
+          const failure = new SessionError(
+            `the server at ${where} closed the connection during the handshake`,
+            'connect',
           );
+          if (transport) void transportFailure(failure);
+          else fail(failure);
           return;
         }
         // Only the connection in use ends the session: a failed attempt's late close does not.
@@ -405,7 +417,7 @@ export class Session implements ForwardContext {
           channel.destroy();
           void hop.close();
         },
-        ended: () => (hop.state === 'connected' ? undefined : `${name} closed`),
+        ended: async () => (hop.state === 'connected' ? undefined : `${name} closed`),
       };
     }
     if (config.proxyCommand) return this.runProxyCommand(config.proxyCommand);
@@ -417,10 +429,14 @@ export class Session implements ForwardContext {
     const child = spawn('/bin/sh', ['-c', `exec ${command}`], {stdio: ['pipe', 'pipe', 'pipe']});
     let exit: string | undefined;
     child.on('error', (error) => {
-      exit = `ProxyCommand could not start: ${error.message}`;
+      exit = `the ProxyCommand (${command}) could not start: ${error.message}`;
     });
-    child.on('exit', (code, signal) => {
-      exit = `ProxyCommand "${command}" exited ${signal ? `on ${signal}` : `with status ${code}`}`;
+    const exited = new Promise<void>((resolve) => {
+      child.once('error', () => resolve());
+      child.once('exit', (code, signal) => {
+        exit = `the ProxyCommand (${command}) exited ${signal ? `on ${signal}` : `with status ${code}`}`;
+        resolve();
+      });
     });
     readline.createInterface({input: child.stderr}).on('line', (line) => {
       this.events.emit({event: 'warning', message: `ProxyCommand: ${line}`});
@@ -440,7 +456,10 @@ export class Session implements ForwardContext {
           }
         }
       },
-      ended: () => exit,
+      ended: async () => {
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+        return exit;
+      },
     };
   }
 
@@ -658,6 +677,8 @@ export class Session implements ForwardContext {
     this.nextAttemptAt = undefined;
     await Promise.all([...this.forwardList.values()].map((forward) => forward.close()));
     const client = this.client;
+    // A jump host still connecting (a prompt for its password, say) is given up with the session.
+    if (this.jumpSession && this.jumpSession.state === 'connecting') await this.jumpSession.close();
     if (client) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

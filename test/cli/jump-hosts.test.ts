@@ -99,6 +99,8 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
         block('inner', inner, ['ProxyJump bastion']),
         block('inner-ssh', inner, [`ProxyCommand ssh -F ${config} -o BatchMode=yes -W %h:%p bastion`]),
         block('bastion-nc', bastion, ['ProxyCommand nc %h %p']),
+        block('bastion-talks', bastion, ['ProxyCommand sh -c "echo proxy says hi >&2; exec nc %h %p"']),
+        block('bastion-fails', bastion, ['ProxyCommand sh -c "echo no route to %n >&2; exit 3"']),
       ].join('\n')}\n`,
     );
     env = {...process.env, HOME: home};
@@ -271,5 +273,21 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
     tunnels = startTunnels(['-N', '--json', '-L', `0:127.0.0.1:${ECHO_PORT}`, 'bastion-nc'], {env});
     await carries(tunnels);
     expect(await tunnels.stop()).toBe(0);
+  }, 40_000);
+
+  it('ProxyCommand: its stderr is shown; one that exits says so, with its status', async () => {
+    tunnels = startTunnels(['-N', '--json', '-L', `0:127.0.0.1:${ECHO_PORT}`, 'bastion-talks'], {env});
+    await carries(tunnels);
+    await tunnels.waitFor(isEvent('warning', (event) => event.message === 'ProxyCommand: proxy says hi'));
+    expect(await tunnels.stop()).toBe(0);
+    tunnels = startTunnels(['-N', '--json', 'bastion-fails'], {env});
+    const failed = await tunnels.waitFor(isEvent('session-failed'));
+    expect(await tunnels.exited).toBe(255);
+    expect(failed.reason).toBe(
+      `the ProxyCommand (sh -c "echo no route to bastion-fails >&2; exit 3") exited with status 3, before the SSH handshake with ${bastion.host}:${bastion.port}`,
+    );
+    expect(tunnels.events).toContainEqual(
+      expect.objectContaining({event: 'warning', message: 'ProxyCommand: no route to bastion-fails'}),
+    );
   }, 40_000);
 });
