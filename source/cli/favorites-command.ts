@@ -30,7 +30,7 @@ const out = (text: string) => process.stdout.write(`${safeLines(text)}\n`);
 const err = (text: string) => process.stderr.write(`tunnels: ${safeLines(text)}\n`);
 
 function describe(favorite: Favorite): string {
-  const where = `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`;
+  const where = `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}${favorite.jumpHost ? ` via ${favorite.jumpHost}` : ''}`;
   // Escaped before padding, so the columns line up.
   return `${safeText(favorite.name).padEnd(16)} ${safeText(where).padEnd(28)} ${favoriteSummary(favorite)}`;
 }
@@ -181,6 +181,7 @@ export function favoriteCommandLine(name: string, given: CommandLineOptions): Co
     ...favorite,
     port: given.port ?? favorite.port,
     user: given.user ?? favorite.user,
+    jumpHost: given.jumpHost ?? favorite.jumpHost,
     identityFiles: [...given.identityFiles, ...favorite.identityFiles],
     configFile: given.configFile,
     options: [...given.options, ...favorite.options],

@@ -67,7 +67,6 @@ export function favoriteFromArguments(
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
   if (parsed.cipher) warnings.push('-c is not kept in favorites');
   if (parsed.configFile) warnings.push('-F is not kept in favorites');
-  if (parsed.jumpHost) warnings.push('-J is not kept in favorites (a ProxyJump in ~/.ssh/config is)');
   const forwards = [
     ...parsed.localForwards.map((spec) => formatForwardFlag(parseForwardSpec('L', spec))),
     ...parsed.remoteForwards.map((spec) => formatForwardFlag(parseForwardSpec('R', spec))),
@@ -80,6 +79,7 @@ export function favoriteFromArguments(
     host: target.host,
     ...(user ? {user} : {}),
     ...(port !== undefined ? {port} : {}),
+    ...(parsed.jumpHost !== undefined ? {jumpHost: parsed.jumpHost} : {}),
     identityFiles: parsed.identityFiles,
     options,
     forwards,
@@ -99,6 +99,7 @@ export function commandLineFor(favorite: Favorite): CommandLineOptions {
     destination: favorite.host,
     port: favorite.port !== undefined ? String(favorite.port) : undefined,
     user: favorite.user,
+    jumpHost: favorite.jumpHost,
     identityFiles: favorite.identityFiles,
     options: keptOptionTexts(options, {reconnect: true}),
     localForwards: flags.L,
@@ -128,6 +129,7 @@ export function favoriteFromCommandLine(
     host: target.host,
     ...(user ? {user} : {}),
     ...(port !== undefined ? {port} : {}),
+    ...(cli.jumpHost !== undefined ? {jumpHost: cli.jumpHost} : {}),
     identityFiles: cli.identityFiles,
     options,
     forwards: forwardLabels,

@@ -28,6 +28,8 @@ export interface Favorite {
   user?: string;
   /** 1-65535 */
   port?: number;
+  /** -J: the jump hosts, "[user@]host[:port][,...]" as given. */
+  jumpHost?: string;
   /** Paths only, never key contents. */
   identityFiles: string[];
   options: {
@@ -88,7 +90,7 @@ export const MAX_FILE_BYTES = 1024 * 1024;
 // ---------------------------------------------------------------------------------------------------
 // Validation
 
-const FIELDS = ['name', 'host', 'user', 'port', 'identityFiles', 'options', 'forwards'];
+const FIELDS = ['name', 'host', 'user', 'port', 'jumpHost', 'identityFiles', 'options', 'forwards'];
 const OPTION_FIELDS = [
   'serverAliveInterval',
   'exitOnForwardFailure',
@@ -221,6 +223,11 @@ export function validateFavorite(value: unknown, where = 'favorite'): string | u
     return `${where}.port: ${show(port)} is not a port (1-65535)`;
   }
 
+  if (value.jumpHost !== undefined) {
+    const jumpProblem = checkWord(value.jumpHost, 'jump hosts ([user@]host[:port][,...])', 4096);
+    if (jumpProblem) return `${where}.jumpHost: ${jumpProblem}`;
+  }
+
   const {identityFiles} = value;
   if (!Array.isArray(identityFiles)) {
     return `${where}.identityFiles: must be a list of key file paths (may be empty), not ${kindOf(identityFiles)}`;
@@ -264,6 +271,7 @@ function normalize(favorite: Favorite): Favorite {
     host: favorite.host,
     ...(favorite.user !== undefined ? {user: favorite.user} : {}),
     ...(favorite.port !== undefined ? {port: favorite.port} : {}),
+    ...(favorite.jumpHost !== undefined ? {jumpHost: favorite.jumpHost} : {}),
     identityFiles: [...favorite.identityFiles],
     options,
     forwards: [...favorite.forwards],
@@ -317,6 +325,7 @@ function optionWords(favorite: Favorite, tool: 'ssh' | 'tunnels'): string[] {
   const words: string[] = [];
   if (favorite.port !== undefined) words.push('-p', String(favorite.port));
   if (favorite.user !== undefined) words.push('-l', shellQuote(favorite.user));
+  if (favorite.jumpHost !== undefined) words.push('-J', shellQuote(favorite.jumpHost));
   for (const file of favorite.identityFiles) words.push('-i', shellQuote(file));
   const {options} = favorite;
   for (const text of keptOptionTexts(options, {reconnect: tool === 'tunnels'})) words.push('-o', text);

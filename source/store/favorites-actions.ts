@@ -44,7 +44,7 @@ function row(
 ): FavoriteRow {
   return {
     name: favorite.name,
-    address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}`,
+    address: `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}${favorite.jumpHost ? ` via ${favorite.jumpHost}` : ''}`,
     summary: text.favoriteSummary(favorite),
     args: text.tunnelsOptionsFor(favorite),
   };

@@ -39,6 +39,19 @@ describe('a favorite from ssh-style options, as the UI editor and `favorites add
     expect(written).toEqual([]);
   });
 
+  it('keeps -J: in the favorite, its command line, its options text; a bad one is refused', () => {
+    const {favorite, warnings} = favoriteFromArguments('db', ['-J', 'admin@bastion:2200,inner', 'db']);
+    expect(warnings).toEqual([]);
+    expect(favorite).toMatchObject({host: 'db', jumpHost: 'admin@bastion:2200,inner'});
+    expect(validateFavorite(favorite)).toBeUndefined();
+    expect(commandLineFor(favorite).jumpHost).toBe('admin@bastion:2200,inner');
+    expect(tunnelsOptionsFor(favorite)).toBe('-J admin@bastion:2200,inner db');
+    expect(favoriteFromCommandLine('db', commandLineFor(favorite), []).jumpHost).toBe(
+      'admin@bastion:2200,inner',
+    );
+    expect(validateFavorite({...favorite, jumpHost: 'a b'})).toMatch(/^favorite\.jumpHost: .*whitespace/);
+  });
+
   it('keeps Reconnect=no, and connecting the favorite asks for it', async () => {
     const {favorite, warnings} = favoriteFromArguments('nightly', [
       '-o',
