@@ -405,11 +405,30 @@ export class Session implements ForwardContext {
         throw new SessionError(message.startsWith('the jump host ') ? message : `${name}: ${message}`, level);
       }
       let channel: ClientChannel;
+      let timer: NodeJS.Timeout | undefined;
       try {
-        channel = await hop.openDirect(config.host, config.port);
+        // The bastion's own connect may wait minutes on a host that drops packets: ConnectTimeout bounds it.
+        channel = await Promise.race([
+          hop.openDirect(config.host, config.port),
+          new Promise<never>((_resolve, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new SessionError(
+                    `${name}: no channel to ${config.host}:${config.port} after ${config.connectTimeoutMs / 1000} s; check the host and port, or raise ConnectTimeout`,
+                    'timeout',
+                  ),
+                ),
+              config.connectTimeoutMs,
+            );
+          }),
+        ]);
       } catch (error) {
         void hop.close();
+        if (error instanceof SessionError) throw error;
         throw new SessionError(`${name}: ${(error as Error).message}`, 'connect');
+      } finally {
+        clearTimeout(timer);
       }
       return {
         sock: channel,

@@ -290,4 +290,26 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
       expect.objectContaining({event: 'warning', message: 'ProxyCommand: no route to bastion-fails'}),
     );
   }, 40_000);
+
+  it('a destination the bastion cannot reach: the failure names the jump host and the refusal', async () => {
+    tunnels = startTunnels(
+      [
+        '-N',
+        '--json',
+        '-o',
+        'BatchMode=yes',
+        '-J',
+        `${bastion.user}@${bastion.host}:${bastion.port}`,
+        '-p',
+        '2299',
+        '127.0.0.1',
+      ],
+      {env},
+    );
+    const failed = await tunnels.waitFor(isEvent('session-failed'), 20_000);
+    expect(failed.reason).toBe(
+      `the jump host ${bastion.host}:${bastion.port}: cannot reach 127.0.0.1:2299 from the server: Connection refused`,
+    );
+    expect(await tunnels.exited).toBe(255);
+  }, 40_000);
 });
