@@ -58,6 +58,15 @@ print(hashlib.sha256(data).hexdigest(), hashlib.sha256(received).hexdigest())
 
 const run = promisify(execFile);
 
+/** Polls `check` every 50 ms for up to 10 s. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('jump hosts and ProxyCommand, on a bastion and an inner host only it reaches', () => {
   let host: TestHost;
   let bastion: TestSshd;
@@ -145,7 +154,11 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
     expect(connected).toMatchObject({host: '127.0.0.1', port: INNER_PORT});
     expect(await inner.log()).toMatch(/Accepted publickey/);
     expect(await bastion.log()).toMatch(/Accepted publickey/);
+    expect((await processTree(bastion.pid)).length).toBeGreaterThan(1);
     expect(await tunnels.stop()).toBe(0);
+    // Every hop closes with the session: the bastion's per-connection processes end.
+    await until(async () => (await processTree(bastion.pid)).length === 1, 'the bastion connection to end');
+    await until(async () => (await processTree(inner.pid)).length === 1, 'the inner connection to end');
   }, 40_000);
 
   it('-L, -D and -R of a session through the bastion all reach the inner host; the route is shown', async () => {
@@ -311,5 +324,30 @@ describe('jump hosts and ProxyCommand, on a bastion and an inner host only it re
       `the jump host ${bastion.host}:${bastion.port}: cannot reach 127.0.0.1:2299 from the server: Connection refused`,
     );
     expect(await tunnels.exited).toBe(255);
+  }, 40_000);
+
+  it('ProxyCommand nc -X 5 -x proxy:port %h %p: through a SOCKS proxy (another tunnels, -D on the bastion) to the inner host', async () => {
+    const socks = startTunnels(['-N', '--json', '-D', '0', 'bastion'], {env});
+    try {
+      const proxy = await socks.waitFor(isEvent('forward-listening'), 20_000);
+      tunnels = startTunnels(
+        [
+          '-N',
+          '--json',
+          '-o',
+          `ProxyCommand=nc -X 5 -x 127.0.0.1:${proxy.port} %h %p`,
+          '-L',
+          `0:127.0.0.1:${ECHO_PORT}`,
+          'inner',
+        ],
+        {env},
+      );
+      await carries(tunnels);
+      const connected = await tunnels.waitFor(isEvent('session-connected'));
+      expect(connected.via).toBe('ProxyCommand');
+      expect(await tunnels.stop()).toBe(0);
+    } finally {
+      await socks.stop();
+    }
   }, 40_000);
 });
