@@ -55,8 +55,9 @@ export class DynamicForward extends ForwardBase {
     const from = peer.text;
     const handshake = new SocksHandshake();
     this.handshaking.add(socket);
-    let handshaken = false;
+    let timedOut = false;
     const timer = setTimeout(() => {
+      timedOut = true;
       this.connectionFailed(from, '?', 'SOCKS client did not finish its request in time');
       socket.destroy();
     }, this.handshakeTimeoutMs);
@@ -65,7 +66,7 @@ export class DynamicForward extends ForwardBase {
       this.handshaking.delete(socket);
       // A client that sent part of a request and left; one that sent nothing (a browser's preconnect) is
       // not a failure, as ssh does not count it either.
-      if (!handshaken && socket.bytesRead > 0)
+      if (!timedOut && socket.bytesRead > 0)
         this.connectionFailed(from, '?', 'the client left before finishing its SOCKS request');
     };
     socket.on('close', onClose);
@@ -76,7 +77,6 @@ export class DynamicForward extends ForwardBase {
       const step = handshake.push(chunk);
       if (step.reply && !step.failure) socket.write(step.reply);
       if (!step.failure && !step.request) return;
-      handshaken = true;
       clearTimeout(timer);
       this.handshaking.delete(socket);
       socket.off('data', onData);
