@@ -1,14 +1,45 @@
 import {defineConfig} from 'vitest/config';
 
+/**
+ * Suites that load the machine on purpose (thousands of hostile clients, a browser, 16,500 held
+ * connections): they run after the others, one at a time, so they neither disturb the suites that
+ * measure memory or time a reconnect nor are disturbed by them.
+ */
+const LOAD_SUITES = [
+  'test/cli/hostile-clients.test.ts',
+  'test/cli/hostile-channels.test.ts',
+  'test/cli/real-clients.test.ts',
+  'test/cli/channel-limit.test.ts',
+];
+
 export default defineConfig({
   define: {TUNNELS_VERSION: JSON.stringify('test')},
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Each file starts its own sshd; two cores, so keep the parallelism modest.
     maxWorkers: 2,
     globalSetup: ['test/helpers/global-setup.ts'],
     reporters: ['default', './test/helpers/summary-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'main',
+          include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+          exclude: LOAD_SUITES,
+          sequence: {groupOrder: 0},
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'load',
+          include: LOAD_SUITES,
+          fileParallelism: false,
+          sequence: {groupOrder: 1},
+        },
+      },
+    ],
   },
 });
