@@ -28,39 +28,13 @@ export function socketOwner(
   remote: Endpoint,
   littleEndian: boolean,
 ): number | undefined {
-  return ownerSearch(file, local, remote, littleEndian)?.(text);
-}
-
-/**
- * socketOwner's search made once, to run on each piece of the file as it is read (whole lines each):
- * undefined when the addresses cannot appear in that file at all.
- */
-export function ownerSearch(
-  file: ProcNetFile,
-  local: Endpoint,
-  remote: Endpoint,
-  littleEndian: boolean,
-): ((text: string) => number | undefined) | undefined {
-  const localHex = procNetAddress(local.address, file, littleEndian);
-  const remoteHex = procNetAddress(remote.address, file, littleEndian);
-  if (localHex === undefined || remoteHex === undefined) return undefined;
-  const wanted = ` ${localHex}:${portHex(local.port)} ${remoteHex}:${portHex(remote.port)} `;
-  return (text) => {
-    // One search for the pair: no line is split or parsed but the ones that carry it.
-    for (let at = text.indexOf(wanted); at >= 0; at = text.indexOf(wanted, at + 1)) {
-      // The pair is the line's first two fields, right after "sl:".
-      if (text[at - 1] !== ':') continue;
-      const end = text.indexOf('\n', at);
-      const [state, , , , uid] = text
-        .slice(at + wanted.length, end < 0 ? undefined : end)
-        .trim()
-        .split(/\s+/);
-      if (state === undefined || OWNERLESS_STATES.has(state) || uid === undefined || !/^\d+$/.test(uid))
-        continue;
-      return Number(uid);
-    }
-    return undefined;
-  };
+  const key = socketKey(file, local, remote, littleEndian);
+  if (key === undefined) return undefined;
+  let owner: number | undefined;
+  ownersIn(text, new Set([key]), (_key, uid) => {
+    owner ??= uid;
+  });
+  return owner;
 }
 
 /**

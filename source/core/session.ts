@@ -153,7 +153,8 @@ export class Session implements ForwardContext {
   ) {}
 
   get displayName(): string {
-    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${routeOf(this.config) ? ` via ${routeOf(this.config)}` : ''}`;
+    const via = routeOf(this.config);
+    return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${via ? ` via ${via}` : ''}`;
   }
 
   /** `via` for the session events, when the connection is not direct. */
