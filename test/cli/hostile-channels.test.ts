@@ -7,9 +7,7 @@
 // first well-behaved xdpyinfo and ssh-add -l) and must be back to that count after it (after a second
 // pair), with the process alive throughout and its descriptors bounded while the round runs.
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
-import {randomBytes, randomInt} from 'node:crypto';
-import {existsSync} from 'node:fs';
-import {chmod, copyFile, mkdtemp, readFile, rm} from 'node:fs/promises';
+import {chmod, copyFile, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -20,6 +18,7 @@ import {createPasswordUser} from '../helpers/password-user.js';
 import {startSshAgent} from '../helpers/ssh-agent.js';
 import {processTree, startSshd, type TestSshd} from '../helpers/sshd.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+import {startXvfb} from '../helpers/xvfb.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../helpers/hostile-channels.py');
@@ -86,39 +85,6 @@ async function settled(read: () => Promise<number>): Promise<number> {
     }
   }
   return last;
-}
-
-/**
- * Xvfb on a free display with a fresh cookie in `xauthority`. A display number another X server holds
- * (its socket would pass for ours) makes Xvfb exit: another number is tried, and the display counts as
- * ours only once its lock file names our Xvfb.
- */
-async function startXvfb(xauthority: string): Promise<{xvfb: ChildProcess; display: string}> {
-  for (let attempt = 0; ; attempt++) {
-    const number = randomInt(100, 900);
-    const display = `:${number}`;
-    await run('xauth', [
-      '-f',
-      xauthority,
-      'add',
-      display,
-      'MIT-MAGIC-COOKIE-1',
-      randomBytes(16).toString('hex'),
-    ]);
-    // -noreset: without it the X server resets when its last client leaves and drops every connection
-    // still in its setup then, so a well-behaved client could be refused for the X server's own reasons.
-    const xvfb = spawn(
-      'Xvfb',
-      [display, '-screen', '0', '1234x567x24', '-auth', xauthority, '-nolisten', 'tcp', '-noreset'],
-      {stdio: 'ignore'},
-    );
-    const ours = async () =>
-      (await readFile(`/tmp/.X${number}-lock`, 'utf8').catch(() => '')).trim() === String(xvfb.pid) &&
-      existsSync(`/tmp/.X11-unix/X${number}`);
-    await until(async () => xvfb.exitCode !== null || (await ours()), 10_000, 'Xvfb');
-    if (xvfb.exitCode === null) return {xvfb, display};
-    if (attempt === 4) throw new Error(`Xvfb exited (${xvfb.exitCode}) on five display numbers`);
-  }
 }
 
 interface WellBehaved {

@@ -1,6 +1,4 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
-import {randomBytes, randomInt} from 'node:crypto';
-import {existsSync} from 'node:fs';
 import {chmod, copyFile, mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,11 +9,12 @@ import {createPasswordUser} from '../helpers/password-user.js';
 import {startSshAgent} from '../helpers/ssh-agent.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+import {startXvfb} from '../helpers/xvfb.js';
 
 const run = promisify(execFile);
 const PROBE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../helpers/x11-probe.py');
 
-async function until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
+async function _until(check: () => boolean | Promise<boolean>, ms: number, what: string) {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -93,21 +92,8 @@ describe('remote commands with X11 and agent forwarding, each only when asked fo
     await chmod(sshd.dir, 0o755);
     await chmod(path.join(sshd.dir, 'authorized_keys'), 0o644);
 
-    const number = randomInt(100, 900);
-    display = `:${number}`;
     xauthority = path.join(sshd.dir, 'Xauthority');
-    await run('xauth', [
-      '-f',
-      xauthority,
-      'add',
-      display,
-      'MIT-MAGIC-COOKIE-1',
-      randomBytes(16).toString('hex'),
-    ]);
-    xvfb = spawn('Xvfb', [display, '-screen', '0', '1234x567x24', '-auth', xauthority, '-nolisten', 'tcp'], {
-      stdio: 'ignore',
-    });
-    await until(() => existsSync(`/tmp/.X11-unix/X${number}`), 10_000, 'Xvfb');
+    ({xvfb, display} = await startXvfb(xauthority));
 
     agentSocket = path.join(sshd.dir, 'agent.sock');
     agent = await startSshAgent(agentSocket, sshd.clientKey);
