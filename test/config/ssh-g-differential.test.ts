@@ -61,7 +61,7 @@ function differences(entry: SshGCase, result: CaseResult): Difference[] {
 }
 
 const show = (values: string[] | undefined) =>
-  values === undefined ? '(not printed)' : values.length === 1 ? values[0] : `[${values.join(' | ')}]`;
+  values === undefined ? '(not printed)' : values.length === 1 ? values[0]! : `[${values.join(' | ')}]`;
 
 function describeRun(label: string, result: PrivateRun): string {
   const status = result.timedOut
@@ -106,6 +106,41 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
 
 const results = new Map<string, CaseResult>();
 const tally = {cases: 0, casesAgreeing: 0, lines: 0, linesAgreeing: 0};
+/** Every difference seen, for the summary by cause at the end: what to fix first is what most cases share. */
+const seen: {name: string; key: string; ssh: string; tunnels: string}[] = [];
+
+/** The cases that share a difference; past 40 (a default that differs) the first few stand for them. */
+const caseList = (names: string[]) =>
+  names.length > 40
+    ? `${names.length} cases, among them ${names
+        .slice(0, 5)
+        .map((name) => `"${name}"`)
+        .join(', ')}`
+    : names.map((name) => `"${name}"`).join(', ');
+
+/** The differences grouped by key, then by the pair of values, each with the cases that show it. */
+function summary(): string {
+  const byKey = new Map<string, Map<string, string[]>>();
+  for (const entry of seen) {
+    const pairs = byKey.get(entry.key) ?? new Map<string, string[]>();
+    const pair = `ssh=${entry.ssh}, tunnels=${entry.tunnels}`;
+    pairs.set(pair, [...(pairs.get(pair) ?? []), entry.name]);
+    byKey.set(entry.key, pairs);
+  }
+  const count = (pairs: Map<string, string[]>) =>
+    [...pairs.values()].reduce((sum, names) => sum + names.length, 0);
+  return [...byKey]
+    .sort(([, a], [, b]) => count(b) - count(a))
+    .map(([key, pairs]) =>
+      [
+        `${key} (${count(pairs)} cases)`,
+        ...[...pairs]
+          .sort(([, a], [, b]) => b.length - a.length)
+          .map(([pair, names]) => `  ${pair}\n    ${caseList(names)}`),
+      ].join('\n'),
+    )
+    .join('\n');
+}
 
 beforeAll(async () => {
   if (!existsSync(TUNNELS_BIN)) throw new Error(`${TUNNELS_BIN} is missing: run "npm run build" first`);
@@ -118,6 +153,7 @@ afterAll(() => {
   if (tally.cases === 0) return;
   const percent = (part: number, whole: number) =>
     whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
+  if (seen.length > 0) console.log(`ssh -G differences by cause:\n${summary()}`);
   console.log(
     `ssh -G agreement: ${tally.casesAgreeing}/${tally.cases} cases agree fully (${percent(tally.casesAgreeing, tally.cases)}); ` +
       `${tally.linesAgreeing}/${tally.lines} lines tunnels prints agree (${percent(tally.linesAgreeing, tally.lines)})`,
@@ -150,6 +186,13 @@ describe('tunnels -G against ssh -G', () => {
     tally.cases++;
     if (!sshOk || !tunnelsOk) {
       if (sshOk === tunnelsOk) tally.casesAgreeing++;
+      else
+        seen.push({
+          name: entry.name,
+          key: '(exit status)',
+          ssh: `${result.ssh.code}`,
+          tunnels: `${result.tunnels.code}`,
+        });
       expect(tunnelsOk, `exit statuses differ\n${report(entry, result, [])}`).toBe(sshOk);
       return;
     }
@@ -161,6 +204,14 @@ describe('tunnels -G against ssh -G', () => {
       if (!differing.has(key)) tally.linesAgreeing += values.length;
     }
     if (found.length === 0) tally.casesAgreeing++;
+    for (const difference of found) {
+      seen.push({
+        name: entry.name,
+        key: difference.key,
+        ssh: show(difference.ssh),
+        tunnels: show(difference.tunnels),
+      });
+    }
     expect(found, report(entry, result, found)).toEqual([]);
   });
 
@@ -169,6 +220,8 @@ describe('tunnels -G against ssh -G', () => {
     'each deliberate difference has a reason and still differs: %s',
     (_name, entry) => {
       const result = results.get(entry.name)!;
+      // A case where either program fails is one of exit statuses, reported above.
+      if (result.ssh.code !== 0 || result.tunnels.code !== 0) return;
       const ssh = parseDump(result.ssh.stdout);
       const tunnels = parseDump(result.tunnels.stdout);
       for (const [key, reason] of Object.entries(entry.deliberate!)) {
