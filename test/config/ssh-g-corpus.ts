@@ -1387,6 +1387,31 @@ const BASE_CASES: SshGCase[] = [
     argv: ['db'],
   },
 
+  {name: '-b', files: {}, argv: ['-b', '127.0.0.1', 'db']},
+  {name: '-o BindAddress IPv6', files: {}, argv: ['-o', 'BindAddress=::1', 'db']},
+  {
+    name: 'BindAddress in the config, -b first',
+    files: config('Host db', '  BindAddress 127.0.0.3'),
+    argv: ['-b', '127.0.0.2', 'db'],
+  },
+  {
+    name: 'Match exec quoted, without an =',
+    files: config('Match exec "test -n %h"', '  Port 2908'),
+    argv: ['db'],
+  },
+  {
+    name: 'Match host=db (an = after the criterion)',
+    files: config('Match host=db', '  Port 2909'),
+    argv: ['db'],
+  },
+  {name: '-L with port 0 is an error', files: {}, argv: ['-L', '0:localhost:80', 'db'], sshFails: true},
+  {name: '-D with port 0 is an error', files: {}, argv: ['-D', '0', 'db'], sshFails: true},
+  {
+    name: '-F given twice: the last wins',
+    files: {'~/a.conf': lines('Port 2910'), '~/b.conf': lines('Port 2911')},
+    argv: ['-F', '/root/a.conf', '-F', '/root/b.conf', 'db'],
+  },
+
   // ---- Configs people write ----
   {
     name: 'company bastion with ProxyJump',
