@@ -1412,6 +1412,52 @@ const BASE_CASES: SshGCase[] = [
     argv: ['-F', '/root/a.conf', '-F', '/root/b.conf', 'db'],
   },
 
+  {
+    name: 'Match final in an included file',
+    files: {
+      '~/.ssh/config': lines('Include final.conf'),
+      '~/.ssh/final.conf': lines('Match final', '  Port 2912'),
+    },
+    argv: ['db'],
+  },
+  {
+    name: 'Match final in the system config',
+    files: {'/etc/ssh/ssh_config': lines('Match final host db', '  User sysfinal')},
+    argv: ['db'],
+  },
+  {
+    name: 'Match !final',
+    files: config('Match !final', '  Port 2913', 'Match final', '  Port 2914'),
+    argv: ['db'],
+  },
+  {
+    name: 'Match final and Host blocks read twice (first value still wins)',
+    files: config('Host db', '  User first', 'Match final', '  User second', '  Port 2915'),
+    argv: ['db'],
+  },
+  {
+    name: 'trailing dot with CanonicalizeHostname yes',
+    files: config('CanonicalizeHostname yes', 'CanonicalDomains corp.invalid'),
+    argv: ['db.example.com.'],
+  },
+  {
+    name: 'the same key by -i and by IdentityFile with ~',
+    files: {...config('Host db', '  IdentityFile ~/.ssh/same'), '~/.ssh/same': KEY},
+    argv: ['-i', '/root/.ssh/same', 'db'],
+  },
+  {
+    name: 'the same key by -i twice, once with ~',
+    files: {'~/.ssh/same': KEY},
+    argv: ['-i', '~/.ssh/same', '-i', '/root/.ssh/same', 'db'],
+  },
+  {
+    name: 'Match exec with single quotes and an = inside double quotes',
+    files: config("Match exec \"test '%h' = 'db'\"", '  Port 2916'),
+    argv: ['db'],
+  },
+  {name: '-Y then -x', files: {}, argv: ['-Y', '-x', 'db']},
+  {name: '-- then options are the command', files: {}, argv: ['--', 'db', '-p', '2917']},
+
   // ---- Configs people write ----
   {
     name: 'company bastion with ProxyJump',
