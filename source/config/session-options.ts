@@ -273,7 +273,7 @@ function applyCommandLine(
         const file = expandTilde(value, context.home, '-i');
         try {
           fs.statSync(file);
-          addIdentityFile(options, {file, userProvided: true});
+          addIdentityFile(options, {file, userProvided: true, source: 'flag'});
         } catch (error) {
           warnings.push(
             `identity file ${file} not accessible: ${describeError(error)}; going on without it (as ssh does)`,
@@ -452,6 +452,9 @@ async function resolveOptionsOrThrow(
   const sequence = cli.sequence ?? sequenceOf(cli);
   const destinationWord = sequence.find((word) => word.flag === 'destination');
   const hostArg = destinationWord?.value !== undefined ? parseDestination(destinationWord.value).host : '';
+  // OpenSSH 9.6 (and Debian's 9.2 security update): a name a shell would read as more than a name.
+  if (hostArg.startsWith('-') || /['`"$\\;&<>|(),\s\p{Cc}]/u.test(hostArg))
+    throw new ConfigError(`"${hostArg}": the host name contains characters a host name cannot have`);
   const options = newOptions(hostArg);
   const context: ReadContext = {
     host: hostArg,
@@ -479,6 +482,10 @@ async function resolveOptionsOrThrow(
     options.hostname = host;
   }
   if (net.isIP(host) === 0) host = host.toLowerCase();
+  // fill_default_options_for_canonicalization: before the final pass, so that pass cannot change these.
+  options.canonicalizeMaxDots ??= 1;
+  options.canonicalizeFallbackLocal ??= true;
+  options.canonicalizeHostname ??= 'no';
   host = await canonicalHost(options, host);
   if (options.canonicalizeHostname !== undefined && options.canonicalizeHostname !== 'no')
     fileContext.wantFinalPass = true;
@@ -515,6 +522,11 @@ async function resolveOptionsOrThrow(
     filled.identityAgent = expandPath(filled.identityAgent, 'IdentityAgent');
   if (filled.forwardAgentSocket !== undefined)
     filled.forwardAgentSocket = expandPath(filled.forwardAgentSocket, 'ForwardAgent');
+  if (filled.forwardAgentSocket !== undefined && !fs.existsSync(filled.forwardAgentSocket)) {
+    const problem = `cannot forward the agent socket ${filled.forwardAgentSocket}: no such file`;
+    if (filled.exitOnForwardFailure) throw new ConfigError(`${problem} (and ExitOnForwardFailure is yes)`);
+    warnings.push(problem);
+  }
   const noneAlone = (files: string[], what: string) => {
     if (files[0]?.toLowerCase() !== 'none') return files;
     if (files.length > 1) throw new ConfigError(`${what}: "none" appears with other files`);
@@ -535,7 +547,7 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
   }
   if (options.identityFiles.length === 0) {
     options.identityFiles = DEFAULT_IDENTITY_FILES.map(
-      (name): IdentityFileEntry => ({file: `~/.ssh/${name}`, userProvided: false}),
+      (name): IdentityFileEntry => ({file: `~/.ssh/${name}`, userProvided: false, source: 'default'}),
     );
   }
   if (options.proxyCommand?.toLowerCase() === 'none') options.proxyCommand = undefined;
@@ -573,7 +585,7 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
     passwordAuthentication: options.passwordAuthentication ?? true,
     permitRemoteOpen:
       options.permitRemoteOpen?.[0]?.toLowerCase() === 'any' ? [] : (options.permitRemoteOpen ?? []),
-    pubkeyAuthentication: options.pubkeyAuthentication ?? true,
+    pubkeyAuthentication: options.pubkeyAuthentication ?? 'true',
     serverAliveCountMax: options.serverAliveCountMax ?? 3,
     serverAliveInterval: options.serverAliveInterval ?? TUNNELS_SERVER_ALIVE_INTERVAL,
     sessionType: options.sessionType ?? 'default',
@@ -674,7 +686,7 @@ export async function resolveInvocation(
     identityFiles,
     agentSocket: agentSocketOf(options),
     identitiesOnly: options.identitiesOnly,
-    pubkeyAuthentication: options.pubkeyAuthentication,
+    pubkeyAuthentication: options.pubkeyAuthentication !== 'false',
     knownHostsFiles: options.userKnownHostsFiles,
     globalKnownHostsFiles: options.globalKnownHostsFiles,
     strict: options.strictHostKeyChecking,
