@@ -42,6 +42,11 @@ export interface SessionConfig extends HostKeyPolicy {
   user: string;
   identityFiles: Array<{file: string; explicit: boolean}>;
   agentSocket: string | undefined;
+  /**
+   * IdentitiesOnly: of the agent's keys, offer only those the identity files name (by their public key:
+   * the file itself, or FILE.pub), as ssh does; the agent still signs. Unset: false.
+   */
+  identitiesOnly?: boolean | undefined;
   globalKnownHostsFiles: string[];
   passwordAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
@@ -233,6 +238,7 @@ export class Session implements ForwardContext {
       displayName: `${config.user}@${config.host}`,
       identityFiles: config.identityFiles,
       agentSocket: config.agentSocket,
+      identitiesOnly: config.identitiesOnly ?? false,
       passwordAuthentication: config.passwordAuthentication,
       kbdInteractiveAuthentication: config.kbdInteractiveAuthentication,
       numberOfPasswordPrompts: config.numberOfPasswordPrompts,
