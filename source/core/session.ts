@@ -31,6 +31,7 @@ import {LocalForward} from './local-forward.js';
 import type {Prompter} from './prompter.js';
 import {RemoteForward} from './remote-forward.js';
 import {routeOf} from './route.js';
+import {notSshMessage, watchGreeting} from './ssh-greeting.js';
 import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
 import {WakeWatch} from './wake-watch.js';
@@ -245,11 +246,24 @@ export class Session implements ForwardContext {
       prompter,
     });
 
+    const sock = transport?.sock ?? connectSshSocket(config.host, config.port);
+    // What the server says first: a port that answers but is not SSH is named as such.
+    const greeting = watchGreeting(sock);
+    client.once('close', () => greeting.stop());
+
     return new Promise<string>((resolve, reject) => {
       let settled = false;
       let established = false;
+      /** The connection was made (ssh2's 'connect'): a failure from here on may be a server that is not SSH. */
+      let reached = false;
       let hostKeyRefusal: string | undefined;
       const where = `${config.host}:${config.port}`;
+      /** Said instead of the library's words when what the server sent shows it is not an SSH server. */
+      const notSsh = (ended: 'closed' | 'timeout'): SessionError | undefined => {
+        if (!reached || hostKeyRefusal) return undefined;
+        const message = notSshMessage(where, greeting.received(), ended);
+        return message ? new SessionError(message, 'protocol') : undefined;
+      };
       const fail = (error: SessionError) => {
         if (settled) return;
         settled = true;
@@ -267,18 +281,23 @@ export class Session implements ForwardContext {
       // Our own timer: ssh2's readyTimeout would also run while a person types a password.
       const connectTimer = setTimeout(() => {
         fail(
-          new SessionError(
-            `timed out after ${config.connectTimeoutMs / 1000} s connecting to ${where} (no answer to the SSH handshake); check the host and port, or raise ConnectTimeout`,
-            'timeout',
-          ),
+          notSsh('timeout') ??
+            new SessionError(
+              `timed out after ${config.connectTimeoutMs / 1000} s connecting to ${where} (no answer to the SSH handshake); check the host and port, or raise ConnectTimeout`,
+              'timeout',
+            ),
         );
         client.destroy();
       }, config.connectTimeoutMs);
+      client.once('connect', () => {
+        reached = true;
+      });
 
       client.on('ready', () => {
         if (settled) return;
         settled = true;
         established = true;
+        greeting.stop();
         // Each forwarded connection is a few small packets (open, confirm, EOF, close): with Nagle on, one
         // of them waits for the server's delayed ACK, 40 ms a connection. Bulk data is unaffected.
         client.setNoDelay(true);
@@ -293,7 +312,9 @@ export class Session implements ForwardContext {
       client.on('error', (error: Error & {level?: string; code?: string}) => {
         if (error.level === 'agent') return; // ssh2 goes on to the next method by itself
         if (!settled) {
-          const failure = this.connectError(error, hostKeyRefusal, authenticator);
+          const failure =
+            (error.level === 'client-authentication' ? undefined : notSsh('closed')) ??
+            this.connectError(error, hostKeyRefusal, authenticator);
           if (transport && !hostKeyRefusal && error.level !== 'client-authentication')
             void transportFailure(failure);
           else fail(failure);
@@ -304,10 +325,9 @@ export class Session implements ForwardContext {
       });
       client.on('close', () => {
         if (!settled) {
-          const failure = new SessionError(
-            `the server at ${where} closed the connection during the handshake`,
-            'connect',
-          );
+          const failure =
+            notSsh('closed') ??
+            new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect');
           if (transport) void transportFailure(failure);
           else fail(failure);
           return;
@@ -330,7 +350,7 @@ export class Session implements ForwardContext {
       const connectConfig: ConnectConfig = {
         host: config.host,
         port: config.port,
-        sock: transport?.sock ?? connectSshSocket(config.host, config.port),
+        sock,
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,
