@@ -5,7 +5,7 @@ import ssh2 from './ssh2.js';
 
 export interface AuthOptions {
   user: string;
-  /** "user@host" for prompts, as ssh shows it. */
+  /** "user@host" for prompts, as ssh shows it (keyboard-interactive prompts too: "(user@host) Password: "). */
   displayName: string;
   identityFiles: Array<{file: string; explicit: boolean}>;
   agentSocket: string | undefined;
@@ -237,8 +237,13 @@ export class Authenticator {
           const heading = [name, instructions].filter(Boolean).join('\n');
           if (heading) prompter.inform(heading);
           const answers: string[] = [];
+          // As ssh: the server's prompt after whose it is, so that a jump host's cannot pass for the target's.
           for (const question of prompts) {
-            answers.push(await prompter.ask(question.prompt, {secret: !question.echo}));
+            answers.push(
+              await prompter.ask(`(${this.options.displayName}) ${question.prompt}`, {
+                secret: !question.echo,
+              }),
+            );
           }
           finish(answers);
         })().catch((error: Error) => {

@@ -236,7 +236,8 @@ export class Session implements ForwardContext {
     const prompter = config.batchMode || reconnecting ? undefined : this.prompter;
     const authenticator = new Authenticator({
       user: config.user,
-      displayName: `${config.user}@${config.host}`,
+      // As ssh: the HostKeyAlias when there is one, else the host connected to (a jump host's own).
+      displayName: `${config.user}@${config.hostKeyAlias ?? config.host}`,
       identityFiles: config.identityFiles,
       agentSocket: config.agentSocket,
       identitiesOnly: config.identitiesOnly ?? false,
