@@ -43,11 +43,6 @@ export interface SessionConfig extends HostKeyPolicy {
   user: string;
   identityFiles: Array<{file: string; explicit: boolean}>;
   agentSocket: string | undefined;
-  /**
-   * IdentitiesOnly: of the agent's keys, offer only those the identity files name (by their public key:
-   * the file itself, or FILE.pub), as ssh does; the agent still signs. Unset: false.
-   */
-  identitiesOnly?: boolean | undefined;
   globalKnownHostsFiles: string[];
   passwordAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
@@ -73,6 +68,19 @@ export interface SessionConfig extends HostKeyPolicy {
   proxyCommand?: string | undefined;
   /** The host as the user named it (a ~/.ssh/config alias), for messages about a jump host. */
   name?: string | undefined;
+  /**
+   * IdentitiesOnly: only the identity files' keys, from the agent or the files: of the agent's keys, those
+   * the identity files name by their public key (the file itself, or FILE.pub), signed by the agent.
+   */
+  identitiesOnly?: boolean | undefined;
+  /** PubkeyAuthentication no: no keys offered at all. */
+  pubkeyAuthentication?: boolean | undefined;
+  /** AddressFamily / -4 / -6: the address family of the connection to the server. */
+  addressFamily?: 4 | 6 | undefined;
+  /** BindAddress / -b: the local address the connection leaves from. */
+  bindAddress?: string | undefined;
+  /** ForwardAgent /path: the agent socket forwarded, instead of the one keys are taken from. */
+  forwardAgentSocket?: string | undefined;
 }
 
 /** What a connection runs on when it is not a plain TCP socket, and how to end it. */
@@ -247,7 +255,12 @@ export class Session implements ForwardContext {
       prompter,
     });
 
-    const sock = transport?.sock ?? connectSshSocket(config.host, config.port);
+    const sock =
+      transport?.sock ??
+      connectSshSocket(config.host, config.port, {
+        family: config.addressFamily,
+        localAddress: config.bindAddress,
+      });
     // What the server says first: a port that answers but is not SSH is named as such.
     const greeting = watchGreeting(sock);
     client.once('close', () => greeting.stop());
@@ -399,7 +412,9 @@ export class Session implements ForwardContext {
         algorithms: this.algorithms(entries),
         // ssh2 forwards only to an agent named here, for a command that asks (exec's agentForward). Its
         // connect-time agentForward would forward to every command, whatever the command asked: not set.
-        ...(config.forwardAgent && config.agentSocket ? {agent: forwardingAgent(config.agentSocket)} : {}),
+        ...(config.forwardAgent && (config.forwardAgentSocket ?? config.agentSocket)
+          ? {agent: forwardingAgent((config.forwardAgentSocket ?? config.agentSocket)!)}
+          : {}),
       };
       try {
         client.connect(connectConfig);
