@@ -14,6 +14,8 @@ export interface AuthOptions {
    * may be the public key alone, its private key held by the agent: 1Password, Secretive).
    */
   identitiesOnly?: boolean;
+  /** PubkeyAuthentication no: neither the agent's keys nor the identity files are offered. */
+  pubkeyAuthentication?: boolean;
   passwordAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
   numberOfPasswordPrompts: number;
@@ -39,8 +41,11 @@ export class Authenticator {
   constructor(private readonly options: AuthOptions) {
     this.steps = [];
     // The keys are read, and the agent asked, only once the server is known to take publickey.
-    if (options.agentSocket || options.identityFiles.length > 0)
-      this.steps.push({method: 'publickey', run: () => this.planPublicKeys()});
+    if (options.agentSocket || options.identityFiles.length > 0) {
+      if (options.pubkeyAuthentication === false)
+        this.notes.push('no key was offered (PubkeyAuthentication is off)');
+      else this.steps.push({method: 'publickey', run: () => this.planPublicKeys()});
+    }
     if (options.kbdInteractiveAuthentication) {
       this.steps.push({method: 'keyboard-interactive', run: () => this.keyboardInteractive()});
     }

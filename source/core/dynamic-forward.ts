@@ -38,12 +38,14 @@ export class DynamicForward extends ForwardBase {
 
   async start(): Promise<void> {
     this.servers =
-      (await this.listenLocally(() =>
-        createListener(
-          {allowHalfOpen: true, noDelay: true},
-          (socket, peer) => this.accept(socket, peer),
-          this.refuseClient,
-        ),
+      (await this.listenLocally(
+        () =>
+          createListener(
+            {allowHalfOpen: true, noDelay: true},
+            (socket, peer) => this.accept(socket, peer),
+            this.refuseClient,
+          ),
+        this.context.config.addressFamily,
       )) ?? [];
   }
 

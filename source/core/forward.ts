@@ -107,13 +107,17 @@ export abstract class ForwardBase implements Forward {
 
   /**
    * Listens on this machine at the spec's bind address (loopback unless told otherwise: 127.0.0.1 and ::1,
-   * as ssh), one server from `makeServer` per address; returns them, or undefined when the forward failed.
+   * as ssh, or the one of `family`), one server from `makeServer` per address; returns them, or undefined
+   * when the forward failed.
    */
-  protected async listenLocally(makeServer: () => net.Server): Promise<net.Server[] | undefined> {
+  protected async listenLocally(
+    makeServer: () => net.Server,
+    family?: 4 | 6 | undefined,
+  ): Promise<net.Server[] | undefined> {
     try {
       const listeners = await listenAll(
         makeServer,
-        localBindHosts(this.spec.bindAddress),
+        localBindHosts(this.spec.bindAddress, family),
         this.spec.port,
         (reason) =>
           this.connectionFailed(

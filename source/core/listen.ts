@@ -15,10 +15,16 @@ export function localBindHost(bindAddress: string | undefined): string | undefin
 /**
  * Every address a local listener binds for this bind address. No bind address, or 'localhost': both
  * loopback addresses, 127.0.0.1 then ::1, as ssh does (a client that resolves localhost to ::1 finds the
- * forward too). Otherwise the one address localBindHost gives.
+ * forward too), or the one of `family` (AddressFamily, -4, -6). Every interface with -4: IPv4's only.
+ * Otherwise the one address localBindHost gives.
  */
-export function localBindHosts(bindAddress: string | undefined): Array<string | undefined> {
-  if (bindAddress === undefined || bindAddress === 'localhost') return ['127.0.0.1', '::1'];
+export function localBindHosts(
+  bindAddress: string | undefined,
+  family?: 4 | 6 | undefined,
+): Array<string | undefined> {
+  if (bindAddress === undefined || bindAddress === 'localhost')
+    return family === 4 ? ['127.0.0.1'] : family === 6 ? ['::1'] : ['127.0.0.1', '::1'];
+  if (bindAddress === '' && family === 4) return ['0.0.0.0'];
   return [localBindHost(bindAddress)];
 }
 

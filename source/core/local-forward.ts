@@ -20,12 +20,14 @@ export class LocalForward extends ForwardBase {
   async start(): Promise<void> {
     // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
     this.servers =
-      (await this.listenLocally(() =>
-        createListener(
-          {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
-          (socket, peer) => this.accept(socket, peer),
-          this.refuseClient,
-        ),
+      (await this.listenLocally(
+        () =>
+          createListener(
+            {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
+            (socket, peer) => this.accept(socket, peer),
+            this.refuseClient,
+          ),
+        this.context.config.addressFamily,
       )) ?? [];
   }
 

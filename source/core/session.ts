@@ -249,6 +249,7 @@ export class Session implements ForwardContext {
       identityFiles: config.identityFiles,
       agentSocket: config.agentSocket,
       identitiesOnly: config.identitiesOnly ?? false,
+      pubkeyAuthentication: config.pubkeyAuthentication ?? true,
       passwordAuthentication: config.passwordAuthentication,
       kbdInteractiveAuthentication: config.kbdInteractiveAuthentication,
       numberOfPasswordPrompts: config.numberOfPasswordPrompts,

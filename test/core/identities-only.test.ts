@@ -144,6 +144,17 @@ describe('IdentitiesOnly with an agent: the agent signs, for the identity files 
     expect(result.offered).toEqual(['B']);
   });
 
+  it('PubkeyAuthentication no: neither the agent nor the files are offered, and the failure says so', async () => {
+    const result = await attempt({
+      pubkeyAuthentication: false,
+      identityFiles: [{file: sshd.clientKey, explicit: true}],
+    });
+    expect(result.error?.message).toBe(
+      `permission denied for ${sshd.user}@${sshd.host} (the server accepts: publickey): no key was offered (PubkeyAuthentication is off).`,
+    );
+    expect(result.offered).toEqual([]);
+  });
+
   it('IdentitiesOnly without an agent: a key file is used as before', async () => {
     const result = await attempt({
       identitiesOnly: true,

@@ -3,6 +3,7 @@ import {describe, expect, it} from 'vitest';
 import type {TunnelEvent} from '../../source/core/events.js';
 import type {ForwardSpec} from '../../source/core/forward-spec.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {connectedSession} from '../helpers/session.js';
 import {socks5Connect} from '../helpers/socks-client.js';
 import {connectionRefused, exchange} from '../helpers/targets.js';
 
@@ -129,6 +130,24 @@ describe('a forward with no bind address listens on 127.0.0.1 and ::1, as ssh do
       }),
     );
     await fixture.session.removeForward(onV4.forward.id);
+  });
+
+  it('AddressFamily (-4, -6): the loopback address of that family only, as ssh', async () => {
+    for (const [family, bound, other] of [
+      [4, '127.0.0.1', '::1'],
+      [6, '::1', '127.0.0.1'],
+    ] as const) {
+      const session = await connectedSession(fixture.sshd, [], {addressFamily: family});
+      try {
+        const forward = await session.addForward(local(0));
+        expect(forward.listeningOn?.address).toBe(bound);
+        const port = forward.listeningOn!.port;
+        expect((await exchange(port, 1024, bound)).received).toBe(1024);
+        expect(await connectionRefused(port, other)).toBe(true);
+      } finally {
+        await session.close();
+      }
+    }
   });
 
   it('a port held on both addresses fails the forward with the first address named', async () => {
