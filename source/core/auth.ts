@@ -340,7 +340,7 @@ function sameKey(a: ParsedKey, b: ParsedKey): boolean {
 }
 
 /** Why an identity file could not be read, in words. */
-export function readErrorWords(error: NodeJS.ErrnoException | undefined): string {
+function readErrorWords(error: NodeJS.ErrnoException | undefined): string {
   switch (error?.code) {
     case 'ENOENT':
       return 'no such file';
