@@ -288,6 +288,11 @@ export class Session implements ForwardContext {
       };
       // The transport's own account (a ProxyCommand that exited) says more than the broken pipe it left.
       const transportFailure = async (fallback: SessionError) => {
+        // A server that answered in another protocol is the cause, whatever its ProxyCommand did after.
+        if (greeting.received().length > 0 && notSsh('closed')) {
+          fail(fallback);
+          return;
+        }
         const ended = await transport?.ended();
         fail(
           ended ? new SessionError(`${ended}, before the SSH handshake with ${where}`, 'connect') : fallback,

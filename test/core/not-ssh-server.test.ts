@@ -125,6 +125,28 @@ describe('a port that answers but is not SSH is named as such, not in the librar
     );
   });
 
+  it('through a ProxyCommand, a target that is not SSH is named, not the ProxyCommand exit', async () => {
+    // nc stays open after the web server has answered and closed, as with ssh, until ConnectTimeout.
+    const error = await failure(
+      await at(web.port, {proxyCommand: `nc 127.0.0.1 ${web.port}`, connectTimeoutMs: 1000}),
+    );
+    expect(error.message).toBe(
+      `127.0.0.1:${web.port} is not an SSH server (it answered "HTTP/1.1 400 Bad Request", as a web server does, and no SSH greeting followed); check the host and port`,
+    );
+    // One that answers and exits: what it answered is the cause, not its exit.
+    const answered = await failure(
+      await at(web.port, {proxyCommand: `printf 'HTTP/1.1 400 Bad Request\\r\\n\\r\\n'; sleep 0.2`}),
+    );
+    expect(answered.message).toBe(
+      `127.0.0.1:${web.port} is not an SSH server (it answered "HTTP/1.1 400 Bad Request", as a web server does); check the host and port`,
+    );
+    // One that exits without a word is reported by its exit, as before.
+    const exited = await failure(await at(web.port, {proxyCommand: 'sh -c "exit 3"'}));
+    expect(exited.message).toBe(
+      `the ProxyCommand (sh -c "exit 3") exited with status 3, before the SSH handshake with 127.0.0.1:${web.port}`,
+    );
+  });
+
   it('a real sshd still connects', async () => {
     const session = new Session(await testSessionConfig(sshd), undefined);
     await session.connect();
