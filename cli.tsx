@@ -64,7 +64,11 @@ async function main(argv: string[]): Promise<number> {
       import('./source/config/ssh-dump.js'),
     ]);
     try {
-      const {options, warnings} = await resolveOptions(sessionOptions(parsed, parsed.destination));
+      const given = sessionOptions(parsed, parsed.destination);
+      const origin = parsed.destination.startsWith('@')
+        ? await withFavorite(parsed.destination.slice(1), given)
+        : given;
+      const {options, warnings} = await resolveOptions(origin);
       for (const warning of warnings) process.stderr.write(`tunnels: ${safeText(warning)}\n`);
       process.stdout.write(dumpOptions(options));
       return 0;

@@ -41,11 +41,19 @@ export const TUNNELS_DEFAULT_CIPHERS = [
   'aes256-ctr',
 ];
 
-/** Whether a Ciphers / -c value is one ssh accepts (names must be known, except after "-"). */
+/**
+ * Whether a Ciphers / -c value is one ssh accepts (cipher.c's ciphers_valid): names must be known, except
+ * after "-"; as in ssh, the check stops at the first empty name ("aes128-ctr," is fine).
+ */
 export function validCipherSpec(value: string): boolean {
   if (value.startsWith('-')) return true;
-  const names = value.replace(/^[+^]/, '').split(',');
-  return names.every((name) => ALL_CIPHERS.includes(name));
+  const names = value.replace(/^[+^]/, '');
+  if (names === '') return false;
+  for (const name of names.split(',')) {
+    if (name === '') break;
+    if (!ALL_CIPHERS.includes(name)) return false;
+  }
+  return true;
 }
 
 function concatenate(first: string[], second: string[]): string[] {

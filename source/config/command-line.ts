@@ -55,6 +55,7 @@ export function buildProgram(): Command {
     .option('-a', 'do not forward the agent')
     .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
     .option('-x', 'do not forward X11')
+    .addOption(new Option('-Y', "ssh's trusted X11: forwarded untrusted, as -X (warned about)").hideHelp())
     .option('-G', 'print the configuration tunnels resolves for the host, as ssh -G does, and exit')
     .option('-g', 'forwards without a bind address listen on every interface (GatewayPorts yes)')
     .option('-4', 'connect over IPv4 only (AddressFamily inet)')
@@ -95,7 +96,7 @@ Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or 
 const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'J', 'L', 'R', 'D', 'b']);
 
 /** Flags whose order decides between values (ssh keeps the first -p, the last -A or -a, ...). */
-const ORDERED_FLAGS = new Set([...VALUE_FLAGS, 'A', 'a', 'X', 'x', '4', '6', 'g', 'N', 't']);
+const ORDERED_FLAGS = new Set([...VALUE_FLAGS, 'A', 'a', 'X', 'x', 'Y', '4', '6', 'g', 'N', 't']);
 
 /**
  * The option-setting words of a command line in the order given, the destination among them; the
@@ -106,7 +107,12 @@ export function commandLineSequence(argv: string[]): CommandLineWord[] {
   let seenDestination = false;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
-    if (token === '--') break;
+    if (token === '--') {
+      // ssh -- host: the destination may follow the "--".
+      const next = argv[i + 1];
+      if (!seenDestination && next !== undefined) words.push({flag: 'destination', value: next});
+      break;
+    }
     if (token.startsWith('--')) continue;
     if (token.startsWith('-') && token.length > 1) {
       for (let j = 1; j < token.length; j++) {
@@ -224,7 +230,9 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     dynamicForwards: flags.D ?? [],
     noCommand: flags.N === true,
     forwardAgent: last('A', 'a'),
-    forwardX11: last('X', 'x'),
+    forwardX11: sequence.filter((w) => w.flag === 'X' || w.flag === 'Y' || w.flag === 'x').at(-1)
+      ? sequence.filter((w) => w.flag === 'X' || w.flag === 'Y' || w.flag === 'x').at(-1)!.flag !== 'x'
+      : undefined,
     json: flags.json === true,
     verbose: flags.v,
     printConfig: flags.G === true,

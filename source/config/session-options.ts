@@ -13,6 +13,7 @@ import {assembleCiphers, validCipherSpec} from './ciphers.js';
 import {homeDirectory} from './paths.js';
 import {
   addForward,
+  addIdentityFile,
   applyJump,
   connectionTokens,
   type IdentityFileEntry,
@@ -272,7 +273,7 @@ function applyCommandLine(
         const file = expandTilde(value, context.home, '-i');
         try {
           fs.statSync(file);
-          options.identityFiles.push({file, userProvided: true});
+          addIdentityFile(options, {file, userProvided: true});
         } catch (error) {
           warnings.push(
             `identity file ${file} not accessible: ${describeError(error)}; going on without it (as ssh does)`,
@@ -288,6 +289,10 @@ function applyCommandLine(
         break;
       case 'X':
         options.forwardX11 = true;
+        break;
+      case 'Y':
+        options.forwardX11 = true;
+        warnings.push('-Y: tunnels forwards X11 untrusted only (as -X), with a fake cookie');
         break;
       case 'x':
         options.forwardX11 = false;
@@ -365,25 +370,22 @@ function readConfigFiles(
   context: ReadContext,
   settings: ResolveSettings,
 ): void {
+  // A Match final seen in any file asks for the second pass.
+  const read = (file: string, userConfig: boolean, checkPermissions: boolean) => {
+    const fileContext = {...context, userConfig};
+    const found = readConfigFile(options, file, fileContext, {checkPermissions});
+    context.wantFinalPass ||= fileContext.wantFinalPass;
+    return found;
+  };
   if (configFile !== undefined) {
     if (configFile.toLowerCase() === 'none') return;
     const file = expandTilde(configFile, context.home, '-F');
-    if (!readConfigFile(options, file, {...context, userConfig: true}, {checkPermissions: false}))
+    if (!read(file, true, false))
       throw new ConfigError(`cannot open the config file ${file} given with -F: no such file`);
     return;
   }
-  readConfigFile(
-    options,
-    `${context.home}/.ssh/config`,
-    {...context, userConfig: true},
-    {checkPermissions: true},
-  );
-  readConfigFile(
-    options,
-    settings.systemConfig ?? '/etc/ssh/ssh_config',
-    {...context, userConfig: false},
-    {checkPermissions: false},
-  );
+  read(`${context.home}/.ssh/config`, true, true);
+  read(settings.systemConfig ?? '/etc/ssh/ssh_config', false, false);
 }
 
 /** resolve_canonicalize: tries each CanonicalDomains suffix through the resolver. */
@@ -391,9 +393,17 @@ async function canonicalHost(options: SshOptions, host: string): Promise<string>
   if (net.isIP(host) !== 0) return host;
   const proxied =
     (options.proxyCommand !== undefined && options.proxyCommand !== 'none') || options.jump !== undefined;
-  if (options.canonicalizeHostname === 'no' || (proxied && options.canonicalizeHostname !== 'always'))
-    return host;
-  if (host.endsWith('.')) return host.slice(0, -1);
+  const mode = options.canonicalizeHostname ?? 'no';
+  if (mode === 'no' || (proxied && mode !== 'always')) return host;
+  if (host.endsWith('.')) {
+    // Fully qualified: resolved as it is, the dot dropped once it resolves.
+    try {
+      await lookup(host);
+      return host.slice(0, -1);
+    } catch {
+      return fallBack(options, host);
+    }
+  }
   const dots = host.split('.').length - 1;
   if (dots > (options.canonicalizeMaxDots ?? 1)) return host;
   for (const domain of options.canonicalDomains ?? []) {
@@ -406,6 +416,10 @@ async function canonicalHost(options: SshOptions, host: string): Promise<string>
       // Not this domain.
     }
   }
+  return fallBack(options, host);
+}
+
+function fallBack(options: SshOptions, host: string): string {
   if (options.canonicalizeFallbackLocal === false)
     throw new ConfigError(
       `could not resolve host "${host}" in any of CanonicalDomains (${(options.canonicalDomains ?? []).join(' ')}), and CanonicalizeFallbackLocal is no`,

@@ -17,28 +17,51 @@ const WHITESPACE = ' \t\r\n';
 /** A line the parser cannot read; the message is ssh's, in words. */
 export class ConfigLineError extends Error {}
 
-/** Undefined for a blank line or a comment. */
-export function splitConfigLine(line: string): ConfigLine | undefined {
-  let end = line.length;
-  while (end > 0 && `${WHITESPACE}\f`.includes(line[end - 1]!)) end--;
-  const text = line.slice(0, end);
-  let index = 0;
-  while (index < text.length && WHITESPACE.includes(text[index]!)) index++;
-  if (index === text.length || text[index] === '#') return undefined;
-  const start = index;
-  while (index < text.length && !`${WHITESPACE}"=`.includes(text[index]!)) index++;
-  const keyword = text.slice(start, index).toLowerCase();
-  if (keyword === '') return undefined;
-  // strdelim: one "=" may stand in for the whitespace, or follow it.
-  const delimiter = text[index];
-  if (delimiter !== undefined) index++;
-  while (index < text.length && WHITESPACE.includes(text[index]!)) index++;
-  if (delimiter !== '=' && text[index] === '=') {
-    index++;
-    while (index < text.length && WHITESPACE.includes(text[index]!)) index++;
+/**
+ * misc.c's strdelim: the word up to whitespace, a double quote or one "="; a word that starts with a double
+ * quote runs to the next one (undefined when there is none). `rest` is what follows the delimiter and the
+ * whitespace after it (and, after whitespace, one "=" and the whitespace after that); undefined at the end.
+ */
+function strdelim(text: string): {word: string; rest: string | undefined} | undefined {
+  const skip = (from: string, index: number) => {
+    while (index < from.length && WHITESPACE.includes(from[index]!)) index++;
+    return index;
+  };
+  let at = 0;
+  while (at < text.length && !`${WHITESPACE}"=`.includes(text[at]!)) at++;
+  if (at === text.length) return {word: text, rest: undefined};
+  if (text[at] === '"') {
+    // The quote is taken out, and the word ends at the next one.
+    const joined = text.slice(0, at) + text.slice(at + 1);
+    const close = joined.indexOf('"', at);
+    if (close === -1) return undefined;
+    return {word: joined.slice(0, close), rest: joined.slice(skip(joined, close + 1))};
   }
-  const rest = text.slice(index);
-  if (rest === '') throw new ConfigLineError(`${keyword} has no value (write Key=Value, or Key Value)`);
+  const equals = text[at] === '=';
+  let next = skip(text, at + 1);
+  if (!equals && text[next] === '=') next = skip(text, next + 1);
+  return {word: text.slice(0, at), rest: text.slice(next)};
+}
+
+/** Undefined for a blank line or a comment (readconf.c's process_config_line_depth). */
+export function splitConfigLine(line: string): ConfigLine | undefined {
+  // Trailing whitespace and form feeds go, but never the first character (as in readconf.c).
+  let end = line.length;
+  while (end > 1 && `${WHITESPACE}\f`.includes(line[end - 1]!)) end--;
+  const text = line.slice(0, end);
+  let found = strdelim(text);
+  // Leading whitespace (or one "=") gives an empty first word: the keyword is the next one.
+  if (found?.word === '') found = found.rest === undefined ? undefined : strdelim(found.rest);
+  if (found === undefined || found.word === '' || found.word.startsWith('#')) return undefined;
+  const keyword = found.word.toLowerCase();
+  let rest = found.rest;
+  if (rest !== undefined) {
+    let index = 0;
+    while (index < rest.length && WHITESPACE.includes(rest[index]!)) index++;
+    rest = rest.slice(index);
+  }
+  if (rest === undefined || rest === '')
+    throw new ConfigLineError(`${keyword} has no value (write Key=Value, or Key Value)`);
   return {keyword, rest, args: splitArguments(rest)};
 }
 

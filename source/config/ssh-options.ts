@@ -274,6 +274,16 @@ export function applyJump(options: SshOptions, text: string, active: boolean): b
   return true;
 }
 
+/** add_identity_file: the same file from the same kind of source is listed once. */
+export function addIdentityFile(options: SshOptions, entry: IdentityFileEntry): void {
+  if (
+    !options.identityFiles.some(
+      (known) => known.file === entry.file && known.userProvided === entry.userProvided,
+    )
+  )
+    options.identityFiles.push(entry);
+}
+
 function sameForward(a: ForwardSpec, b: ForwardSpec): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -542,7 +552,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   identityfile: (options, {args}, _set, where) => {
     const file = one(args, where, 'IdentityFile');
-    if (applying) options.identityFiles.push({file, userProvided: true});
+    if (applying) addIdentityFile(options, {file, userProvided: true});
   },
   kbdinteractiveauthentication: flagHandler('kbdInteractiveAuthentication', 'KbdInteractiveAuthentication'),
   localforward: forwardHandler('L', 'LocalForward'),
@@ -715,12 +725,15 @@ function hostApplies(patterns: string[], host: string, where: string): boolean {
   return active;
 }
 
+const MATCH_ATTRIBUTES = new Set(['host', 'originalhost', 'user', 'localuser', 'exec']);
+
 /** readconf.c's match_cfg_line. */
 function matchApplies(options: SshOptions, args: string[], context: ReadContext, where: string): boolean {
-  // "Match host=x" is read as "Match host x", as strdelim does.
+  // "Match host=x" is read as "Match host x", as strdelim does (a quoted "exec" command keeps its "=").
   const words = args.flatMap((arg) => {
     const equals = arg.indexOf('=');
-    return equals > 0 ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg];
+    const name = arg.slice(0, equals).replace(/^!/, '').toLowerCase();
+    return equals > 0 && MATCH_ATTRIBUTES.has(name) ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg];
   });
   const port = String(options.port ?? 22);
   const remoteUser = options.user ?? context.localUser;

@@ -11,12 +11,35 @@ export type Tokens = Partial<Record<string, string>>;
 /** A value that cannot be expanded; the message says which token or variable. */
 export class TokenError extends Error {}
 
-/** percent_expand: "%%" is "%", "%x" is a token in `tokens`; any other "%x" is an error. */
-export function expandTokens(value: string, tokens: Tokens, what: string): string {
+/**
+ * misc.c's vdollar_percent_expand in one pass: "${VAR}" from the environment when `dollar` (an unset
+ * variable, an empty name or a "${" without "}" is an error; an empty value is fine), and "%%" / "%x" from
+ * `tokens` when given (any other "%x", or a lone "%" at the end, is an error). A "%" in a variable's value
+ * is not a token.
+ */
+function expand(
+  value: string,
+  tokens: Tokens | undefined,
+  dollar: boolean,
+  what: string,
+  env: NodeJS.ProcessEnv,
+): string {
   let out = '';
   for (let index = 0; index < value.length; index++) {
     const char = value[index]!;
-    if (char !== '%') {
+    if (dollar && char === '$' && value[index + 1] === '{') {
+      const end = value.indexOf('}', index + 2);
+      if (end === -1) throw new TokenError(`${what}: "${value}": \${ without a closing }`);
+      const name = value.slice(index + 2, end);
+      if (name === '') throw new TokenError(`${what}: "${value}": an empty \${}`);
+      const found = env[name];
+      if (found === undefined)
+        throw new TokenError(`${what}: "${value}": the environment variable ${name} is not set`);
+      out += found;
+      index = end;
+      continue;
+    }
+    if (tokens === undefined || char !== '%') {
       out += char;
       continue;
     }
@@ -34,32 +57,24 @@ export function expandTokens(value: string, tokens: Tokens, what: string): strin
   return out;
 }
 
-/** dollar_expand: "${VAR}" from the environment; an unset variable or a lone "${" is an error. */
-export function expandVariables(value: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
-  let out = '';
-  for (let index = 0; index < value.length; index++) {
-    if (value[index] === '$' && value[index + 1] === '{') {
-      const end = value.indexOf('}', index + 2);
-      if (end === -1) throw new TokenError(`${what}: "${value}": \${ without a closing }`);
-      const name = value.slice(index + 2, end);
-      if (name === '') throw new TokenError(`${what}: "${value}": an empty \${}`);
-      const found = env[name];
-      if (found === undefined)
-        throw new TokenError(`${what}: "${value}": the environment variable ${name} is not set`);
-      out += found;
-      index = end;
-    } else out += value[index];
-  }
-  return out;
+/** percent_expand: "%%" is "%", "%x" is a token in `tokens`; any other "%x" is an error. */
+export function expandTokens(value: string, tokens: Tokens, what: string): string {
+  return expand(value, tokens, false, what, process.env);
 }
 
-/** percent_dollar_expand: variables first, then tokens, in one pass as ssh does. */
-export function expandTokensAndVariables(value: string, tokens: Tokens, what: string): string {
-  // Variables are expanded where they stand; "%" inside a variable's value is not a token.
-  const parts = value.split(/(\$\{[^}]*\})/);
-  return parts
-    .map((part, index) => (index % 2 === 1 ? expandVariables(part, what) : expandTokens(part, tokens, what)))
-    .join('');
+/** dollar_expand: "${VAR}" from the environment; an unset variable or a lone "${" is an error. */
+export function expandVariables(value: string, what: string, env: NodeJS.ProcessEnv = process.env): string {
+  return expand(value, undefined, true, what, env);
+}
+
+/** percent_dollar_expand: variables and tokens in one pass, as ssh does. */
+export function expandTokensAndVariables(
+  value: string,
+  tokens: Tokens,
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  return expand(value, tokens, true, what, env);
 }
 
 function passwordHome(user: string): string | undefined {
@@ -74,18 +89,20 @@ function passwordHome(user: string): string | undefined {
   return undefined;
 }
 
-/** tilde_expand_filename: "~" and "~/x" from `home`, "~user/x" from the password file. */
+/**
+ * tilde_expand_filename: "~" and "~/x" from `home`, "~user/x" from the password file. As in ssh, the
+ * directory always ends with "/" ("~" is "/home/me/") and the slashes after it are not doubled.
+ */
 export function expandTilde(file: string, home: string, what: string): string {
   if (!file.startsWith('~')) return file;
   const slash = file.indexOf('/');
   const user = file.slice(1, slash === -1 ? undefined : slash);
-  const rest = slash === -1 ? '' : file.slice(slash + 1);
+  const rest = slash === -1 ? '' : file.slice(slash).replace(/^\/+/, '');
   let base = home;
   if (user !== '') {
     const found = passwordHome(user);
     if (found === undefined) throw new TokenError(`${what}: "${file}": no user named ${user}`);
     base = found;
   }
-  if (rest === '') return base;
-  return `${base.replace(/\/$/, '')}/${rest}`;
+  return `${base.endsWith('/') ? base : `${base}/`}${rest}`;
 }

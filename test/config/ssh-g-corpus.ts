@@ -1387,6 +1387,77 @@ const BASE_CASES: SshGCase[] = [
     argv: ['db'],
   },
 
+  {name: '-b', files: {}, argv: ['-b', '127.0.0.1', 'db']},
+  {name: '-o BindAddress IPv6', files: {}, argv: ['-o', 'BindAddress=::1', 'db']},
+  {
+    name: 'BindAddress in the config, -b first',
+    files: config('Host db', '  BindAddress 127.0.0.3'),
+    argv: ['-b', '127.0.0.2', 'db'],
+  },
+  {
+    name: 'Match exec quoted, without an =',
+    files: config('Match exec "test -n %h"', '  Port 2908'),
+    argv: ['db'],
+  },
+  {
+    name: 'Match host=db (an = after the criterion)',
+    files: config('Match host=db', '  Port 2909'),
+    argv: ['db'],
+  },
+  {name: '-L with port 0 is an error', files: {}, argv: ['-L', '0:localhost:80', 'db'], sshFails: true},
+  {name: '-D with port 0 is an error', files: {}, argv: ['-D', '0', 'db'], sshFails: true},
+  {
+    name: '-F given twice: the last wins',
+    files: {'~/a.conf': lines('Port 2910'), '~/b.conf': lines('Port 2911')},
+    argv: ['-F', '/root/a.conf', '-F', '/root/b.conf', 'db'],
+  },
+
+  {
+    name: 'Match final in an included file',
+    files: {
+      '~/.ssh/config': lines('Include final.conf'),
+      '~/.ssh/final.conf': lines('Match final', '  Port 2912'),
+    },
+    argv: ['db'],
+  },
+  {
+    name: 'Match final in the system config',
+    files: {'/etc/ssh/ssh_config': lines('Match final host db', '  User sysfinal')},
+    argv: ['db'],
+  },
+  {
+    name: 'Match !final',
+    files: config('Match !final', '  Port 2913', 'Match final', '  Port 2914'),
+    argv: ['db'],
+  },
+  {
+    name: 'Match final and Host blocks read twice (first value still wins)',
+    files: config('Host db', '  User first', 'Match final', '  User second', '  Port 2915'),
+    argv: ['db'],
+  },
+  {
+    name: 'trailing dot with CanonicalizeHostname yes',
+    files: config('CanonicalizeHostname yes', 'CanonicalDomains corp.invalid'),
+    argv: ['db.example.com.'],
+  },
+  {
+    name: 'the same key by -i and by IdentityFile with ~',
+    files: {...config('Host db', '  IdentityFile ~/.ssh/same'), '~/.ssh/same': KEY},
+    argv: ['-i', '/root/.ssh/same', 'db'],
+  },
+  {
+    name: 'the same key by -i twice, once with ~',
+    files: {'~/.ssh/same': KEY},
+    argv: ['-i', '~/.ssh/same', '-i', '/root/.ssh/same', 'db'],
+  },
+  {
+    name: 'Match exec with single quotes and an = inside double quotes',
+    files: config("Match exec \"test '%h' = 'db'\"", '  Port 2916'),
+    argv: ['db'],
+  },
+  {name: '-Y then -x', files: {}, argv: ['-Y', '-x', 'db']},
+  {name: '-- then options are the command', files: {}, argv: ['--', 'db', '-p', '2917']},
+
   // ---- Configs people write ----
   {
     name: 'company bastion with ProxyJump',
