@@ -50,6 +50,11 @@ export type TunnelEvent =
       /** Where the listener is: local address for -L/-D/ftp, the server's for -R. */
       bindAddress: string;
       port: number;
+      /**
+       * Every local address listened on (bindAddress first), when there are several: a forward with no
+       * bind address, or localhost, listens on 127.0.0.1 and ::1 as ssh does.
+       */
+      bindAddresses?: string[];
     }
   | {event: 'forward-failed'; forwardId: string; kind: ForwardKind; spec: string; reason: string}
   | {event: 'forward-closed'; forwardId: string; kind: ForwardKind; spec: string}

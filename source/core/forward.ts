@@ -7,8 +7,8 @@ import {
   formatAddress,
   isLoopbackAddress,
   isWildcardAddress,
-  listen,
-  localBindHost,
+  listenAll,
+  localBindHosts,
   type Peer,
 } from './listen.js';
 
@@ -105,28 +105,48 @@ export abstract class ForwardBase implements Forward {
       reason,
     );
 
-  /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
-  protected async listenLocally(server: net.Server): Promise<boolean> {
+  /**
+   * Listens on this machine at the spec's bind address (loopback unless told otherwise: 127.0.0.1 and ::1,
+   * as ssh, or the one of `family`), one server from `makeServer` per address; returns them, or undefined
+   * when the forward failed.
+   */
+  protected async listenLocally(
+    makeServer: () => net.Server,
+    family?: 4 | 6 | undefined,
+  ): Promise<net.Server[] | undefined> {
     try {
-      const address = await listen(server, localBindHost(this.spec.bindAddress), this.spec.port, (reason) =>
-        this.connectionFailed(
-          'a new client',
-          formatAddress(this.listeningOn?.address, this.listeningOn?.port),
-          reason,
-        ),
+      const listeners = await listenAll(
+        makeServer,
+        localBindHosts(this.spec.bindAddress, family),
+        this.spec.port,
+        (reason) =>
+          this.connectionFailed(
+            'a new client',
+            formatAddress(this.listeningOn?.address, this.listeningOn?.port),
+            reason,
+          ),
       );
-      this.setListening(address.address, address.port);
+      const {address, port} = listeners.address;
+      this.setListening(address, port, listeners.addresses);
+      const only = listeners.addresses.map((bound) => formatAddress(bound, port)).join(' and ');
+      for (const warning of listeners.warnings)
+        this.events.emit({
+          event: 'warning',
+          message: `${this.label}: listening on ${only} only: ${warning}`,
+          forwardId: this.id,
+        });
       // Once: a local listener stays bound through reconnects, and start() runs once.
-      const exposure = exposureWarning(this.label, this.spec, address.address, address.port);
+      const exposure = exposureWarning(this.label, this.spec, address, port);
       if (exposure) this.events.emit({event: 'warning', message: exposure, forwardId: this.id});
-      return true;
+      return listeners.servers;
     } catch (error) {
       this.setFailed((error as Error).message);
-      return false;
+      return undefined;
     }
   }
 
-  protected setListening(address: string, port: number): void {
+  /** `addresses`: every local address listened on, when there are several (127.0.0.1 and ::1). */
+  protected setListening(address: string, port: number, addresses?: string[]): void {
     this.state = 'listening';
     this.failure = undefined;
     this.listeningOn = {address, port};
@@ -137,6 +157,7 @@ export abstract class ForwardBase implements Forward {
       spec: this.label,
       bindAddress: address,
       port,
+      ...(addresses && addresses.length > 1 ? {bindAddresses: addresses} : {}),
     });
   }
 
