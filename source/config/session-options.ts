@@ -675,6 +675,14 @@ export async function resolveInvocation(
   const identityFiles = options.identityFiles
     .filter((entry) => entry.file.toLowerCase() !== 'none')
     .map((entry) => ({file: expand(entry.file, 'IdentityFile'), explicit: entry.userProvided}));
+  // ssh: "Address family for hostname not supported" (checked when connecting; -G prints it as it is).
+  if (
+    (options.addressFamily === 'inet6' && net.isIPv4(options.hostname)) ||
+    (options.addressFamily === 'inet' && net.isIPv6(options.hostname))
+  )
+    throw new ConfigError(
+      `${options.hostname} is an IPv${options.addressFamily === 'inet6' ? 4 : 6} address, but AddressFamily (or ${options.addressFamily === 'inet6' ? '-6' : '-4'}) allows only IPv${options.addressFamily === 'inet6' ? 6 : 4}`,
+    );
   const ciphers = assembleCiphers(options.ciphers);
   if (ciphers !== undefined && ciphers.length === 0)
     throw new ConfigError(`Ciphers ${options.ciphers}: no cipher is left`);
