@@ -30,7 +30,7 @@ export async function initLimits(): Promise<void> {
   if (soft) NOFILE = Number(soft);
 }
 
-export const SECTIONS = ['throughput', 'longlink', 'rate', 'concurrency', 'ftp', 'ui'] as const;
+export const SECTIONS = ['throughput', 'longlink', 'realclient', 'rate', 'concurrency', 'ftp', 'ui'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -68,7 +68,8 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     if (arg === '--quick') quick = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++index] : arg.slice('--only='.length);
-      if (!value) throw new Error('--only needs a list: throughput,longlink,rate,concurrency,ftp,ui');
+      if (!value)
+        throw new Error('--only needs a list: throughput,longlink,realclient,rate,concurrency,ftp,ui');
       const names = value.split(',').map((name) => name.trim());
       for (const name of names)
         if (!(SECTIONS as readonly string[]).includes(name))
@@ -79,7 +80,7 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
       if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive whole number');
     } else if (arg === '-h' || arg === '--help') {
       console.log(
-        'npm run bench -- [--quick] [--only throughput,longlink,rate,concurrency,ftp,ui] [--runs N]\n' +
+        'npm run bench -- [--quick] [--only throughput,longlink,realclient,rate,concurrency,ftp,ui] [--runs N]\n' +
           '  --quick  64 MiB transfers, 1 run, 100 sequential (after 200 to warm up) and 1,000 concurrent\n' +
           '           connections, 32 MiB FTP\n' +
           '  --runs N repetitions of each measurement (default 3, 1 with --quick)\n' +
