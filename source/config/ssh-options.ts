@@ -434,6 +434,21 @@ const flagHandler =
   (_o, {args}, set, where) =>
     set(key, flag(one(args, where, keyword), where, keyword) as never);
 
+const integerHandler =
+  (key: keyof SshOptions, keyword: string): Handler =>
+  (_o, {args}, set, where) =>
+    set(key, integer(one(args, where, keyword), where, keyword) as never);
+
+const timeHandler =
+  (key: keyof SshOptions, keyword: string): Handler =>
+  (_o, {args}, set, where) =>
+    set(key, time(one(args, where, keyword), where, keyword) as never);
+
+const choiceHandler =
+  <T extends string>(key: keyof SshOptions, keyword: string, table: Record<string, T>): Handler =>
+  (_o, {args}, set, where) =>
+    set(key, choice(one(args, where, keyword), table, where, keyword) as never);
+
 const STRICT: Record<string, StrictHostKeyChecking> = {
   true: 'yes',
   yes: 'yes',
@@ -479,16 +494,11 @@ const HANDLERS: Record<string, Handler> = {
       throw badValue(where, 'Port', value, 'not a port number (1-65535) or a service name');
     set('port', port);
   },
-  addressfamily: (_o, {args}, set, where) =>
-    set(
-      'addressFamily',
-      choice(
-        one(args, where, 'AddressFamily'),
-        {any: 'any', inet: 'inet', inet6: 'inet6'} as Record<string, AddressFamily>,
-        where,
-        'AddressFamily',
-      ),
-    ),
+  addressfamily: choiceHandler<AddressFamily>('addressFamily', 'AddressFamily', {
+    any: 'any',
+    inet: 'inet',
+    inet6: 'inet6',
+  }),
   batchmode: flagHandler('batchMode', 'BatchMode'),
   bindaddress: (_o, {args}, set, where) => set('bindAddress', one(args, where, 'BindAddress')),
   canonicaldomains: (options, {args}, set, where) => {
@@ -502,24 +512,14 @@ const HANDLERS: Record<string, Handler> = {
     if (options.canonicalDomains === undefined) set('canonicalDomains', args);
   },
   canonicalizefallbacklocal: flagHandler('canonicalizeFallbackLocal', 'CanonicalizeFallbackLocal'),
-  canonicalizehostname: (_o, {args}, set, where) =>
-    set(
-      'canonicalizeHostname',
-      choice(
-        one(args, where, 'CanonicalizeHostname'),
-        {true: 'yes', yes: 'yes', false: 'no', no: 'no', always: 'always'} as Record<
-          string,
-          CanonicalizeHostname
-        >,
-        where,
-        'CanonicalizeHostname',
-      ),
-    ),
-  canonicalizemaxdots: (_o, {args}, set, where) =>
-    set(
-      'canonicalizeMaxDots',
-      integer(one(args, where, 'CanonicalizeMaxDots'), where, 'CanonicalizeMaxDots'),
-    ),
+  canonicalizehostname: choiceHandler<CanonicalizeHostname>('canonicalizeHostname', 'CanonicalizeHostname', {
+    true: 'yes',
+    yes: 'yes',
+    false: 'no',
+    no: 'no',
+    always: 'always',
+  }),
+  canonicalizemaxdots: integerHandler('canonicalizeMaxDots', 'CanonicalizeMaxDots'),
   ciphers: (_o, {args}, set, where) => {
     const value = one(args, where, 'Ciphers');
     if (!validCipherSpec(value))
@@ -527,8 +527,7 @@ const HANDLERS: Record<string, Handler> = {
     set('ciphers', value);
   },
   clearallforwardings: flagHandler('clearAllForwardings', 'ClearAllForwardings'),
-  connecttimeout: (_o, {args}, set, where) =>
-    set('connectTimeout', time(one(args, where, 'ConnectTimeout'), where, 'ConnectTimeout')),
+  connecttimeout: timeHandler('connectTimeout', 'ConnectTimeout'),
   exitonforwardfailure: flagHandler('exitOnForwardFailure', 'ExitOnForwardFailure'),
   forwardagent: (_options, {args}, set, where) => {
     const value = one(args, where, 'ForwardAgent');
@@ -566,11 +565,7 @@ const HANDLERS: Record<string, Handler> = {
   localforward: forwardHandler('L', 'LocalForward'),
   remoteforward: forwardHandler('R', 'RemoteForward'),
   dynamicforward: forwardHandler('D', 'DynamicForward'),
-  numberofpasswordprompts: (_o, {args}, set, where) =>
-    set(
-      'numberOfPasswordPrompts',
-      integer(one(args, where, 'NumberOfPasswordPrompts'), where, 'NumberOfPasswordPrompts'),
-    ),
+  numberofpasswordprompts: integerHandler('numberOfPasswordPrompts', 'NumberOfPasswordPrompts'),
   passwordauthentication: flagHandler('passwordAuthentication', 'PasswordAuthentication'),
   permitremoteopen: (options, {args}, set, where) => {
     if (args.length === 0) throw new OptionError(`${where}: missing PermitRemoteOpen specification`);
@@ -593,43 +588,21 @@ const HANDLERS: Record<string, Handler> = {
     if (!applyJump(options, rest, applying))
       throw badValue(where, 'ProxyJump', rest, 'expected [user@]host[:port][,...] or none');
   },
-  pubkeyauthentication: (_o, {args}, set, where) =>
-    set(
-      'pubkeyAuthentication',
-      choice(
-        one(args, where, 'PubkeyAuthentication'),
-        {
-          true: 'true',
-          yes: 'true',
-          false: 'false',
-          no: 'false',
-          unbound: 'unbound',
-          'host-bound': 'host-bound',
-        } as Record<string, 'true' | 'false' | 'unbound' | 'host-bound'>,
-        where,
-        'PubkeyAuthentication',
-      ),
-    ),
-  serveralivecountmax: (_o, {args}, set, where) =>
-    set(
-      'serverAliveCountMax',
-      integer(one(args, where, 'ServerAliveCountMax'), where, 'ServerAliveCountMax'),
-    ),
-  serveraliveinterval: (_o, {args}, set, where) =>
-    set('serverAliveInterval', time(one(args, where, 'ServerAliveInterval'), where, 'ServerAliveInterval')),
-  sessiontype: (_o, {args}, set, where) =>
-    set(
-      'sessionType',
-      choice(
-        one(args, where, 'SessionType'),
-        {none: 'none', subsystem: 'subsystem', default: 'default'} as Record<
-          string,
-          'none' | 'subsystem' | 'default'
-        >,
-        where,
-        'SessionType',
-      ),
-    ),
+  pubkeyauthentication: choiceHandler('pubkeyAuthentication', 'PubkeyAuthentication', {
+    true: 'true',
+    yes: 'true',
+    false: 'false',
+    no: 'false',
+    unbound: 'unbound',
+    'host-bound': 'host-bound',
+  }),
+  serveralivecountmax: integerHandler('serverAliveCountMax', 'ServerAliveCountMax'),
+  serveraliveinterval: timeHandler('serverAliveInterval', 'ServerAliveInterval'),
+  sessiontype: choiceHandler('sessionType', 'SessionType', {
+    none: 'none',
+    subsystem: 'subsystem',
+    default: 'default',
+  }),
   streamlocalbindmask: (_o, {args}, set, where) => {
     const value = one(args, where, 'StreamLocalBindMask');
     const mask = /^[0-7]+$/.test(value) ? Number.parseInt(value, 8) : Number.NaN;
@@ -638,11 +611,7 @@ const HANDLERS: Record<string, Handler> = {
     set('streamLocalBindMask', mask);
   },
   streamlocalbindunlink: flagHandler('streamLocalBindUnlink', 'StreamLocalBindUnlink'),
-  stricthostkeychecking: (_o, {args}, set, where) =>
-    set(
-      'strictHostKeyChecking',
-      choice(one(args, where, 'StrictHostKeyChecking'), STRICT, where, 'StrictHostKeyChecking'),
-    ),
+  stricthostkeychecking: choiceHandler('strictHostKeyChecking', 'StrictHostKeyChecking', STRICT),
   userknownhostsfile: fileList('userKnownHostsFiles', 'UserKnownHostsFile'),
   ignoreunknown: (_o, {args}, set, where) => set('ignoreUnknown', one(args, where, 'IgnoreUnknown')),
   reconnect: flagHandler('reconnect', 'Reconnect'),
