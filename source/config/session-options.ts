@@ -8,7 +8,9 @@ import {
   parseForwardSpec,
 } from '../core/forward-spec.js';
 import type {StrictHostKeyChecking} from '../core/host-key-check.js';
+import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
 import type {SessionConfig} from '../core/session.js';
+import {parseStreamLocalBindMask} from '../core/unix-socket.js';
 import {expandHome, homeDirectory} from './paths.js';
 import {type HostConfig, loadHostConfig} from './ssh-config.js';
 
@@ -77,6 +79,9 @@ const SUPPORTED_KEYS = new Set([
   'forwardx11',
   'proxyjump',
   'proxycommand',
+  'streamlocalbindmask',
+  'streamlocalbindunlink',
+  'permitremoteopen',
   // Not an ssh key: tunnels' own, for -o Reconnect=yes|no.
   'reconnect',
 ]);
@@ -401,6 +406,20 @@ export async function resolveInvocation(cli: CommandLineOptions, depth = 0): Pro
   session.forwardAgent = cli.forwardAgent ?? yesNo('forwardagent', 'ForwardAgent');
   // Unset unless given: the UI and favorites reconnect by default, a plain command line does not (as ssh).
   if (fromConfig('reconnect')) session.reconnect = parseYesNo(fromConfig('reconnect')!, 'Reconnect');
+  // Unix-socket forwards and remote dynamic forwarding (-R port): as ssh_config(5) has them.
+  const asConfigError = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      throw new ConfigError((error as Error).message);
+    }
+  };
+  const mask = fromConfig('streamlocalbindmask');
+  if (mask !== undefined) session.streamLocalBindMask = asConfigError(() => parseStreamLocalBindMask(mask));
+  session.streamLocalBindUnlink = yesNo('streamlocalbindunlink', 'StreamLocalBindUnlink');
+  const permitRemoteOpen = fromConfig('permitremoteopen');
+  if (permitRemoteOpen !== undefined)
+    session.permitRemoteOpen = asConfigError(() => parsePermitRemoteOpen(permitRemoteOpen));
   const forwardX11 = cli.forwardX11 ?? yesNo('forwardx11', 'ForwardX11');
   const exitOnForwardFailure = fromConfig('exitonforwardfailure')
     ? parseYesNo(fromConfig('exitonforwardfailure')!, 'ExitOnForwardFailure')

@@ -1,7 +1,13 @@
 import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
-import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
+import {
+  type ForwardKind,
+  type ForwardSpec,
+  formatForwardFlag,
+  targetText,
+  tcpListenerOf,
+} from './forward-spec.js';
 import {
   describeBind,
   formatAddress,
@@ -21,8 +27,11 @@ export interface Forward {
   readonly label: string;
   readonly state: ForwardState;
   readonly failure: string | undefined;
-  /** Where it listens, once listening (and, while waiting, where it listened and will again). */
-  readonly listeningOn: {address: string; port: number} | undefined;
+  /**
+   * Where it listens, once listening (and, while waiting, where it listened and will again). A unix
+   * socket: its path as address, port 0, and path set.
+   */
+  readonly listeningOn: {address: string; port: number; path?: string} | undefined;
   start(): Promise<void>;
   close(): Promise<void>;
   counters(): ForwardCounters;
@@ -47,7 +56,7 @@ interface Tallied {
 export abstract class ForwardBase implements Forward {
   state: ForwardState = 'starting';
   failure: string | undefined;
-  listeningOn: {address: string; port: number} | undefined;
+  listeningOn: {address: string; port: number; path?: string} | undefined;
   readonly kind: ForwardKind;
   readonly label: string;
 
@@ -106,9 +115,13 @@ export abstract class ForwardBase implements Forward {
     );
 
   /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
-  protected async listenLocally(server: net.Server): Promise<boolean> {
+  protected async listenLocally(
+    server: net.Server,
+    at: {bindAddress: string | undefined; port: number} | undefined = tcpListenerOf(this.spec),
+  ): Promise<boolean> {
+    if (!at) throw new Error(`${this.label}: no TCP listener to listen on`);
     try {
-      const address = await listen(server, localBindHost(this.spec.bindAddress), this.spec.port, (reason) =>
+      const address = await listen(server, localBindHost(at.bindAddress), at.port, (reason) =>
         this.connectionFailed(
           'a new client',
           formatAddress(this.listeningOn?.address, this.listeningOn?.port),
@@ -137,6 +150,22 @@ export abstract class ForwardBase implements Forward {
       spec: this.label,
       bindAddress: address,
       port,
+    });
+  }
+
+  /** Listening on a unix socket (here, or on the server for a remote one). */
+  protected setListeningOnPath(path: string): void {
+    this.state = 'listening';
+    this.failure = undefined;
+    this.listeningOn = {address: path, port: 0, path};
+    this.events.emit({
+      event: 'forward-listening',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+      bindAddress: path,
+      port: 0,
+      path,
     });
   }
 
@@ -255,6 +284,6 @@ function exposureWarning(
   const what =
     spec.kind === 'dynamic'
       ? 'as a SOCKS proxy to whatever the server can reach'
-      : `to reach ${formatAddress(spec.host, spec.hostPort)} from the server`;
+      : `to reach ${targetText(spec)} from the server`;
   return `${label} listens on ${where}: anyone who can reach ${who} can use it ${what}`;
 }
