@@ -416,7 +416,8 @@ export async function resolveInvocation(cli: CommandLineOptions, depth = 0): Pro
   };
   const mask = fromConfig('streamlocalbindmask');
   if (mask !== undefined) session.streamLocalBindMask = asConfigError(() => parseStreamLocalBindMask(mask));
-  session.streamLocalBindUnlink = yesNo('streamlocalbindunlink', 'StreamLocalBindUnlink');
+  if (fromConfig('streamlocalbindunlink'))
+    session.streamLocalBindUnlink = yesNo('streamlocalbindunlink', 'StreamLocalBindUnlink');
   const permitRemoteOpen = fromConfig('permitremoteopen');
   if (permitRemoteOpen !== undefined)
     session.permitRemoteOpen = asConfigError(() => parsePermitRemoteOpen(permitRemoteOpen));

@@ -524,7 +524,13 @@ Host *
         'Host *\n  LocalForward 8080 db:99999\n',
         ['LocalForward', '"99999"', 'CONFIG'],
       ],
-      ['config RemoteForward', {}, 'Host *\n  RemoteForward 9000\n', ['RemoteForward', '"9000"', 'CONFIG']],
+      // RemoteForward 9000 alone is remote dynamic forwarding: valid.
+      [
+        'config RemoteForward',
+        {},
+        'Host *\n  RemoteForward 9000 /run/x.sock extra\n',
+        ['RemoteForward', '"extra"', 'CONFIG'],
+      ],
       [
         'config DynamicForward',
         {},
