@@ -75,12 +75,18 @@ export function streamLocalOpenError(error: Error & {reason?: unknown}, path: st
       error.message,
     );
   }
-  return openErrorFor(
-    error,
-    path,
-    'the server does not allow unix-socket forwarding (AllowStreamLocalForwarding in its sshd_config), or the socket is not there',
+  // sshd answers every failure here alike ("open failed", connect failed): forbidden, missing, or refused.
+  const description = error.message.replace(/^\(SSH\) Channel open failure: ?/, '').trim();
+  const reasonCode = typeof error.reason === 'number' ? error.reason : undefined;
+  return new ChannelOpenError(
+    `cannot reach ${path} from the server: ${description && description !== 'open failed' ? `${description}; ` : ''}${STREAMLOCAL_OPEN_FAILED}`,
+    reasonCode,
+    description,
   );
 }
+
+const STREAMLOCAL_OPEN_FAILED =
+  'the socket may not be there or nothing listens on it, or the server does not allow unix-socket forwarding (AllowStreamLocalForwarding in its sshd_config)';
 
 function openErrorFor(
   error: Error & {reason?: unknown},
