@@ -57,6 +57,27 @@ async function main(argv: string[]): Promise<number> {
     );
     return EXIT_FAILURE;
   }
+  if (parsed.printConfig) {
+    // -G: what ssh -G prints, for the options tunnels acts on; nothing is connected.
+    const [{ConfigError, resolveOptions}, {dumpOptions}] = await Promise.all([
+      import('./source/config/session-options.js'),
+      import('./source/config/ssh-dump.js'),
+    ]);
+    try {
+      const given = sessionOptions(parsed, parsed.destination);
+      const origin = parsed.destination.startsWith('@')
+        ? await withFavorite(parsed.destination.slice(1), given)
+        : given;
+      const {options, warnings} = await resolveOptions(origin);
+      for (const warning of warnings) process.stderr.write(`tunnels: ${safeText(warning)}\n`);
+      process.stdout.write(dumpOptions(options));
+      return 0;
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
+      return EXIT_FAILURE;
+    }
+  }
   if (parsed.command.length > 0 && parsed.noCommand) {
     process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
     return EXIT_FAILURE;

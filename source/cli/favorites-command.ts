@@ -9,10 +9,10 @@ import {
   sshCommandFor,
   validateFavorite,
 } from '../config/favorites.js';
+import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
-import {type CommandLineOptions, ConfigError} from '../config/session-options.js';
-import {listHostAliases, resolveHostConfig} from '../config/ssh-config.js';
-import {ForwardSpecError, formatForwardFlag, parseConfigForward} from '../core/forward-spec.js';
+import {type CommandLineOptions, ConfigError, resolveOptions} from '../config/session-options.js';
+import {ForwardSpecError, formatForwardFlag} from '../core/forward-spec.js';
 import {safeJson, safeLines, safeText} from '../core/safe-text.js';
 
 const USAGE = `usage:
@@ -130,21 +130,35 @@ async function runVerb(store: FavoritesStore, verb: string, rest: string[]): Pro
         const configFile = expandHome(fileIndex >= 0 ? (rest[fileIndex + 1] ?? '') : '~/.ssh/config');
         const text = await readFile(configFile, 'utf8');
         let imported = 0;
+        let refused = 0;
         for (const alias of listHostAliases(text)) {
-          const config = resolveHostConfig(text, alias);
-          const forwards = [
-            ...config.localForwards.map((value) => formatForwardFlag(parseConfigForward('L', value))),
-            ...config.remoteForwards.map((value) => formatForwardFlag(parseConfigForward('R', value))),
-            ...config.dynamicForwards.map((value) => formatForwardFlag(parseConfigForward('D', value))),
-          ];
+          // Each alias as ssh would resolve it with -F: Host and Match blocks, Include, ClearAllForwardings.
+          const {options} = await resolveOptions({
+            destination: alias,
+            identityFiles: [],
+            configFile,
+            options: [],
+            localForwards: [],
+            remoteForwards: [],
+            dynamicForwards: [],
+          });
+          const forwards = [...options.localForwards, ...options.remoteForwards].map(formatForwardFlag);
           if (forwards.length === 0) continue;
           // The alias stays the host, so User, Port, IdentityFile keep coming from the config.
-          store.save({name: alias, host: alias, identityFiles: [], options: {}, forwards});
+          const favorite: Favorite = {name: alias, host: alias, identityFiles: [], options: {}, forwards};
+          const problem = validateFavorite(favorite);
+          if (problem) {
+            // An alias that cannot name a favorite (a space in it, say): the others are still imported.
+            err(`not imported: ${problem}`);
+            refused++;
+            continue;
+          }
+          store.save(favorite);
           out(`imported ${alias}: ${forwards.join('  ')}`);
           imported++;
         }
         out(`imported ${imported} favorite${imported === 1 ? '' : 's'} from ${configFile}`);
-        return 0;
+        return refused === 0 ? 0 : 1;
       }
       default:
         err(`unknown favorites command "${verb}"\n${USAGE}`);

@@ -3,7 +3,7 @@
  * favorites (whose options are text a person typed into the UI or `tunnels favorites add`).
  */
 import {Command, CommanderError, Option} from 'commander';
-import {type CommandLineOptions, ConfigError} from './session-options.js';
+import {type CommandLineOptions, type CommandLineWord, ConfigError} from './session-options.js';
 
 declare const TUNNELS_VERSION: string;
 
@@ -14,11 +14,20 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
   noCommand: boolean;
   json: boolean;
   verbose: number;
+  /** -G: print the resolved configuration, as ssh -G does, and exit. */
+  printConfig: boolean;
 }
 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
 export function sessionOptions(parsed: ParsedArguments, destination: string): CommandLineOptions {
-  const {command: _command, noCommand: _noCommand, json: _json, verbose: _verbose, ...session} = parsed;
+  const {
+    command: _command,
+    noCommand: _noCommand,
+    json: _json,
+    verbose: _verbose,
+    printConfig: _printConfig,
+    ...session
+  } = parsed;
   return {...session, destination};
 }
 
@@ -46,6 +55,19 @@ export function buildProgram(): Command {
     .option('-a', 'do not forward the agent')
     .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
     .option('-x', 'do not forward X11')
+    .addOption(new Option('-Y', "ssh's trusted X11: forwarded untrusted, as -X (warned about)").hideHelp())
+    .option('-G', 'print the configuration tunnels resolves for the host, as ssh -G does, and exit')
+    .option('-g', 'forwards without a bind address listen on every interface (GatewayPorts yes)')
+    .option('-4', 'connect over IPv4 only (AddressFamily inet)')
+    .option('-6', 'connect over IPv6 only (AddressFamily inet6)')
+    .option('-b <bind_address>', 'the local address to connect from (BindAddress)')
+    .addOption(new Option('-T', "ssh's: no terminal (tunnels never asks for one)").hideHelp())
+    .addOption(new Option('-t', "ssh's: force a terminal (not supported; warned about)").hideHelp())
+    .addOption(new Option('-q', "ssh's: quiet").hideHelp())
+    .addOption(new Option('-C', "ssh's: compression (tunnels does not compress)").hideHelp())
+    .addOption(new Option('-n', "ssh's: stdin from /dev/null (tunnels does not read it)").hideHelp())
+    .addOption(new Option('-k', "ssh's: no GSSAPI credential forwarding (tunnels has none)").hideHelp())
+    .addOption(new Option('-y', "ssh's: log to syslog").hideHelp())
     .addOption(
       new Option('-v', 'more detail on stderr (repeatable)')
         .argParser((_v, previous: number) => previous + 1)
@@ -71,7 +93,45 @@ Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or 
 }
 
 /** Short flags that take a value (`-p 22` or `-p22`, also last in a cluster: `-Np22`). */
-const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'J', 'L', 'R', 'D']);
+const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'J', 'L', 'R', 'D', 'b']);
+
+/** Flags whose order decides between values (ssh keeps the first -p, the last -A or -a, ...). */
+const ORDERED_FLAGS = new Set([...VALUE_FLAGS, 'A', 'a', 'X', 'x', 'Y', '4', '6', 'g', 'N', 't']);
+
+/**
+ * The option-setting words of a command line in the order given, the destination among them; the
+ * remote command and flags that set nothing are left out. argv as splitCommandLine returns it.
+ */
+export function commandLineSequence(argv: string[]): CommandLineWord[] {
+  const words: CommandLineWord[] = [];
+  let seenDestination = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === '--') {
+      // ssh -- host: the destination may follow the "--".
+      const next = argv[i + 1];
+      if (!seenDestination && next !== undefined) words.push({flag: 'destination', value: next});
+      break;
+    }
+    if (token.startsWith('--')) continue;
+    if (token.startsWith('-') && token.length > 1) {
+      for (let j = 1; j < token.length; j++) {
+        const flag = token[j]!;
+        if (VALUE_FLAGS.has(flag)) {
+          const value = j < token.length - 1 ? token.slice(j + 1) : argv[++i];
+          if (value !== undefined) words.push({flag, value});
+          break;
+        }
+        if (ORDERED_FLAGS.has(flag)) words.push({flag});
+      }
+      continue;
+    }
+    if (seenDestination) break;
+    seenDestination = true;
+    words.push({flag: 'destination', value: token});
+  }
+  return words;
+}
 
 /**
  * Splits argv as ssh reads it: options, the destination, more options right after it, and from the
@@ -125,7 +185,8 @@ export function parseOptionWords(argv: string[]): ParsedArguments {
 
 /** Parses argv with `program` (from buildProgram()); commander's exits (help, version, errors) are thrown. */
 export function readArguments(program: Command, argv: string[]): ParsedArguments {
-  program.parse(splitCommandLine(argv), {from: 'user'});
+  const split = splitCommandLine(argv);
+  program.parse(split, {from: 'user'});
   const flags = program.opts<{
     p?: string;
     l?: string;
@@ -142,15 +203,23 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     a?: boolean;
     X?: boolean;
     x?: boolean;
+    G?: boolean;
     v: number;
     json?: boolean;
   }>();
+  const sequence = commandLineSequence(split);
+  // The last of -A and -a counts, as in ssh (and of -X and -x).
+  const last = (on: string, off: string) => {
+    const word = sequence.filter((w) => w.flag === on || w.flag === off).at(-1);
+    return word === undefined ? undefined : word.flag === on;
+  };
   const [destination, command] = program.processedArgs as [string | undefined, string[]];
   return {
     ...(destination !== undefined ? {destination} : {}),
     command: command ?? [],
-    port: flags.p,
-    user: flags.l,
+    // ssh keeps the first -p and -l (and of -F, the last).
+    port: sequence.find((word) => word.flag === 'p')?.value,
+    user: sequence.find((word) => word.flag === 'l')?.value,
     identityFiles: flags.i ?? [],
     configFile: flags.F,
     options: flags.o ?? [],
@@ -160,9 +229,13 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     remoteForwards: flags.R ?? [],
     dynamicForwards: flags.D ?? [],
     noCommand: flags.N === true,
-    forwardAgent: flags.A ? true : flags.a ? false : undefined,
-    forwardX11: flags.X ? true : flags.x ? false : undefined,
+    forwardAgent: last('A', 'a'),
+    forwardX11: sequence.filter((w) => w.flag === 'X' || w.flag === 'Y' || w.flag === 'x').at(-1)
+      ? sequence.filter((w) => w.flag === 'X' || w.flag === 'Y' || w.flag === 'x').at(-1)!.flag !== 'x'
+      : undefined,
     json: flags.json === true,
     verbose: flags.v,
+    printConfig: flags.G === true,
+    sequence,
   };
 }

@@ -1,18 +1,48 @@
+/**
+ * From a command line to a session, as ssh gets there (ssh.c's main): the command line's options in the
+ * order given, then ~/.ssh/config (or -F) and the system-wide file, host name canonicalisation and a final
+ * pass when asked for, defaults, and the tokens of the connection expanded where ssh_config(5) allows them.
+ */
+import {lookup} from 'node:dns/promises';
+import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import {
   type ForwardFlag,
   type ForwardSpec,
-  ForwardSpecError,
-  parseConfigForward,
-  parseForwardSpec,
+  mapSocketPaths,
+  tcpListenerOf,
+  withBindAddress,
 } from '../core/forward-spec.js';
-import type {StrictHostKeyChecking} from '../core/host-key-check.js';
 import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
 import type {SessionConfig} from '../core/session.js';
-import {parseStreamLocalBindMask} from '../core/unix-socket.js';
-import {expandHome, homeDirectory} from './paths.js';
-import {type HostConfig, loadHostConfig} from './ssh-config.js';
+import {assembleCiphers, validCipherSpec} from './ciphers.js';
+import {homeDirectory} from './paths.js';
+import {
+  addForward,
+  addIdentityFile,
+  applyJump,
+  connectionTokens,
+  type IdentityFileEntry,
+  type JumpOption,
+  newOptions,
+  OptionError,
+  parseForward,
+  parseJumpHop as parseHop,
+  parsePortValue,
+  processLine,
+  type ReadContext,
+  readConfigFile,
+  type SshOptions,
+} from './ssh-options.js';
+import {expandTilde, expandTokens, expandTokensAndVariables, TokenError, type Tokens} from './ssh-tokens.js';
+
+/** One word of the command line that sets an option, in the order given. */
+export interface CommandLineWord {
+  /** A flag letter ("p", "o", "L", "4", ...) or "destination". */
+  flag: string;
+  value?: string;
+}
 
 /** What the command line said, before ~/.ssh/config is consulted. */
 export interface CommandLineOptions {
@@ -34,6 +64,12 @@ export interface CommandLineOptions {
   configForwards?: boolean;
   /** -J [user@]host[:port][,...]: beats ProxyJump and ProxyCommand from the config. */
   jumpHost?: string | undefined;
+  /**
+   * The option-setting words in the order typed, which is what decides between them (ssh keeps the first
+   * -p, -o Port or ssh:// port; the last -A or -a). Without it (a favorite, the connect dialog), the
+   * fields above are taken in a fixed order.
+   */
+  sequence?: CommandLineWord[] | undefined;
 }
 
 export interface ResolvedInvocation {
@@ -48,62 +84,57 @@ export interface ResolvedInvocation {
 /** A mistake in what the user gave; the message names it and the fix. */
 export class ConfigError extends Error {}
 
-/** -o keys tunnels acts on (lower-case). */
-const SUPPORTED_KEYS = new Set([
-  'port',
-  'user',
-  'hostname',
-  'identityfile',
-  'identitiesonly',
-  'identityagent',
-  'stricthostkeychecking',
-  'userknownhostsfile',
-  'globalknownhostsfile',
-  'hashknownhosts',
-  'hostkeyalias',
-  'batchmode',
-  'connecttimeout',
-  'exitonforwardfailure',
-  'serveraliveinterval',
-  'serveralivecountmax',
-  'ciphers',
-  'passwordauthentication',
-  'kbdinteractiveauthentication',
-  'challengeresponseauthentication',
-  'numberofpasswordprompts',
-  'localforward',
-  'remoteforward',
-  'dynamicforward',
-  'clearallforwardings',
-  'forwardagent',
-  'forwardx11',
-  'proxyjump',
-  'proxycommand',
-  'streamlocalbindmask',
-  'streamlocalbindunlink',
-  'permitremoteopen',
-  // Not an ssh key: tunnels' own, for -o Reconnect=yes|no.
-  'reconnect',
-]);
-/** ssh keys that are harmless to ignore. */
-const IGNORED_KEYS = new Set([
-  'loglevel',
-  'addkeystoagent',
-  'visualhostkey',
-  'updatehostkeys',
-  'controlmaster',
-  'controlpath',
-  'controlpersist',
-  'sendenv',
-  'setenv',
-  'tcpkeepalive',
-  'checkhostip',
-  'requesttty',
-  'compression',
-  'host',
-  'match',
-  'include',
-]);
+/** Where ssh's system-wide files are (tests give their own). */
+export interface ResolveSettings {
+  systemConfig?: string;
+}
+
+/** SshOptions after defaults: what tunnels will use. */
+export type FilledOptions = SshOptions &
+  Required<
+    Pick<
+      SshOptions,
+      | 'user'
+      | 'hostname'
+      | 'port'
+      | 'addressFamily'
+      | 'batchMode'
+      | 'canonicalDomains'
+      | 'canonicalizeFallbackLocal'
+      | 'canonicalizeHostname'
+      | 'canonicalizeMaxDots'
+      | 'clearAllForwardings'
+      | 'connectTimeout'
+      | 'exitOnForwardFailure'
+      | 'forwardAgent'
+      | 'forwardX11'
+      | 'gatewayPorts'
+      | 'globalKnownHostsFiles'
+      | 'hashKnownHosts'
+      | 'identitiesOnly'
+      | 'kbdInteractiveAuthentication'
+      | 'numberOfPasswordPrompts'
+      | 'passwordAuthentication'
+      | 'permitRemoteOpen'
+      | 'pubkeyAuthentication'
+      | 'serverAliveCountMax'
+      | 'serverAliveInterval'
+      | 'sessionType'
+      | 'streamLocalBindMask'
+      | 'streamLocalBindUnlink'
+      | 'strictHostKeyChecking'
+      | 'userKnownHostsFiles'
+    >
+  >;
+
+export interface ResolvedOptions {
+  options: FilledOptions;
+  /** The tokens of this connection (%h %p %r ...). */
+  tokens: Tokens;
+  warnings: string[];
+  /** -F as given, for the jump hosts' own resolution. */
+  configFile: string | undefined;
+}
 
 const DEFAULT_IDENTITY_FILES = [
   'id_rsa',
@@ -115,26 +146,18 @@ const DEFAULT_IDENTITY_FILES = [
   'id_dsa',
 ];
 
+/** tunnels' defaults where they differ from ssh's (the README lists them). */
+const TUNNELS_SERVER_ALIVE_INTERVAL = 15;
+const TUNNELS_CONNECT_TIMEOUT = 30;
+
 /** ProxyJump chains deeper than this are taken for a config that loops. */
 const MAX_JUMP_DEPTH = 16;
 
 /** One hop of -J / ProxyJump: "[user@]host[:port]" or "ssh://[user@]host[:port]". */
 export function parseJumpHop(text: string, where: string): {user?: string; host: string; port?: number} {
-  if (text.startsWith('ssh://')) return parseDestination(text);
-  const match = /^(?:(.*)@)?(\[[^\]]+\]|[^:@[\]]+)(?::(\d+))?$/.exec(text);
-  if (!match?.[2]) throw new ConfigError(`${where}: "${text}" is not [user@]host[:port]`);
-  const host = match[2].replace(/^\[(.*)\]$/, '$1');
-  const port = match[3] !== undefined ? parsePort(match[3], `${where}: ${text}:`) : undefined;
-  return {...(match[1] ? {user: match[1]} : {}), host, ...(port !== undefined ? {port} : {})};
-}
-
-/** ProxyCommand's tokens as ssh_config(5) lists them: %h %p %r %n %%. */
-export function expandProxyCommand(command: string, tokens: Record<'h' | 'p' | 'r' | 'n', string>): string {
-  return command.replace(/%(.)/g, (whole, letter: string) => {
-    if (letter === '%') return '%';
-    if (letter in tokens) return tokens[letter as keyof typeof tokens];
-    throw new ConfigError(`ProxyCommand ${command}: unknown token ${whole} (it takes %h %p %r %n %%)`);
-  });
+  const hop = parseHop(text);
+  if (!hop) throw new ConfigError(`${where}: "${text}" is not [user@]host[:port]`);
+  return hop;
 }
 
 /** Splits "ssh://user@host:port", "user@host" or "host" (IPv6 literals may be bracketed). */
@@ -171,13 +194,6 @@ export function parseOption(text: string): [string, string] {
   return [match[1].toLowerCase(), match[2].replace(/^"(.*)"$/, '$1')];
 }
 
-function parsePort(value: string, what: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-    throw new ConfigError(`${what} "${value}" is not a port number (1-65535)`);
-  }
-  return Number(value);
-}
-
 export function parseYesNo(value: string, key: string): boolean {
   const lower = value.toLowerCase();
   if (lower === 'yes' || lower === 'true') return true;
@@ -190,240 +206,569 @@ export function parseSeconds(value: string, key: string): number {
   return Number(value);
 }
 
-function parseStrict(value: string): StrictHostKeyChecking {
-  const lower = value.toLowerCase();
-  if (lower === 'yes' || lower === 'ask' || lower === 'accept-new') return lower;
-  if (lower === 'true') return 'yes';
-  if (lower === 'no' || lower === 'off' || lower === 'false') return 'no';
-  throw new ConfigError(`StrictHostKeyChecking=${value}: expected yes, accept-new, no or ask`);
+/** The words of a command line kept as fields (a favorite's), in the order tunnels has always read them. */
+function sequenceOf(cli: CommandLineOptions): CommandLineWord[] {
+  const words: CommandLineWord[] = [];
+  const add = (flag: string, value?: string) => words.push(value === undefined ? {flag} : {flag, value});
+  if (cli.port !== undefined) add('p', cli.port);
+  if (cli.user !== undefined) add('l', cli.user);
+  add('destination', cli.destination);
+  if (cli.jumpHost !== undefined) add('J', cli.jumpHost);
+  for (const file of cli.identityFiles) add('i', file);
+  for (const spec of cli.localForwards) add('L', spec);
+  for (const spec of cli.remoteForwards) add('R', spec);
+  for (const spec of cli.dynamicForwards) add('D', spec);
+  for (const option of cli.options) add('o', option);
+  if (cli.cipher !== undefined) add('c', cli.cipher);
+  if (cli.forwardAgent !== undefined) add(cli.forwardAgent ? 'A' : 'a');
+  if (cli.forwardX11 !== undefined) add(cli.forwardX11 ? 'X' : 'x');
+  return words;
+}
+
+interface LocalUser {
+  name: string;
+  home: string;
+  uid: number;
+}
+
+function localUser(): LocalUser {
+  let name = process.env.USER ?? process.env.LOGNAME ?? '';
+  try {
+    name = os.userInfo().username;
+  } catch {
+    // No password entry for this uid: the environment's name.
+  }
+  return {name, home: homeDirectory(), uid: process.getuid?.() ?? 0};
+}
+
+/** The command line's words, in order, into `options` (ssh.c's getopt loop); returns the destination host. */
+function applyCommandLine(
+  options: SshOptions,
+  words: CommandLineWord[],
+  context: ReadContext,
+  warnings: string[],
+): string {
+  let host: string | undefined;
+  for (const {flag, value = ''} of words) {
+    switch (flag) {
+      case 'destination': {
+        const target = parseDestination(value);
+        host = target.host;
+        options.user ??= target.user;
+        options.port ??= target.port;
+        break;
+      }
+      case 'p': {
+        const port = parsePortValue(value);
+        if (port === undefined || port === 0)
+          throw new ConfigError(`-p "${value}" is not a port number (1-65535)`);
+        options.port ??= port;
+        break;
+      }
+      case 'l':
+        options.user ??= value;
+        break;
+      case 'o': {
+        const unused: string[] = [];
+        const unknown: string[] = [];
+        processLine(options, value, {...context, where: '-o', commandLine: true, unused, unknown}, true);
+        for (const text of unused) warnings.push(`-o ${text}: not used by tunnels; ignored`);
+        for (const text of unknown) warnings.push(`-o ${text}: unknown or unsupported option; ignored`);
+        break;
+      }
+      case 'i': {
+        const file = expandTilde(value, context.home, '-i');
+        try {
+          fs.statSync(file);
+          addIdentityFile(options, {file, userProvided: true});
+        } catch (error) {
+          warnings.push(
+            `identity file ${file} not accessible: ${describeError(error)}; going on without it (as ssh does)`,
+          );
+        }
+        break;
+      }
+      case 'A':
+        options.forwardAgent = true;
+        break;
+      case 'a':
+        options.forwardAgent = false;
+        break;
+      case 'X':
+        options.forwardX11 = true;
+        break;
+      case 'Y':
+        options.forwardX11 = true;
+        warnings.push('-Y: tunnels forwards X11 untrusted only (as -X), with a fake cookie');
+        break;
+      case 'x':
+        options.forwardX11 = false;
+        break;
+      case 'c':
+        if (!validCipherSpec(value.startsWith('-') ? `x${value}` : value))
+          throw new ConfigError(`-c ${value}: unknown cipher (see ssh -Q cipher)`);
+        options.ciphers = value;
+        break;
+      case 'J':
+        if (options.jump !== undefined)
+          throw new ConfigError('only one -J is taken; separate jump hosts with commas: -J first,second');
+        if (options.proxyCommand !== undefined)
+          throw new ConfigError('-J cannot be given with a ProxyCommand; drop one of them');
+        if (!applyJump(options, value, true))
+          throw new ConfigError(`-J ${value}: expected [user@]host[:port][,...]`);
+        options.proxyCommand = 'none';
+        break;
+      case 'L':
+      case 'R':
+      case 'D':
+        addForward(
+          options,
+          flag,
+          toConfigError(() => parseForward(flag, value, '', true)),
+        );
+        break;
+      case '4':
+        options.addressFamily = 'inet';
+        break;
+      case '6':
+        options.addressFamily = 'inet6';
+        break;
+      case 'g':
+        options.gatewayPorts = true;
+        break;
+      case 'N':
+        options.sessionType = 'none';
+        break;
+      case 'b':
+        options.bindAddress = value;
+        break;
+      case 't':
+        warnings.push('-t: tunnels runs remote commands without a terminal; ignored');
+        break;
+      default:
+      // -T -q -C -n -k -y: ssh's own output, terminal and compression habits; nothing for tunnels to do.
+    }
+  }
+  if (host === undefined) throw new ConfigError('give a host to connect to');
+  return host;
+}
+
+function describeError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied';
+  return (error as Error).message;
+}
+
+function toConfigError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof OptionError || error instanceof TokenError)
+      throw new ConfigError(error.message.replace(/^: /, ''));
+    throw error;
+  }
+}
+
+/** ssh's process_config_files: -F (or "none"), else ~/.ssh/config then the system-wide file. */
+function readConfigFiles(
+  options: SshOptions,
+  configFile: string | undefined,
+  context: ReadContext,
+  settings: ResolveSettings,
+): void {
+  // A Match final seen in any file asks for the second pass.
+  const read = (file: string, userConfig: boolean, checkPermissions: boolean) => {
+    const fileContext = {...context, userConfig};
+    const found = readConfigFile(options, file, fileContext, {checkPermissions});
+    context.wantFinalPass ||= fileContext.wantFinalPass;
+    return found;
+  };
+  if (configFile !== undefined) {
+    if (configFile.toLowerCase() === 'none') return;
+    const file = expandTilde(configFile, context.home, '-F');
+    if (!read(file, true, false))
+      throw new ConfigError(`cannot open the config file ${file} given with -F: no such file`);
+    return;
+  }
+  read(`${context.home}/.ssh/config`, true, true);
+  read(settings.systemConfig ?? '/etc/ssh/ssh_config', false, false);
+}
+
+/** resolve_canonicalize: tries each CanonicalDomains suffix through the resolver. */
+async function canonicalHost(options: SshOptions, host: string): Promise<string> {
+  if (net.isIP(host) !== 0) return host;
+  const proxied =
+    (options.proxyCommand !== undefined && options.proxyCommand !== 'none') || options.jump !== undefined;
+  const mode = options.canonicalizeHostname ?? 'no';
+  if (mode === 'no' || (proxied && mode !== 'always')) return host;
+  if (host.endsWith('.')) {
+    // Fully qualified: resolved as it is, the dot dropped once it resolves.
+    try {
+      await lookup(host);
+      return host.slice(0, -1);
+    } catch {
+      return fallBack(options, host);
+    }
+  }
+  const dots = host.split('.').length - 1;
+  if (dots > (options.canonicalizeMaxDots ?? 1)) return host;
+  for (const domain of options.canonicalDomains ?? []) {
+    if (domain.toLowerCase() === 'none') break;
+    const candidate = `${host}.${domain}`;
+    try {
+      await lookup(`${candidate}.`);
+      return candidate.toLowerCase();
+    } catch {
+      // Not this domain.
+    }
+  }
+  return fallBack(options, host);
+}
+
+function fallBack(options: SshOptions, host: string): string {
+  if (options.canonicalizeFallbackLocal === false)
+    throw new ConfigError(
+      `could not resolve host "${host}" in any of CanonicalDomains (${(options.canonicalDomains ?? []).join(' ')}), and CanonicalizeFallbackLocal is no`,
+    );
+  return host;
+}
+
+/**
+ * The options for a command line: everything `tunnels -G` prints. Throws ConfigError for what ssh would
+ * refuse.
+ */
+export async function resolveOptions(
+  cli: CommandLineOptions,
+  settings: ResolveSettings = {},
+): Promise<ResolvedOptions> {
+  try {
+    return await resolveOptionsOrThrow(cli, settings);
+  } catch (error) {
+    if (error instanceof OptionError || error instanceof TokenError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+async function resolveOptionsOrThrow(
+  cli: CommandLineOptions,
+  settings: ResolveSettings,
+): Promise<ResolvedOptions> {
+  const warnings: string[] = [];
+  const me = localUser();
+  const sequence = cli.sequence ?? sequenceOf(cli);
+  const destinationWord = sequence.find((word) => word.flag === 'destination');
+  const hostArg = destinationWord?.value !== undefined ? parseDestination(destinationWord.value).host : '';
+  const options = newOptions(hostArg);
+  const context: ReadContext = {
+    host: hostArg,
+    originalHost: hostArg,
+    finalPass: false,
+    wantFinalPass: false,
+    localUser: me.name,
+    home: me.home,
+    uid: me.uid,
+    where: '',
+    commandLine: true,
+    userConfig: true,
+    systemDirectory: '/etc/ssh',
+  };
+  const configWord = [...sequence].reverse().find((word) => word.flag === 'F');
+  const configFile = configWord?.value ?? cli.configFile;
+  applyCommandLine(options, sequence, context, warnings);
+
+  const fileContext: ReadContext = {...context, commandLine: false};
+  readConfigFiles(options, configFile, fileContext, settings);
+
+  let host = hostArg;
+  if (options.hostname !== undefined) {
+    host = expandTokens(options.hostname, {h: host}, 'HostName');
+    options.hostname = host;
+  }
+  if (net.isIP(host) === 0) host = host.toLowerCase();
+  host = await canonicalHost(options, host);
+  if (options.canonicalizeHostname !== undefined && options.canonicalizeHostname !== 'no')
+    fileContext.wantFinalPass = true;
+  if (fileContext.wantFinalPass) {
+    options.hostname = host;
+    const finalContext: ReadContext = {...fileContext, host, finalPass: true, wantFinalPass: false};
+    readConfigFiles(options, configFile, finalContext, settings);
+  }
+  const filled = fillDefaults(options, host, me);
+
+  if (filled.jump !== undefined) {
+    const jumpPort = filled.jump.port ?? 22;
+    const jumpUser = filled.jump.user ?? filled.user;
+    if (filled.jump.host === host && jumpPort === filled.port && jumpUser === filled.user)
+      throw new ConfigError(
+        `jump host loop via ${filled.jump.host}: the jump host is the destination itself`,
+      );
+  }
+  if (filled.hostKeyAlias !== undefined) filled.hostKeyAlias = filled.hostKeyAlias.toLowerCase();
+
+  const tokens = connectionTokens({
+    host,
+    originalHost: hostArg,
+    port: String(filled.port),
+    remoteUser: filled.user,
+    localUser: me.name,
+    home: me.home,
+    uid: me.uid,
+    hostKeyAlias: filled.hostKeyAlias,
+  });
+  const expandPath = (value: string, what: string) =>
+    expandTokensAndVariables(expandTilde(value, me.home, what), tokens, what);
+  if (filled.identityAgent !== undefined)
+    filled.identityAgent = expandPath(filled.identityAgent, 'IdentityAgent');
+  if (filled.forwardAgentSocket !== undefined)
+    filled.forwardAgentSocket = expandPath(filled.forwardAgentSocket, 'ForwardAgent');
+  // ssh.c: the socket paths of forwards take the connection's tokens (default_client_percent_expand).
+  filled.localForwards = filled.localForwards.map((spec) => socketPathsExpanded(spec, tokens));
+  filled.remoteForwards = filled.remoteForwards.map((spec) => socketPathsExpanded(spec, tokens));
+  const noneAlone = (files: string[], what: string) => {
+    if (files[0]?.toLowerCase() !== 'none') return files;
+    if (files.length > 1) throw new ConfigError(`${what}: "none" appears with other files`);
+    return [];
+  };
+  filled.globalKnownHostsFiles = noneAlone(filled.globalKnownHostsFiles, 'GlobalKnownHostsFile');
+  filled.userKnownHostsFiles = noneAlone(filled.userKnownHostsFiles, 'UserKnownHostsFile').map((file) =>
+    expandPath(file, 'UserKnownHostsFile'),
+  );
+  return {options: filled, tokens, warnings, configFile};
+}
+
+/** readconf.c's fill_default_options, with tunnels' own defaults where it differs on purpose. */
+function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledOptions {
+  if (options.clearAllForwardings === true) {
+    options.localForwards = [];
+    options.remoteForwards = [];
+  }
+  if (options.identityFiles.length === 0) {
+    options.identityFiles = DEFAULT_IDENTITY_FILES.map(
+      (name): IdentityFileEntry => ({file: `~/.ssh/${name}`, userProvided: false}),
+    );
+  }
+  if (options.proxyCommand?.toLowerCase() === 'none') options.proxyCommand = undefined;
+  if (options.jump?.host === 'none' && options.jump.port === undefined && options.jump.user === undefined)
+    options.jump = undefined;
+  return {
+    ...options,
+    user: options.user ?? me.name,
+    hostname: host,
+    port: options.port ?? 22,
+    addressFamily: options.addressFamily ?? 'any',
+    batchMode: options.batchMode ?? false,
+    canonicalDomains:
+      options.canonicalDomains?.[0]?.toLowerCase() === 'none' ? [] : (options.canonicalDomains ?? []),
+    canonicalizeFallbackLocal: options.canonicalizeFallbackLocal ?? true,
+    canonicalizeHostname: options.canonicalizeHostname ?? 'no',
+    canonicalizeMaxDots: options.canonicalizeMaxDots ?? 1,
+    clearAllForwardings: options.clearAllForwardings ?? false,
+    connectTimeout:
+      options.connectTimeout === undefined || options.connectTimeout <= 0
+        ? TUNNELS_CONNECT_TIMEOUT
+        : options.connectTimeout,
+    exitOnForwardFailure: options.exitOnForwardFailure ?? false,
+    forwardAgent: options.forwardAgent ?? false,
+    forwardX11: options.forwardX11 ?? false,
+    gatewayPorts: options.gatewayPorts ?? false,
+    globalKnownHostsFiles: options.globalKnownHostsFiles ?? [
+      '/etc/ssh/ssh_known_hosts',
+      '/etc/ssh/ssh_known_hosts2',
+    ],
+    hashKnownHosts: options.hashKnownHosts ?? false,
+    identitiesOnly: options.identitiesOnly ?? false,
+    kbdInteractiveAuthentication: options.kbdInteractiveAuthentication ?? true,
+    numberOfPasswordPrompts: options.numberOfPasswordPrompts ?? 3,
+    passwordAuthentication: options.passwordAuthentication ?? true,
+    permitRemoteOpen:
+      options.permitRemoteOpen?.[0]?.toLowerCase() === 'any' ? [] : (options.permitRemoteOpen ?? []),
+    pubkeyAuthentication: options.pubkeyAuthentication ?? true,
+    serverAliveCountMax: options.serverAliveCountMax ?? 3,
+    serverAliveInterval: options.serverAliveInterval ?? TUNNELS_SERVER_ALIVE_INTERVAL,
+    sessionType: options.sessionType ?? 'default',
+    streamLocalBindMask: options.streamLocalBindMask ?? 0o177,
+    streamLocalBindUnlink: options.streamLocalBindUnlink ?? false,
+    strictHostKeyChecking: options.strictHostKeyChecking ?? 'ask',
+    userKnownHostsFiles: options.userKnownHostsFiles ?? ['~/.ssh/known_hosts', '~/.ssh/known_hosts2'],
+  };
+}
+
+/** A favorite's or the command line's forwards, and the config's unless a favorite (which lists its own). */
+/** A forward with the %-tokens of its socket paths expanded, as ssh.c does; the same spec if it has none. */
+function socketPathsExpanded(spec: ForwardSpec, tokens: Tokens): ForwardSpec {
+  return mapSocketPaths(spec, (path) => expandTokens(path, tokens, "a forward's socket path"));
+}
+
+function forwardsOf(
+  options: FilledOptions,
+  cli: CommandLineOptions,
+  sequence: CommandLineWord[],
+  tokens: Tokens,
+): ForwardSpec[] {
+  let forwards = [...options.localForwards, ...options.remoteForwards];
+  if (cli.configForwards === false) {
+    // Only the ones the command line (or -o) named.
+    const named = new Set(
+      sequence
+        .filter((word) => word.flag === 'L' || word.flag === 'R' || word.flag === 'D')
+        .map((word) =>
+          JSON.stringify(
+            socketPathsExpanded(parseForward(word.flag as ForwardFlag, word.value ?? '', '', true), tokens),
+          ),
+        ),
+    );
+    for (const word of sequence) {
+      if (word.flag !== 'o') continue;
+      const probe = newOptions();
+      try {
+        processLine(
+          probe,
+          word.value ?? '',
+          {
+            host: '',
+            originalHost: '',
+            finalPass: false,
+            wantFinalPass: false,
+            localUser: '',
+            home: '',
+            uid: 0,
+            where: '-o',
+            commandLine: true,
+            userConfig: true,
+            systemDirectory: '/etc/ssh',
+          },
+          true,
+        );
+      } catch {
+        continue;
+      }
+      for (const spec of [...probe.localForwards, ...probe.remoteForwards])
+        named.add(JSON.stringify(socketPathsExpanded(spec, tokens)));
+    }
+    forwards = forwards.filter((spec) => named.has(JSON.stringify(spec)));
+  }
+  if (options.gatewayPorts) {
+    // GatewayPorts: a local forward without a bind address listens on every interface, as in ssh.
+    forwards = forwards.map((spec) =>
+      tcpListenerOf(spec)?.bindAddress === undefined &&
+      tcpListenerOf(spec) !== undefined &&
+      options.localForwards.includes(spec)
+        ? withBindAddress(spec, '')
+        : spec,
+    );
+  }
+  return forwards;
+}
+
+function agentSocketOf(options: FilledOptions): string | undefined {
+  const agent = options.identityAgent;
+  if (agent === undefined || agent === 'SSH_AUTH_SOCK') return process.env.SSH_AUTH_SOCK || undefined;
+  if (agent.toLowerCase() === 'none') return undefined;
+  if (agent.startsWith('$')) return process.env[agent.slice(1)] || undefined;
+  return agent;
 }
 
 /**
  * Merges the command line, its -o options and ~/.ssh/config (or -F) the way ssh does: the first value
- * obtained wins, command line first; forwards and identity files accumulate.
+ * obtained wins, in command-line order, then the config files; forwards and identity files accumulate.
  */
-export async function resolveInvocation(cli: CommandLineOptions, depth = 0): Promise<ResolvedInvocation> {
-  const warnings: string[] = [];
-  const target = parseDestination(cli.destination);
+export async function resolveInvocation(
+  cli: CommandLineOptions,
+  settings: ResolveSettings = {},
+  depth = 0,
+): Promise<ResolvedInvocation> {
+  const {options, tokens, warnings, configFile} = await resolveOptions(cli, settings);
+  const sequence = cli.sequence ?? sequenceOf(cli);
+  const expand = (value: string, what: string) =>
+    toConfigError(() => expandTokensAndVariables(expandTilde(value, homeDirectory(), what), tokens, what));
 
-  // -o values: first one of each key wins; list-like keys accumulate.
-  const given = new Map<string, string>();
-  const listed: Record<'identityfile' | 'localforward' | 'remoteforward' | 'dynamicforward', string[]> = {
-    identityfile: [],
-    localforward: [],
-    remoteforward: [],
-    dynamicforward: [],
-  };
-  for (const text of cli.options) {
-    const [key, value] = parseOption(text);
-    if (key in listed) listed[key as keyof typeof listed].push(value);
-    else if (SUPPORTED_KEYS.has(key)) {
-      if (!given.has(key)) given.set(key, value);
-    } else if (IGNORED_KEYS.has(key)) {
-      warnings.push(`-o ${text}: not used by tunnels; ignored`);
-    } else {
-      warnings.push(`-o ${text}: unknown or unsupported option; ignored`);
-    }
-  }
+  const identityFiles = options.identityFiles
+    .filter((entry) => entry.file.toLowerCase() !== 'none')
+    .map((entry) => ({file: expand(entry.file, 'IdentityFile'), explicit: entry.userProvided}));
+  const ciphers = assembleCiphers(options.ciphers);
+  if (ciphers !== undefined && ciphers.length === 0)
+    throw new ConfigError(`Ciphers ${options.ciphers}: no cipher is left`);
 
-  const configFile = expandHome(cli.configFile ?? '~/.ssh/config');
-  let hostConfig: HostConfig;
-  try {
-    hostConfig = await loadHostConfig(configFile, target.host, {
-      remoteUser: cli.user ?? target.user ?? given.get('user'),
-    });
-  } catch (error) {
-    throw new ConfigError(`cannot read ${configFile}: ${(error as Error).message}`);
-  }
-  const fromConfig = (key: string): string | undefined => given.get(key) ?? hostConfig.options[key];
-  // ProxyJump and ProxyCommand: whichever was obtained first (-o, then the config in its order); -J beats both.
-  const isProxyKey = (key: string) => key === 'proxyjump' || key === 'proxycommand';
-  const proxyKey = [...given.keys()].find(isProxyKey) ?? Object.keys(hostConfig.options).find(isProxyKey);
-  const proxyValue = proxyKey ? fromConfig(proxyKey) : undefined;
-
-  const host = given.get('hostname') ?? hostConfig.hostName ?? target.host;
-  const port =
-    cli.port !== undefined
-      ? parsePort(cli.port, '-p')
-      : (target.port ??
-        (given.get('port') !== undefined
-          ? parsePort(given.get('port')!, '-o Port')
-          : (hostConfig.port ?? 22)));
-  const user = cli.user ?? target.user ?? given.get('user') ?? hostConfig.user ?? os.userInfo().username;
-
-  const explicitFiles = [...cli.identityFiles, ...listed.identityfile].map((file) => expandHome(file));
-  const configFiles = hostConfig.identityFiles.map((file) => expandHome(file));
-  const identityFiles =
-    explicitFiles.length + configFiles.length > 0
-      ? [...explicitFiles, ...configFiles].map((file) => ({file, explicit: true}))
-      : DEFAULT_IDENTITY_FILES.map((name) => ({
-          file: path.join(homeDirectory(), '.ssh', name),
-          explicit: false,
-        }));
-
-  const identitiesOnly = fromConfig('identitiesonly')
-    ? parseYesNo(fromConfig('identitiesonly')!, 'IdentitiesOnly')
-    : false;
-  const identityAgent = fromConfig('identityagent');
-  let agentSocket: string | undefined =
-    identityAgent === undefined || identityAgent === 'SSH_AUTH_SOCK'
-      ? process.env.SSH_AUTH_SOCK
-      : identityAgent === 'none'
-        ? undefined
-        : expandHome(
-            identityAgent.startsWith('$') ? (process.env[identityAgent.slice(1)] ?? '') : identityAgent,
-          );
-  if (identitiesOnly || !agentSocket) agentSocket = undefined;
-
-  const splitFiles = (value: string | undefined, fallback: string[]) =>
-    (value ? value.split(/\s+/).filter(Boolean) : fallback)
-      .filter((f) => f !== 'none')
-      .map((file) => expandHome(file));
-
-  const batchMode = fromConfig('batchmode') ? parseYesNo(fromConfig('batchmode')!, 'BatchMode') : false;
-  const strict = fromConfig('stricthostkeychecking')
-    ? parseStrict(fromConfig('stricthostkeychecking')!)
-    : 'ask';
-  const kbd = fromConfig('kbdinteractiveauthentication') ?? fromConfig('challengeresponseauthentication');
-
-  const forwards: ForwardSpec[] = [];
-  const addForwards = (
-    flag: ForwardFlag,
-    values: string[],
-    parse: typeof parseForwardSpec,
-    where: string,
-  ) => {
-    for (const value of values) {
-      try {
-        forwards.push(parse(flag, value));
-      } catch (error) {
-        if (error instanceof ForwardSpecError) throw new ConfigError(`${where}${error.message}`);
-        throw error;
-      }
-    }
-  };
-  addForwards('L', cli.localForwards, parseForwardSpec, '');
-  addForwards('R', cli.remoteForwards, parseForwardSpec, '');
-  addForwards('D', cli.dynamicForwards, parseForwardSpec, '');
-  addForwards('L', listed.localforward, parseConfigForward, '-o LocalForward: ');
-  addForwards('R', listed.remoteforward, parseConfigForward, '-o RemoteForward: ');
-  addForwards('D', listed.dynamicforward, parseConfigForward, '-o DynamicForward: ');
-  const clearAll = fromConfig('clearallforwardings')
-    ? parseYesNo(fromConfig('clearallforwardings')!, 'ClearAllForwardings')
-    : false;
-  if (clearAll) forwards.length = 0;
-  else if (cli.configForwards !== false) {
-    addForwards('L', hostConfig.localForwards, parseConfigForward, `${configFile}: LocalForward: `);
-    addForwards('R', hostConfig.remoteForwards, parseConfigForward, `${configFile}: RemoteForward: `);
-    addForwards('D', hostConfig.dynamicForwards, parseConfigForward, `${configFile}: DynamicForward: `);
-  }
-
-  const ciphers = cli.cipher ?? fromConfig('ciphers');
   const session: SessionConfig = {
-    host,
-    port,
-    user,
+    host: options.hostname,
+    port: options.port,
+    user: options.user,
     identityFiles,
-    agentSocket,
-    knownHostsFiles: splitFiles(fromConfig('userknownhostsfile'), [
-      '~/.ssh/known_hosts',
-      '~/.ssh/known_hosts2',
-    ]),
-    globalKnownHostsFiles: splitFiles(fromConfig('globalknownhostsfile'), [
-      '/etc/ssh/ssh_known_hosts',
-      '/etc/ssh/ssh_known_hosts2',
-    ]),
-    strict,
-    batchMode,
-    hashKnownHosts: fromConfig('hashknownhosts')
-      ? parseYesNo(fromConfig('hashknownhosts')!, 'HashKnownHosts')
-      : false,
-    hostKeyAlias: fromConfig('hostkeyalias'),
-    passwordAuthentication: fromConfig('passwordauthentication')
-      ? parseYesNo(fromConfig('passwordauthentication')!, 'PasswordAuthentication')
-      : true,
-    kbdInteractiveAuthentication: kbd ? parseYesNo(kbd, 'KbdInteractiveAuthentication') : true,
-    numberOfPasswordPrompts: fromConfig('numberofpasswordprompts')
-      ? parseSeconds(fromConfig('numberofpasswordprompts')!, 'NumberOfPasswordPrompts')
-      : 3,
-    connectTimeoutMs:
-      (fromConfig('connecttimeout')
-        ? parseSeconds(fromConfig('connecttimeout')!, 'ConnectTimeout') || 30
-        : 30) * 1000,
-    serverAliveIntervalMs:
-      (fromConfig('serveraliveinterval')
-        ? parseSeconds(fromConfig('serveraliveinterval')!, 'ServerAliveInterval')
-        : 15) * 1000,
-    serverAliveCountMax: fromConfig('serveralivecountmax')
-      ? parseSeconds(fromConfig('serveralivecountmax')!, 'ServerAliveCountMax')
-      : 3,
-    forwardAgent: false,
-    ciphers: ciphers
-      ? ciphers
-          .split(',')
-          .map((c) => c.trim())
-          .filter(Boolean)
-      : undefined,
+    agentSocket: agentSocketOf(options),
+    identitiesOnly: options.identitiesOnly,
+    pubkeyAuthentication: options.pubkeyAuthentication,
+    knownHostsFiles: options.userKnownHostsFiles,
+    globalKnownHostsFiles: options.globalKnownHostsFiles,
+    strict: options.strictHostKeyChecking,
+    batchMode: options.batchMode,
+    hashKnownHosts: options.hashKnownHosts,
+    hostKeyAlias: options.hostKeyAlias,
+    passwordAuthentication: options.passwordAuthentication,
+    kbdInteractiveAuthentication: options.kbdInteractiveAuthentication,
+    numberOfPasswordPrompts: options.numberOfPasswordPrompts,
+    connectTimeoutMs: options.connectTimeout * 1000,
+    serverAliveIntervalMs: options.serverAliveInterval * 1000,
+    serverAliveCountMax: options.serverAliveCountMax,
+    forwardAgent: options.forwardAgent,
+    ciphers,
+    ...(options.addressFamily !== 'any' ? {addressFamily: options.addressFamily === 'inet' ? 4 : 6} : {}),
+    ...(options.bindAddress !== undefined ? {bindAddress: options.bindAddress} : {}),
   };
-  if (target.host !== host) session.name = target.host;
-  const jumpSpec = cli.jumpHost ?? (proxyKey === 'proxyjump' ? proxyValue : undefined);
-  if (jumpSpec !== undefined && jumpSpec !== 'none') {
-    const where = cli.jumpHost !== undefined ? '-J' : `ProxyJump ${jumpSpec}`;
+  if (options.forwardAgentSocket !== undefined) session.forwardAgentSocket = options.forwardAgentSocket;
+  if (options.hostArg !== options.hostname) session.name = options.hostArg;
+  if (options.reconnect !== undefined) session.reconnect = options.reconnect;
+  // Unix-socket forwards and remote dynamic forwarding (-R port); set only where not ssh's default.
+  if (options.streamLocalBindMask !== 0o177) session.streamLocalBindMask = options.streamLocalBindMask;
+  if (options.streamLocalBindUnlink) session.streamLocalBindUnlink = true;
+  if (options.permitRemoteOpen.length > 0)
+    session.permitRemoteOpen = toConfigError(() => parsePermitRemoteOpen(options.permitRemoteOpen.join(' ')));
+
+  if (options.jump !== undefined) {
+    const jump: JumpOption = options.jump;
+    const where = sequence.some((word) => word.flag === 'J') ? '-J' : 'ProxyJump';
     if (depth >= MAX_JUMP_DEPTH)
       throw new ConfigError(
         `${where}: more than ${MAX_JUMP_DEPTH} jump hosts in a row; does a jump host's Host block name itself (add ProxyJump none to it)?`,
       );
-    const hops = jumpSpec.split(',').map((hop) => hop.trim());
-    const last = parseJumpHop(hops.at(-1)!, where);
+    // ssh runs "ssh [-l user] [-p port] [-J extra] [-F file] host -W ..." for the last hop.
+    const hopWords: CommandLineWord[] = [];
+    if (jump.user !== undefined) hopWords.push({flag: 'l', value: jump.user});
+    if (jump.port !== undefined) hopWords.push({flag: 'p', value: String(jump.port)});
+    if (jump.extra !== undefined) hopWords.push({flag: 'J', value: jump.extra});
+    if (configFile !== undefined) hopWords.push({flag: 'F', value: configFile});
+    hopWords.push({flag: 'destination', value: jump.host});
     const hop = await resolveInvocation(
       {
-        destination: last.host,
-        port: last.port !== undefined ? String(last.port) : undefined,
-        user: last.user,
+        destination: jump.host,
         identityFiles: [],
-        configFile: cli.configFile,
         options: [],
         localForwards: [],
         remoteForwards: [],
         dynamicForwards: [],
+        configFile,
         configForwards: false,
-        // ssh connects to the last hop with -J and the ones before it: the first hop's own config decides its route.
-        jumpHost: hops.length > 1 ? hops.slice(0, -1).join(',') : undefined,
+        sequence: hopWords,
       },
+      settings,
       depth + 1,
     );
-    session.jumpHost = {...hop.session, name: last.host};
-    for (const warning of hop.warnings) warnings.push(`jump host ${last.host}: ${warning}`);
-  } else if (proxyKey === 'proxycommand' && proxyValue !== undefined && proxyValue !== 'none') {
-    session.proxyCommand = expandProxyCommand(proxyValue, {
-      h: host,
-      p: String(port),
-      r: user,
-      n: target.host,
-    });
+    session.jumpHost = {...hop.session, name: jump.host};
+    for (const warning of hop.warnings) warnings.push(`jump host ${jump.host}: ${warning}`);
+  } else if (options.proxyCommand !== undefined) {
+    session.proxyCommand = toConfigError(() =>
+      expandTokens(
+        options.proxyCommand!,
+        {h: tokens.h!, p: tokens.p!, r: tokens.r!, n: tokens.n!},
+        'ProxyCommand',
+      ),
+    );
   }
-  const yesNo = (key: string, name: string) => (fromConfig(key) ? parseYesNo(fromConfig(key)!, name) : false);
-  session.forwardAgent = cli.forwardAgent ?? yesNo('forwardagent', 'ForwardAgent');
-  // Unset unless given: the UI and favorites reconnect by default, a plain command line does not (as ssh).
-  if (fromConfig('reconnect')) session.reconnect = parseYesNo(fromConfig('reconnect')!, 'Reconnect');
-  // Unix-socket forwards and remote dynamic forwarding (-R port): as ssh_config(5) has them.
-  const asConfigError = <T>(read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      throw new ConfigError((error as Error).message);
-    }
+  return {
+    session,
+    forwardX11: options.forwardX11,
+    forwards: forwardsOf(options, cli, sequence, tokens),
+    exitOnForwardFailure: options.exitOnForwardFailure,
+    warnings,
   };
-  const mask = fromConfig('streamlocalbindmask');
-  if (mask !== undefined) session.streamLocalBindMask = asConfigError(() => parseStreamLocalBindMask(mask));
-  if (fromConfig('streamlocalbindunlink'))
-    session.streamLocalBindUnlink = yesNo('streamlocalbindunlink', 'StreamLocalBindUnlink');
-  const permitRemoteOpen = fromConfig('permitremoteopen');
-  if (permitRemoteOpen !== undefined)
-    session.permitRemoteOpen = asConfigError(() => parsePermitRemoteOpen(permitRemoteOpen));
-  const forwardX11 = cli.forwardX11 ?? yesNo('forwardx11', 'ForwardX11');
-  const exitOnForwardFailure = fromConfig('exitonforwardfailure')
-    ? parseYesNo(fromConfig('exitonforwardfailure')!, 'ExitOnForwardFailure')
-    : false;
-  return {session, forwardX11, forwards, exitOnForwardFailure, warnings};
 }

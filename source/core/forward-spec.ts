@@ -5,8 +5,8 @@
  *
  * As in OpenSSH 6.7+, either side of -L/-R may be a unix-domain socket path (kinds local-unix and
  * remote-unix), and -R with a listener only is remote dynamic forwarding (OpenSSH 7.6+): a SOCKS proxy
- * on the server whose connections leave from this machine. A field is a path when it starts with "/",
- * "./", "../" or "~/" (it then runs to the next ":"), or is in square brackets and holds a "/".
+ * on the server whose connections leave from this machine. As in OpenSSH, fields are separated by ":" and
+ * a field that holds a "/" is a path ("[...]" for one that holds a ":").
  */
 
 export type ForwardKind =
@@ -89,6 +89,22 @@ export function withListenPort(spec: ForwardSpec, port: number): ForwardSpec {
     return spec.listen.path === undefined ? {...spec, listen: {...spec.listen, port}} : spec;
   }
   return {...spec, port};
+}
+
+/** The spec with its TCP listener bound to `bindAddress` ('' for every interface); a socket listener's as it is. */
+export function withBindAddress(spec: ForwardSpec, bindAddress: string): ForwardSpec {
+  if (isUnixForward(spec)) {
+    return spec.listen.path === undefined ? {...spec, listen: {...spec.listen, bindAddress}} : spec;
+  }
+  return {...spec, bindAddress};
+}
+
+/** The spec with `map` applied to its socket paths (ssh expands %-tokens in them); others as they are. */
+export function mapSocketPaths(spec: ForwardSpec, map: (path: string) => string): ForwardSpec {
+  if (!isUnixForward(spec)) return spec;
+  const listen = spec.listen.path === undefined ? spec.listen : {path: map(spec.listen.path)};
+  const target = spec.target.path === undefined ? spec.target : {path: map(spec.target.path)};
+  return {...spec, listen, target};
 }
 
 /** "db:5432", "[::1]:80", "/run/app.sock"; "SOCKS" for a dynamic forward. */
@@ -175,17 +191,15 @@ function expectedShape(ctx: Context, ftp: boolean): string {
 /** C0 and C1 control characters, DEL. */
 const controlCharacter = /\p{Cc}/u;
 const whitespace = /\s/;
-/** A field that OpenSSH would take for a unix-socket path. */
-const pathLike = /^(?:\/|\.\.?\/|~[^:/]*\/)/;
 
 /**
- * Splits s[from, to) into fields separated by ':' or '/' (hpdelim2); a field that starts with '[' runs to
+ * Splits s[from, to) into fields separated by ':' (OpenSSH's parse_fwd_field); a field that holds a '/' is a
+ * unix-socket path; a field that starts with '[' runs to
  * the matching ']' and is taken literally.
  */
 function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boolean): Field[] {
   const fields: Field[] = [];
   let pos = from;
-  let previousSeparator = '';
   for (;;) {
     if (s[pos] === '[' && pos < to) {
       const close = s.indexOf(']', pos + 1);
@@ -194,9 +208,9 @@ function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boo
       }
       const value = s.slice(pos + 1, close);
       const after = close + 1;
-      if (after < to && s[after] !== ':' && s[after] !== '/') {
+      if (after < to && s[after] !== ':') {
         let junkEnd = after;
-        while (junkEnd < to && s[junkEnd] !== ':' && s[junkEnd] !== '/') junkEnd++;
+        while (junkEnd < to && s[junkEnd] !== ':') junkEnd++;
         fail(
           ctx,
           `unexpected ${quote(s.slice(after, junkEnd))} after "]" (a field in square brackets must be followed by ":" or the end)`,
@@ -207,23 +221,16 @@ function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boo
       fields.push({value, start: pos + 1, end: close, bracketed: true, path: value.includes('/')});
       pos = after;
     } else {
-      const path = previousSeparator !== '/' && pathLike.test(s.slice(pos, to));
       let end = pos;
-      // A path runs to the next ':' ("/" is part of it); anything else to the next ':' or '/'.
-      while (end < to && s[end] !== ':' && (path || s[end] !== '/')) end++;
-      fields.push({value: s.slice(pos, end), start: pos, end, bracketed: false, path});
+      while (end < to && s[end] !== ':') end++;
+      const value = s.slice(pos, end);
+      fields.push({value, start: pos, end, bracketed: false, path: value.includes('/')});
       pos = end;
     }
     if (pos >= to) return fields;
-    previousSeparator = s[pos] ?? '';
     pos++;
     if (pos >= to) {
-      fail(
-        ctx,
-        `trailing ${quote(previousSeparator)} with nothing after it (expected ${expectedShape(ctx, ftp)})`,
-        pos - 1,
-        pos,
-      );
+      fail(ctx, `trailing ":" with nothing after it (expected ${expectedShape(ctx, ftp)})`, pos - 1, pos);
     }
   }
 }
@@ -374,7 +381,7 @@ function parseRange(ctx: Context, s: string, from: number, to: number): ForwardS
       }
       fail(
         ctx,
-        `${quote(ctx.shown)} is not a forward with a unix-socket path (expected ${ctx.config ? 'path host:hostport, [bind_address:]port path or path path' : 'path:host:hostport, [bind_address:]port:path or path:path'}; a path starts with "/", "./" or "~/", or is in square brackets)`,
+        `${quote(ctx.shown)} is not a forward with a unix-socket path (expected ${ctx.config ? 'path host:hostport, [bind_address:]port path or path path' : 'path:host:hostport, [bind_address:]port:path or path:path'}; a field with a "/" is a path)`,
         from,
         to,
       );
@@ -518,7 +525,7 @@ function formatAddress(address: string): string {
 
 /** A socket path as a field: in square brackets when it holds a ":" (or would not read back as a path). */
 function formatPath(path: string): string {
-  return path.includes(':') || !pathLike.test(path) ? `[${path}]` : path;
+  return path.includes(':') ? `[${path}]` : path;
 }
 
 /**

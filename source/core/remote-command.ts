@@ -29,7 +29,7 @@ export async function runRemoteCommand(
     }
   }
   let agent = options.agent;
-  if (agent && !session.config.agentSocket) {
+  if (agent && !(session.config.forwardAgentSocket ?? session.config.agentSocket)) {
     warn(
       'agent forwarding was asked for, but there is no agent (SSH_AUTH_SOCK is not set); not forwarding it',
     );

@@ -82,6 +82,16 @@ export interface SessionConfig extends HostKeyPolicy {
   streamLocalBindUnlink?: boolean | undefined;
   /** PermitRemoteOpen: where a remote dynamic (-R port) forward's connections may go; unset: anywhere. */
   permitRemoteOpen?: PermitRemoteOpen | undefined;
+  /** IdentitiesOnly: only the identity files' keys, from the agent or the files. */
+  identitiesOnly?: boolean | undefined;
+  /** PubkeyAuthentication no: no keys offered at all. */
+  pubkeyAuthentication?: boolean | undefined;
+  /** AddressFamily / -4 / -6: the address family of the connection to the server. */
+  addressFamily?: 4 | 6 | undefined;
+  /** BindAddress / -b: the local address the connection leaves from. */
+  bindAddress?: string | undefined;
+  /** ForwardAgent /path: the agent socket forwarded, instead of the one keys are taken from. */
+  forwardAgentSocket?: string | undefined;
 }
 
 /** What a connection runs on when it is not a plain TCP socket, and how to end it. */
@@ -355,7 +365,12 @@ export class Session implements ForwardContext {
       const connectConfig: ConnectConfig = {
         host: config.host,
         port: config.port,
-        sock: transport?.sock ?? connectSshSocket(config.host, config.port),
+        sock:
+          transport?.sock ??
+          connectSshSocket(config.host, config.port, {
+            family: config.addressFamily,
+            localAddress: config.bindAddress,
+          }),
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,
@@ -403,7 +418,9 @@ export class Session implements ForwardContext {
         algorithms: this.algorithms(entries),
         // ssh2 forwards only to an agent named here, for a command that asks (exec's agentForward). Its
         // connect-time agentForward would forward to every command, whatever the command asked: not set.
-        ...(config.forwardAgent && config.agentSocket ? {agent: forwardingAgent(config.agentSocket)} : {}),
+        ...(config.forwardAgent && (config.forwardAgentSocket ?? config.agentSocket)
+          ? {agent: forwardingAgent((config.forwardAgentSocket ?? config.agentSocket)!)}
+          : {}),
       };
       try {
         client.connect(connectConfig);

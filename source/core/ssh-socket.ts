@@ -17,7 +17,11 @@ export const COPIED_READ_BYTES = 16 * 1024;
  * wait in a channel until written) and the next read gets a new one; a small read is copied out and the
  * buffer read into again.
  */
-export function connectSshSocket(host: string, port: number): net.Socket {
+export function connectSshSocket(
+  host: string,
+  port: number,
+  options: {family?: 4 | 6 | undefined; localAddress?: string | undefined} = {},
+): net.Socket {
   let buffer = Buffer.allocUnsafe(SSH_READ_BYTES);
   const socket: net.Socket = new net.Socket({
     onread: {
@@ -33,5 +37,10 @@ export function connectSshSocket(host: string, port: number): net.Socket {
       },
     },
   } as net.SocketConstructorOpts);
-  return socket.connect({host, port});
+  return socket.connect({
+    host,
+    port,
+    ...(options.family !== undefined ? {family: options.family} : {}),
+    ...(options.localAddress !== undefined ? {localAddress: options.localAddress} : {}),
+  });
 }

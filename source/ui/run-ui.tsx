@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
+import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
 import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
-import {listHostAliases} from '../config/ssh-config.js';
 import {safeLines} from '../core/safe-text.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';

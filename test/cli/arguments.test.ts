@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {parseArguments} from '../../source/cli/arguments.js';
 import {sessionOptions} from '../../source/config/command-line.js';
+import {resolveOptions} from '../../source/config/session-options.js';
 
 describe('command-line arguments, as ssh takes them', () => {
   it.each([
@@ -71,6 +72,37 @@ describe('command-line arguments, as ssh takes them', () => {
       dynamicForwards: [],
       forwardAgent: true,
       forwardX11: undefined,
+      sequence: [
+        {flag: 'N'},
+        {flag: 'p', value: '2222'},
+        {flag: 'L', value: '8080:db:5432'},
+        {flag: 'A'},
+        {flag: 'destination', value: 'h'},
+      ],
     });
+  });
+
+  it("keeps ssh's order: the first -o Port, -p, -l and user@; the last of -A and -a", async () => {
+    const parsed = parseArguments(['-o', 'Port=2300', '-p', '2301', '-p2302', '-A', '-a', 'b@h', '-l', 'c']);
+    if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
+    expect(parsed.forwardAgent).toBe(false);
+    const {options} = await resolveOptions(sessionOptions({...parsed, configFile: '/dev/null'}, 'h'));
+    expect(options).toMatchObject({port: 2300, user: 'b', forwardAgent: false});
+    expect(parsed.sequence?.map((word) => word.flag)).toStrictEqual([
+      'o',
+      'p',
+      'p',
+      'A',
+      'a',
+      'destination',
+      'l',
+    ]);
+  });
+
+  it('takes the flags people type out of habit from ssh: -T -q -C -n -k -y -g -4 -6 -b and -G', () => {
+    const parsed = parseArguments(['-TqCnky', '-g4', '-b', '127.0.0.1', '-G', 'h']);
+    if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
+    expect(parsed.printConfig).toBe(true);
+    expect(parsed.sequence?.map((word) => word.flag)).toStrictEqual(['g', '4', 'b', 'destination']);
   });
 });

@@ -145,7 +145,7 @@ describe('remote dynamic forwarding (-R [bind:]port): a SOCKS proxy on the serve
     });
     const bad = startTunnels([...base('-o', 'PermitRemoteOpen=web'), '-R', '0']);
     expect(await bad.exited).toBe(255);
-    expect(bad.stderr()).toContain('PermitRemoteOpen: "web" is not host:port');
+    expect(bad.stderr()).toContain('bad PermitRemoteOpen "web"');
   });
 
   it('a client that is not SOCKS is refused and counted', async () => {

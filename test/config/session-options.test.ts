@@ -127,7 +127,7 @@ describe('resolveInvocation', () => {
     given: Partial<CommandLineOptions> = {},
     config?: string,
   ): Promise<ResolvedInvocation> {
-    if (config !== undefined) await writeFile(configFile, config);
+    await writeFile(configFile, config ?? '');
     return resolveInvocation({
       destination,
       identityFiles: [],
@@ -179,6 +179,8 @@ describe('resolveInvocation', () => {
           connectTimeoutMs: 30_000,
           serverAliveIntervalMs: 15_000,
           serverAliveCountMax: 3,
+          identitiesOnly: false,
+          pubkeyAuthentication: true,
           forwardAgent: false,
           ciphers: undefined,
         },
@@ -189,10 +191,21 @@ describe('resolveInvocation', () => {
       });
     });
 
-    it('a missing config file is an empty config', async () => {
-      const result = await resolve('example.com', {configFile: inHome('no', 'such', 'config')});
+    it('-F naming a missing file is an error, as in ssh; a missing ~/.ssh/config is an empty one', async () => {
+      const error = await rejection(resolve('example.com', {configFile: inHome('no', 'such', 'config')}));
+      expect(error.message).toContain(`cannot open the config file ${inHome('no', 'such', 'config')}`);
+      const result = await resolveInvocation(
+        {
+          destination: 'example.com',
+          identityFiles: [],
+          options: [],
+          localForwards: [],
+          remoteForwards: [],
+          dynamicForwards: [],
+        },
+        {systemConfig: inHome('no-system-config')},
+      );
       expect(result.session).toMatchObject({host: 'example.com', port: 22, strict: 'ask'});
-      expect(result.warnings).toStrictEqual([]);
     });
 
     it('a config file that is a directory is an empty config', async () => {
@@ -221,9 +234,10 @@ describe('resolveInvocation', () => {
 
     it.each<[string, Partial<CommandLineOptions>, string | undefined, string | undefined]>([
       ['SSH_AUTH_SOCK', {}, '', '/run/agent.sock'],
-      ['SSH_AUTH_SOCK, IdentitiesOnly=yes', {options: ['IdentitiesOnly=yes']}, '', undefined],
+      // IdentitiesOnly keeps the agent: its keys that match an IdentityFile are still used (as ssh does).
+      ['SSH_AUTH_SOCK, IdentitiesOnly=yes', {options: ['IdentitiesOnly=yes']}, '', '/run/agent.sock'],
       ['SSH_AUTH_SOCK, IdentitiesOnly=no', {options: ['IdentitiesOnly=no']}, '', '/run/agent.sock'],
-      ['SSH_AUTH_SOCK, config IdentitiesOnly yes', {}, 'Host *\n  IdentitiesOnly yes\n', undefined],
+      ['SSH_AUTH_SOCK, config IdentitiesOnly yes', {}, 'Host *\n  IdentitiesOnly yes\n', '/run/agent.sock'],
       ['SSH_AUTH_SOCK, IdentityAgent=none', {options: ['IdentityAgent=none']}, '', undefined],
       ['SSH_AUTH_SOCK, config IdentityAgent none', {}, 'Host *\n  IdentityAgent none\n', undefined],
       ['IdentityAgent=SSH_AUTH_SOCK', {options: ['IdentityAgent=SSH_AUTH_SOCK']}, '', '/run/agent.sock'],
@@ -293,18 +307,23 @@ Host *
     it.each<[string, Partial<CommandLineOptions>, RegExp]>([
       ['-p 0', {port: '0'}, /-p "0" is not a port number/],
       ['-p 65536', {port: '65536'}, /-p "65536" is not a port number/],
-      ['-p http', {port: 'http'}, /-p "http" is not a port number/],
-      ['-o Port=0', {options: ['Port=0']}, /-o Port "0" is not a port number/],
-      ['-o Port=x', {options: ['Port=x']}, /-o Port "x" is not a port number/],
+      ['-p nope', {port: 'nope'}, /-p "nope" is not a port number/],
+      ['-o Port=0', {options: ['Port=0']}, /-o Port=0: not a port number/],
+      ['-o Port=x', {options: ['Port=x']}, /-o Port=x: not a port number/],
     ])('port: %s is an error', async (_name, given, message) => {
       const error = await rejection(resolve('web', given, CONFIG));
       expect(error).toBeInstanceOf(ConfigError);
       expect(error.message).toMatch(message);
     });
 
-    it('an unusable config Port falls through to a later one', async () => {
-      const result = await resolve('web', {}, 'Host web\n  Port nope\nHost *\n  Port 2100\n');
-      expect(result.session.port).toBe(2100);
+    it('an unusable config Port is an error, as in ssh', async () => {
+      const error = await rejection(resolve('web', {}, 'Host web\n  Port nope\nHost *\n  Port 2100\n'));
+      expect(error.message).toMatch(/line 2: Port nope: not a port number/);
+    });
+
+    it('service names are ports, as in ssh: -p http, Port ssh', async () => {
+      expect((await resolve('web', {port: 'http'}, CONFIG)).session.port).toBe(80);
+      expect((await resolve('other', {}, 'Host *\n  Port ssh\n')).session.port).toBe(22);
     });
 
     it.each<[string, string, Partial<CommandLineOptions>, string]>([
@@ -344,17 +363,18 @@ Host *
     });
 
     it('-i files come first, then -o IdentityFile, then the config ones, all explicit', async () => {
+      await writeFile(inHome('.ssh', 'first'), '');
       const result = await resolve(
         'web',
         {
-          identityFiles: ['~/.ssh/first', '/abs/second'],
+          identityFiles: ['~/.ssh/first', '/etc/hostname'],
           options: ['IdentityFile=~/third', 'IdentityFile /abs/fourth'],
         },
         CONFIG,
       );
       expect(result.session.identityFiles).toStrictEqual([
         {file: inHome('.ssh', 'first'), explicit: true},
-        {file: '/abs/second', explicit: true},
+        {file: '/etc/hostname', explicit: true},
         {file: inHome('third'), explicit: true},
         {file: '/abs/fourth', explicit: true},
         {file: inHome('.ssh', 'web_key'), explicit: true},
@@ -375,8 +395,20 @@ Host *
     });
 
     it('-i alone replaces the default identity files', async () => {
+      await writeFile(inHome('k'), '');
       const result = await resolve('other', {identityFiles: ['~/k']});
       expect(result.session.identityFiles).toStrictEqual([{file: inHome('k'), explicit: true}]);
+    });
+
+    it('a missing -i file is warned about and left out; the defaults then apply, as in ssh', async () => {
+      const result = await resolve('other', {identityFiles: ['~/missing']});
+      expect(result.warnings).toStrictEqual([
+        `identity file ${inHome('missing')} not accessible: no such file; going on without it (as ssh does)`,
+      ]);
+      expect(result.session.identityFiles[0]).toStrictEqual({
+        file: inHome('.ssh', 'id_rsa'),
+        explicit: false,
+      });
     });
 
     it('config IdentityFile alone replaces the default identity files', async () => {
@@ -438,23 +470,28 @@ Host *
       ],
     };
 
-    it('CLI -L, -R, -D, then -o ones, then the config', async () => {
+    it('local and dynamic ones (as ssh keeps them: command line, -o, config), then remote ones', async () => {
       const result = await resolve('web', ALL, CONFIG);
       expect(result.forwards).toStrictEqual([
         local(8080, 'db', 5432),
         {kind: 'ftp', bindAddress: undefined, port: 2121, host: 'ftp.example', hostPort: 21},
-        remote(9000, 'localhost', 3000),
         dynamic(1080),
         dynamic(1079, '127.0.0.1'),
-        local(8081, 'db', 5433, '127.0.0.1'),
-        remote(9001, 'localhost', 3001),
         dynamic(1081),
+        local(8081, 'db', 5433, '127.0.0.1'),
         local(8082, 'web-db', 5434),
         local(8084, '2001:db8::2', 80, '::1'),
         local(8083, 'shared', 80),
-        remote(9002, 'localhost', 3002),
         dynamic(1082),
+        remote(9000, 'localhost', 3000),
+        remote(9001, 'localhost', 3001),
+        remote(9002, 'localhost', 3002),
       ]);
+    });
+
+    it('a forward given twice (command line and config) is kept once, as in ssh', async () => {
+      const result = await resolve('web', {localForwards: ['8083:shared:80', '8083:shared:80']}, CONFIG);
+      expect(result.forwards.filter((spec) => 'port' in spec && spec.port === 8083)).toHaveLength(1);
     });
 
     it('only the Host * ones for another host', async () => {
@@ -484,13 +521,11 @@ Host *
       expect(result.forwards).toHaveLength(3);
     });
 
-    it('ClearAllForwardings drops forwards even when a later one would be bad', async () => {
-      const result = await resolve(
-        'web',
-        {options: ['ClearAllForwardings=yes']},
-        'Host *\n  LocalForward 8080 nowhere\n',
+    it('ClearAllForwardings does not hide a bad forward in the config: ssh refuses the line too', async () => {
+      const error = await rejection(
+        resolve('web', {options: ['ClearAllForwardings=yes']}, 'Host *\n  LocalForward 8080 nowhere\n'),
       );
-      expect(result.forwards).toStrictEqual([]);
+      expect(error.message).toContain('LocalForward 8080 nowhere');
     });
 
     it.each<[string, Partial<CommandLineOptions>, string, string[]]>([
@@ -504,7 +539,7 @@ Host *
         '-o LocalForward without destination',
         {options: ['LocalForward=8080']},
         '',
-        ['-o LocalForward: ', 'LocalForward 8080', '"8080"'],
+        ['-o LocalForward: ', 'LocalForward 8080'],
       ],
       [
         '-o RemoteForward bad port',
@@ -546,7 +581,7 @@ Host *
     it('a bad config forward names the config file first', async () => {
       const error = await rejection(resolve('web', {}, 'Host web\n  RemoteForward 9000 localhost:x\n'));
       expect(error).toBeInstanceOf(ConfigError);
-      expect(error.message.startsWith(`${configFile}: RemoteForward: `)).toBe(true);
+      expect(error.message.startsWith(`${configFile} line 2: RemoteForward 9000 localhost:x: `)).toBe(true);
     });
 
     it('a bad -L is reported before a bad config forward', async () => {
@@ -570,7 +605,7 @@ Host *
       ['config StrictHostKeyChecking', [], 'StrictHostKeyChecking accept-new', {strict: 'accept-new'}],
       [
         'UserKnownHostsFile, several',
-        ['UserKnownHostsFile=~/.ssh/a /tmp/b  none ~/c'],
+        ['UserKnownHostsFile=~/.ssh/a /tmp/b  ~/c'],
         '',
         {knownHostsFiles: [path.join('HOME', '.ssh', 'a'), '/tmp/b', path.join('HOME', 'c')]},
       ],
@@ -606,9 +641,31 @@ Host *
       ['ServerAliveCountMax=5', ['ServerAliveCountMax=5'], '', {serverAliveCountMax: 5}],
       [
         'Ciphers',
-        ['Ciphers=aes128-ctr, aes256-gcm@openssh.com,,'],
+        ['Ciphers=aes128-ctr,aes256-gcm@openssh.com'],
         '',
         {ciphers: ['aes128-ctr', 'aes256-gcm@openssh.com']},
+      ],
+      [
+        'Ciphers +',
+        ['Ciphers=+aes128-cbc'],
+        '',
+        {
+          ciphers: [
+            'chacha20-poly1305@openssh.com',
+            'aes128-ctr',
+            'aes192-ctr',
+            'aes256-ctr',
+            'aes128-gcm@openssh.com',
+            'aes256-gcm@openssh.com',
+            'aes128-cbc',
+          ],
+        },
+      ],
+      [
+        'Ciphers -pattern',
+        ['Ciphers=-aes*-ctr,chacha*'],
+        '',
+        {ciphers: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com']},
       ],
       [
         'config Ciphers',
@@ -698,7 +755,10 @@ Host *
     });
 
     it.each<[string, RegExp]>([
-      ['StrictHostKeyChecking=maybe', /StrictHostKeyChecking=maybe: expected yes, accept-new, no or ask/],
+      [
+        'StrictHostKeyChecking=maybe',
+        /StrictHostKeyChecking=maybe: expected one of true, yes, false, no, off, ask, accept-new/,
+      ],
       ['BatchMode=maybe', /BatchMode=maybe: expected yes or no/],
       ['ExitOnForwardFailure=1', /ExitOnForwardFailure=1: expected yes or no/],
       ['Reconnect=always', /Reconnect=always: expected yes or no/],
@@ -706,8 +766,14 @@ Host *
       ['KbdInteractiveAuthentication=nah', /KbdInteractiveAuthentication=nah: expected yes or no/],
       ['HashKnownHosts=y', /HashKnownHosts=y: expected yes or no/],
       ['ClearAllForwardings=all', /ClearAllForwardings=all: expected yes or no/],
-      ['ConnectTimeout=10s', /ConnectTimeout=10s: expected a whole number/],
-      ['ServerAliveInterval=-1', /ServerAliveInterval=-1: expected a whole number/],
+      ['ConnectTimeout=10x', /ConnectTimeout=10x: expected seconds, or a time such as 1m30s/],
+      ['ServerAliveInterval=-1', /ServerAliveInterval=-1: expected seconds, or a time such as 1m30s/],
+      ['UserKnownHostsFile=a none', /UserKnownHostsFile "none" argument must appear alone/],
+      [
+        'Ciphers=aes128-ctr, aes256-ctr',
+        /Ciphers aes128-ctr, aes256-ctr: takes one value|-o Ciphers=aes128-ctr, aes256-ctr: takes one value/,
+      ],
+      ['Ciphers=rot13', /Ciphers=rot13: unknown cipher/],
       ['ServerAliveCountMax=many', /ServerAliveCountMax=many: expected a whole number/],
       ['NumberOfPasswordPrompts=x', /NumberOfPasswordPrompts=x: expected a whole number/],
     ])('%s is an error naming the key', async (option, message) => {
@@ -719,12 +785,12 @@ Host *
     it('a bad value in the config is an error too', async () => {
       const error = await rejection(resolve('web', {}, 'Host *\n  BatchMode perhaps\n'));
       expect(error).toBeInstanceOf(ConfigError);
-      expect(error.message).toContain('BatchMode=perhaps');
+      expect(error.message).toContain(`${configFile} line 2: BatchMode perhaps: expected yes or no`);
     });
 
-    it('a bad value hidden by an earlier -o is not looked at', async () => {
-      const result = await resolve('web', {options: ['BatchMode=yes', 'BatchMode=perhaps']});
-      expect(result.session.batchMode).toBe(true);
+    it('a bad value after an earlier -o is still an error, as in ssh', async () => {
+      const error = await rejection(resolve('web', {options: ['BatchMode=yes', 'BatchMode=perhaps']}));
+      expect(error.message).toContain('BatchMode=perhaps');
     });
 
     it('a malformed -o is an error', async () => {
@@ -817,9 +883,9 @@ Host *
     });
 
     it.each<[string, Partial<CommandLineOptions>, RegExp]>([
-      ['a ProxyJump that names itself', {}, /more than 16 jump hosts in a row.*ProxyJump none/],
-      ['a bad -J hop', {jumpHost: 'bastion:http'}, /-J: "bastion:http" is not \[user@\]host\[:port\]/],
-      ['a -J port out of range', {jumpHost: 'bastion:70000'}, /70000" is not a port number/],
+      ['a ProxyJump that names itself', {}, /jump host loop via loop/],
+      ['a bad -J hop', {jumpHost: 'bastion:nope'}, /-J bastion:nope: expected \[user@\]host\[:port\]/],
+      ['a -J port out of range', {jumpHost: 'bastion:70000'}, /-J bastion:70000: expected/],
       ['an unknown ProxyCommand token', {options: ['ProxyCommand=nc %x']}, /unknown token %x/],
     ])('%s is a ConfigError', async (_name, given, message) => {
       const error = await rejection(resolve('loop', given, CONFIG));
@@ -830,15 +896,14 @@ Host *
 
   describe('warnings', () => {
     it.each<[string, Partial<CommandLineOptions>, string, RegExp[]]>([
-      ['unknown -o', {options: ['Foo=bar']}, '', [/Foo=bar.*unknown/]],
       ['unsupported -o', {options: ['ForwardX11Trusted=yes']}, '', [/ForwardX11Trusted=yes.*ignored/]],
       ['ignored -o LogLevel', {options: ['LogLevel=ERROR']}, '', [/LogLevel=ERROR.*not used by tunnels/]],
       ['ignored -o Compression', {options: ['Compression yes']}, '', [/Compression yes.*ignored/]],
       [
         'one per option, in order',
-        {options: ['Foo=bar', 'Port=2200', 'LogLevel=QUIET']},
+        {options: ['Compression=yes', 'Port=2200', 'LogLevel=QUIET']},
         '',
-        [/Foo=bar/, /LogLevel=QUIET/],
+        [/Compression=yes/, /LogLevel=QUIET/],
       ],
       ['config ProxyJump none', {}, 'Host web\n  ProxyJump none\n', []],
       ['config ProxyJump for another host', {}, 'Host db\n  ProxyJump bastion\n', []],
@@ -851,10 +916,20 @@ Host *
       });
     });
 
-    it('an unknown -o does not stop the others from applying', async () => {
+    it('an unknown -o is a warning (ssh refuses it; tunnels always went on); in a config file it is an error, as in ssh', async () => {
       const result = await resolve('web', {options: ['Foo=bar', 'Port=2200']});
       expect(result.session.port).toBe(2200);
+      expect(result.warnings).toStrictEqual(['-o Foo=bar: unknown or unsupported option; ignored']);
+      const error = await rejection(resolve('web', {}, 'Host *\n  Foo bar\n'));
+      expect(error.message).toMatch(/line 2: unknown option foo/);
+    });
+
+    it('an unused -o does not stop the others from applying; IgnoreUnknown lets an unknown one pass', async () => {
+      const result = await resolve('web', {options: ['LogLevel=ERROR', 'Port=2200']});
+      expect(result.session.port).toBe(2200);
       expect(result.warnings).toHaveLength(1);
+      const ignored = await resolve('web', {options: ['IgnoreUnknown=Foo*', 'FooBar=1', 'Port=2201']});
+      expect(ignored.session.port).toBe(2201);
     });
   });
 });

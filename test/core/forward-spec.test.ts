@@ -98,9 +98,8 @@ const good: [ForwardFlag, string, ForwardSpec][] = [
     local('gw.example.com', 8080, 'db.internal.example', 5432),
   ],
   ['L', '8080:bücher.example:80', local(undefined, 8080, 'bücher.example', 80)],
-  ['L', '8080/db/5432', local(undefined, 8080, 'db', 5432)],
-  ['L', '127.0.0.1/8080:db/5432', local('127.0.0.1', 8080, 'db', 5432)],
-  ['L', '[::1]/8080/[::2]/80', local('::1', 8080, '::2', 80)],
+  // A field with a "/" is a path, as in OpenSSH 6.7+ (parse_fwd_field): this is a socket to a socket.
+  ['L', '127.0.0.1/8080:db/5432', unix('L', '127.0.0.1/8080', 'db/5432')],
   ['L', 'ftp:9000:h:80', local('ftp', 9000, 'h', 80)],
   ['L', '[8080]:db:[5432]', local(undefined, 8080, 'db', 5432)],
   // -L ftp/
@@ -110,7 +109,6 @@ const good: [ForwardFlag, string, ForwardSpec][] = [
   ['L', 'ftp/127.0.0.1:2121:h:21', ftp('127.0.0.1', 2121, 'h', 21)],
   ['L', 'ftp/[::1]:2121:[::2]:21', ftp('::1', 2121, '::2', 21)],
   ['L', 'ftp/*:0:h:21', ftp('', 0, 'h', 21)],
-  ['L', 'ftp/2121/h/21', ftp(undefined, 2121, 'h', 21)],
   // -R
   ['R', '9000:localhost:3000', remote(undefined, 9000, 'localhost', 3000)],
   ['R', '0.0.0.0:9000:localhost:3000', remote('0.0.0.0', 9000, 'localhost', 3000)],
@@ -126,7 +124,6 @@ const good: [ForwardFlag, string, ForwardSpec][] = [
   ['D', ':1080', dynamic('', 1080)],
   ['D', '0', dynamic(undefined, 0)],
   ['D', '65535', dynamic(undefined, 65535)],
-  ['D', '127.0.0.1/1080', dynamic('127.0.0.1', 1080)],
   ['D', ' 1080 ', dynamic(undefined, 1080)],
   // Unix-domain sockets (OpenSSH 6.7+): every combination parse_forward reads.
   ['L', '/tmp/x.sock:db:80', unix('L', '/tmp/x.sock', ['db', 80])],
@@ -144,6 +141,12 @@ const good: [ForwardFlag, string, ForwardSpec][] = [
   ['L', '~/x.sock:db:80', unix('L', '~/x.sock', ['db', 80])],
   ['L', '[/tmp/a:b.sock]:db:80', unix('L', '/tmp/a:b.sock', ['db', 80])],
   ['L', '[run/x.sock]:db:80', unix('L', 'run/x.sock', ['db', 80])],
+  ['L', 'run/x.sock:db:80', unix('L', 'run/x.sock', ['db', 80])],
+  [
+    'L',
+    '%d/db.sock:/var/run/postgresql/.s.PGSQL.5432',
+    unix('L', '%d/db.sock', '/var/run/postgresql/.s.PGSQL.5432'),
+  ],
   ['L', '  /tmp/x.sock:db:80 ', unix('L', '/tmp/x.sock', ['db', 80])],
   ['R', '/tmp/remote.sock:localhost:3000', unix('R', '/tmp/remote.sock', ['localhost', 3000])],
   ['R', '9000:/run/app.sock', unix('R', [undefined, 9000], '/run/app.sock')],
@@ -157,7 +160,6 @@ const good: [ForwardFlag, string, ForwardSpec][] = [
   ['R', '*:1080', remoteDynamic('', 1080)],
   ['R', ':1080', remoteDynamic('', 1080)],
   ['R', '[::1]:1080', remoteDynamic('::1', 1080)],
-  ['R', '127.0.0.1/1080', remoteDynamic('127.0.0.1', 1080)],
 ];
 
 describe('parseForwardSpec', () => {
@@ -230,7 +232,19 @@ const bad: [ForwardFlag, string, string, number, number][] = [
   ['L', '8080::80', 'the destination host is missing', 5, 5],
   ['L', '8080:[]:80', 'the destination host is missing', 6, 6],
   ['L', '8080:db:', 'trailing ":" with nothing after it', 7, 8],
-  ['L', '8080/db/', 'trailing "/" with nothing after it', 7, 8],
+  // "/" is no separator (OpenSSH 9.2 refuses these as bad specifications too).
+  ['L', '8080/db/5432', '"8080/db/5432" is not a forward with a unix-socket path', 0, 12],
+  ['L', '8080/db/', 'is not a forward with a unix-socket path', 0, 8],
+  ['L', '[::1]/8080/[::2]/80', 'unexpected "/8080/[" after "]"', 5, 12],
+  [
+    'L',
+    'ftp/2121/h/21',
+    '"2121/h/21" looks like a unix-socket path; FTP forwarding listens on a port',
+    4,
+    13,
+  ],
+  ['D', '127.0.0.1/1080', 'dynamic (SOCKS) forwarding listens on a port', 0, 14],
+  ['R', '127.0.0.1/1080', 'remote dynamic (SOCKS) forwarding listens on a port on the server', 0, 14],
   ['L', '8080:d b:80', 'destination host "d b" contains whitespace', 5, 8],
   [
     'L',
@@ -277,7 +291,7 @@ const configGood: [ForwardFlag, string, ForwardSpec][] = [
   ['L', '127.0.0.1:8080   db:5432', local('127.0.0.1', 8080, 'db', 5432)],
   ['L', '\t8080\tdb:5432 ', local(undefined, 8080, 'db', 5432)],
   ['L', '[::1]:8080 [::2]:80', local('::1', 8080, '::2', 80)],
-  ['L', '*:8080 db/80', local('', 8080, 'db', 80)],
+  ['L', '*:8080 db/80', unix('L', ['', 8080], 'db/80')],
   ['L', 'ftp/2121 ftp.example:21', ftp(undefined, 2121, 'ftp.example', 21)],
   ['R', '9000 localhost:3000', remote(undefined, 9000, 'localhost', 3000)],
   ['R', '0.0.0.0:0 [::1]:3000', remote('0.0.0.0', 0, '::1', 3000)],
@@ -340,7 +354,7 @@ describe('formatForwardSpec', () => {
     [unix('L', '/tmp/x.sock', ['db', 80]), '/tmp/x.sock:db:80', '-L /tmp/x.sock:db:80'],
     [unix('L', ['::1', 5432], '/run/pg.sock'), '[::1]:5432:/run/pg.sock', '-L [::1]:5432:/run/pg.sock'],
     [unix('R', '/tmp/a:b.sock', ['::1', 80]), '[/tmp/a:b.sock]:[::1]:80', '-R [/tmp/a:b.sock]:[::1]:80'],
-    [unix('R', 'run/x.sock', '/run/y.sock'), '[run/x.sock]:/run/y.sock', '-R [run/x.sock]:/run/y.sock'],
+    [unix('R', 'run/x.sock', '/run/y.sock'), 'run/x.sock:/run/y.sock', '-R run/x.sock:/run/y.sock'],
     [remoteDynamic(undefined, 1080), '1080', '-R 1080'],
     [remoteDynamic('', 0), '*:0', '-R *:0'],
   ])('%j', (spec, text, flagged) => {
