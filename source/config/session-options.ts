@@ -594,12 +594,12 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
   };
 }
 
-/** A favorite's or the command line's forwards, and the config's unless a favorite (which lists its own). */
 /** A forward with the %-tokens of its socket paths expanded, as ssh.c does; the same spec if it has none. */
 function socketPathsExpanded(spec: ForwardSpec, tokens: Tokens): ForwardSpec {
   return mapSocketPaths(spec, (path) => expandTokens(path, tokens, "a forward's socket path"));
 }
 
+/** A favorite's or the command line's forwards, and the config's unless a favorite (which lists its own). */
 function forwardsOf(
   options: FilledOptions,
   cli: CommandLineOptions,
