@@ -70,7 +70,8 @@ async function main(argv: string[]): Promise<number> {
         : given;
       const {options, warnings} = await resolveOptions(origin);
       for (const warning of warnings) process.stderr.write(`tunnels: ${safeText(warning)}\n`);
-      process.stdout.write(dumpOptions(options));
+      // Config values may hold control characters: shown escaped, as everywhere else.
+      process.stdout.write(safeLines(dumpOptions(options)));
       return 0;
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;

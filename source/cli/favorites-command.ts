@@ -133,15 +133,24 @@ async function runVerb(store: FavoritesStore, verb: string, rest: string[]): Pro
         let refused = 0;
         for (const alias of listHostAliases(text)) {
           // Each alias as ssh would resolve it with -F: Host and Match blocks, Include, ClearAllForwardings.
-          const {options} = await resolveOptions({
-            destination: alias,
-            identityFiles: [],
-            configFile,
-            options: [],
-            localForwards: [],
-            remoteForwards: [],
-            dynamicForwards: [],
-          });
+          let options: Awaited<ReturnType<typeof resolveOptions>>['options'];
+          try {
+            ({options} = await resolveOptions({
+              destination: alias,
+              identityFiles: [],
+              configFile,
+              options: [],
+              localForwards: [],
+              remoteForwards: [],
+              dynamicForwards: [],
+            }));
+          } catch (error) {
+            // An alias ssh itself would refuse (a space in it, say): the others are still imported.
+            if (!(error instanceof ConfigError)) throw error;
+            err(`not imported: ${error.message}`);
+            refused++;
+            continue;
+          }
           const forwards = [...options.localForwards, ...options.remoteForwards].map(formatForwardFlag);
           if (forwards.length === 0) continue;
           // The alias stays the host, so User, Port, IdentityFile keep coming from the config.

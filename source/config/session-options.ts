@@ -280,7 +280,7 @@ function applyCommandLine(
         const file = expandTilde(value, context.home, '-i');
         try {
           fs.statSync(file);
-          addIdentityFile(options, {file, userProvided: true});
+          addIdentityFile(options, {file, userProvided: true, source: 'flag'});
         } catch (error) {
           warnings.push(
             `identity file ${file} not accessible: ${describeError(error)}; going on without it (as ssh does)`,
@@ -459,6 +459,9 @@ async function resolveOptionsOrThrow(
   const sequence = cli.sequence ?? sequenceOf(cli);
   const destinationWord = sequence.find((word) => word.flag === 'destination');
   const hostArg = destinationWord?.value !== undefined ? parseDestination(destinationWord.value).host : '';
+  // OpenSSH 9.6 (and Debian's 9.2 security update): a name a shell would read as more than a name.
+  if (hostArg.startsWith('-') || /['`"$\\;&<>|(),\s\p{Cc}]/u.test(hostArg))
+    throw new ConfigError(`"${hostArg}": the host name contains characters a host name cannot have`);
   const options = newOptions(hostArg);
   const context: ReadContext = {
     host: hostArg,
@@ -486,6 +489,10 @@ async function resolveOptionsOrThrow(
     options.hostname = host;
   }
   if (net.isIP(host) === 0) host = host.toLowerCase();
+  // fill_default_options_for_canonicalization: before the final pass, so that pass cannot change these.
+  options.canonicalizeMaxDots ??= 1;
+  options.canonicalizeFallbackLocal ??= true;
+  options.canonicalizeHostname ??= 'no';
   host = await canonicalHost(options, host);
   if (options.canonicalizeHostname !== undefined && options.canonicalizeHostname !== 'no')
     fileContext.wantFinalPass = true;
@@ -522,6 +529,11 @@ async function resolveOptionsOrThrow(
     filled.identityAgent = expandPath(filled.identityAgent, 'IdentityAgent');
   if (filled.forwardAgentSocket !== undefined)
     filled.forwardAgentSocket = expandPath(filled.forwardAgentSocket, 'ForwardAgent');
+  if (filled.forwardAgentSocket !== undefined && !fs.existsSync(filled.forwardAgentSocket)) {
+    const problem = `cannot forward the agent socket ${filled.forwardAgentSocket}: no such file`;
+    if (filled.exitOnForwardFailure) throw new ConfigError(`${problem} (and ExitOnForwardFailure is yes)`);
+    warnings.push(problem);
+  }
   // ssh.c: the socket paths of forwards take the connection's tokens (default_client_percent_expand).
   filled.localForwards = filled.localForwards.map((spec) => socketPathsExpanded(spec, tokens));
   filled.remoteForwards = filled.remoteForwards.map((spec) => socketPathsExpanded(spec, tokens));
@@ -545,7 +557,7 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
   }
   if (options.identityFiles.length === 0) {
     options.identityFiles = DEFAULT_IDENTITY_FILES.map(
-      (name): IdentityFileEntry => ({file: `~/.ssh/${name}`, userProvided: false}),
+      (name): IdentityFileEntry => ({file: `~/.ssh/${name}`, userProvided: false, source: 'default'}),
     );
   }
   if (options.proxyCommand?.toLowerCase() === 'none') options.proxyCommand = undefined;
@@ -583,7 +595,7 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
     passwordAuthentication: options.passwordAuthentication ?? true,
     permitRemoteOpen:
       options.permitRemoteOpen?.[0]?.toLowerCase() === 'any' ? [] : (options.permitRemoteOpen ?? []),
-    pubkeyAuthentication: options.pubkeyAuthentication ?? true,
+    pubkeyAuthentication: options.pubkeyAuthentication ?? 'true',
     serverAliveCountMax: options.serverAliveCountMax ?? 3,
     serverAliveInterval: options.serverAliveInterval ?? TUNNELS_SERVER_ALIVE_INTERVAL,
     sessionType: options.sessionType ?? 'default',
@@ -686,6 +698,14 @@ export async function resolveInvocation(
   const identityFiles = options.identityFiles
     .filter((entry) => entry.file.toLowerCase() !== 'none')
     .map((entry) => ({file: expand(entry.file, 'IdentityFile'), explicit: entry.userProvided}));
+  // ssh: "Address family for hostname not supported" (checked when connecting; -G prints it as it is).
+  if (
+    (options.addressFamily === 'inet6' && net.isIPv4(options.hostname)) ||
+    (options.addressFamily === 'inet' && net.isIPv6(options.hostname))
+  )
+    throw new ConfigError(
+      `${options.hostname} is an IPv${options.addressFamily === 'inet6' ? 4 : 6} address, but AddressFamily (or ${options.addressFamily === 'inet6' ? '-6' : '-4'}) allows only IPv${options.addressFamily === 'inet6' ? 6 : 4}`,
+    );
   const ciphers = assembleCiphers(options.ciphers);
   if (ciphers !== undefined && ciphers.length === 0)
     throw new ConfigError(`Ciphers ${options.ciphers}: no cipher is left`);
@@ -697,7 +717,7 @@ export async function resolveInvocation(
     identityFiles,
     agentSocket: agentSocketOf(options),
     identitiesOnly: options.identitiesOnly,
-    pubkeyAuthentication: options.pubkeyAuthentication,
+    pubkeyAuthentication: options.pubkeyAuthentication !== 'false',
     knownHostsFiles: options.userKnownHostsFiles,
     globalKnownHostsFiles: options.globalKnownHostsFiles,
     strict: options.strictHostKeyChecking,

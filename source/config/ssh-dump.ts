@@ -68,7 +68,7 @@ export function dumpOptions(options: FilledOptions): string {
     `identitiesonly ${yesNo(options.identitiesOnly)}`,
     `kbdinteractiveauthentication ${yesNo(options.kbdInteractiveAuthentication)}`,
     `passwordauthentication ${yesNo(options.passwordAuthentication)}`,
-    `pubkeyauthentication ${trueFalse(options.pubkeyAuthentication)}`,
+    `pubkeyauthentication ${options.pubkeyAuthentication}`,
     `sessiontype ${options.sessionType}`,
     `streamlocalbindunlink ${yesNo(options.streamLocalBindUnlink)}`,
     `stricthostkeychecking ${

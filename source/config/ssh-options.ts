@@ -31,6 +31,11 @@ export interface IdentityFileEntry {
   file: string;
   /** From -i (missing ones were dropped with a warning) or a user's config, not a default. */
   userProvided: boolean;
+  /**
+   * Where it came from, as ssh tells its copies apart (the same file from -i and from a config is listed
+   * twice): -i, a user's config or -o, the system-wide config, or ssh's defaults.
+   */
+  source: 'flag' | 'user' | 'system' | 'default';
 }
 
 export interface JumpOption {
@@ -80,7 +85,8 @@ export interface SshOptions {
   permitRemoteOpen?: string[];
   proxyCommand?: string;
   jump?: JumpOption;
-  pubkeyAuthentication?: boolean;
+  /** "true" (yes), "false" (no), "unbound" or "host-bound", as ssh -G prints them. */
+  pubkeyAuthentication?: 'true' | 'false' | 'unbound' | 'host-bound';
   serverAliveCountMax?: number;
   /** Seconds. */
   serverAliveInterval?: number;
@@ -242,7 +248,8 @@ export function parseJumpHop(text: string): {user?: string; host: string; port?:
   const user = at >= 0 ? text.slice(0, at) : undefined;
   if (user === '') return undefined;
   const hostPort = at >= 0 ? text.slice(at + 1) : text;
-  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::([^:]+))?$/.exec(hostPort);
+  // hpdelim: the port follows a ':' or a '/'.
+  const match = /^(\[[^\]]+\]|[^:/[\]]+)(?:[:/]([^:/]+))?$/.exec(hostPort);
   if (!match || match[1] === '') return undefined;
   let port: number | undefined;
   if (match[2] !== undefined) {
@@ -276,11 +283,7 @@ export function applyJump(options: SshOptions, text: string, active: boolean): b
 
 /** add_identity_file: the same file from the same kind of source is listed once. */
 export function addIdentityFile(options: SshOptions, entry: IdentityFileEntry): void {
-  if (
-    !options.identityFiles.some(
-      (known) => known.file === entry.file && known.userProvided === entry.userProvided,
-    )
-  )
+  if (!options.identityFiles.some((known) => known.file === entry.file && known.source === entry.source))
     options.identityFiles.push(entry);
 }
 
@@ -375,7 +378,6 @@ const PASSED = new Set([
   'macs',
   'escapechar',
   'connectionattempts',
-  'compression',
   'syslogfacility',
   'loglevel',
   'logverbose',
@@ -464,6 +466,8 @@ function forwardHandler(flag: ForwardFlag, keyword: string): Handler {
 
 /** Whether the line being handled applies (Host/Match active); forwards and lists consult it. */
 let applying = true;
+/** Whether it comes from a user's file or the command line (not the system-wide file). */
+let userConfigLine = true;
 
 const HANDLERS: Record<string, Handler> = {
   user: (_o, {args}, set, where) => set('user', one(args, where, 'User')),
@@ -526,7 +530,7 @@ const HANDLERS: Record<string, Handler> = {
   connecttimeout: (_o, {args}, set, where) =>
     set('connectTimeout', time(one(args, where, 'ConnectTimeout'), where, 'ConnectTimeout')),
   exitonforwardfailure: flagHandler('exitOnForwardFailure', 'ExitOnForwardFailure'),
-  forwardagent: (options, {args}, set, where) => {
+  forwardagent: (_options, {args}, set, where) => {
     const value = one(args, where, 'ForwardAgent');
     const known = FLAG_VALUES[value.toLowerCase()];
     if (known !== undefined) {
@@ -534,10 +538,9 @@ const HANDLERS: Record<string, Handler> = {
       return;
     }
     checkAgentPath(value, where);
-    if (options.forwardAgent === undefined && applying) {
-      set('forwardAgent', true);
-      set('forwardAgentSocket', value);
-    }
+    // A path turns forwarding on unless it was decided already, and is kept either way (as ssh does).
+    set('forwardAgent', true);
+    set('forwardAgentSocket', value);
   },
   forwardx11: flagHandler('forwardX11', 'ForwardX11'),
   gatewayports: flagHandler('gatewayPorts', 'GatewayPorts'),
@@ -552,7 +555,12 @@ const HANDLERS: Record<string, Handler> = {
   },
   identityfile: (options, {args}, _set, where) => {
     const file = one(args, where, 'IdentityFile');
-    if (applying) addIdentityFile(options, {file, userProvided: true});
+    if (applying)
+      addIdentityFile(options, {
+        file,
+        userProvided: userConfigLine,
+        source: userConfigLine ? 'user' : 'system',
+      });
   },
   kbdinteractiveauthentication: flagHandler('kbdInteractiveAuthentication', 'KbdInteractiveAuthentication'),
   localforward: forwardHandler('L', 'LocalForward'),
@@ -579,7 +587,7 @@ const HANDLERS: Record<string, Handler> = {
   },
   proxycommand: (options, {rest}, set) => {
     // A ProxyJump obtained first wins over any ProxyCommand.
-    if (options.jump === undefined) set('proxyCommand', rest);
+    if (options.jump === undefined) set('proxyCommand', rest.replace(/^[\s=]+/, ''));
   },
   proxyjump: (options, {rest}, _set, where) => {
     if (!applyJump(options, rest, applying))
@@ -590,10 +598,17 @@ const HANDLERS: Record<string, Handler> = {
       'pubkeyAuthentication',
       choice(
         one(args, where, 'PubkeyAuthentication'),
-        {true: 'yes', yes: 'yes', false: 'no', no: 'no', unbound: 'yes', 'host-bound': 'yes'},
+        {
+          true: 'true',
+          yes: 'true',
+          false: 'false',
+          no: 'false',
+          unbound: 'unbound',
+          'host-bound': 'host-bound',
+        } as Record<string, 'true' | 'false' | 'unbound' | 'host-bound'>,
         where,
         'PubkeyAuthentication',
-      ) === 'yes',
+      ),
     ),
   serveralivecountmax: (_o, {args}, set, where) =>
     set(
@@ -670,7 +685,7 @@ export function processLine(
     if (context.commandLine)
       throw new OptionError(`${where}: ${keyword === 'host' ? 'Host' : 'Match'} is not an option`);
     if (keyword === 'host') return hostApplies(args, context.host, where);
-    return matchApplies(options, args, context, where);
+    return matchApplies(options, line.rest, context, where);
   }
   if (keyword === 'include') {
     if (context.commandLine) throw new OptionError(`${where}: Include is not an option`);
@@ -679,7 +694,16 @@ export function processLine(
   }
   const handler = HANDLERS[keyword];
   if (!handler) {
-    if (PASSED.has(keyword)) {
+    if (keyword === 'loglevel' && !/^(quiet|fatal|error|info|verbose|debug[123]?)$/i.test(args[0] ?? ''))
+      throw badValue(
+        where,
+        'LogLevel',
+        args[0] ?? '',
+        'expected QUIET, FATAL, ERROR, INFO, VERBOSE or DEBUG1-3',
+      );
+    if (keyword === 'compression' && !/^(yes|no)$/i.test(args[0] ?? ''))
+      throw badValue(where, 'Compression', args[0] ?? '', 'expected yes or no');
+    if (PASSED.has(keyword) || keyword === 'compression') {
       if (PASSED_FLAGS.has(keyword) && args.length > 0 && FLAG_VALUES[args[0]!.toLowerCase()] === undefined)
         throw badValue(where, keyword, args[0]!, 'expected yes or no');
       if (active && context.unused) context.unused.push(text.trim());
@@ -697,6 +721,7 @@ export function processLine(
     );
   }
   applying = active;
+  userConfigLine = context.userConfig || context.commandLine;
   try {
     handler(
       options,
@@ -708,6 +733,7 @@ export function processLine(
     );
   } finally {
     applying = true;
+    userConfigLine = true;
   }
   return active;
 }
@@ -725,16 +751,37 @@ function hostApplies(patterns: string[], host: string, where: string): boolean {
   return active;
 }
 
-const MATCH_ATTRIBUTES = new Set(['host', 'originalhost', 'user', 'localuser', 'exec']);
+/**
+ * misc.c's strdelim, which Match reads its words with: a word ends at whitespace, a quote or one "=";
+ * a quoted part is taken whole. Stops at an unclosed quote, as ssh does.
+ */
+function strdelimWords(text: string): string[] {
+  const words: string[] = [];
+  const space = ' \t\r\n';
+  let rest = text;
+  for (;;) {
+    const at = [...rest].findIndex((char) => space.includes(char) || char === '"' || char === '=');
+    if (at === -1) {
+      words.push(rest);
+      return words;
+    }
+    if (rest[at] === '"') {
+      const close = rest.indexOf('"', at + 1);
+      if (close === -1) return words;
+      words.push(rest.slice(0, at) + rest.slice(at + 1, close));
+      rest = rest.slice(close + 1).replace(/^[ \t\r\n]*/, '');
+      continue;
+    }
+    const equals = rest[at] === '=';
+    words.push(rest.slice(0, at));
+    rest = rest.slice(at + 1).replace(/^[ \t\r\n]*/, '');
+    if (!equals && rest.startsWith('=')) rest = rest.slice(1).replace(/^[ \t\r\n]*/, '');
+  }
+}
 
 /** readconf.c's match_cfg_line. */
-function matchApplies(options: SshOptions, args: string[], context: ReadContext, where: string): boolean {
-  // "Match host=x" is read as "Match host x", as strdelim does (a quoted "exec" command keeps its "=").
-  const words = args.flatMap((arg) => {
-    const equals = arg.indexOf('=');
-    const name = arg.slice(0, equals).replace(/^!/, '').toLowerCase();
-    return equals > 0 && MATCH_ATTRIBUTES.has(name) ? [arg.slice(0, equals), arg.slice(equals + 1)] : [arg];
-  });
+function matchApplies(options: SshOptions, rest: string, context: ReadContext, where: string): boolean {
+  const words = strdelimWords(rest);
   const port = String(options.port ?? 22);
   const remoteUser = options.user ?? context.localUser;
   const host = context.finalPass
@@ -746,10 +793,13 @@ function matchApplies(options: SshOptions, args: string[], context: ReadContext,
   let attributes = 0;
   for (let index = 0; index < words.length; index++) {
     const word = words[index]!;
+    if (word === '') break;
+    if (word.startsWith('#')) break;
     const negate = word.startsWith('!');
     const attribute = (negate ? word.slice(1) : word).toLowerCase();
     if (attribute === 'all') {
-      if (attributes > 0 || index + 1 < words.length)
+      const next = words[index + 1];
+      if (attributes > 1 || (next !== undefined && next !== '' && !next.startsWith('#')))
         throw new OptionError(`${where}: '${word}' cannot be combined with other Match attributes`);
       return result ? !negate : false;
     }
@@ -760,7 +810,7 @@ function matchApplies(options: SshOptions, args: string[], context: ReadContext,
       continue;
     }
     const argument = words[++index];
-    if (argument === undefined || argument === '')
+    if (argument === undefined || argument === '' || argument.startsWith('#'))
       throw new OptionError(`${where}: missing Match criteria for ${attribute}`);
     let matched: boolean;
     if (attribute === 'host') matched = matchPatternList(host, argument, true);
@@ -768,7 +818,6 @@ function matchApplies(options: SshOptions, args: string[], context: ReadContext,
     else if (attribute === 'user') matched = matchPatternList(remoteUser, argument, false);
     else if (attribute === 'localuser') matched = matchPatternList(context.localUser, argument, false);
     else if (attribute === 'exec') {
-      if (!result) continue;
       const tokens = connectionTokens({
         host,
         originalHost: context.originalHost,
@@ -779,7 +828,11 @@ function matchApplies(options: SshOptions, args: string[], context: ReadContext,
         uid: context.uid,
         hostKeyAlias: options.hostKeyAlias,
       });
+      // Here %k is the alias, else the host name (the connection's %k falls back to the destination).
+      tokens.k = options.hostKeyAlias ?? host;
+      // Expanded even when skipped, so a bad token is an error either way (as ssh).
       const command = expandTokens(argument, tokens, `${where}: Match exec`);
+      if (!result) continue;
       matched = runMatchExec(command, where);
     } else throw new OptionError(`${where}: unsupported Match attribute ${attribute}`);
     if (matched === negate) result = false;
@@ -949,9 +1002,6 @@ export function readConfigFile(
   let text = '';
   try {
     const stats = fs.fstatSync(fd);
-    // ssh reads a directory, or /dev/null, as an empty file; a FIFO or a device could hold the read forever.
-    if (stats.isDirectory() || (stats.isCharacterDevice() && isDevNull(stats))) return true;
-    if (!stats.isFile()) throw new OptionError(`${file} is not a regular file; give a config file`);
     if (
       flags.checkPermissions &&
       ((stats.uid !== 0 && stats.uid !== context.uid) || (stats.mode & 0o022) !== 0)
@@ -959,6 +1009,9 @@ export function readConfigFile(
       throw new OptionError(
         `Bad owner or permissions on ${file}: it must be yours (or root's) and not writable by others; fix it with chmod go-w ${file}`,
       );
+    // ssh reads a directory, or /dev/null, as an empty file; a FIFO or a device could hold the read forever.
+    if (stats.isDirectory() || (stats.isCharacterDevice() && isDevNull(stats))) return true;
+    if (!stats.isFile()) throw new OptionError(`${file} is not a regular file; give a config file`);
     text = fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);

@@ -1,14 +1,21 @@
 import {readFile} from 'node:fs/promises';
-import type {AuthenticationType, AuthHandlerMiddleware, NextAuthHandler} from 'ssh2';
+import type {AuthenticationType, AuthHandlerMiddleware, NextAuthHandler, ParsedKey} from 'ssh2';
 import type {Prompter} from './prompter.js';
 import ssh2 from './ssh2.js';
 
 export interface AuthOptions {
   user: string;
-  /** "user@host" for prompts, as ssh shows it. */
+  /** "user@host" for prompts, as ssh shows it (keyboard-interactive prompts too: "(user@host) Password: "). */
   displayName: string;
   identityFiles: Array<{file: string; explicit: boolean}>;
   agentSocket: string | undefined;
+  /**
+   * IdentitiesOnly: of the agent's keys, only those of the identity files are offered (an identity file
+   * may be the public key alone, its private key held by the agent: 1Password, Secretive).
+   */
+  identitiesOnly?: boolean;
+  /** PubkeyAuthentication no: neither the agent's keys nor the identity files are offered. */
+  pubkeyAuthentication?: boolean;
   passwordAuthentication: boolean;
   kbdInteractiveAuthentication: boolean;
   numberOfPasswordPrompts: number;
@@ -33,9 +40,11 @@ export class Authenticator {
 
   constructor(private readonly options: AuthOptions) {
     this.steps = [];
-    if (options.agentSocket) this.steps.push({method: 'publickey', run: () => this.agent()});
-    for (const identity of options.identityFiles) {
-      this.steps.push({method: 'publickey', run: () => this.keyFile(identity.file, identity.explicit)});
+    // The keys are read, and the agent asked, only once the server is known to take publickey.
+    if (options.agentSocket || options.identityFiles.length > 0) {
+      if (options.pubkeyAuthentication === false)
+        this.notes.push('no key was offered (PubkeyAuthentication is off)');
+      else this.steps.push({method: 'publickey', run: () => this.planPublicKeys()});
     }
     if (options.kbdInteractiveAuthentication) {
       this.steps.push({method: 'keyboard-interactive', run: () => this.keyboardInteractive()});
@@ -96,36 +105,86 @@ export class Authenticator {
     this.current = {method, onFailure};
   }
 
-  private async agent(): Promise<Attempt | undefined> {
-    const socket = this.options.agentSocket!;
-    const count = await new Promise<number | Error>((resolve) => {
-      new ssh2.OpenSSHAgent(socket).getIdentities((error, keys) => resolve(error ?? keys?.length ?? 0));
+  /**
+   * Puts the public-key attempts at the head of the plan, in ssh's order (sshconnect2.c, pubkey_prepare):
+   * the agent's keys that an identity file names, then (without IdentitiesOnly) the agent's other keys,
+   * then the identity files whose key the agent does not hold. A file the agent holds is not read again.
+   */
+  private async planPublicKeys(): Promise<undefined> {
+    const {agentSocket, identitiesOnly} = this.options;
+    const identities = await Promise.all(this.options.identityFiles.map(readIdentity));
+    const agentKeys = agentSocket ? await this.agentKeys(agentSocket) : [];
+    const named: Array<{key: ParsedKey; file: string}> = [];
+    const others: Array<{key: ParsedKey; file: undefined}> = [];
+    const held = new Set<Identity>();
+    for (const key of agentKeys) {
+      const identity = identities.find(
+        (candidate) => !held.has(candidate) && candidate.publicKey && sameKey(candidate.publicKey, key),
+      );
+      if (identity) {
+        held.add(identity);
+        named.push({key, file: identity.file});
+      } else if (!identitiesOnly) others.push({key, file: undefined});
+    }
+    if (agentSocket && agentKeys.length > 0 && named.length === 0 && identitiesOnly)
+      this.notes.push(
+        `the agent holds none of the identity files' keys (IdentitiesOnly offers only those): ${identities.map((identity) => identity.file).join(', ') || 'no IdentityFile is set'}`,
+      );
+    const steps: typeof this.steps = [];
+    const offered = [...named, ...others];
+    if (agentSocket && offered.length > 0)
+      steps.push({method: 'publickey', run: async () => this.agent(agentSocket, offered)});
+    for (const identity of identities)
+      if (!held.has(identity))
+        steps.push({method: 'publickey', run: () => this.keyFile(identity, agentSocket !== undefined)});
+    this.steps.unshift(...steps);
+    return undefined;
+  }
+
+  /** The agent's keys, or none (with a note saying why). */
+  private async agentKeys(socket: string): Promise<ParsedKey[]> {
+    const keys = await new Promise<ParsedKey[] | Error>((resolve) => {
+      // OpenSSHAgent answers with parsed keys.
+      new ssh2.OpenSSHAgent(socket).getIdentities((error, found) =>
+        resolve(error ?? ((found ?? []) as ParsedKey[])),
+      );
     });
-    if (count instanceof Error) {
-      this.notes.push(`the agent at ${socket} could not be reached (${count.message})`);
-      return undefined;
+    if (keys instanceof Error) {
+      this.notes.push(`the agent at ${socket} could not be reached (${keys.message})`);
+      return [];
     }
-    if (count === 0) {
-      this.notes.push('the agent has no keys (add one with ssh-add)');
-      return undefined;
-    }
+    if (keys.length === 0) this.notes.push('the agent has no keys (add one with ssh-add)');
+    return keys;
+  }
+
+  /** One attempt that offers these agent keys in turn (ssh2 goes through them), signed by the agent. */
+  private agent(socket: string, keys: Array<{key: ParsedKey; file: string | undefined}>): Attempt {
+    const agent = new ChosenKeysAgent(
+      socket,
+      keys.map(({key}) => key),
+    );
+    const count = keys.length;
     this.expect('publickey (agent)', () =>
       this.notes.push(`the server refused the agent's ${count === 1 ? 'key' : `${count} keys`}`),
     );
-    return {type: 'agent', username: this.options.user, agent: socket};
+    // Named after the identity file whose key was accepted, when one names it.
+    agent.onSign = (key) => {
+      const file = keys.find((offered) => sameKey(offered.key, key))?.file;
+      if (this.current) this.current.method = file ? `publickey (agent: ${file})` : 'publickey (agent)';
+    };
+    return {type: 'agent', username: this.options.user, agent};
   }
 
-  private async keyFile(file: string, explicit: boolean): Promise<Attempt | undefined> {
-    let data: Buffer;
-    try {
-      data = await readFile(file);
-    } catch (error) {
-      // ssh tries its default key files quietly; a file the user named is worth a word.
-      if (explicit)
-        this.notes.push(`identity file ${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  private async keyFile(identity: Identity, haveAgent: boolean): Promise<Attempt | undefined> {
+    const {file, explicit, data, readError, publicKey} = identity;
+    // ssh tries its default key files quietly; a file the user named is worth a word.
+    if (!data) {
+      if (explicit && !publicKey)
+        this.notes.push(`cannot read identity file ${file}: ${readErrorWords(readError)}`);
+      else if (explicit) this.notes.push(privateKeyElsewhere(file, haveAgent));
       return undefined;
     }
-    let key = ssh2.utils.parseKey(data);
+    let key = identity.key ?? new Error('no key in the file');
     if (key instanceof Error && /encrypted|passphrase/i.test(key.message)) {
       const decrypted = await this.decrypt(file, data);
       if (decrypted === undefined) return undefined;
@@ -135,10 +194,13 @@ export class Authenticator {
       this.notes.push(`identity file ${file} is not a private key ssh2 can read (${key.message})`);
       return undefined;
     }
-    const parsed = Array.isArray(key) ? key[0] : key;
-    if (!parsed) return undefined;
+    if (!key.isPrivateKey()) {
+      // A public key alone (IdentityFile work.pub): its private key can only be in the agent.
+      this.notes.push(privateKeyElsewhere(file, haveAgent));
+      return undefined;
+    }
     this.expect(`publickey (${file})`, () => this.notes.push(`the server refused the key ${file}`));
-    return {type: 'publickey', username: this.options.user, key: parsed};
+    return {type: 'publickey', username: this.options.user, key};
   }
 
   private async decrypt(
@@ -180,8 +242,13 @@ export class Authenticator {
           const heading = [name, instructions].filter(Boolean).join('\n');
           if (heading) prompter.inform(heading);
           const answers: string[] = [];
+          // As ssh: the server's prompt after whose it is, so that a jump host's cannot pass for the target's.
           for (const question of prompts) {
-            answers.push(await prompter.ask(question.prompt, {secret: !question.echo}));
+            answers.push(
+              await prompter.ask(`(${this.options.displayName}) ${question.prompt}`, {
+                secret: !question.echo,
+              }),
+            );
           }
           finish(answers);
         })().catch((error: Error) => {
@@ -228,5 +295,92 @@ export class Authenticator {
         ? ' Nothing could be offered: name a key with -i, load one into ssh-agent, or run in a terminal to type a password.'
         : '';
     return `permission denied for ${this.options.displayName}${accepts}${tried}${nothing}`;
+  }
+}
+
+/** An identity file as read before authentication: its key, and its public key for matching the agent's. */
+interface Identity {
+  file: string;
+  explicit: boolean;
+  data?: Buffer;
+  readError?: NodeJS.ErrnoException;
+  /** Parsed without a passphrase: a private key, a public key (a .pub named as IdentityFile), or why not. */
+  key?: ParsedKey | Error;
+  /** The file's own key if it has a public part to read without a passphrase, else FILE.pub's. */
+  publicKey?: ParsedKey;
+}
+
+/** Reads an identity file as ssh does for its public key: the file itself, else FILE.pub beside it. */
+async function readIdentity({file, explicit}: {file: string; explicit: boolean}): Promise<Identity> {
+  const identity: Identity = {file, explicit};
+  try {
+    identity.data = await readFile(file);
+    identity.key = firstKey(ssh2.utils.parseKey(identity.data));
+    if (!(identity.key instanceof Error)) identity.publicKey = identity.key;
+  } catch (error) {
+    identity.readError = error as NodeJS.ErrnoException;
+  }
+  if (!identity.publicKey) {
+    const pub = await readFile(`${file}.pub`).then(
+      (data) => firstKey(ssh2.utils.parseKey(data)),
+      (error: Error) => error,
+    );
+    if (!(pub instanceof Error)) identity.publicKey = pub;
+  }
+  return identity;
+}
+
+function firstKey(parsed: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  return key ?? new Error('no key in the file');
+}
+
+function sameKey(a: ParsedKey, b: ParsedKey): boolean {
+  return a.getPublicSSH().equals(b.getPublicSSH());
+}
+
+/** Why an identity file could not be read, in words. */
+function readErrorWords(error: NodeJS.ErrnoException | undefined): string {
+  switch (error?.code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of its path is not a directory';
+    case 'ELOOP':
+      return 'too many symbolic links';
+    default:
+      return error?.message ?? 'unknown error';
+  }
+}
+
+function privateKeyElsewhere(file: string, haveAgent: boolean): string {
+  return haveAgent
+    ? `the agent does not hold the private key of ${file}`
+    : `${file} has only a public key here, and no agent is set to hold its private key`;
+}
+
+/** The agent, offering only the keys chosen for this attempt; `onSign` hears which key it signs with. */
+class ChosenKeysAgent extends ssh2.OpenSSHAgent {
+  onSign: ((key: ParsedKey) => void) | undefined;
+
+  constructor(
+    socket: string,
+    private readonly keys: ParsedKey[],
+  ) {
+    super(socket);
+    const sign = this.sign.bind(this);
+    this.sign = ((key: ParsedKey | Buffer | string, ...rest: unknown[]) => {
+      if (typeof key === 'object' && !Buffer.isBuffer(key)) this.onSign?.(key);
+      return (sign as (...args: unknown[]) => boolean)(key, ...rest);
+    }) as typeof this.sign;
+  }
+
+  override getIdentities(callback: (error: Error | undefined, keys?: ParsedKey[]) => void): void {
+    process.nextTick(() => callback(undefined, this.keys));
   }
 }

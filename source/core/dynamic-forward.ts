@@ -2,7 +2,7 @@ import type net from 'node:net';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import type {DynamicForwardSpec} from './forward-spec.js';
-import {createListener, formatAddress, type Peer} from './listen.js';
+import {closeServers, createListener, formatAddress, type Peer} from './listen.js';
 import {
   readSocksRequest,
   refuseSocksClient,
@@ -15,7 +15,8 @@ export {SOCKS_HANDSHAKE_TIMEOUT_MS};
 
 /** -D: a SOCKS 4/4a/5 server; each CONNECT becomes a direct-tcpip channel, so names resolve on the server. */
 export class DynamicForward extends ForwardBase {
-  private server: net.Server | undefined;
+  /** Its listeners: one per bound address (127.0.0.1 and ::1 when no bind address was given). */
+  private servers: net.Server[] = [];
   private readonly handshaking = new Set<net.Socket>();
   /** Clients whose channel is being opened. */
   private readonly opening = new Set<net.Socket>();
@@ -30,13 +31,16 @@ export class DynamicForward extends ForwardBase {
   }
 
   async start(): Promise<void> {
-    const server = createListener(
-      {allowHalfOpen: true, noDelay: true},
-      (socket, peer) => this.accept(socket, peer),
-      this.refuseClient,
-    );
-    this.server = server;
-    if (!(await this.listenLocally(server))) this.server = undefined;
+    this.servers =
+      (await this.listenLocally(
+        () =>
+          createListener(
+            {allowHalfOpen: true, noDelay: true},
+            (socket, peer) => this.accept(socket, peer),
+            this.refuseClient,
+          ),
+        this.context.config.addressFamily,
+      )) ?? [];
   }
 
   /**
@@ -104,10 +108,10 @@ export class DynamicForward extends ForwardBase {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const servers = this.servers;
+    this.servers = [];
     this.setClosed();
     for (const socket of [...this.handshaking, ...this.opening, ...this.openSockets()]) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServers(servers);
   }
 }

@@ -53,6 +53,11 @@ export type TunnelEvent =
       port: number;
       /** Set when the listener is a unix socket (here for -L, on the server for -R). */
       path?: string;
+      /**
+       * Every local address listened on (bindAddress first), when there are several: a forward with no
+       * bind address, or localhost, listens on 127.0.0.1 and ::1 as ssh does.
+       */
+      bindAddresses?: string[];
     }
   | {event: 'forward-failed'; forwardId: string; kind: ForwardKind; spec: string; reason: string}
   | {event: 'forward-closed'; forwardId: string; kind: ForwardKind; spec: string}

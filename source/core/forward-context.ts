@@ -20,6 +20,8 @@ export type RemoteUnixConnectionHandler = (
 /** The part of a session that forwards use; the session implements it over one ssh2 client. */
 export interface ForwardContext {
   readonly events: Emitter<TunnelEvent>;
+  /** AddressFamily / -4 / -6: a local forward with no bind address listens on that family's loopback only. */
+  readonly config: {readonly addressFamily?: 4 | 6 | undefined};
   /** Opens a direct-tcpip channel; rejects with ChannelOpenError. */
   openChannel(source: {address: string; port: number}, host: string, port: number): Promise<ClientChannel>;
   /** Opens a direct-tcpip channel to carry one socket (see ChannelLink); rejects with ChannelOpenError. */

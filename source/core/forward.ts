@@ -13,8 +13,8 @@ import {
   formatAddress,
   isLoopbackAddress,
   isWildcardAddress,
-  listen,
-  localBindHost,
+  listenAll,
+  localBindHosts,
   type Peer,
 } from './listen.js';
 
@@ -114,32 +114,50 @@ export abstract class ForwardBase implements Forward {
       reason,
     );
 
-  /** Listens on this machine at the spec's bind address (loopback unless told otherwise). */
+  /**
+   * Listens on this machine at the spec's bind address (loopback unless told otherwise: 127.0.0.1 and ::1,
+   * as ssh, or the one of `family`), one server from `makeServer` per address; returns them, or undefined
+   * when the forward failed. `at`: the TCP listener, for a spec that has it elsewhere (a unix forward's).
+   */
   protected async listenLocally(
-    server: net.Server,
+    makeServer: () => net.Server,
+    family?: 4 | 6 | undefined,
     at: {bindAddress: string | undefined; port: number} | undefined = tcpListenerOf(this.spec),
-  ): Promise<boolean> {
+  ): Promise<net.Server[] | undefined> {
     if (!at) throw new Error(`${this.label}: no TCP listener to listen on`);
     try {
-      const address = await listen(server, localBindHost(at.bindAddress), at.port, (reason) =>
-        this.connectionFailed(
-          'a new client',
-          formatAddress(this.listeningOn?.address, this.listeningOn?.port),
-          reason,
-        ),
+      const listeners = await listenAll(
+        makeServer,
+        localBindHosts(at.bindAddress, family),
+        at.port,
+        (reason) =>
+          this.connectionFailed(
+            'a new client',
+            formatAddress(this.listeningOn?.address, this.listeningOn?.port),
+            reason,
+          ),
       );
-      this.setListening(address.address, address.port);
+      const {address, port} = listeners.address;
+      this.setListening(address, port, listeners.addresses);
+      const only = listeners.addresses.map((bound) => formatAddress(bound, port)).join(' and ');
+      for (const warning of listeners.warnings)
+        this.events.emit({
+          event: 'warning',
+          message: `${this.label}: listening on ${only} only: ${warning}`,
+          forwardId: this.id,
+        });
       // Once: a local listener stays bound through reconnects, and start() runs once.
-      const exposure = exposureWarning(this.label, this.spec, address.address, address.port);
+      const exposure = exposureWarning(this.label, this.spec, address, port);
       if (exposure) this.events.emit({event: 'warning', message: exposure, forwardId: this.id});
-      return true;
+      return listeners.servers;
     } catch (error) {
       this.setFailed((error as Error).message);
-      return false;
+      return undefined;
     }
   }
 
-  protected setListening(address: string, port: number): void {
+  /** `addresses`: every local address listened on, when there are several (127.0.0.1 and ::1). */
+  protected setListening(address: string, port: number, addresses?: string[]): void {
     this.state = 'listening';
     this.failure = undefined;
     this.listeningOn = {address, port};
@@ -150,6 +168,7 @@ export abstract class ForwardBase implements Forward {
       spec: this.label,
       bindAddress: address,
       port,
+      ...(addresses && addresses.length > 1 ? {bindAddresses: addresses} : {}),
     });
   }
 

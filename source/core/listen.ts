@@ -12,6 +12,95 @@ export function localBindHost(bindAddress: string | undefined): string | undefin
   return bindAddress;
 }
 
+/**
+ * Every address a local listener binds for this bind address. No bind address, or 'localhost': both
+ * loopback addresses, 127.0.0.1 then ::1, as ssh does (a client that resolves localhost to ::1 finds the
+ * forward too), or the one of `family` (AddressFamily, -4, -6). Every interface with -4: IPv4's only.
+ * Otherwise the one address localBindHost gives.
+ */
+export function localBindHosts(
+  bindAddress: string | undefined,
+  family?: 4 | 6 | undefined,
+): Array<string | undefined> {
+  if (bindAddress === undefined || bindAddress === 'localhost')
+    return family === 4 ? ['127.0.0.1'] : family === 6 ? ['::1'] : ['127.0.0.1', '::1'];
+  if (bindAddress === '' && family === 4) return ['0.0.0.0'];
+  return [localBindHost(bindAddress)];
+}
+
+/** Errors that mean this machine has no such address family or address (no IPv6): not worth a word. */
+const ABSENT_ADDRESS = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT']);
+
+/** Listeners bound for one forward, all on one port. */
+export interface Listeners {
+  servers: net.Server[];
+  /** Where the first of them listens: what the forward reports. */
+  address: net.AddressInfo;
+  /** Every address listened on, in order ("127.0.0.1", "::1"). */
+  addresses: string[];
+  /** An address of the pair that could not be bound, in a sentence (ssh goes on with the other too). */
+  warnings: string[];
+}
+
+/** How often a port picked by the kernel for 127.0.0.1 is tried again when another program holds it on ::1. */
+const PAIR_PORT_TRIES = 5;
+
+/**
+ * Binds a forward's listeners: one per address of localBindHosts, each a server from `makeServer`, all on
+ * the same port (with port 0, the one the kernel picked for the first). As ssh: the forward listens if at
+ * least one address bound; an address this machine does not have (no IPv6) is left out silently, one
+ * taken or refused is left out with a warning. Rejects with the first address's user-facing message when
+ * none bound.
+ */
+export async function listenAll(
+  makeServer: () => net.Server,
+  hosts: Array<string | undefined>,
+  port: number,
+  onAcceptError: (message: string) => void,
+): Promise<Listeners> {
+  for (let tries = 1; ; tries++) {
+    const bound: Array<{server: net.Server; address: net.AddressInfo}> = [];
+    const warnings: string[] = [];
+    let firstError: Error | undefined;
+    let retry = false;
+    for (const host of hosts) {
+      const server = makeServer();
+      const wanted = bound[0]?.address.port ?? port;
+      try {
+        bound.push({server, address: await listen(server, host, wanted, onAcceptError)});
+      } catch (error) {
+        const cause = (error as {cause?: NodeJS.ErrnoException}).cause;
+        firstError ??= error as Error;
+        if (hosts.length === 1) throw error;
+        if (cause?.code && ABSENT_ADDRESS.has(cause.code)) continue;
+        // The kernel's pick for the first address is held by someone else on the next: pick again.
+        if (port === 0 && bound.length > 0 && cause?.code === 'EADDRINUSE' && tries < PAIR_PORT_TRIES) {
+          retry = true;
+          break;
+        }
+        warnings.push((error as Error).message);
+      }
+    }
+    if (retry) {
+      await closeServers(bound.map(({server}) => server));
+      continue;
+    }
+    const first = bound[0];
+    if (!first) throw firstError ?? new Error(`cannot listen on port ${port}`);
+    return {
+      servers: bound.map(({server}) => server),
+      address: first.address,
+      addresses: bound.map(({address}) => address.address),
+      warnings,
+    };
+  }
+}
+
+/** Closes listeners; resolves when all have. */
+export async function closeServers(servers: net.Server[]): Promise<void> {
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+}
+
 /** 127.0.0.0/8 and ::1 (IPv4-mapped too): an address no other machine can reach. */
 export function isLoopbackAddress(address: string): boolean {
   const bare = address.toLowerCase().replace(/^::ffff:(?=\d+\.)/, '');
@@ -30,7 +119,17 @@ export function describeBind(host: string | undefined, port: number): string {
 }
 
 /** Ports this process listens on: a port taken twice is named as ours, not "another program". */
-const ownPorts = new Map<number, number>();
+const ownPorts = new Map<number, string[]>();
+
+/** Whether one of our own listeners holds `port` where a listener on `host` would collide with it. */
+function ownListenerHolds(host: string | undefined, port: number): boolean {
+  const addresses = ownPorts.get(port) ?? [];
+  // Every interface collides with any address; the two loopback addresses of a pair do not collide.
+  return addresses.some(
+    (address) =>
+      host === undefined || isWildcardAddress(host) || isWildcardAddress(address) || address === host,
+  );
+}
 
 /** File descriptors kept back from connections for the process itself (its ssh connection, listeners). */
 const FD_RESERVE = 64;
@@ -140,7 +239,7 @@ export function listenErrorMessage(
   const where = describeBind(host, port);
   switch (error.code) {
     case 'EADDRINUSE':
-      return ownPorts.has(port)
+      return ownListenerHolds(host, port)
         ? `port ${port} is already used by another forward of tunnels; pick another port`
         : `port ${port} is already in use on ${where} by another program; pick another port or stop that program`;
     case 'EACCES':
@@ -170,16 +269,17 @@ export function listen(
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      reject(new Error(listenErrorMessage(error, host, port)));
+      reject(new Error(listenErrorMessage(error, host, port), {cause: error}));
     };
     const onListening = () => {
       server.off('error', onError);
       server.on('error', (error: NodeJS.ErrnoException) => onAcceptError(acceptErrorMessage(error)));
       const address = server.address() as net.AddressInfo;
-      ownPorts.set(address.port, (ownPorts.get(address.port) ?? 0) + 1);
+      ownPorts.set(address.port, [...(ownPorts.get(address.port) ?? []), address.address]);
       server.once('close', () => {
-        const count = (ownPorts.get(address.port) ?? 1) - 1;
-        if (count > 0) ownPorts.set(address.port, count);
+        const held = [...(ownPorts.get(address.port) ?? [])];
+        held.splice(held.indexOf(address.address), 1);
+        if (held.length > 0) ownPorts.set(address.port, held);
         else ownPorts.delete(address.port);
       });
       resolve(address);

@@ -2,11 +2,12 @@ import type net from 'node:net';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import type {TargetForwardSpec} from './forward-spec.js';
-import {createListener, formatAddress, type Peer} from './listen.js';
+import {closeServers, createListener, formatAddress, type Peer} from './listen.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
 export class LocalForward extends ForwardBase {
-  protected server: net.Server | undefined;
+  /** Its listeners: one per bound address (127.0.0.1 and ::1 when no bind address was given). */
+  protected servers: net.Server[] = [];
 
   constructor(
     id: string,
@@ -18,13 +19,16 @@ export class LocalForward extends ForwardBase {
 
   async start(): Promise<void> {
     // pauseOnConnect: nothing is read (and buffered) before the channel exists to take it.
-    const server = createListener(
-      {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
-      (socket, peer) => this.accept(socket, peer),
-      this.refuseClient,
-    );
-    this.server = server;
-    if (!(await this.listenLocally(server))) this.server = undefined;
+    this.servers =
+      (await this.listenLocally(
+        () =>
+          createListener(
+            {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
+            (socket, peer) => this.accept(socket, peer),
+            this.refuseClient,
+          ),
+        this.context.config.addressFamily,
+      )) ?? [];
   }
 
   protected accept(socket: net.Socket, peer: Peer): void {
@@ -75,10 +79,10 @@ export class LocalForward extends ForwardBase {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const servers = this.servers;
+    this.servers = [];
     this.setClosed();
     for (const socket of this.openSockets()) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServers(servers);
   }
 }

@@ -3,7 +3,7 @@ import type {ChannelLink} from './channel-link.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import {targetText, type UnixForwardSpec} from './forward-spec.js';
-import {createListener, holdDescriptor, type Peer} from './listen.js';
+import {closeServers, createListener, holdDescriptor, type Peer} from './listen.js';
 import {listenOnPath, type UnixListenOptions} from './unix-socket.js';
 
 /**
@@ -12,7 +12,8 @@ import {listenOnPath, type UnixListenOptions} from './unix-socket.js';
  * a direct-streamlocal channel to the server's socket; `-L /tmp/a.sock:/run/b.sock` does both.
  */
 export class LocalUnixForward extends ForwardBase {
-  private server: net.Server | undefined;
+  /** Its listeners: the socket's one, or one per bound address for a TCP listener (127.0.0.1 and ::1). */
+  private servers: net.Server[] = [];
 
   constructor(
     id: string,
@@ -26,13 +27,17 @@ export class LocalUnixForward extends ForwardBase {
   async start(): Promise<void> {
     const {listen} = this.unix;
     if (listen.path === undefined) {
-      const server = createListener(
-        {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
-        (socket, peer) => this.connect(socket, peer),
-        this.refuseClient,
-      );
-      this.server = server;
-      if (!(await this.listenLocally(server, listen))) this.server = undefined;
+      this.servers =
+        (await this.listenLocally(
+          () =>
+            createListener(
+              {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
+              (socket, peer) => this.connect(socket, peer),
+              this.refuseClient,
+            ),
+          this.context.config.addressFamily,
+          listen,
+        )) ?? [];
       return;
     }
     const path = listen.path;
@@ -48,7 +53,7 @@ export class LocalUnixForward extends ForwardBase {
       }
       this.connect(socket, peer);
     });
-    this.server = server;
+    this.servers = [server];
     try {
       await listenOnPath(server, path, this.socketOptions, (reason) =>
         this.connectionFailed(peer.text, targetText(this.unix), reason),
@@ -59,7 +64,7 @@ export class LocalUnixForward extends ForwardBase {
       }
       this.setListeningOnPath(path);
     } catch (error) {
-      this.server = undefined;
+      this.servers = [];
       this.setFailed((error as Error).message);
     }
   }
@@ -90,11 +95,11 @@ export class LocalUnixForward extends ForwardBase {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
+    const servers = this.servers;
+    this.servers = [];
     this.setClosed();
     for (const socket of this.openSockets()) socket.destroy();
     // Closing a unix-socket server removes its file (libuv unlinks it).
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServers(servers);
   }
 }

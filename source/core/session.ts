@@ -40,6 +40,7 @@ import type {Prompter} from './prompter.js';
 import {RemoteDynamicForward} from './remote-dynamic-forward.js';
 import {RemoteForward} from './remote-forward.js';
 import {routeOf} from './route.js';
+import {notSshMessage, watchGreeting} from './ssh-greeting.js';
 import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
 import {WakeWatch} from './wake-watch.js';
@@ -82,7 +83,10 @@ export interface SessionConfig extends HostKeyPolicy {
   streamLocalBindUnlink?: boolean | undefined;
   /** PermitRemoteOpen: where a remote dynamic (-R port) forward's connections may go; unset: anywhere. */
   permitRemoteOpen?: PermitRemoteOpen | undefined;
-  /** IdentitiesOnly: only the identity files' keys, from the agent or the files. */
+  /**
+   * IdentitiesOnly: only the identity files' keys, from the agent or the files: of the agent's keys, those
+   * the identity files name by their public key (the file itself, or FILE.pub), signed by the agent.
+   */
   identitiesOnly?: boolean | undefined;
   /** PubkeyAuthentication no: no keys offered at all. */
   pubkeyAuthentication?: boolean | undefined;
@@ -265,20 +269,41 @@ export class Session implements ForwardContext {
     const prompter = config.batchMode || reconnecting ? undefined : this.prompter;
     const authenticator = new Authenticator({
       user: config.user,
-      displayName: `${config.user}@${config.host}`,
+      // As ssh: the HostKeyAlias when there is one, else the host connected to (a jump host's own).
+      displayName: `${config.user}@${config.hostKeyAlias ?? config.host}`,
       identityFiles: config.identityFiles,
       agentSocket: config.agentSocket,
+      identitiesOnly: config.identitiesOnly ?? false,
+      pubkeyAuthentication: config.pubkeyAuthentication ?? true,
       passwordAuthentication: config.passwordAuthentication,
       kbdInteractiveAuthentication: config.kbdInteractiveAuthentication,
       numberOfPasswordPrompts: config.numberOfPasswordPrompts,
       prompter,
     });
 
+    const sock =
+      transport?.sock ??
+      connectSshSocket(config.host, config.port, {
+        family: config.addressFamily,
+        localAddress: config.bindAddress,
+      });
+    // What the server says first: a port that answers but is not SSH is named as such.
+    const greeting = watchGreeting(sock);
+    client.once('close', () => greeting.stop());
+
     return new Promise<string>((resolve, reject) => {
       let settled = false;
       let established = false;
+      /** The connection was made (ssh2's 'connect'): a failure from here on may be a server that is not SSH. */
+      let reached = false;
       let hostKeyRefusal: string | undefined;
       const where = `${config.host}:${config.port}`;
+      /** Said instead of the library's words when what the server sent shows it is not an SSH server. */
+      const notSsh = (ended: 'closed' | 'timeout'): SessionError | undefined => {
+        if (!reached || hostKeyRefusal) return undefined;
+        const message = notSshMessage(where, greeting.received(), ended);
+        return message ? new SessionError(message, 'protocol') : undefined;
+      };
       const fail = (error: SessionError) => {
         if (settled) return;
         settled = true;
@@ -288,6 +313,11 @@ export class Session implements ForwardContext {
       };
       // The transport's own account (a ProxyCommand that exited) says more than the broken pipe it left.
       const transportFailure = async (fallback: SessionError) => {
+        // A server that answered in another protocol is the cause, whatever its ProxyCommand did after.
+        if (greeting.received().length > 0 && notSsh('closed')) {
+          fail(fallback);
+          return;
+        }
         const ended = await transport?.ended();
         fail(
           ended ? new SessionError(`${ended}, before the SSH handshake with ${where}`, 'connect') : fallback,
@@ -296,18 +326,23 @@ export class Session implements ForwardContext {
       // Our own timer: ssh2's readyTimeout would also run while a person types a password.
       const connectTimer = setTimeout(() => {
         fail(
-          new SessionError(
-            `timed out after ${config.connectTimeoutMs / 1000} s connecting to ${where} (no answer to the SSH handshake); check the host and port, or raise ConnectTimeout`,
-            'timeout',
-          ),
+          notSsh('timeout') ??
+            new SessionError(
+              `timed out after ${config.connectTimeoutMs / 1000} s connecting to ${where} (no answer to the SSH handshake); check the host and port, or raise ConnectTimeout`,
+              'timeout',
+            ),
         );
         client.destroy();
       }, config.connectTimeoutMs);
+      client.once('connect', () => {
+        reached = true;
+      });
 
       client.on('ready', () => {
         if (settled) return;
         settled = true;
         established = true;
+        greeting.stop();
         // Each forwarded connection is a few small packets (open, confirm, EOF, close): with Nagle on, one
         // of them waits for the server's delayed ACK, 40 ms a connection. Bulk data is unaffected.
         client.setNoDelay(true);
@@ -322,7 +357,9 @@ export class Session implements ForwardContext {
       client.on('error', (error: Error & {level?: string; code?: string}) => {
         if (error.level === 'agent') return; // ssh2 goes on to the next method by itself
         if (!settled) {
-          const failure = this.connectError(error, hostKeyRefusal, authenticator);
+          const failure =
+            (error.level === 'client-authentication' ? undefined : notSsh('closed')) ??
+            this.connectError(error, hostKeyRefusal, authenticator);
           if (transport && !hostKeyRefusal && error.level !== 'client-authentication')
             void transportFailure(failure);
           else fail(failure);
@@ -333,10 +370,9 @@ export class Session implements ForwardContext {
       });
       client.on('close', () => {
         if (!settled) {
-          const failure = new SessionError(
-            `the server at ${where} closed the connection during the handshake`,
-            'connect',
-          );
+          const failure =
+            notSsh('closed') ??
+            new SessionError(`the server at ${where} closed the connection during the handshake`, 'connect');
           if (transport) void transportFailure(failure);
           else fail(failure);
           return;
@@ -365,12 +401,7 @@ export class Session implements ForwardContext {
       const connectConfig: ConnectConfig = {
         host: config.host,
         port: config.port,
-        sock:
-          transport?.sock ??
-          connectSshSocket(config.host, config.port, {
-            family: config.addressFamily,
-            localAddress: config.bindAddress,
-          }),
+        sock,
         username: config.user,
         readyTimeout: 0,
         keepaliveInterval: config.serverAliveIntervalMs,

@@ -35,6 +35,7 @@ describe('headless output', () => {
         spec: '-L 8080:db:5432',
         bindAddress: '127.0.0.1',
         port: 8080,
+        bindAddresses: ['127.0.0.1', '::1'],
       },
       {
         event: 'forward-listening',
@@ -91,7 +92,7 @@ describe('headless output', () => {
     ]);
     expect(stderr).toEqual([
       'tunnels: connected to u@h:22 (password)',
-      '-L 8080:db:5432: listening on 127.0.0.1:8080',
+      '-L 8080:db:5432: listening on 127.0.0.1:8080 and [::1]:8080',
       '-R 0:localhost:3000: listening on the server at localhost:40000',
       '-D [::1]:1080: listening on [::1]:1080',
       '-L 8080:db:5432: connection #1 from 127.0.0.1:5000 to db:5432',

@@ -134,17 +134,15 @@ describe('faults and bounds of the built binary (real sshd)', () => {
     ]);
     const results: string[] = [];
     try {
-      await tunnels.waitFor(isEvent('forward-listening', (event) => event.forwardId === 'D5'));
-      const ports = tunnels.events.flatMap((event) =>
-        event.event === 'forward-listening' ? [event.port] : [],
-      );
-      const [localSink, localSource, remoteSink, remoteSource, socks] = ports as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      // Local and dynamic forwards come up first, then remote ones (the order ssh keeps them in).
+      await tunnels.waitFor(isEvent('forward-listening', (event) => event.forwardId === 'R5'));
+      const portOf = (forwardId: string) =>
+        tunnels.events.flatMap((event) =>
+          event.event === 'forward-listening' && event.forwardId === forwardId ? [event.port] : [],
+        )[0]!;
+      const [localSink, localSource, socks, remoteSink, remoteSource] = ['L1', 'L2', 'D3', 'R4', 'R5'].map(
+        portOf,
+      ) as [number, number, number, number, number];
       const cases: Array<[string, () => Promise<number>]> = [
         ['-L upload', () => upload(net.connect({port: localSink, host: '127.0.0.1', allowHalfOpen: true}))],
         ['-L download', () => slowRead(net.connect({port: localSource, host: '127.0.0.1'}))],

@@ -186,7 +186,10 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
   });
 
   it('keeps running when one forward fails, and exits 255 with ExitOnForwardFailure=yes', async () => {
+    // Busy on both loopback addresses: a forward with no bind address listens on whichever is free.
     const busy = await startEchoServer();
+    const busy6 = net.createServer();
+    await new Promise<void>((resolve) => busy6.listen(busy.port, '::1', resolve));
     const tunnels = startTunnels([
       ...base(),
       '-L',
@@ -212,6 +215,7 @@ describe('the built tunnels binary, headless, against a real sshd', () => {
     expect(await strict.exited).toBe(255);
     expect(strict.stderr()).toContain('ExitOnForwardFailure');
     await busy.close();
+    await new Promise<void>((resolve) => busy6.close(() => resolve()));
   });
 
   it('warns about an unknown -o option and carries on', async () => {

@@ -58,9 +58,9 @@ describe('tunnels favorites import-ssh-config resolves each alias as ssh does (M
 
   it('imports the aliases with forwards, in file order, with the forwards ssh would set up', async () => {
     const imported = await tunnels(['favorites', 'import-ssh-config', '-F', path.join(home, 'ssh_config')]);
-    // "two words" cannot name a favorite: it is left out, with the reason, and the status says so.
+    // "two words" cannot name a host (ssh refuses it too): it is left out, with the reason, and the status says so.
     expect(imported.code, imported.stderr).toBe(1);
-    expect(imported.stderr).toContain('not imported: favorite.name: "two words" may only contain');
+    expect(imported.stderr).toContain('not imported: "two words": the host name contains characters');
     const lines = imported.stdout.trim().split('\n');
     expect(lines).toEqual([
       'imported web: -L 127.0.0.1:8080:localhost:80  -D 1080  -L 7000:matched:7  -R 9000:localhost:3000',

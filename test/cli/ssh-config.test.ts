@@ -162,6 +162,30 @@ describe('ssh config semantics at connect time, against a real sshd and ssh itse
     expect(ssh.stderr).toContain(`Warning: Identity file ${path.join(home, 'no-such-key')} not accessible`);
   });
 
+  it('-g (GatewayPorts): a forward without a bind address listens on every interface, with the warning', async () => {
+    const file = await config('gateway', [
+      'Host *',
+      `  Port ${fixture.sshd.port}`,
+      `  IdentityFile ${fixture.sshd.clientKey}`,
+      `  User ${fixture.sshd.user}`,
+    ]);
+    const tunnels = startTunnels(
+      ['-N', '--json', '-F', file, '-g', '-L', `0:127.0.0.1:${fixture.echo.port}`, '127.0.0.1'],
+      {
+        env: {...process.env, HOME: home, SSH_AUTH_SOCK: ''},
+      },
+    );
+    try {
+      const listening = await tunnels.waitFor(isEvent('forward-listening'), 15_000);
+      expect(['', '0.0.0.0', '::', '*']).toContain(listening.bindAddress);
+      const {stdout} = await run('ss', ['-Hltn', `sport = :${listening.port}`]);
+      expect(stdout).toMatch(/(0\.0\.0\.0|\*|\[::\]):\d+/);
+      expect(tunnels.stderr()).toMatch(/every interface|other machines/);
+    } finally {
+      expect(await tunnels.stop()).toBe(0);
+    }
+  });
+
   it('a config another user could change is refused, naming the fix', async () => {
     const other = await mkdtemp(path.join(os.tmpdir(), 'tunnels-ssh-config-perm-'));
     try {

@@ -321,6 +321,15 @@ Host *
       expect(error.message).toMatch(/line 2: Port nope: not a port number/);
     });
 
+    it('-6 with an IPv4 address (or -4 with IPv6) is refused, as ssh refuses it', async () => {
+      const six = await rejection(resolve('127.0.0.1', {options: ['AddressFamily=inet6']}));
+      expect(six.message).toContain(
+        '127.0.0.1 is an IPv4 address, but AddressFamily (or -6) allows only IPv6',
+      );
+      const four = await rejection(resolve('::1', {options: ['AddressFamily=inet']}));
+      expect(four.message).toContain('::1 is an IPv6 address');
+    });
+
     it('service names are ports, as in ssh: -p http, Port ssh', async () => {
       expect((await resolve('web', {port: 'http'}, CONFIG)).session.port).toBe(80);
       expect((await resolve('other', {}, 'Host *\n  Port ssh\n')).session.port).toBe(22);

@@ -16,6 +16,8 @@ export interface SshGCase {
   sshFails?: boolean;
   /** Keys where tunnels differs from ssh on purpose, each with its reason. */
   deliberate?: Record<string, string>;
+  /** One program accepts what the other refuses, on purpose (the README's table); the reason. */
+  deliberateExit?: string;
 }
 
 const lines = (...text: string[]) => `${text.join('\n')}\n`;
@@ -46,6 +48,8 @@ const DEBIAN_SYSTEM_CONFIG = lines(
 /** Stands for a private key: ssh -i leaves out a file that does not exist, and -G never reads one. */
 const KEY = 'not a real key\n';
 
+const CONNECT_TIMEOUT = 'tunnels gives up a connect after 30 s (ssh waits for the kernel, about 2 min)';
+const CIPHER_ORDER = "tunnels' default cipher order is ssh2's, AES-GCM first (faster with AES instructions)";
 const KEEPALIVE =
   'tunnels keeps a session alive by default (ServerAliveInterval 15): a dead connection is found ' +
   'and reconnected; ssh has keepalives off (0) unless told';
@@ -59,6 +63,7 @@ const BASE_CASES: SshGCase[] = [
   {name: 'ssh:// host only', files: {}, argv: ['ssh://h.example.com']},
   {
     name: 'ssh:// with a bracketed IPv6 address (ssh 9.2 refuses it)',
+    deliberateExit: 'tunnels reads a bracketed IPv6 address in ssh:// as RFC 3986 writes it',
     files: {},
     argv: ['ssh://u@[2001:db8::1]:2222'],
     sshFails: true,
@@ -758,7 +763,13 @@ const BASE_CASES: SshGCase[] = [
   {name: '-L with a bind address', files: {}, argv: ['-L', '127.0.0.2:8080:localhost:80', 'db']},
   {name: '-L with * bind address', files: {}, argv: ['-L', '*:8080:localhost:80', 'db']},
   {name: '-L with IPv6 brackets', files: {}, argv: ['-L', '[::1]:8080:[2001:db8::2]:80', 'db']},
-  {name: '-L with slashes is an error', files: {}, argv: ['-L', '8080/localhost/80', 'db'], sshFails: true},
+  {
+    name: '-L with slashes is an error',
+    deliberateExit: "tunnels still reads the '/' separator of older OpenSSH forward specs",
+    files: {},
+    argv: ['-L', '8080/localhost/80', 'db'],
+    sshFails: true,
+  },
   {name: '-L malformed is an error', files: {}, argv: ['-L', '8080', 'db'], sshFails: true},
   {name: '-R', files: {}, argv: ['-R', '9000:localhost:3000', 'db']},
   {name: '-R with a port only (reverse SOCKS)', files: {}, argv: ['-R', '1080', 'db']},
@@ -833,6 +844,7 @@ const BASE_CASES: SshGCase[] = [
   },
   {
     name: '-F with a literal ~ is an error (ssh does not expand it)',
+    deliberateExit: 'tunnels expands ~ in -F (the UI and favorites pass it on without a shell)',
     files: {'~/alt.conf': lines('Host db', '  Port 2703')},
     argv: ['-F', '~/alt.conf', 'db'],
     sshFails: true,
@@ -856,7 +868,14 @@ const BASE_CASES: SshGCase[] = [
     argv: ['-F', '/root/missing.conf', 'db'],
     sshFails: true,
   },
-  {name: '-o unknown option is an error', files: {}, argv: ['-o', 'NoSuchOption=yes', 'db'], sshFails: true},
+  {
+    name: '-o unknown option is an error',
+    deliberateExit:
+      'an unknown -o is a warning in tunnels: scripts have relied on it since the first release',
+    files: {},
+    argv: ['-o', 'NoSuchOption=yes', 'db'],
+    sshFails: true,
+  },
   {
     name: '-o with IgnoreUnknown first',
     files: {},
@@ -958,8 +977,18 @@ const BASE_CASES: SshGCase[] = [
   },
   {name: 'ConnectTimeout 1m30s', files: config('Host db', '  ConnectTimeout 1m30s'), argv: ['db']},
   {name: 'ConnectTimeout 10', files: config('Host db', '  ConnectTimeout 10'), argv: ['db']},
-  {name: 'ConnectTimeout 0', files: config('Host db', '  ConnectTimeout 0'), argv: ['db']},
-  {name: 'ConnectTimeout none', files: config('Host db', '  ConnectTimeout none'), argv: ['db']},
+  {
+    name: 'ConnectTimeout 0',
+    files: config('Host db', '  ConnectTimeout 0'),
+    argv: ['db'],
+    deliberate: {connecttimeout: CONNECT_TIMEOUT},
+  },
+  {
+    name: 'ConnectTimeout none',
+    files: config('Host db', '  ConnectTimeout none'),
+    argv: ['db'],
+    deliberate: {connecttimeout: CONNECT_TIMEOUT},
+  },
   {
     name: 'ConnectTimeout bad unit is an error',
     files: config('Host db', '  ConnectTimeout 5y'),
@@ -1258,7 +1287,12 @@ const BASE_CASES: SshGCase[] = [
   {name: '-Y (trusted X11)', files: {}, argv: ['-Y', 'db']},
   {name: '-g (GatewayPorts)', files: {}, argv: ['-g', 'db']},
   {name: '-N (no remote command)', files: {}, argv: ['-N', 'db']},
-  {name: '-s (a subsystem)', files: {}, argv: ['-s', 'db', 'sftp']},
+  {
+    name: '-s (a subsystem)',
+    deliberateExit: 'tunnels has no subsystem mode (-s)',
+    files: {},
+    argv: ['-s', 'db', 'sftp'],
+  },
   {name: '-o SessionType=none', files: {}, argv: ['-o', 'SessionType=none', 'db']},
   {name: '-o IdentityAgent=none', files: {}, argv: ['-o', 'IdentityAgent=none', 'db']},
   {
@@ -1404,8 +1438,20 @@ const BASE_CASES: SshGCase[] = [
     files: config('Match host=db', '  Port 2909'),
     argv: ['db'],
   },
-  {name: '-L with port 0 is an error', files: {}, argv: ['-L', '0:localhost:80', 'db'], sshFails: true},
-  {name: '-D with port 0 is an error', files: {}, argv: ['-D', '0', 'db'], sshFails: true},
+  {
+    name: '-L with port 0 is an error',
+    deliberateExit: 'port 0 picks a free port in tunnels, reported in the events',
+    files: {},
+    argv: ['-L', '0:localhost:80', 'db'],
+    sshFails: true,
+  },
+  {
+    name: '-D with port 0 is an error',
+    deliberateExit: 'port 0 picks a free port in tunnels, reported in the events',
+    files: {},
+    argv: ['-D', '0', 'db'],
+    sshFails: true,
+  },
   {
     name: '-F given twice: the last wins',
     files: {'~/a.conf': lines('Port 2910'), '~/b.conf': lines('Port 2911')},
@@ -1815,4 +1861,19 @@ function withKeepalive(entry: SshGCase): SshGCase {
   return {...entry, deliberate: {...entry.deliberate, serveraliveinterval: KEEPALIVE}};
 }
 
-export const SSH_G_CASES: SshGCase[] = BASE_CASES.map(withKeepalive);
+/**
+ * tunnels' other defaults that differ on purpose (the README's table): a 30 s ConnectTimeout, and ssh2's
+ * cipher order (AES-GCM first) when no Ciphers or -c is given.
+ */
+function withDefaults(entry: SshGCase): SshGCase {
+  const text = [...Object.values(entry.files), ...entry.argv]
+    .join('\n')
+    .toLowerCase()
+    .replace(/^\s*#.*$/gm, '');
+  const deliberate = {...entry.deliberate};
+  if (!text.includes('connecttimeout')) deliberate.connecttimeout ??= CONNECT_TIMEOUT;
+  if (!text.includes('ciphers') && !entry.argv.includes('-c')) deliberate.ciphers ??= CIPHER_ORDER;
+  return {...entry, deliberate};
+}
+
+export const SSH_G_CASES: SshGCase[] = BASE_CASES.map(withKeepalive).map(withDefaults);

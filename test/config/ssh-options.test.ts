@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are ssh_config text, whose ${VAR} is its own syntax
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
 import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
@@ -7,6 +8,7 @@ import {
   type CommandLineOptions,
   ConfigError,
   type FilledOptions,
+  resolveInvocation,
   resolveOptions,
 } from '../../source/config/session-options.js';
 import {
@@ -199,7 +201,8 @@ describe('Host blocks, first value wins, lists accumulate', () => {
   it('reads quoted aliases, Key=Value and keywords in any case', async () => {
     write('config', CONFIG);
     // HostName is lower-cased, as ssh does with the host it connects to.
-    expect((await resolve('quoted host')).hostname).toBe('quoted.example.com');
+    // A quoted alias with a space matches its Host line, but ssh refuses it as a destination, and so does tunnels.
+    await expect(resolve('quoted host')).rejects.toThrow(/contains characters a host name cannot have/);
     expect((await resolve('quoted')).hostname).toBe('quoted.example.com');
     const options = await resolve('anything', [
       'HOSTNAME=Server.Example.com',
@@ -266,6 +269,52 @@ describe('Host blocks, first value wins, lists accumulate', () => {
         processLine(newOptions('h'), text, context({where: '-o', commandLine: true}), true),
       ).toThrow(/is not an option/);
     }
+  });
+});
+
+describe('IdentityFile tokens, expanded for the connection', () => {
+  it('expands ~ and the tokens, after the config is read (%h the HostName, %p the port, %r the user)', async () => {
+    write('config', [
+      'Host short',
+      '  HostName %h.corp.example',
+      '  Port 2200',
+      'Host *',
+      '  IdentityFile ~/.ssh/id_%r@%h:%p',
+      '  IdentityFile %d/keys/%u-%n',
+      '  IdentityFile /keys/%l/%L/100%%',
+      '  IdentityFile ~',
+      '  IdentityFile relative/~/key',
+      '  IdentityFile /env/${TUNNELS_SSH_OPTIONS_TEST}/k',
+    ]);
+    process.env.TUNNELS_SSH_OPTIONS_TEST = 'from-env';
+    try {
+      const files = async (extra: Partial<CommandLineOptions> = {}) =>
+        (await resolveInvocation(cli('short', extra), {systemConfig})).session.identityFiles.map(
+          (identity) => identity.file,
+        );
+      const local = os.hostname();
+      const expected = (user: string) => [
+        `${home}/.ssh/id_${user}@short.corp.example:2200`,
+        `${home}/keys/${ME}-short`,
+        `/keys/${local}/${local.split('.')[0]}/100%`,
+        `${home}/`,
+        'relative/~/key',
+        '/env/from-env/k',
+      ];
+      expect(await files()).toEqual(expected(ME));
+      expect(await files({user: 'cli'})).toEqual(expected('cli'));
+    } finally {
+      delete process.env.TUNNELS_SSH_OPTIONS_TEST;
+    }
+  });
+
+  it('refuses an unknown token or an unset variable (ssh stops there too)', async () => {
+    write('config', ['IdentityFile /k/%x']);
+    await expect(resolveInvocation(cli('h'), {systemConfig})).rejects.toThrow(/unknown token %x/);
+    write('config', ['IdentityFile /k/${TUNNELS_NOT_SET_ANYWHERE}']);
+    await expect(resolveInvocation(cli('h'), {systemConfig})).rejects.toThrow(
+      /TUNNELS_NOT_SET_ANYWHERE is not set/,
+    );
   });
 });
 
@@ -544,7 +593,8 @@ describe('which files are read', () => {
     expect(await resolve('h', undefined, {configFile: home})).toMatchObject({user: ME, port: 22});
     mkdirSync(path.join(home, '.ssh', 'config'));
     expect(await resolve('h')).toMatchObject({user: ME, port: 22});
-    write(path.join(home, 'inc'), ['Include /dev/null', `Include ${home}`, 'User after']);
+    // An included directory too (ssh checks an included one's permissions first: this one is 0700).
+    write(path.join(home, 'inc'), [`Include ${home}`, 'User after']);
     expect((await resolve('h', undefined, {configFile: path.join(home, 'inc')})).user).toBe('after');
   });
 

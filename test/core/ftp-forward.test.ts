@@ -198,6 +198,29 @@ describe('FTP forwarding (-L ftp/...) through a real sshd to real FTP servers', 
     await session.removeForward(forward.id);
   });
 
+  it('with no bind address, on 127.0.0.1 and ::1 alike (one port): a client on either gets the file', async () => {
+    const server = servers[0]!;
+    const forward = await session.addForward({
+      kind: 'ftp',
+      bindAddress: undefined,
+      port: 0,
+      host: '127.0.0.1',
+      hostPort: server.port,
+    });
+    const port = forward.listeningOn!.port;
+    const from = events.length;
+    for (const host of ['127.0.0.1', '[::1]'])
+      for (const flags of [['--ftp-pasv'], ['--ftp-port', '-']]) {
+        const {stdout} = await curl(['-g', ...flags, `ftp://${host}:${port}/pub/big.bin`]);
+        expect(sha256(stdout)).toBe(sha256(big));
+      }
+    const opened = events.slice(from).filter((event) => event.event === 'ftp-data-opened');
+    expect(
+      opened.map((event) => event.event === 'ftp-data-opened' && event.local.startsWith('[::1]:')),
+    ).toEqual([false, false, true, true]);
+    await session.removeForward(forward.id);
+  });
+
   it('closes its data channels with the forward', async () => {
     const server = servers[0]!;
     const forward = (await session.addForward({

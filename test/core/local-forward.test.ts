@@ -127,10 +127,13 @@ describe('local forward (-L) through a real sshd', () => {
     expect(second.failure).toBe(
       `port ${port} is already used by another forward of tunnels; pick another port`,
     );
-    // A port another program holds is named as such.
+    // A port another program holds (on both loopback addresses: on one, the forward takes the other) is
+    // named as such.
     const squatter = net.createServer();
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const taken = (squatter.address() as net.AddressInfo).port;
+    const squatter6 = net.createServer();
+    await new Promise<void>((resolve) => squatter6.listen(taken, '::1', resolve));
     const third = await fixture.session.addForward({
       kind: 'local',
       bindAddress: undefined,
@@ -139,6 +142,7 @@ describe('local forward (-L) through a real sshd', () => {
       hostPort: fixture.echo.port,
     });
     await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    await new Promise<void>((resolve) => squatter6.close(() => resolve()));
     expect(third.failure).toBe(
       `port ${taken} is already in use on 127.0.0.1:${taken} by another program; pick another port or stop that program`,
     );

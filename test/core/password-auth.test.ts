@@ -63,8 +63,9 @@ describe.each([
     expect(await connected).toBe(method);
     expect(prompter.asked).toHaveLength(1);
     expect(prompter.asked[0]!.secret).toBe(true);
-    expect(prompter.asked[0]!.prompt).toMatch(
-      method === 'password' ? `${user.name}@127.0.0.1's password: ` : /password/i,
+    // keyboard-interactive: the server's prompt after whose it is, as ssh shows it.
+    expect(prompter.asked[0]!.prompt).toBe(
+      method === 'password' ? `${user.name}@127.0.0.1's password: ` : `(${user.name}@127.0.0.1) Password: `,
     );
     await session.close();
   });

@@ -22,7 +22,8 @@ describe('session.exec against a real sshd', () => {
   // instead of the command's, about one run in twelve). Here the caller looks only well after the end.
   it('keeps the exit status of a command that ends before the caller looks', async () => {
     const {channel, exitStatus} = await session.exec('exit 7', {agentForward: false});
-    await sleep(300);
+    // The status arrives while nobody reads the channel; on a busy machine that may take more than a moment.
+    for (let waited = 0; exitStatus() === undefined && waited < 10_000; waited += 50) await sleep(50);
     expect(exitStatus()).toBe(7);
     channel.resume();
     await new Promise((resolve) => channel.once('close', resolve));

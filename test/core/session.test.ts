@@ -233,15 +233,26 @@ describe('session: authentication against a real sshd', () => {
     expect(error.message).toContain('Nothing could be offered: name a key with -i, load one into ssh-agent');
   });
 
-  it('names an explicit identity file that cannot be read', async () => {
+  it('names an explicit identity file that cannot be read, and why in words', async () => {
     const missing = path.join(sshd.dir, 'no-such-key');
+    const underFile = path.join(sshd.clientKey, 'key');
     const error = await connectError(
       new Session(
-        await testSessionConfig(sshd, [], {identityFiles: [{file: missing, explicit: true}]}),
+        await testSessionConfig(sshd, [], {
+          identityFiles: [
+            {file: missing, explicit: true},
+            {file: sshd.dir, explicit: true},
+            {file: underFile, explicit: true},
+            // A default key file that is missing is skipped quietly, as ssh does.
+            {file: path.join(sshd.dir, 'id_rsa'), explicit: false},
+          ],
+        }),
         undefined,
       ),
     );
-    expect(error.message).toContain(`identity file ${missing} cannot be read (ENOENT)`);
+    expect(error.message).toBe(
+      `permission denied for ${sshd.user}@${sshd.host} (the server accepts: publickey): cannot read identity file ${missing}: no such file; cannot read identity file ${sshd.dir}: it is a directory; cannot read identity file ${underFile}: a part of its path is not a directory.`,
+    );
   });
 
   it('asks for a key passphrase on the terminal, and explains when it cannot', async () => {

@@ -52,8 +52,9 @@ export async function socks5Connect(
   targetHost: string,
   targetPort: number,
   allowHalfOpen = false,
+  proxyHost = '127.0.0.1',
 ): Promise<net.Socket> {
-  const socket = await connectTo(proxyPort, allowHalfOpen);
+  const socket = await connectTo(proxyPort, allowHalfOpen, proxyHost);
   try {
     socket.write(Buffer.from([5, 1, 0]));
     const method = await readExactly(socket, 2);
