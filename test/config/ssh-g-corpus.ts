@@ -765,7 +765,6 @@ const BASE_CASES: SshGCase[] = [
   {name: '-L with IPv6 brackets', files: {}, argv: ['-L', '[::1]:8080:[2001:db8::2]:80', 'db']},
   {
     name: '-L with slashes is an error',
-    deliberateExit: "tunnels still reads the '/' separator of older OpenSSH forward specs",
     files: {},
     argv: ['-L', '8080/localhost/80', 'db'],
     sshFails: true,
