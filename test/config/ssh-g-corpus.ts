@@ -764,6 +764,22 @@ const BASE_CASES: SshGCase[] = [
   {name: '-L with * bind address', files: {}, argv: ['-L', '*:8080:localhost:80', 'db']},
   {name: '-L with IPv6 brackets', files: {}, argv: ['-L', '[::1]:8080:[2001:db8::2]:80', 'db']},
   {
+    name: '-L with ${VAR} for a socket path and a port',
+    files: config('Host db', '  LocalForward ${SOCKDIR}/db.sock localhost:${DBPORT}'),
+    env: {SOCKDIR: '/run/user/0', DBPORT: '5432'},
+    argv: ['-L', '${DBPORT}:${SOCKDIR}/pg.sock', 'db'],
+  },
+  {
+    name: '-L with an unset ${VAR} is an error',
+    files: {},
+    argv: ['-L', '${TUNNELS_UNSET_VAR}:h:80', 'db'],
+    sshFails: true,
+  },
+  {name: '-L socket to socket', files: {}, argv: ['-L', '/tmp/a.sock:/run/b.sock', 'db']},
+  {name: '-R socket to host:port', files: {}, argv: ['-R', '/tmp/r.sock:localhost:3000', 'db']},
+  {name: '-R port to socket', files: {}, argv: ['-R', '9000:/run/app.sock', 'db']},
+  {name: '-R bind:port alone (reverse SOCKS)', files: {}, argv: ['-R', 'localhost:1080', 'db']},
+  {
     name: '-L with slashes is an error',
     files: {},
     argv: ['-L', '8080/localhost/80', 'db'],
