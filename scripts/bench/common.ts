@@ -31,7 +31,7 @@ export async function initLimits(): Promise<void> {
   if (soft) NOFILE = Number(soft);
 }
 
-export const SECTIONS = ['throughput', 'rate', 'concurrency', 'ftp', 'ui'] as const;
+export const SECTIONS = ['throughput', 'longlink', 'realclient', 'rate', 'concurrency', 'ftp', 'ui'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -69,7 +69,8 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     if (arg === '--quick') quick = true;
     else if (arg === '--only' || arg.startsWith('--only=')) {
       const value = arg === '--only' ? argv[++index] : arg.slice('--only='.length);
-      if (!value) throw new Error('--only needs a list: throughput,rate,concurrency,ftp,ui');
+      if (!value)
+        throw new Error('--only needs a list: throughput,longlink,realclient,rate,concurrency,ftp,ui');
       const names = value.split(',').map((name) => name.trim());
       for (const name of names)
         if (!(SECTIONS as readonly string[]).includes(name))
@@ -80,7 +81,7 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
       if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive whole number');
     } else if (arg === '-h' || arg === '--help') {
       console.log(
-        'npm run bench -- [--quick] [--only throughput,rate,concurrency,ftp,ui] [--runs N]\n' +
+        'npm run bench -- [--quick] [--only throughput,longlink,realclient,rate,concurrency,ftp,ui] [--runs N]\n' +
           '  --quick  64 MiB transfers, 1 run, 100 sequential (after 200 to warm up) and 1,000 concurrent\n' +
           '           connections, 32 MiB FTP\n' +
           '  --runs N repetitions of each measurement (default 3, 1 with --quick)\n' +
@@ -339,8 +340,13 @@ export function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Connection options shared by ssh and tunnels (the same ssh_config-style command line). */
-export function commonArgs(sshd: TestSshd, cipher: string): string[] {
+/**
+ * `via`: the port of a delay line in front of sshd; the host key is then looked up under sshd's own
+ * name (HostKeyAlias), as known_hosts holds it.
+ */
+export function commonArgs(sshd: TestSshd, cipher: string, via?: number): string[] {
   return [
+    ...(via !== undefined ? ['-o', `HostKeyAlias=[127.0.0.1]:${sshd.port}`] : []),
     '-F',
     '/dev/null',
     '-o',
@@ -352,7 +358,7 @@ export function commonArgs(sshd: TestSshd, cipher: string): string[] {
     '-i',
     sshd.clientKey,
     '-p',
-    String(sshd.port),
+    String(via ?? sshd.port),
     '-c',
     cipher,
   ];
@@ -387,6 +393,7 @@ export async function startForwarder(
   sshd: TestSshd,
   cipher: string,
   forwards: ForwardSet,
+  via?: number,
 ): Promise<Forwarder> {
   const destination = `${sshd.user}@127.0.0.1`;
   const command =
@@ -397,11 +404,11 @@ export async function startForwarder(
           options.tunnelsBin,
           '-N',
           '--json',
-          ...commonArgs(sshd, cipher),
+          ...commonArgs(sshd, cipher, via),
           ...forwardArgs(forwards),
           destination,
         ]
-      : ['ssh', '-N', ...commonArgs(sshd, cipher), ...forwardArgs(forwards), destination];
+      : ['ssh', '-N', ...commonArgs(sshd, cipher, via), ...forwardArgs(forwards), destination];
   const started = performance.now();
   // prlimit execs the program, so the PID is the forwarder's own. A new session: Ctrl-C in the bench's
   // terminal reaches only the bench, which stops this by PID.

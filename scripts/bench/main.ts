@@ -24,12 +24,16 @@ import {
 } from './common.js';
 import {concurrency} from './concurrency.js';
 import {ftp} from './ftp.js';
+import {longLink} from './long-link.js';
 import {rate} from './rate.js';
+import {realClient} from './real-client.js';
 import {throughput} from './throughput.js';
 import {ui} from './ui.js';
 
 const SECTION_RUNNERS: Record<SectionName, (context: SectionContext) => Promise<SectionResult>> = {
   throughput,
+  longlink: longLink,
+  realclient: realClient,
   rate,
   concurrency,
   ftp,

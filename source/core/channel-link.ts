@@ -13,18 +13,44 @@ import type {Client, ClientChannel} from 'ssh2';
  * ChannelLinks passes that id's messages here instead of to ssh2's channel object.
  */
 
-/** ssh2's initial window, which it advertised when it opened or accepted the channel; kept as ssh2 does. */
-const WINDOW_BYTES = 2 * 1024 * 1024;
+const MiB = 1024 * 1024;
+/** ssh2's initial window, which it advertised when it opened or accepted the channel: every channel's floor. */
+const BASE_WINDOW_BYTES = 2 * MiB;
+/** The most one channel's window grows to, on a long link with a reader that keeps up. */
+export const MAX_WINDOW_BYTES = 16 * MiB;
+/**
+ * What all channels of the process together may be granted beyond their base windows: the most a link
+ * that grew and then met a slow reader can make tunnels hold, on top of each channel's base window.
+ */
+export const WINDOW_BUDGET_BYTES = 64 * MiB;
+/**
+ * The window is topped up once this much of it is used (OpenSSH's channel_check_window: three packets),
+ * not half of it: a server on a long link then never waits on a window an adjustment is on its way to fill.
+ */
+const ADJUST_AFTER_BYTES = 3 * 32 * 1024;
+/** Keepalive round trips timed when a connection is made; the shortest is kept. */
+const ROUND_TRIP_SAMPLES = 3;
+/** A channel this long without data goes back to its base window. */
+const IDLE_SHRINK_MS = 10_000;
 /**
  * How much socket data may wait for window before the socket is paused (ssh2's channel holds as much):
  * data at hand when the window opens goes out at once, instead of after the socket is read again.
  */
-const UNSENT_LIMIT_BYTES = WINDOW_BYTES;
+const UNSENT_LIMIT_BYTES = BASE_WINDOW_BYTES;
+
+/** Window granted beyond the base windows, process-wide, as the descriptor budget is. */
+let windowBudgetLeft = WINDOW_BUDGET_BYTES;
+
+/** For tests and the benchmark: how much of the window budget is in use now. */
+export function windowBudgetInUse(): number {
+  return WINDOW_BUDGET_BYTES - windowBudgetLeft;
+}
 /** How long the peer has to close a channel once both sides have sent EOF. */
 const PEER_CLOSE_TIMEOUT_MS = 5000;
 
 /** The ssh2 internals a link uses: the message writer, the channel table and the message handlers. */
 interface ProtocolInternals {
+  ping(): void;
   channelData(id: number, data: Buffer): void;
   channelEOF(id: number): void;
   channelClose(id: number): void;
@@ -47,13 +73,20 @@ interface ChannelInternals {
 /** The links of one ssh2 connection, and the routing of their messages. */
 export class ChannelLinks {
   readonly protocol: ProtocolInternals;
+  /** The shortest round trip to the server measured, in ms: what a window is weighed against. */
+  roundTripMs: number | undefined;
   private readonly table: ChannelTableInternals;
   private readonly links = new Map<number, ChannelLink>();
 
   constructor(client: Client) {
-    const internals = client as unknown as {_protocol: ProtocolInternals; _chanMgr: ChannelTableInternals};
+    const internals = client as unknown as {
+      _protocol: ProtocolInternals;
+      _chanMgr: ChannelTableInternals;
+      _callbacks?: Array<() => void>;
+    };
     this.protocol = internals._protocol;
     this.table = internals._chanMgr;
+    if (internals._callbacks) this.measureRoundTrip(client, internals._callbacks, ROUND_TRIP_SAMPLES);
     const handlers = this.protocol._handlers;
     // ssh2's channel handlers take at most three arguments after the recipient. Named, not gathered with
     // `...rest`: CHANNEL_DATA runs once per packet, and a rest array would be made for each.
@@ -78,6 +111,27 @@ export class ChannelLinks {
     client.on('close', () => {
       for (const link of [...this.links.values()]) link.connectionLost();
     });
+  }
+
+  /**
+   * Times keepalive requests (answered in order from ssh2's list, as its own are) while the connection is
+   * new and quiet: a reply that waited behind bulk data would make the link look longer than it is.
+   */
+  private measureRoundTrip(client: Client, callbacks: Array<() => void>, samples: number): void {
+    let closed = false;
+    client.once('close', () => {
+      closed = true;
+    });
+    const sample = (left: number) => {
+      if (closed) return;
+      const start = performance.now();
+      callbacks.push(() => {
+        this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, performance.now() - start);
+        if (left > 1) setTimeout(() => sample(left - 1), 20).unref();
+      });
+      this.protocol.ping();
+    };
+    sample(samples);
   }
 
   /** Takes over a channel ssh2 has just opened or accepted (before it has seen any of its data). */
@@ -124,7 +178,17 @@ export class ChannelLink {
   /** Socket data waiting for window, oldest first. */
   private unsent: Buffer[] = [];
   private unsentBytes = 0;
-  private receiveWindow = WINDOW_BYTES;
+  /** Window granted to the server and not yet used. */
+  private receiveWindow = BASE_WINDOW_BYTES;
+  /** What the window is topped up to: the base, or more after bulk data a reader kept up with. */
+  private windowSize = BASE_WINDOW_BYTES;
+  /** Bytes delivered since the window last grew. */
+  private deliveredSinceGrowth = 0;
+  /** Budget this link holds: its window beyond the base, or the credit beyond it the server still has. */
+  private budgetHeld = 0;
+  private lastDataAt = 0;
+  /** When the bytes of deliveredSinceGrowth began. */
+  private growthPeriodStart = 0;
   private waitingForDrain = false;
   private socketEnded = false;
   private eofSent = false;
@@ -215,6 +279,13 @@ export class ChannelLink {
   received(data: Buffer): void {
     if (this.closeSent || this.receiveWindow === 0) return;
     this.receiveWindow -= data.length;
+    const now = Date.now();
+    if (now - this.lastDataAt > IDLE_SHRINK_MS) {
+      this.shrinkWindow();
+      this.growthPeriodStart = now;
+    }
+    this.lastDataAt = now;
+    if (this.budgetHeld > 0) this.releaseUnneededBudget();
     if (this.socket) this.deliver(data);
     else this.early.push(data);
   }
@@ -255,6 +326,9 @@ export class ChannelLink {
 
   private closed(answer: boolean): void {
     this.closeReceived = true;
+    windowBudgetLeft += this.budgetHeld;
+    this.budgetHeld = 0;
+    this.windowSize = BASE_WINDOW_BYTES;
     clearTimeout(this.peerCloseTimer);
     if (!this.closeSent) {
       this.closeSent = true;
@@ -268,7 +342,11 @@ export class ChannelLink {
     const socket = this.socket!;
     if (socket.destroyed || socket.writableEnded) return;
     if (socket.write(data)) this.adjustWindow();
-    else this.waitingForDrain = true;
+    else {
+      // A reader slower than the link: no more than the base window is granted again until it catches up.
+      this.waitingForDrain = true;
+      this.shrinkWindow();
+    }
   }
 
   private hold(data: Buffer | undefined): void {
@@ -293,11 +371,54 @@ export class ChannelLink {
     return offset < length ? data.subarray(offset) : undefined;
   }
 
-  /** Gives the server its window back once half is used and the socket is keeping up (as ssh2 does). */
+  /**
+   * Tops the window up once a little of it is used and the socket is keeping up. After each window's
+   * worth delivered, the window doubles (up to MAX_WINDOW_BYTES, within the process's budget) if that
+   * much went by in about two round trips: the window is then smaller than the link's bandwidth-delay
+   * product and is what holds the rate down (HPN-SSH grows its windows on the same measure). On loopback
+   * the round trip is a fraction of a millisecond and the window stays as it is.
+   */
   private adjustWindow(): void {
-    if (this.waitingForDrain || !this.open || this.receiveWindow > WINDOW_BYTES / 2) return;
-    this.links.protocol.channelWindowAdjust(this.remoteId, WINDOW_BYTES - this.receiveWindow);
-    this.receiveWindow = WINDOW_BYTES;
+    if (this.waitingForDrain || !this.open) return;
+    const used = this.windowSize - this.receiveWindow;
+    if (used < ADJUST_AFTER_BYTES) return;
+    this.deliveredSinceGrowth += used;
+    if (this.deliveredSinceGrowth >= this.windowSize) {
+      // Half a window or more delivered per round trip: the window, not the reader, holds the rate down.
+      const now = Date.now();
+      const perRoundTrip =
+        (this.deliveredSinceGrowth / Math.max(now - this.growthPeriodStart, 1)) *
+        (this.links.roundTripMs ?? 0);
+      if (perRoundTrip >= this.windowSize / 2 && this.windowSize < MAX_WINDOW_BYTES) {
+        const wanted = Math.min(2 * this.windowSize, MAX_WINDOW_BYTES) - BASE_WINDOW_BYTES - this.budgetHeld;
+        const growth = Math.max(0, Math.min(wanted, windowBudgetLeft));
+        windowBudgetLeft -= growth;
+        this.budgetHeld += growth;
+        this.windowSize = BASE_WINDOW_BYTES + this.budgetHeld;
+      }
+      this.deliveredSinceGrowth = 0;
+      this.growthPeriodStart = now;
+    }
+    this.links.protocol.channelWindowAdjust(this.remoteId, this.windowSize - this.receiveWindow);
+    this.receiveWindow = this.windowSize;
+  }
+
+  /**
+   * Back to the base window for what is granted from now on. Window already granted cannot be taken
+   * back, so the budget it holds comes back only as the server uses it up.
+   */
+  private shrinkWindow(): void {
+    this.windowSize = BASE_WINDOW_BYTES;
+    this.deliveredSinceGrowth = 0;
+    this.releaseUnneededBudget();
+  }
+
+  /** Returns the budget neither the window nor the server's unused credit needs any more. */
+  private releaseUnneededBudget(): void {
+    const needed = Math.max(0, Math.max(this.windowSize, this.receiveWindow) - BASE_WINDOW_BYTES);
+    if (this.budgetHeld <= needed) return;
+    windowBudgetLeft += this.budgetHeld - needed;
+    this.budgetHeld = needed;
   }
 
   private sendEof(): void {

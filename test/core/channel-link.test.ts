@@ -1,7 +1,9 @@
 import {createHash, randomBytes} from 'node:crypto';
 import type net from 'node:net';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
+import {MAX_WINDOW_BYTES, WINDOW_BUDGET_BYTES, windowBudgetInUse} from '../../source/core/channel-link.js';
 import type {Session} from '../../source/core/session.js';
+import {startDelayLine} from '../helpers/delay-line.js';
 import {connectedSession, until} from '../helpers/session.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';
 import {
@@ -81,6 +83,56 @@ describe('ChannelLink against a real sshd', () => {
     expect((await reply).toString()).toBe(sha256(data));
   });
 
+  /** Downloads `size` bytes through `count` links of `over` at once; the peak window budget in use. */
+  async function bulkDownloads(over: Session, count: number, size: number): Promise<number> {
+    const sourceServer = await startSourceServer(size);
+    servers.push(sourceServer);
+    const links = await Promise.all(
+      Array.from({length: count}, () => over.openLink(source, '127.0.0.1', sourceServer.port)),
+    );
+    let peak = 0;
+    await Promise.all(
+      links.map(async (link) => {
+        const [ours, client] = await pair();
+        const closed = new Promise((resolve) => link.start(ours, resolve));
+        let received = 0;
+        client.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          peak = Math.max(peak, windowBudgetInUse());
+        });
+        await new Promise((resolve) => client.once('end', resolve));
+        expect(received).toBe(size);
+        client.end();
+        await closed;
+      }),
+    );
+    return peak;
+  }
+
+  it('on loopback a bulk download keeps the base window: the round trip is too short for a window to limit it', async () => {
+    expect(windowBudgetInUse()).toBe(0);
+    expect(await bulkDownloads(session, 2, 64 * 1024 * 1024)).toBe(0);
+  });
+
+  it('over a 40 ms round trip the windows grow, within the process budget, and the budget comes back at close', async () => {
+    const delay = await startDelayLine(sshd.port, 20);
+    const far = await connectedSession(sshd, [], {
+      port: delay.port,
+      hostKeyAlias: `[127.0.0.1]:${sshd.port}`,
+    });
+    try {
+      const peak = await bulkDownloads(far, 6, 48 * 1024 * 1024);
+      expect(peak).toBeGreaterThan(0);
+      // Six links could each want MAX_WINDOW_BYTES; together they never hold more than the budget.
+      expect(6 * (MAX_WINDOW_BYTES - 2 * 1024 * 1024)).toBeGreaterThan(WINDOW_BUDGET_BYTES);
+      expect(peak).toBeLessThanOrEqual(WINDOW_BUDGET_BYTES);
+      await until(() => windowBudgetInUse() === 0, 5000, 'the window budget to come back');
+    } finally {
+      await far.close();
+      await delay.close();
+    }
+  });
+
   it('holds the window while the client does not read, and asks for more once it reads', async () => {
     const size = 16 * 1024 * 1024;
     const sourceServer = await startSourceServer(size);
@@ -90,12 +142,13 @@ describe('ChannelLink against a real sshd', () => {
     link.start(ours, () => {});
     client.pause();
     await sleep(500);
-    // The server may send one window (2 MiB) ahead, which waits in the kernel's buffers and ours; the
-    // rest waits at the server, not in our memory.
+    // The server may send one window ahead, which waits in the kernel's buffers and ours. The window may
+    // have grown while the kernel's buffers still took everything (at most MAX_WINDOW_BYTES); the rest
+    // waits at the server, not in our memory.
     const written = ours.bytesWritten;
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(size / 2);
-    expect(ours.writableLength).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(ours.writableLength).toBeLessThanOrEqual(MAX_WINDOW_BYTES);
     await sleep(300);
     expect(ours.bytesWritten).toBe(written);
     const hash = createHash('sha256');
