@@ -1,6 +1,7 @@
 // Shared by every section of the benchmark: options, process bookkeeping (everything started is stopped
 // by PID), the two forwarders (tunnels headless and OpenSSH's ssh -N), traffic generators, statistics.
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
+import {lstatSync} from 'node:fs';
 import {readFile, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -284,6 +285,8 @@ export interface ForwardSet {
   dynamic?: string[];
   /** "127.0.0.1:port:host:hostport" for tunnels' -L ftp/... */
   ftp?: string[];
+  /** "/path/to.sock:host:hostport": -L listening on a unix socket. */
+  localSocket?: string[];
 }
 
 export interface Forwarder {
@@ -299,12 +302,21 @@ export function forwardArgs(forwards: ForwardSet): string[] {
   return [
     ...(forwards.local ?? []).flatMap((spec) => ['-L', spec]),
     ...(forwards.ftp ?? []).flatMap((spec) => ['-L', `ftp/${spec}`]),
+    ...(forwards.localSocket ?? []).flatMap((spec) => ['-L', spec]),
     ...(forwards.remote ?? []).flatMap((spec) => ['-R', spec]),
     ...(forwards.dynamic ?? []).flatMap((spec) => ['-D', spec]),
   ];
 }
 
 /** The addresses and ports a forward set listens on (the server's side for -R), for ssh's readiness check. */
+function isSocket(file: string): boolean {
+  try {
+    return lstatSync(file).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 function listenAddresses(forwards: ForwardSet): Array<[string, number]> {
   return [...(forwards.local ?? []), ...(forwards.remote ?? []), ...(forwards.dynamic ?? [])].map((spec) => {
     const [address, port] = spec.split(':');
@@ -417,7 +429,8 @@ export async function startForwarder(
     (forwards.local?.length ?? 0) +
     (forwards.remote?.length ?? 0) +
     (forwards.dynamic?.length ?? 0) +
-    (forwards.ftp?.length ?? 0);
+    (forwards.ftp?.length ?? 0) +
+    (forwards.localSocket?.length ?? 0);
   const exited = new Promise<never>((_resolve, reject) => {
     child.once('exit', (code, signal) =>
       reject(new Error(`${tool} exited (${code ?? signal}) before its forwards listened:\n${stderr}`)),
@@ -448,7 +461,8 @@ export async function startForwarder(
     ready = (async () => {
       for (;;) {
         const states = await Promise.all(addresses.map(([address, port]) => isListening(port, address)));
-        if (states.every(Boolean)) return;
+        const sockets = (forwards.localSocket ?? []).map((spec) => isSocket(spec.split(':')[0]!));
+        if (states.every(Boolean) && sockets.every(Boolean)) return;
         await sleep(5);
       }
     })();

@@ -1,5 +1,9 @@
-// Section 1: bulk throughput through -L, -R and -D (SOCKS5), upload and download, per cipher, with
-// direct loopback as the ceiling.
+// Section 1: bulk throughput through -L, -R, -D (SOCKS5), -R port (remote dynamic, SOCKS5 on the server)
+// and -L on a unix socket, upload and download, per cipher, with direct loopback as the ceiling.
+import {rmSync} from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import {freePort} from '../../test/helpers/sshd.js';
 import {
   connectTo,
@@ -26,9 +30,23 @@ import {
   upload,
 } from './common.js';
 
-type Kind = 'L' | 'R' | 'D';
+/** RD: -R port alone (remote dynamic); LU: -L listening on a unix socket. */
+type Kind = 'L' | 'R' | 'D' | 'RD' | 'LU';
 type Direction = 'upload' | 'download';
-const KINDS: Kind[] = ['L', 'R', 'D'];
+const KINDS: Kind[] = ['L', 'R', 'D', 'RD', 'LU'];
+const KIND_LABEL: Record<Kind, string> = {L: '-L', R: '-R', D: '-D', RD: '-R port (SOCKS)', LU: '-L socket'};
+
+/** A client of a unix socket, half-open allowed (as connectTo for a port). */
+function connectToPath(file: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({path: file, allowHalfOpen: true});
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
 const DIRECTIONS: Direction[] = ['upload', 'download'];
 
 interface Ports {
@@ -37,6 +55,9 @@ interface Ports {
   rUp: number;
   rDown: number;
   d: number;
+  rd: number;
+  luUp: string;
+  luDown: string;
 }
 
 interface Case {
@@ -83,7 +104,12 @@ export async function throughput(context: SectionContext): Promise<SectionResult
           rUp: await freePort(),
           rDown: await freePort(),
           d: await freePort(),
+          rd: await freePort(),
+          luUp: path.join(os.tmpdir(), `tunnels-bench-${process.pid}-${tool}-up.sock`),
+          luDown: path.join(os.tmpdir(), `tunnels-bench-${process.pid}-${tool}-down.sock`),
         };
+        // ssh leaves its socket behind when it is stopped; neither may find one there.
+        for (const file of [p.luUp, p.luDown]) rmSync(file, {force: true});
         ports.set(tool, p);
         forwarders.set(
           tool,
@@ -95,8 +121,10 @@ export async function throughput(context: SectionContext): Promise<SectionResult
             remote: [
               `127.0.0.1:${p.rUp}:127.0.0.1:${sink.port}`,
               `127.0.0.1:${p.rDown}:127.0.0.1:${source.port}`,
+              `127.0.0.1:${p.rd}`,
             ],
             dynamic: [`127.0.0.1:${p.d}`],
+            localSocket: [`${p.luUp}:127.0.0.1:${sink.port}`, `${p.luDown}:127.0.0.1:${source.port}`],
           }),
         );
       }
@@ -105,6 +133,8 @@ export async function throughput(context: SectionContext): Promise<SectionResult
         const target = direction === 'upload' ? sink.port : source.port;
         if (kind === 'L') return () => connectTo(direction === 'upload' ? p.lUp : p.lDown, true);
         if (kind === 'R') return () => connectTo(direction === 'upload' ? p.rUp : p.rDown, true);
+        if (kind === 'RD') return () => socks5Connect(p.rd, '127.0.0.1', target, true);
+        if (kind === 'LU') return () => connectToPath(direction === 'upload' ? p.luUp : p.luDown);
         return () => socks5Connect(p.d, '127.0.0.1', target, true);
       };
       for (const kind of KINDS) {
@@ -129,12 +159,13 @@ export async function throughput(context: SectionContext): Promise<SectionResult
           };
           cases.push(result);
           log(
-            `${cipher} -${kind} ${direction}: tunnels ${fmtStat(result.mbps.tunnels)} MB/s, ssh ${fmtStat(result.mbps.ssh)} MB/s (${ratio(result.mbps.tunnels, result.mbps.ssh)})`,
+            `${cipher} ${KIND_LABEL[kind]} ${direction}: tunnels ${fmtStat(result.mbps.tunnels)} MB/s, ssh ${fmtStat(result.mbps.ssh)} MB/s (${ratio(result.mbps.tunnels, result.mbps.ssh)})`,
           );
         }
       }
     } finally {
       for (const forwarder of forwarders.values()) await forwarder.stop();
+      for (const p of ports.values()) for (const file of [p.luUp, p.luDown]) rmSync(file, {force: true});
     }
   }
   await source.close();
@@ -151,7 +182,7 @@ export async function throughput(context: SectionContext): Promise<SectionResult
         columns: ['cipher', 'forward', 'direction', 'tunnels', 'ssh', 'tunnels/ssh', 'direct loopback'],
         rows: cases.map((c) => [
           c.cipher.replace('@openssh.com', ''),
-          `-${c.kind}`,
+          KIND_LABEL[c.kind],
           c.direction,
           fmtStat(c.mbps.tunnels, 0),
           fmtStat(c.mbps.ssh, 0),
@@ -164,7 +195,7 @@ export async function throughput(context: SectionContext): Promise<SectionResult
         columns: ['cipher', 'forward', 'direction', 'tunnels', 'ssh', 'tunnels/ssh'],
         rows: cases.map((c) => [
           c.cipher.replace('@openssh.com', ''),
-          `-${c.kind}`,
+          KIND_LABEL[c.kind],
           c.direction,
           fmtStat(c.cpuPerGiB.tunnels, 2),
           fmtStat(c.cpuPerGiB.ssh, 2),
@@ -174,7 +205,7 @@ export async function throughput(context: SectionContext): Promise<SectionResult
     ],
     notes: [
       'Upload: the client (the side that connects to the forward) sends, a counting sink at the target receives and answers with its count; download: a source at the target writes one reused 256 KiB buffer with backpressure, the client counts. Timed from connect to the last byte (upload: to the count coming back).',
-      'Both forwarders run side by side, one process each with all five forwards (-L up/down, -R up/down, -D); runs alternate which tool goes first. For -R the client connects to the port sshd listens on.',
+      'Both forwarders run side by side, one process each with all eight forwards (-L up/down, -R up/down, -D, -R port, -L socket up/down); runs alternate which tool goes first. For -R and -R port the client connects to the port sshd listens on (for -R port, SOCKS5 to the target, which the forwarder connects to from its side).',
       'Direct loopback: the same client, source and sink with no forwarder (the ceiling of this machine and this Node client).',
     ],
     data: {bytes, direct: directStat, cases},

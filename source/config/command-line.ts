@@ -47,8 +47,16 @@ export function buildProgram(): Command {
     .option('-o <Key=Value>', 'an ssh_config option (repeatable)', collect)
     .option('-J <[user@]host[:port][,...]>', 'connect through these jump hosts, in order (as ssh -J)')
     .option('-c <cipher>', 'cipher list, comma-separated (as ssh -c)')
-    .option('-L <[bind_address:]port:host:hostport>', 'local forward; ftp/... for FTP (repeatable)', collect)
-    .option('-R <[bind_address:]port:host:hostport>', 'remote forward (repeatable)', collect)
+    .option(
+      '-L <[bind_address:]port:host:hostport>',
+      'local forward; either side may be a unix socket path; ftp/... for FTP (repeatable)',
+      collect,
+    )
+    .option(
+      '-R <[bind_address:]port:host:hostport>',
+      'remote forward; either side may be a unix socket path; [bind_address:]port alone: SOCKS on the server, out from here (repeatable)',
+      collect,
+    )
     .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
     .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
     .option('-A', 'forward the agent (SSH_AUTH_SOCK) to the remote command')
@@ -85,6 +93,9 @@ Forward syntax (as ssh):
   -R 9000:localhost:3000          port 9000 on the server -> localhost:3000 here
   -D 1080                         SOCKS proxy on 127.0.0.1:1080; connections leave from the server
   -L '[::1]:8080:[2001:db8::5]:80' IPv6 addresses in brackets
+  -L 5432:/run/postgresql/.s.PGSQL.5432  a port here -> a unix socket on the server
+  -L /tmp/docker.sock:/var/run/docker.sock  a socket here (mode 0600) -> a socket there
+  -R 1080                         SOCKS proxy on the server; connections leave from here
 Forwards listen on 127.0.0.1 unless a bind address is given. Port 0 picks a free port.
 Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or (with
 -o ExitOnForwardFailure=yes) a forward fails.`,

@@ -1,4 +1,6 @@
 import {formatForwardFlag, parseForwardSpec} from '../core/forward-spec.js';
+import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
+import {parseStreamLocalBindMask} from '../core/unix-socket.js';
 import {parseOptionWords} from './command-line.js';
 import type {Favorite} from './favorites.js';
 import {
@@ -9,6 +11,15 @@ import {
   parseSeconds,
   parseYesNo,
 } from './session-options.js';
+
+/** Runs a check whose Error becomes a ConfigError (a mistake in what the user gave). */
+function checked(check: () => unknown): void {
+  try {
+    check();
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+}
 
 /**
  * The -o options a favorite keeps, in its terms; the others are returned, to be reported rather than
@@ -26,7 +37,15 @@ function keptOptions(texts: string[]): {options: Favorite['options']; dropped: s
     else if (key === 'forwardagent') options.forwardAgent = parseYesNo(value, 'ForwardAgent');
     else if (key === 'forwardx11') options.forwardX11 = parseYesNo(value, 'ForwardX11');
     else if (key === 'reconnect') options.reconnect = parseYesNo(value, 'Reconnect');
-    else dropped.push(text);
+    else if (key === 'streamlocalbindmask') {
+      checked(() => parseStreamLocalBindMask(value));
+      options.streamLocalBindMask = value;
+    } else if (key === 'streamlocalbindunlink')
+      options.streamLocalBindUnlink = parseYesNo(value, 'StreamLocalBindUnlink');
+    else if (key === 'permitremoteopen') {
+      checked(() => parsePermitRemoteOpen(value));
+      options.permitRemoteOpen = value.trim().replace(/\s+/g, ' ');
+    } else dropped.push(text);
   }
   return {options, dropped};
 }
@@ -43,6 +62,11 @@ export function keptOptionTexts(options: Favorite['options'], {reconnect}: {reco
   if (options.exitOnForwardFailure !== undefined)
     texts.push(`ExitOnForwardFailure=${yesNo(options.exitOnForwardFailure)}`);
   if (reconnect && options.reconnect !== undefined) texts.push(`Reconnect=${yesNo(options.reconnect)}`);
+  if (options.streamLocalBindMask !== undefined)
+    texts.push(`StreamLocalBindMask=${options.streamLocalBindMask}`);
+  if (options.streamLocalBindUnlink !== undefined)
+    texts.push(`StreamLocalBindUnlink=${yesNo(options.streamLocalBindUnlink)}`);
+  if (options.permitRemoteOpen !== undefined) texts.push(`PermitRemoteOpen=${options.permitRemoteOpen}`);
   return texts;
 }
 

@@ -17,6 +17,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
+import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
+import {parseStreamLocalBindMask} from '../core/unix-socket.js';
 import {keptOptionTexts} from './favorite-args.js';
 import {badOwnerOrPermissions, configDirectory, untrustedDirectory} from './paths.js';
 
@@ -40,6 +42,12 @@ export interface Favorite {
     forwardX11?: boolean;
     /** tunnels' own -o Reconnect; unset means yes, as for any session the UI or a favorite starts. */
     reconnect?: boolean;
+    /** StreamLocalBindMask, as written (octal, "0177"): the mode of unix sockets made here. */
+    streamLocalBindMask?: string;
+    /** StreamLocalBindUnlink: replace a socket file in the way. */
+    streamLocalBindUnlink?: boolean;
+    /** PermitRemoteOpen, as written ("any", "none", "host:port ..."): where -R port connections may go. */
+    permitRemoteOpen?: string;
   };
   /** ssh-style forward specs as given to the flags: "-L 8080:db:5432", "-R 9000:localhost:3000", "-D 1080", "-L ftp/2121:ftp:21" */
   forwards: string[];
@@ -97,6 +105,9 @@ const OPTION_FIELDS = [
   'forwardAgent',
   'forwardX11',
   'reconnect',
+  'streamLocalBindMask',
+  'streamLocalBindUnlink',
+  'permitRemoteOpen',
 ];
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 const FORWARD_PATTERN = /^-([LRD])\s+(.+)$/s;
@@ -154,7 +165,27 @@ function validateOptions(value: unknown, where: string): string | undefined {
   ) {
     return `${where}.serverAliveInterval: ${show(interval)} is not a number of seconds (a whole number, 0 or more)`;
   }
-  for (const key of ['exitOnForwardFailure', 'forwardAgent', 'forwardX11', 'reconnect']) {
+  const checks: Array<[string, (text: string) => unknown]> = [
+    ['streamLocalBindMask', parseStreamLocalBindMask],
+    ['permitRemoteOpen', parsePermitRemoteOpen],
+  ];
+  for (const [key, parse] of checks) {
+    const text = value[key];
+    if (text === undefined) continue;
+    if (typeof text !== 'string' || CONTROL.test(text)) return `${where}.${key}: ${show(text)} is not text`;
+    try {
+      parse(text);
+    } catch (error) {
+      return `${where}.${key}: ${(error as Error).message}`;
+    }
+  }
+  for (const key of [
+    'exitOnForwardFailure',
+    'forwardAgent',
+    'forwardX11',
+    'reconnect',
+    'streamLocalBindUnlink',
+  ]) {
     const flag = value[key];
     if (flag !== undefined && typeof flag !== 'boolean') {
       return `${where}.${key}: ${show(flag)} is not true or false`;
@@ -266,6 +297,10 @@ function normalize(favorite: Favorite): Favorite {
   if (source.forwardAgent !== undefined) options.forwardAgent = source.forwardAgent;
   if (source.forwardX11 !== undefined) options.forwardX11 = source.forwardX11;
   if (source.reconnect !== undefined) options.reconnect = source.reconnect;
+  if (source.streamLocalBindMask !== undefined) options.streamLocalBindMask = source.streamLocalBindMask;
+  if (source.streamLocalBindUnlink !== undefined)
+    options.streamLocalBindUnlink = source.streamLocalBindUnlink;
+  if (source.permitRemoteOpen !== undefined) options.permitRemoteOpen = source.permitRemoteOpen;
   return {
     name: favorite.name,
     host: favorite.host,
@@ -328,7 +363,8 @@ function optionWords(favorite: Favorite, tool: 'ssh' | 'tunnels'): string[] {
   if (favorite.jumpHost !== undefined) words.push('-J', shellQuote(favorite.jumpHost));
   for (const file of favorite.identityFiles) words.push('-i', shellQuote(file));
   const {options} = favorite;
-  for (const text of keptOptionTexts(options, {reconnect: tool === 'tunnels'})) words.push('-o', text);
+  for (const text of keptOptionTexts(options, {reconnect: tool === 'tunnels'}))
+    words.push('-o', shellQuote(text));
   if (options.forwardAgent !== undefined) words.push(options.forwardAgent ? '-A' : '-a');
   if (options.forwardX11 !== undefined) words.push(options.forwardX11 ? '-X' : '-x');
   const forwards: string[] = [];

@@ -7,7 +7,14 @@ import {lookup} from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import type {ForwardFlag, ForwardSpec} from '../core/forward-spec.js';
+import {
+  type ForwardFlag,
+  type ForwardSpec,
+  mapSocketPaths,
+  tcpListenerOf,
+  withBindAddress,
+} from '../core/forward-spec.js';
+import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
 import type {SessionConfig} from '../core/session.js';
 import {assembleCiphers, validCipherSpec} from './ciphers.js';
 import {homeDirectory} from './paths.js';
@@ -527,6 +534,9 @@ async function resolveOptionsOrThrow(
     if (filled.exitOnForwardFailure) throw new ConfigError(`${problem} (and ExitOnForwardFailure is yes)`);
     warnings.push(problem);
   }
+  // ssh.c: the socket paths of forwards take the connection's tokens (default_client_percent_expand).
+  filled.localForwards = filled.localForwards.map((spec) => socketPathsExpanded(spec, tokens));
+  filled.remoteForwards = filled.remoteForwards.map((spec) => socketPathsExpanded(spec, tokens));
   const noneAlone = (files: string[], what: string) => {
     if (files[0]?.toLowerCase() !== 'none') return files;
     if (files.length > 1) throw new ConfigError(`${what}: "none" appears with other files`);
@@ -596,11 +606,17 @@ function fillDefaults(options: SshOptions, host: string, me: LocalUser): FilledO
   };
 }
 
+/** A forward with the %-tokens of its socket paths expanded, as ssh.c does; the same spec if it has none. */
+function socketPathsExpanded(spec: ForwardSpec, tokens: Tokens): ForwardSpec {
+  return mapSocketPaths(spec, (path) => expandTokens(path, tokens, "a forward's socket path"));
+}
+
 /** A favorite's or the command line's forwards, and the config's unless a favorite (which lists its own). */
 function forwardsOf(
   options: FilledOptions,
   cli: CommandLineOptions,
   sequence: CommandLineWord[],
+  tokens: Tokens,
 ): ForwardSpec[] {
   let forwards = [...options.localForwards, ...options.remoteForwards];
   if (cli.configForwards === false) {
@@ -608,7 +624,11 @@ function forwardsOf(
     const named = new Set(
       sequence
         .filter((word) => word.flag === 'L' || word.flag === 'R' || word.flag === 'D')
-        .map((word) => JSON.stringify(parseForward(word.flag as ForwardFlag, word.value ?? '', '', true))),
+        .map((word) =>
+          JSON.stringify(
+            socketPathsExpanded(parseForward(word.flag as ForwardFlag, word.value ?? '', '', true), tokens),
+          ),
+        ),
     );
     for (const word of sequence) {
       if (word.flag !== 'o') continue;
@@ -635,15 +655,18 @@ function forwardsOf(
       } catch {
         continue;
       }
-      for (const spec of [...probe.localForwards, ...probe.remoteForwards]) named.add(JSON.stringify(spec));
+      for (const spec of [...probe.localForwards, ...probe.remoteForwards])
+        named.add(JSON.stringify(socketPathsExpanded(spec, tokens)));
     }
     forwards = forwards.filter((spec) => named.has(JSON.stringify(spec)));
   }
   if (options.gatewayPorts) {
     // GatewayPorts: a local forward without a bind address listens on every interface, as in ssh.
     forwards = forwards.map((spec) =>
-      spec.kind !== 'remote' && spec.bindAddress === undefined && options.localForwards.includes(spec)
-        ? {...spec, bindAddress: ''}
+      tcpListenerOf(spec)?.bindAddress === undefined &&
+      tcpListenerOf(spec) !== undefined &&
+      options.localForwards.includes(spec)
+        ? withBindAddress(spec, '')
         : spec,
     );
   }
@@ -715,6 +738,11 @@ export async function resolveInvocation(
   if (options.forwardAgentSocket !== undefined) session.forwardAgentSocket = options.forwardAgentSocket;
   if (options.hostArg !== options.hostname) session.name = options.hostArg;
   if (options.reconnect !== undefined) session.reconnect = options.reconnect;
+  // Unix-socket forwards and remote dynamic forwarding (-R port); set only where not ssh's default.
+  if (options.streamLocalBindMask !== 0o177) session.streamLocalBindMask = options.streamLocalBindMask;
+  if (options.streamLocalBindUnlink) session.streamLocalBindUnlink = true;
+  if (options.permitRemoteOpen.length > 0)
+    session.permitRemoteOpen = toConfigError(() => parsePermitRemoteOpen(options.permitRemoteOpen.join(' ')));
 
   if (options.jump !== undefined) {
     const jump: JumpOption = options.jump;
@@ -759,7 +787,7 @@ export async function resolveInvocation(
   return {
     session,
     forwardX11: options.forwardX11,
-    forwards: forwardsOf(options, cli, sequence),
+    forwards: forwardsOf(options, cli, sequence, tokens),
     exitOnForwardFailure: options.exitOnForwardFailure,
     warnings,
   };

@@ -2,7 +2,7 @@
  * `tunnels -G`: the resolved options in `ssh -G`'s format (readconf.c's dump_client_config): the same names,
  * value formats and order, for each option tunnels acts on.
  */
-import type {ForwardSpec} from '../core/forward-spec.js';
+import {type ForwardSpec, isUnixForward, tcpListenerOf} from '../core/forward-spec.js';
 import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ciphers.js';
 import type {FilledOptions} from './session-options.js';
 
@@ -11,29 +11,30 @@ const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 const trueFalse = (value: boolean) => (value ? 'true' : 'false');
 
 function listener(spec: ForwardSpec): string {
-  const socket = (spec as {listenPath?: string}).listenPath;
-  if (socket !== undefined) return socket;
+  const tcp = tcpListenerOf(spec);
+  if (!tcp) return isUnixForward(spec) ? (spec.listen.path ?? '') : '';
   const prefix = spec.kind === 'ftp' ? 'ftp/' : '';
-  if (spec.bindAddress === undefined) return `${prefix}${spec.port}`;
-  return `${prefix}[${spec.bindAddress === '' ? '*' : spec.bindAddress}]:${spec.port}`;
+  if (tcp.bindAddress === undefined) return `${prefix}${tcp.port}`;
+  return `${prefix}[${tcp.bindAddress === '' ? '*' : tcp.bindAddress}]:${tcp.port}`;
 }
 
 function target(spec: ForwardSpec): string {
-  const socket = (spec as {connectPath?: string}).connectPath;
-  if (socket !== undefined) return socket;
-  if (spec.kind === 'dynamic') return '';
+  if (isUnixForward(spec)) return spec.target.path ?? `[${spec.target.host}]:${spec.target.port}`;
+  if (spec.kind === 'dynamic' || spec.kind === 'remote-dynamic') return '';
   return `[${spec.host}]:${spec.hostPort}`;
 }
 
 /** dump_cfg_forwards: -D forwards are LocalForwards to "socks", printed first. */
 function forwardLines(options: FilledOptions): string[] {
   const lines: string[] = [];
+  // ssh lists a forward to a socket path here too: its connect_host is NULL, not "socks" (a quirk kept).
   for (const spec of options.localForwards)
-    if (spec.kind === 'dynamic') lines.push(`dynamicforward ${listener(spec)}`);
+    if (spec.kind === 'dynamic' || (isUnixForward(spec) && spec.target.path !== undefined))
+      lines.push(`dynamicforward ${listener(spec)}`);
   for (const spec of options.localForwards)
     if (spec.kind !== 'dynamic') lines.push(`localforward ${listener(spec)} ${target(spec)}`);
   for (const spec of options.remoteForwards) {
-    const to = spec.kind === 'dynamic' ? '[socks]:0' : target(spec);
+    const to = spec.kind === 'dynamic' || spec.kind === 'remote-dynamic' ? '[socks]:0' : target(spec);
     lines.push(`remoteforward ${listener(spec)} ${to}`);
   }
   return lines;

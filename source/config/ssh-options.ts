@@ -20,7 +20,7 @@ import {
 import {validCipherSpec} from './ciphers.js';
 import {matchPattern} from './paths.js';
 import {ConfigLineError, splitConfigLine} from './ssh-config-line.js';
-import {expandTokens, type Tokens} from './ssh-tokens.js';
+import {expandTokens, expandVariables, TokenError, type Tokens} from './ssh-tokens.js';
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'ask' | 'accept-new';
 export type AddressFamily = 'any' | 'inet' | 'inet6';
@@ -305,9 +305,12 @@ export function parseForward(
   commandLine: boolean,
 ): ForwardSpec {
   try {
-    return commandLine ? parseForwardSpec(flag, text) : parseConfigForward(flag, text);
+    // parse_forward expands ${VAR} first (dollar_expand): a path or a port may come from the environment.
+    const expanded = expandVariables(text, where || `-${flag}`);
+    return commandLine ? parseForwardSpec(flag, expanded) : parseConfigForward(flag, expanded);
   } catch (error) {
     if (error instanceof ForwardSpecError) throw new OptionError(`${where}: ${error.message}`);
+    if (error instanceof TokenError) throw new OptionError(error.message);
     throw error;
   }
 }

@@ -4,20 +4,14 @@ import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import type {DynamicForwardSpec} from './forward-spec.js';
 import {closeServers, createListener, formatAddress, type Peer} from './listen.js';
 import {
-  type SocksConnectRequest,
-  SocksHandshake,
-  socksConnectReply,
-  socksOutcomeForOpenFailure,
-} from './socks-parser.js';
+  readSocksRequest,
+  refuseSocksClient,
+  SOCKS_HANDSHAKE_TIMEOUT_MS,
+  SOCKS_SUCCEEDED as SUCCEEDED,
+} from './socks-front.js';
+import {type SocksConnectRequest, socksConnectReply, socksOutcomeForOpenFailure} from './socks-parser.js';
 
-/** The reply to every successful CONNECT is the same few bytes (bound address 0.0.0.0:0): made once. */
-const SUCCEEDED = {4: socksConnectReply(4, 'succeeded'), 5: socksConnectReply(5, 'succeeded')} as const;
-
-/** A client that has not finished its SOCKS request by then is closed. */
-export const SOCKS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
-/** How long a refused client has to read its refusal and close before it is closed. */
-const REFUSAL_LINGER_MS = 2000;
+export {SOCKS_HANDSHAKE_TIMEOUT_MS};
 
 /** -D: a SOCKS 4/4a/5 server; each CONNECT becomes a direct-tcpip channel, so names resolve on the server. */
 export class DynamicForward extends ForwardBase {
@@ -50,52 +44,24 @@ export class DynamicForward extends ForwardBase {
   }
 
   /**
-   * Reads the SOCKS request, then opens its channel. The client may reset, half-close or stall at any
-   * point of this: its errors are handled from acceptance on (createListener), and whatever ends it ends
-   * this connection only. A refusal is written, then the socket is closed soon after whatever the client
-   * does, so a client that never closes holds nothing.
+   * Reads the SOCKS request (socks-front, shared with remote dynamic forwarding), then opens its channel.
+   * The client's errors are handled from acceptance on (createListener), and whatever ends it ends this
+   * connection only.
    */
   private accept(socket: net.Socket, peer: Peer): void {
     const from = peer.text;
-    const handshake = new SocksHandshake();
     this.handshaking.add(socket);
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.connectionFailed(from, '?', 'SOCKS client did not finish its request in time');
-      socket.destroy();
-    }, this.handshakeTimeoutMs);
-    const onClose = () => {
-      clearTimeout(timer);
-      this.handshaking.delete(socket);
-      // A client that sent part of a request and left; one that sent nothing (a browser's preconnect) is
-      // not a failure, as ssh does not count it either.
-      if (!timedOut && socket.bytesRead > 0)
-        this.connectionFailed(from, '?', 'the client left before finishing its SOCKS request');
-    };
-    socket.on('close', onClose);
-    // A client that half-closes mid-handshake will never complete it.
-    const onEnd = () => socket.destroy();
-    socket.on('end', onEnd);
-    const onData = (chunk: Buffer) => {
-      const step = handshake.push(chunk);
-      if (step.reply && !step.failure) socket.write(step.reply);
-      if (!step.failure && !step.request) return;
-      clearTimeout(timer);
-      this.handshaking.delete(socket);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onClose);
-      if (step.failure) {
-        this.refuse(socket, from, '?', step.failure, step.reply);
-        return;
-      }
-      const request = step.request!;
-      // Hold further bytes in the socket until the channel can take them.
-      socket.pause();
-      this.openChannelFor(socket, peer, request);
-    };
-    socket.on('data', onData);
+    socket.once('close', () => this.handshaking.delete(socket));
+    readSocksRequest(socket, this.handshakeTimeoutMs, {
+      request: (request) => {
+        this.handshaking.delete(socket);
+        this.openChannelFor(socket, peer, request);
+      },
+      failed: (reason, reply) => {
+        this.handshaking.delete(socket);
+        this.refuse(socket, from, '?', reason, reply);
+      },
+    });
   }
 
   private openChannelFor(socket: net.Socket, peer: Peer, request: SocksConnectRequest): void {
@@ -138,13 +104,7 @@ export class DynamicForward extends ForwardBase {
     reply: Buffer | undefined,
   ): void {
     this.connectionFailed(from, to, reason);
-    if (socket.destroyed) return;
-    if (reply) socket.end(reply);
-    else socket.end();
-    // Read and drop whatever else comes; close when the client does, or after a moment in any case.
-    socket.resume();
-    const closer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-    socket.once('close', () => clearTimeout(closer));
+    refuseSocksClient(socket, reply);
   }
 
   async close(): Promise<void> {

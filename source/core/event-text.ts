@@ -32,7 +32,7 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
     case 'host-key-added':
       return `permanently added '${event.host}' (${event.fingerprint}) to ${event.file}`;
     case 'forward-listening':
-      return `${event.spec}: listening on ${event.kind === 'remote' ? 'the server at ' : ''}${(event.bindAddresses ?? [event.bindAddress]).map((bound) => address(bound, event.port)).join(' and ')}`;
+      return `${event.spec}: listening on ${event.kind.startsWith('remote') ? 'the server at ' : ''}${event.path ?? (event.bindAddresses ?? [event.bindAddress]).map((bound) => address(bound, event.port)).join(' and ')}${event.kind === 'remote-dynamic' ? ' (SOCKS)' : ''}`;
     case 'forward-failed':
       return `${event.spec}: failed: ${event.reason}`;
     case 'forward-closed':

@@ -47,9 +47,12 @@ export type TunnelEvent =
       forwardId: string;
       kind: ForwardKind;
       spec: string;
-      /** Where the listener is: local address for -L/-D/ftp, the server's for -R. */
+      /** Where the listener is: local address for -L/-D/ftp, the server's for -R; a socket's path. */
       bindAddress: string;
+      /** 0 for a unix socket. */
       port: number;
+      /** Set when the listener is a unix socket (here for -L, on the server for -R). */
+      path?: string;
       /**
        * Every local address listened on (bindAddress first), when there are several: a forward with no
        * bind address, or localhost, listens on 127.0.0.1 and ::1 as ssh does.

@@ -10,6 +10,13 @@ export type RemoteConnectionHandler = (
   reject: () => void,
 ) => void;
 
+/** How a connection to a server-side unix-socket listener arrives (forwarded-streamlocal). */
+export type RemoteUnixConnectionHandler = (
+  details: {socketPath: string},
+  accept: () => ClientChannel,
+  reject: () => void,
+) => void;
+
 /** The part of a session that forwards use; the session implements it over one ssh2 client. */
 export interface ForwardContext {
   readonly events: Emitter<TunnelEvent>;
@@ -24,6 +31,11 @@ export interface ForwardContext {
   /** Asks the server to listen (tcpip-forward); resolves with the port it bound. */
   requestRemoteForward(bindAddress: string, port: number, handler: RemoteConnectionHandler): Promise<number>;
   cancelRemoteForward(bindAddress: string, port: number): Promise<void>;
+  /** Opens a direct-streamlocal channel to a unix socket on the server, to carry one socket. */
+  openStreamLocalLink(path: string): Promise<ChannelLink>;
+  /** Asks the server to listen on a unix socket (streamlocal-forward@openssh.com). */
+  requestRemoteStreamLocal(path: string, handler: RemoteUnixConnectionHandler): Promise<void>;
+  cancelRemoteStreamLocal(path: string): Promise<void>;
   /** Why no more channels may be opened on the connection now (a sentence), or undefined when they may. */
   channelRefusal(): string | undefined;
 }
@@ -52,11 +64,41 @@ export function channelOpenError(
   host: string,
   port: number,
 ): ChannelOpenError {
+  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return openErrorFor(error, target, OPEN_FAILURE_REASONS[1]!);
+}
+
+/** The same for a direct-streamlocal channel to a unix socket on the server. */
+export function streamLocalOpenError(error: Error & {reason?: unknown}, path: string): ChannelOpenError {
+  if (/strictVendor/.test(error.message)) {
+    return new ChannelOpenError(
+      `cannot reach ${path} on the server: unix-socket forwarding is an OpenSSH extension, and the server is not OpenSSH`,
+      undefined,
+      error.message,
+    );
+  }
+  // sshd answers every failure here alike ("open failed", connect failed): forbidden, missing, or refused.
   const description = error.message.replace(/^\(SSH\) Channel open failure: ?/, '').trim();
   const reasonCode = typeof error.reason === 'number' ? error.reason : undefined;
-  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return new ChannelOpenError(
+    `cannot reach ${path} from the server: ${description && description !== 'open failed' ? `${description}; ` : ''}${STREAMLOCAL_OPEN_FAILED}`,
+    reasonCode,
+    description,
+  );
+}
+
+const STREAMLOCAL_OPEN_FAILED =
+  'the socket may not be there or nothing listens on it, or the server does not allow unix-socket forwarding (AllowStreamLocalForwarding in its sshd_config)';
+
+function openErrorFor(
+  error: Error & {reason?: unknown},
+  target: string,
+  prohibited: string,
+): ChannelOpenError {
+  const description = error.message.replace(/^\(SSH\) Channel open failure: ?/, '').trim();
+  const reasonCode = typeof error.reason === 'number' ? error.reason : undefined;
   const why =
     description || (reasonCode !== undefined ? OPEN_FAILURE_REASONS[reasonCode] : undefined) || error.message;
-  const hint = reasonCode === 1 ? OPEN_FAILURE_REASONS[1] : why;
+  const hint = reasonCode === 1 ? prohibited : why;
   return new ChannelOpenError(`cannot reach ${target} from the server: ${hint}`, reasonCode, description);
 }

@@ -2,9 +2,21 @@
  * Forward specifications as `ssh -L/-R/-D` and ssh_config's LocalForward/RemoteForward/DynamicForward
  * read them (OpenSSH's parse_forward, hpdelim2 and a2port), plus a Tectia-style `ftp/` prefix for
  * local forwards. Pure: no IO.
+ *
+ * As in OpenSSH 6.7+, either side of -L/-R may be a unix-domain socket path (kinds local-unix and
+ * remote-unix), and -R with a listener only is remote dynamic forwarding (OpenSSH 7.6+): a SOCKS proxy
+ * on the server whose connections leave from this machine. As in OpenSSH, fields are separated by ":" and
+ * a field that holds a "/" is a path ("[...]" for one that holds a ":").
  */
 
-export type ForwardKind = 'local' | 'remote' | 'dynamic' | 'ftp';
+export type ForwardKind =
+  | 'local'
+  | 'remote'
+  | 'dynamic'
+  | 'ftp'
+  | 'local-unix'
+  | 'remote-unix'
+  | 'remote-dynamic';
 
 /** Which command-line flag / config keyword the text came from. */
 export type ForwardFlag = 'L' | 'R' | 'D';
@@ -26,7 +38,85 @@ export interface DynamicForwardSpec {
   port: number;
 }
 
-export type ForwardSpec = TargetForwardSpec | DynamicForwardSpec;
+/** Where a unix forward listens: a socket path, or [bind_address:]port. */
+export type ForwardListener =
+  | {path: string}
+  | {path?: undefined; bindAddress: string | undefined; port: number};
+
+/** Where a unix forward's connections go: a socket path, or host:port. */
+export type ForwardTarget = {path: string} | {path?: undefined; host: string; port: number};
+
+/**
+ * -L/-R with a unix-domain socket on one side or both: local-unix listens here and connects from the
+ * server (direct-streamlocal for a path), remote-unix listens on the server (streamlocal-forward for a
+ * path) and connects from here.
+ */
+export interface UnixForwardSpec {
+  kind: 'local-unix' | 'remote-unix';
+  listen: ForwardListener;
+  target: ForwardTarget;
+}
+
+/** -R [bind_address:]port alone: a SOCKS 4/4a/5 proxy on the server; its connections leave from here. */
+export interface RemoteDynamicForwardSpec {
+  kind: 'remote-dynamic';
+  bindAddress: string | undefined;
+  port: number;
+}
+
+export type ForwardSpec = TargetForwardSpec | DynamicForwardSpec | UnixForwardSpec | RemoteDynamicForwardSpec;
+
+export function isUnixForward(spec: ForwardSpec): spec is UnixForwardSpec {
+  return spec.kind === 'local-unix' || spec.kind === 'remote-unix';
+}
+
+/** The longest socket path a sockaddr_un holds (108 bytes with its NUL), as OpenSSH checks. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
+/** The spec's TCP listener, or undefined when it listens on a socket path. */
+export function tcpListenerOf(
+  spec: ForwardSpec,
+): {bindAddress: string | undefined; port: number} | undefined {
+  if (isUnixForward(spec)) {
+    return spec.listen.path === undefined ? spec.listen : undefined;
+  }
+  return spec;
+}
+
+/** The spec with the port its TCP listener was given (for port 0); a socket listener's spec as it is. */
+export function withListenPort(spec: ForwardSpec, port: number): ForwardSpec {
+  if (isUnixForward(spec)) {
+    return spec.listen.path === undefined ? {...spec, listen: {...spec.listen, port}} : spec;
+  }
+  return {...spec, port};
+}
+
+/** The spec with its TCP listener bound to `bindAddress` ('' for every interface); a socket listener's as it is. */
+export function withBindAddress(spec: ForwardSpec, bindAddress: string): ForwardSpec {
+  if (isUnixForward(spec)) {
+    return spec.listen.path === undefined ? {...spec, listen: {...spec.listen, bindAddress}} : spec;
+  }
+  return {...spec, bindAddress};
+}
+
+/** The spec with `map` applied to its socket paths (ssh expands %-tokens in them); others as they are. */
+export function mapSocketPaths(spec: ForwardSpec, map: (path: string) => string): ForwardSpec {
+  if (!isUnixForward(spec)) return spec;
+  const listen = spec.listen.path === undefined ? spec.listen : {path: map(spec.listen.path)};
+  const target = spec.target.path === undefined ? spec.target : {path: map(spec.target.path)};
+  return {...spec, listen, target};
+}
+
+/** "db:5432", "[::1]:80", "/run/app.sock"; "SOCKS" for a dynamic forward. */
+export function targetText(spec: ForwardSpec): string {
+  if (isUnixForward(spec)) return spec.target.path ?? hostPort(spec.target.host, spec.target.port);
+  if (spec.kind === 'dynamic' || spec.kind === 'remote-dynamic') return 'SOCKS';
+  return hostPort(spec.host, spec.hostPort);
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
 
 export class ForwardSpecError extends Error {
   override name = 'ForwardSpecError';
@@ -59,6 +149,8 @@ interface Field {
   start: number;
   end: number;
   bracketed: boolean;
+  /** A unix-socket path (see the top of this file). */
+  path: boolean;
 }
 
 interface Context {
@@ -99,17 +191,15 @@ function expectedShape(ctx: Context, ftp: boolean): string {
 /** C0 and C1 control characters, DEL. */
 const controlCharacter = /\p{Cc}/u;
 const whitespace = /\s/;
-/** A field that OpenSSH would take for a unix-socket path. */
-const pathLike = /^(?:\/|\.\.?\/|~[^:/]*\/)/;
 
 /**
- * Splits s[from, to) into fields separated by ':' or '/' (hpdelim2); a field that starts with '[' runs to
+ * Splits s[from, to) into fields separated by ':' (OpenSSH's parse_fwd_field); a field that holds a '/' is a
+ * unix-socket path; a field that starts with '[' runs to
  * the matching ']' and is taken literally.
  */
 function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boolean): Field[] {
   const fields: Field[] = [];
   let pos = from;
-  let previousSeparator = '';
   for (;;) {
     if (s[pos] === '[' && pos < to) {
       const close = s.indexOf(']', pos + 1);
@@ -117,18 +207,10 @@ function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boo
         fail(ctx, `${quote(s.slice(pos, to))} has no closing "]"`, pos, to);
       }
       const value = s.slice(pos + 1, close);
-      if (value.includes('/')) {
-        fail(
-          ctx,
-          `${quote(s.slice(pos, close + 1))} looks like a unix-socket path; unix-socket forwarding is not supported`,
-          pos,
-          close + 1,
-        );
-      }
       const after = close + 1;
-      if (after < to && s[after] !== ':' && s[after] !== '/') {
+      if (after < to && s[after] !== ':') {
         let junkEnd = after;
-        while (junkEnd < to && s[junkEnd] !== ':' && s[junkEnd] !== '/') junkEnd++;
+        while (junkEnd < to && s[junkEnd] !== ':') junkEnd++;
         fail(
           ctx,
           `unexpected ${quote(s.slice(after, junkEnd))} after "]" (a field in square brackets must be followed by ":" or the end)`,
@@ -136,34 +218,19 @@ function splitFields(ctx: Context, s: string, from: number, to: number, ftp: boo
           junkEnd,
         );
       }
-      fields.push({value, start: pos + 1, end: close, bracketed: true});
+      fields.push({value, start: pos + 1, end: close, bracketed: true, path: value.includes('/')});
       pos = after;
     } else {
-      if (previousSeparator !== '/' && pathLike.test(s.slice(pos, to))) {
-        let pathEnd = pos;
-        while (pathEnd < to && s[pathEnd] !== ':') pathEnd++;
-        fail(
-          ctx,
-          `${quote(s.slice(pos, pathEnd))} looks like a unix-socket path; unix-socket forwarding is not supported`,
-          pos,
-          pathEnd,
-        );
-      }
       let end = pos;
-      while (end < to && s[end] !== ':' && s[end] !== '/') end++;
-      fields.push({value: s.slice(pos, end), start: pos, end, bracketed: false});
+      while (end < to && s[end] !== ':') end++;
+      const value = s.slice(pos, end);
+      fields.push({value, start: pos, end, bracketed: false, path: value.includes('/')});
       pos = end;
     }
     if (pos >= to) return fields;
-    previousSeparator = s[pos] ?? '';
     pos++;
     if (pos >= to) {
-      fail(
-        ctx,
-        `trailing ${quote(previousSeparator)} with nothing after it (expected ${expectedShape(ctx, ftp)})`,
-        pos - 1,
-        pos,
-      );
+      fail(ctx, `trailing ":" with nothing after it (expected ${expectedShape(ctx, ftp)})`, pos - 1, pos);
     }
   }
 }
@@ -248,6 +315,15 @@ function parseRange(ctx: Context, s: string, from: number, to: number): ForwardS
 
   const fields = splitFields(ctx, s, pos, to, ftp);
   const count = fields.length;
+  const firstPath = fields.find((f) => f.path);
+  if (firstPath && (ftp || ctx.flag === 'D')) {
+    fail(
+      ctx,
+      `${quote(firstPath.value)} looks like a unix-socket path; ${ftp ? 'FTP' : 'dynamic (SOCKS)'} forwarding listens on a port and connects to host:port (expected ${expectedShape(ctx, ftp)})`,
+      firstPath.start,
+      firstPath.end,
+    );
+  }
 
   if (ctx.flag === 'D') {
     if (count === 1)
@@ -257,6 +333,70 @@ function parseRange(ctx: Context, s: string, from: number, to: number): ForwardS
       return {kind: 'dynamic', bindAddress: bind, port: portNumber(ctx, field(fields, 1), 'listen')};
     }
   } else {
+    const unixKind = ctx.flag === 'L' ? 'local-unix' : 'remote-unix';
+    const isPath = fields.map((f) => f.path);
+    if (firstPath) {
+      // OpenSSH's parse_forward: path[:host:port | :path], or [bind:]port:path.
+      if (count === 2 && isPath[0] && isPath[1]) {
+        return {
+          kind: unixKind,
+          listen: {path: socketPath(ctx, field(fields, 0))},
+          target: {path: socketPath(ctx, field(fields, 1))},
+        };
+      }
+      if (count === 2 && isPath[1]) {
+        return {
+          kind: unixKind,
+          listen: {bindAddress: undefined, port: portNumber(ctx, field(fields, 0), 'listen')},
+          target: {path: socketPath(ctx, field(fields, 1))},
+        };
+      }
+      if (count === 3 && isPath[0] && !isPath[1] && !isPath[2]) {
+        return {
+          kind: unixKind,
+          listen: {path: socketPath(ctx, field(fields, 0))},
+          target: {
+            host: destinationHost(ctx, field(fields, 1), false),
+            port: portNumber(ctx, field(fields, 2), 'destination'),
+          },
+        };
+      }
+      if (count === 3 && isPath[2] && !isPath[0] && !isPath[1]) {
+        return {
+          kind: unixKind,
+          listen: {
+            bindAddress: bindAddress(ctx, field(fields, 0)),
+            port: portNumber(ctx, field(fields, 1), 'listen'),
+          },
+          target: {path: socketPath(ctx, field(fields, 2))},
+        };
+      }
+      if (count === 1 && ctx.flag === 'R') {
+        fail(
+          ctx,
+          `${quote(firstPath.value)}: remote dynamic (SOCKS) forwarding listens on a port on the server, not on a unix socket (expected -R [bind_address:]port)`,
+          firstPath.start,
+          firstPath.end,
+        );
+      }
+      fail(
+        ctx,
+        `${quote(ctx.shown)} is not a forward with a unix-socket path (expected ${ctx.config ? 'path host:hostport, [bind_address:]port path or path path' : 'path:host:hostport, [bind_address:]port:path or path:path'}; a field with a "/" is a path)`,
+        from,
+        to,
+      );
+    }
+    if (ctx.flag === 'R' && !ftp && count === 1) {
+      return {
+        kind: 'remote-dynamic',
+        bindAddress: undefined,
+        port: portNumber(ctx, field(fields, 0), 'listen'),
+      };
+    }
+    if (ctx.flag === 'R' && !ftp && count === 2) {
+      const bind = bindAddress(ctx, field(fields, 0));
+      return {kind: 'remote-dynamic', bindAddress: bind, port: portNumber(ctx, field(fields, 1), 'listen')};
+    }
     const kind = ftp ? 'ftp' : ctx.flag === 'L' ? 'local' : 'remote';
     if (count === 3 || count === 4) {
       const first = count - 3;
@@ -268,13 +408,34 @@ function parseRange(ctx: Context, s: string, from: number, to: number): ForwardS
     }
   }
 
-  const [min, max] = ctx.flag === 'D' ? [1, 2] : [3, 4];
-  let hint = `found ${count} field${count === 1 ? '' : 's'}, expected ${min} or ${max}`;
+  const [min, max] = ctx.flag === 'D' ? [1, 2] : ctx.flag === 'R' && !ftp ? [1, 4] : [3, 4];
+  let hint =
+    min === 1 && max === 4
+      ? `found ${count} fields, expected 1 or 2 (remote dynamic), 3 or 4`
+      : `found ${count} field${count === 1 ? '' : 's'}, expected ${min} or ${max}`;
   if (count > max) hint += '; write an IPv6 address in square brackets, e.g. [::1]';
-  if (ctx.flag === 'R' && count < min) {
-    hint += `; remote dynamic (SOCKS) forwarding, ${ctx.config ? 'RemoteForward' : '-R'} [bind_address:]port, is not supported`;
+  const shape =
+    ctx.flag === 'R' && !ftp
+      ? `${expectedShape(ctx, ftp)} or [bind_address:]port (remote dynamic)`
+      : expectedShape(ctx, ftp);
+  fail(ctx, `${quote(ctx.shown)} is not of the form ${shape} (${hint})`, from, to);
+}
+
+function socketPath(ctx: Context, f: Field): string {
+  if (f.value === '') fail(ctx, 'the socket path is empty', f.start, f.end);
+  if (controlCharacter.test(f.value)) {
+    fail(ctx, `socket path ${quote(f.value)} contains a control character`, f.start, f.end);
   }
-  fail(ctx, `${quote(ctx.shown)} is not of the form ${expectedShape(ctx, ftp)} (${hint})`, from, to);
+  const bytes = Buffer.byteLength(f.value);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    fail(
+      ctx,
+      `socket path ${quote(f.value)} is ${bytes} bytes long; a unix socket's path holds at most ${MAX_SOCKET_PATH_BYTES}`,
+      f.start,
+      f.end,
+    );
+  }
+  return f.value;
 }
 
 /** Parses the text of one -L, -R or -D argument. Throws ForwardSpecError. `-L ftp/...` yields kind 'ftp'. */
@@ -339,14 +500,7 @@ export function parseConfigForward(flag: ForwardFlag, value: string): ForwardSpe
         first.end,
       );
     }
-    if (flag === 'R') {
-      fail(
-        base,
-        `missing destination after ${quote(first.text)}: remote dynamic (SOCKS) forwarding, RemoteForward [bind_address:]port, is not supported (expected ${expectedShape(base, false)})`,
-        first.start,
-        first.end,
-      );
-    }
+    // RemoteForward [bind_address:]port alone: remote dynamic forwarding.
     return parseRange(base, value, first.start, first.end);
   }
 
@@ -369,23 +523,55 @@ function formatAddress(address: string): string {
   return address.includes(':') ? `[${address}]` : address;
 }
 
+/** A socket path as a field: in square brackets when it holds a ":" (or would not read back as a path). */
+function formatPath(path: string): string {
+  return path.includes(':') ? `[${path}]` : path;
+}
+
 /**
  * ssh-style text that parseForwardSpec reads back to an equal spec: "8080:db:5432", "127.0.0.1:8080:db:5432",
- * "[::1]:8080:[fe80::1]:80", "*:8080:db:80" for '' bind, "ftp/2121:ftp.example:21", "1080", "localhost:1080".
- * No flag prefix.
+ * "[::1]:8080:[fe80::1]:80", "*:8080:db:80" for '' bind, "ftp/2121:ftp.example:21", "1080", "localhost:1080",
+ * "/tmp/x.sock:db:80", "5432:/run/pg.sock". No flag prefix.
  */
 export function formatForwardSpec(spec: ForwardSpec): string {
+  if (isUnixForward(spec)) {
+    const {listen, target} = spec;
+    const listener =
+      listen.path !== undefined
+        ? formatPath(listen.path)
+        : listen.bindAddress === undefined
+          ? `${listen.port}`
+          : `${formatAddress(listen.bindAddress)}:${listen.port}`;
+    const to =
+      target.path !== undefined
+        ? formatPath(target.path)
+        : `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    return `${listener}:${to}`;
+  }
   const listener =
     spec.bindAddress === undefined ? `${spec.port}` : `${formatAddress(spec.bindAddress)}:${spec.port}`;
-  if (spec.kind === 'dynamic') return listener;
+  if (spec.kind === 'dynamic' || spec.kind === 'remote-dynamic') return listener;
   const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
   return `${spec.kind === 'ftp' ? 'ftp/' : ''}${listener}:${host}:${spec.hostPort}`;
 }
 
-/** e.g. "-L 8080:db:5432", "-D 1080" ("-L ftp/..." for ftp). */
+/** The ssh flag a spec is given with. */
+export function flagOf(spec: ForwardSpec): ForwardFlag {
+  switch (spec.kind) {
+    case 'dynamic':
+      return 'D';
+    case 'remote':
+    case 'remote-unix':
+    case 'remote-dynamic':
+      return 'R';
+    default:
+      return 'L';
+  }
+}
+
+/** e.g. "-L 8080:db:5432", "-D 1080", "-R 1080" ("-L ftp/..." for ftp). */
 export function formatForwardFlag(spec: ForwardSpec): string {
-  const flag = spec.kind === 'dynamic' ? 'D' : spec.kind === 'remote' ? 'R' : 'L';
-  return `-${flag} ${formatForwardSpec(spec)}`;
+  return `-${flagOf(spec)} ${formatForwardSpec(spec)}`;
 }
 
 /**
@@ -399,7 +585,7 @@ export function parseForwardEntry(text: string): ForwardSpec {
     return parseForwardSpec(match[1]!.toUpperCase() as ForwardFlag, match[2]!);
   if (/^ftp\//i.test(trimmed)) return parseForwardSpec('L', trimmed);
   throw new ForwardSpecError(
-    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080) or ftp/`,
+    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080, L /tmp/x.sock:db:80, R 1080) or ftp/`,
     text,
     0,
     text.length,

@@ -1,7 +1,13 @@
 import type net from 'node:net';
 import type {Emitter} from './emitter.js';
 import type {ForwardCounters, ForwardState, TunnelEvent} from './events.js';
-import {type ForwardKind, type ForwardSpec, formatForwardFlag} from './forward-spec.js';
+import {
+  type ForwardKind,
+  type ForwardSpec,
+  formatForwardFlag,
+  targetText,
+  tcpListenerOf,
+} from './forward-spec.js';
 import {
   describeBind,
   formatAddress,
@@ -21,8 +27,11 @@ export interface Forward {
   readonly label: string;
   readonly state: ForwardState;
   readonly failure: string | undefined;
-  /** Where it listens, once listening (and, while waiting, where it listened and will again). */
-  readonly listeningOn: {address: string; port: number} | undefined;
+  /**
+   * Where it listens, once listening (and, while waiting, where it listened and will again). A unix
+   * socket: its path as address, port 0, and path set.
+   */
+  readonly listeningOn: {address: string; port: number; path?: string} | undefined;
   start(): Promise<void>;
   close(): Promise<void>;
   counters(): ForwardCounters;
@@ -47,7 +56,7 @@ interface Tallied {
 export abstract class ForwardBase implements Forward {
   state: ForwardState = 'starting';
   failure: string | undefined;
-  listeningOn: {address: string; port: number} | undefined;
+  listeningOn: {address: string; port: number; path?: string} | undefined;
   readonly kind: ForwardKind;
   readonly label: string;
 
@@ -108,17 +117,19 @@ export abstract class ForwardBase implements Forward {
   /**
    * Listens on this machine at the spec's bind address (loopback unless told otherwise: 127.0.0.1 and ::1,
    * as ssh, or the one of `family`), one server from `makeServer` per address; returns them, or undefined
-   * when the forward failed.
+   * when the forward failed. `at`: the TCP listener, for a spec that has it elsewhere (a unix forward's).
    */
   protected async listenLocally(
     makeServer: () => net.Server,
     family?: 4 | 6 | undefined,
+    at: {bindAddress: string | undefined; port: number} | undefined = tcpListenerOf(this.spec),
   ): Promise<net.Server[] | undefined> {
+    if (!at) throw new Error(`${this.label}: no TCP listener to listen on`);
     try {
       const listeners = await listenAll(
         makeServer,
-        localBindHosts(this.spec.bindAddress, family),
-        this.spec.port,
+        localBindHosts(at.bindAddress, family),
+        at.port,
         (reason) =>
           this.connectionFailed(
             'a new client',
@@ -158,6 +169,22 @@ export abstract class ForwardBase implements Forward {
       bindAddress: address,
       port,
       ...(addresses && addresses.length > 1 ? {bindAddresses: addresses} : {}),
+    });
+  }
+
+  /** Listening on a unix socket (here, or on the server for a remote one). */
+  protected setListeningOnPath(path: string): void {
+    this.state = 'listening';
+    this.failure = undefined;
+    this.listeningOn = {address: path, port: 0, path};
+    this.events.emit({
+      event: 'forward-listening',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+      bindAddress: path,
+      port: 0,
+      path,
     });
   }
 
@@ -276,6 +303,6 @@ function exposureWarning(
   const what =
     spec.kind === 'dynamic'
       ? 'as a SOCKS proxy to whatever the server can reach'
-      : `to reach ${formatAddress(spec.host, spec.hostPort)} from the server`;
+      : `to reach ${targetText(spec)} from the server`;
   return `${label} listens on ${where}: anyone who can reach ${who} can use it ${what}`;
 }

@@ -1,9 +1,22 @@
 import net from 'node:net';
+import type {ClientChannel} from 'ssh2';
 import {type Backoff, backoffDelay} from './backoff.js';
 import type {ChannelLink} from './channel-link.js';
 import {ForwardBase} from './forward.js';
-import type {ForwardContext, RemoteConnectionHandler} from './forward-context.js';
-import type {TargetForwardSpec} from './forward-spec.js';
+import type {
+  ForwardContext,
+  RemoteConnectionHandler,
+  RemoteUnixConnectionHandler,
+} from './forward-context.js';
+import {
+  type ForwardTarget,
+  isUnixForward,
+  type RemoteDynamicForwardSpec,
+  type TargetForwardSpec,
+  targetText,
+  tcpListenerOf,
+  type UnixForwardSpec,
+} from './forward-spec.js';
 import {describeBind, formatAddress, holdDescriptor, isLoopbackAddress, isWildcardAddress} from './listen.js';
 
 /** What ssh sends as the listen address: "localhost" by default, "" for every interface. */
@@ -43,43 +56,82 @@ function remoteExposureWarning(
 /** How long a refused remote forward waits before asking again after a reconnect, doubling up to this. */
 const REBIND_DELAY_MS: Backoff = {initial: 1000, max: 30_000};
 
-/** -R: the server listens; each connection it accepts comes back as a channel and goes to host:hostport here. */
+/** What a remote forward's server-side listener may be given: -R, -R with a unix socket, -R port alone. */
+export type RemoteListenerSpec = TargetForwardSpec | UnixForwardSpec | RemoteDynamicForwardSpec;
+
+/**
+ * -R: the server listens; each connection it accepts comes back as a channel and goes to host:hostport
+ * here. With a unix socket (kind remote-unix) the server listens on a path (streamlocal-forward) and/or the
+ * connections go to a socket here. Remote dynamic forwarding reuses the listener and says itself where
+ * each connection goes (see remote-dynamic-forward.ts).
+ */
 export class RemoteForward extends ForwardBase {
   private readonly pending = new Set<net.Socket>();
   /** Counts connections of the session: an answer that arrives for an older one is ignored. */
   private generation = 0;
   private rebindAttempt = 0;
   private rebindTimer: NodeJS.Timeout | undefined;
+  /** The server-side socket path, for a listener on a unix socket. */
+  private readonly listenPath: string | undefined;
+  private readonly listenPort: number;
+  private readonly bindAddress: string | undefined;
 
   constructor(
     id: string,
-    readonly target: TargetForwardSpec,
-    private readonly context: ForwardContext,
+    readonly remoteSpec: RemoteListenerSpec,
+    protected readonly context: ForwardContext,
   ) {
-    super(id, target, context.events, false);
+    super(id, remoteSpec, context.events, false);
+    this.listenPath = isUnixForward(remoteSpec) ? remoteSpec.listen.path : undefined;
+    const tcp = tcpListenerOf(remoteSpec);
+    this.listenPort = tcp?.port ?? 0;
+    this.bindAddress = tcp?.bindAddress;
   }
 
   /** What the server is asked to listen on ("localhost", "" for every interface, or the address given). */
   private get requestAddress(): string {
-    return remoteBindAddress(this.target.bindAddress);
+    return remoteBindAddress(this.bindAddress);
+  }
+
+  /** Asks the server to listen (again); resolves with the port it bound (0 for a unix socket). */
+  private async requestListener(port: number): Promise<number> {
+    if (this.listenPath === undefined)
+      return this.context.requestRemoteForward(this.requestAddress, port, this.onConnection);
+    await this.context.requestRemoteStreamLocal(this.listenPath, this.onUnixConnection);
+    return 0;
+  }
+
+  private cancelListener(port: number): Promise<void> {
+    if (this.listenPath === undefined) return this.context.cancelRemoteForward(this.requestAddress, port);
+    return this.context.cancelRemoteStreamLocal(this.listenPath);
+  }
+
+  private listened(port: number): void {
+    if (this.listenPath === undefined) this.setListening(remoteListenAddress(this.requestAddress), port);
+    else this.setListeningOnPath(this.listenPath);
   }
 
   async start(): Promise<void> {
     const address = this.requestAddress;
     try {
-      const port = await this.context.requestRemoteForward(address, this.target.port, this.onConnection);
+      const port = await this.requestListener(this.listenPort);
       if (this.state === 'closed') {
-        await this.context.cancelRemoteForward(address, port).catch(() => {});
+        await this.cancelListener(port).catch(() => {});
         return;
       }
-      this.setListening(remoteListenAddress(address), port);
+      this.listened(port);
+      if (this.listenPath !== undefined) return;
       // Once, when first granted: not again on every reconnect.
-      const target = formatAddress(this.target.host, this.target.hostPort);
-      const exposure = remoteExposureWarning(this.label, address, port, target);
+      const exposure = remoteExposureWarning(this.label, address, port, this.exposedTo());
       if (exposure) this.events.emit({event: 'warning', message: exposure, forwardId: this.id});
     } catch (error) {
       this.setFailed((error as Error).message);
     }
+  }
+
+  /** What anyone who reaches the server's listener can reach through it, for the exposure warning. */
+  protected exposedTo(): string {
+    return targetText(this.remoteSpec);
   }
 
   override sessionLost(): void {
@@ -103,18 +155,17 @@ export class RemoteForward extends ForwardBase {
   private async rebind(): Promise<void> {
     this.rebindTimer = undefined;
     const generation = this.generation;
-    const address = this.requestAddress;
     // listeningOn stays through the wait: the port the server gave before.
-    const port = this.listeningOn?.port ?? this.target.port;
+    const port = this.listeningOn?.port ?? this.listenPort;
     try {
-      const granted = await this.context.requestRemoteForward(address, port, this.onConnection);
+      const granted = await this.requestListener(port);
       if (this.state === 'closed') {
         // Closed while the server was answering: take the listener back.
-        await this.context.cancelRemoteForward(address, granted).catch(() => {});
+        await this.cancelListener(granted).catch(() => {});
         return;
       }
       if (generation !== this.generation) return; // the answer of a connection that has since dropped
-      this.setListening(remoteListenAddress(address), granted);
+      this.listened(granted);
     } catch (error) {
       if (generation !== this.generation || this.state !== 'waiting') return;
       const delay = backoffDelay(++this.rebindAttempt, REBIND_DELAY_MS, false);
@@ -123,10 +174,14 @@ export class RemoteForward extends ForwardBase {
     }
   }
 
-  private readonly onConnection: RemoteConnectionHandler = (details, accept, reject) => {
-    const from = `${formatAddress(details.srcIP, details.srcPort)} (on the server)`;
-    const {host, hostPort} = this.target;
-    const to = formatAddress(host, hostPort);
+  private readonly onConnection: RemoteConnectionHandler = (details, accept, reject) =>
+    this.connection(`${formatAddress(details.srcIP, details.srcPort)} (on the server)`, accept, reject);
+
+  private readonly onUnixConnection: RemoteUnixConnectionHandler = (details, accept, reject) =>
+    this.connection(`a client of ${details.socketPath} (on the server)`, accept, reject);
+
+  /** A connection the server accepted: refused while the forward cannot take it, else carried. */
+  private connection(from: string, accept: () => ClientChannel, reject: () => void): void {
     if (this.state !== 'listening') {
       reject();
       return;
@@ -134,9 +189,56 @@ export class RemoteForward extends ForwardBase {
     const refusal = this.context.channelRefusal();
     if (refusal) {
       reject();
-      this.connectionFailed(from, to, refusal);
+      this.connectionFailed(from, this.exposedTo(), refusal);
       return;
     }
+    this.carry(from, accept, reject);
+  }
+
+  /**
+   * Connects to the target here, and only then accepts the channel (a target that cannot be reached is
+   * a rejected channel, as ssh does).
+   */
+  protected carry(from: string, accept: () => ClientChannel, reject: () => void): void {
+    const spec = this.remoteSpec;
+    const target: ForwardTarget = isUnixForward(spec)
+      ? spec.target
+      : spec.kind === 'remote'
+        ? {host: spec.host, port: spec.hostPort}
+        : {host: '?', port: 0};
+    const to = targetText(spec);
+    const socket = this.connectTarget(
+      from,
+      to,
+      target,
+      () => {
+        let link: ChannelLink;
+        try {
+          link = this.context.adoptChannel(accept());
+        } catch (error) {
+          this.connectionFailed(from, to, (error as Error).message);
+          socket?.destroy();
+          return;
+        }
+        const connectionId = this.trackConnection(socket!, from, to);
+        link.start(socket!, (error) => this.untrackConnection(connectionId, error));
+      },
+      reject,
+    );
+  }
+
+  /**
+   * Connects a socket to the target here; `connected` runs once it is, `failed` (after the failure is
+   * reported) when it cannot be, or is dropped with the session or the forward. Returns the socket, or
+   * undefined when the descriptor budget is spent (reported, and `failed` has run).
+   */
+  protected connectTarget(
+    from: string,
+    to: string,
+    target: ForwardTarget,
+    connected: () => void,
+    failed: (error: NodeJS.ErrnoException | undefined) => void,
+  ): net.Socket | undefined {
     const socket = new net.Socket({allowHalfOpen: true});
     // Handled from the start: the target's errors end this connection only.
     let connectError: NodeJS.ErrnoException | undefined;
@@ -145,36 +247,29 @@ export class RemoteForward extends ForwardBase {
     });
     const held = holdDescriptor(socket);
     if (held) {
-      reject();
+      failed(undefined);
       this.connectionFailed(from, to, held);
-      return;
+      return undefined;
     }
     this.pending.add(socket);
     let reached = false;
     socket.once('close', () => {
       this.pending.delete(socket);
       if (reached) return;
-      reject();
+      failed(connectError);
       // Dropped with the session or the forward (dropPending): not this connection's failure.
       if (connectError) this.connectionFailed(from, to, targetErrorMessage(connectError, to));
     });
     socket.once('connect', () => {
       reached = true;
       this.pending.delete(socket);
-      socket.setNoDelay(true);
-      let link: ChannelLink;
-      try {
-        link = this.context.adoptChannel(accept());
-      } catch (error) {
-        this.connectionFailed(from, to, (error as Error).message);
-        socket.destroy();
-        return;
-      }
-      const connectionId = this.trackConnection(socket, from, to);
-      link.start(socket, (error) => this.untrackConnection(connectionId, error));
+      if (target.path === undefined) socket.setNoDelay(true);
+      connected();
     });
-    socket.connect({host, port: hostPort});
-  };
+    if (target.path !== undefined) socket.connect({path: target.path});
+    else socket.connect({host: target.host, port: target.port});
+    return socket;
+  }
 
   /** Target connections still being made for channels not yet accepted. */
   private dropPending(): void {
@@ -184,14 +279,15 @@ export class RemoteForward extends ForwardBase {
 
   async close(): Promise<void> {
     // Only a listener the server holds now needs cancelling; a waiting one died with its connection.
-    const port = this.state === 'listening' ? this.listeningOn?.port : undefined;
+    const listening = this.state === 'listening';
+    const port = this.listeningOn?.port ?? 0;
     this.generation++;
     clearTimeout(this.rebindTimer);
     this.rebindTimer = undefined;
     this.setClosed();
     this.dropPending();
     for (const socket of this.openSockets()) socket.destroy();
-    if (port !== undefined) await this.context.cancelRemoteForward(this.requestAddress, port).catch(() => {});
+    if (listening) await this.cancelListener(port).catch(() => {});
   }
 }
 
@@ -199,6 +295,10 @@ export function targetErrorMessage(error: NodeJS.ErrnoException, target: string)
   switch (error.code) {
     case 'ECONNREFUSED':
       return `${target} refused the connection (nothing listening there?)`;
+    case 'ENOENT':
+      return `${target} does not exist (nothing listening there?)`;
+    case 'EACCES':
+      return `not allowed to connect to ${target} (EACCES)`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot resolve ${target}`;

@@ -18,7 +18,13 @@ import {DynamicForward} from './dynamic-forward.js';
 import {Emitter} from './emitter.js';
 import type {SessionFailureLevel, TunnelEvent} from './events.js';
 import type {Forward} from './forward.js';
-import {channelOpenError, type ForwardContext, type RemoteConnectionHandler} from './forward-context.js';
+import {
+  channelOpenError,
+  type ForwardContext,
+  type RemoteConnectionHandler,
+  type RemoteUnixConnectionHandler,
+  streamLocalOpenError,
+} from './forward-context.js';
 import type {ForwardSpec} from './forward-spec.js';
 import {FtpForward} from './ftp-forward.js';
 import {
@@ -28,7 +34,10 @@ import {
   verifyHostKey,
 } from './host-key-check.js';
 import {LocalForward} from './local-forward.js';
+import {LocalUnixForward} from './local-unix-forward.js';
+import type {PermitRemoteOpen} from './permit-remote-open.js';
 import type {Prompter} from './prompter.js';
+import {RemoteDynamicForward} from './remote-dynamic-forward.js';
 import {RemoteForward} from './remote-forward.js';
 import {routeOf} from './route.js';
 import {notSshMessage, watchGreeting} from './ssh-greeting.js';
@@ -68,6 +77,12 @@ export interface SessionConfig extends HostKeyPolicy {
   proxyCommand?: string | undefined;
   /** The host as the user named it (a ~/.ssh/config alias), for messages about a jump host. */
   name?: string | undefined;
+  /** StreamLocalBindMask: the umask a local unix-socket listener is made with (ssh's default 0o177). */
+  streamLocalBindMask?: number | undefined;
+  /** StreamLocalBindUnlink: remove a socket file that is in the way, even one something listens on. */
+  streamLocalBindUnlink?: boolean | undefined;
+  /** PermitRemoteOpen: where a remote dynamic (-R port) forward's connections may go; unset: anywhere. */
+  permitRemoteOpen?: PermitRemoteOpen | undefined;
   /**
    * IdentitiesOnly: only the identity files' keys, from the agent or the files: of the agent's keys, those
    * the identity files name by their public key (the file itself, or FILE.pub), signed by the agent.
@@ -129,7 +144,15 @@ export class SessionError extends Error {
   }
 }
 
-const FORWARD_LETTER = {local: 'L', remote: 'R', dynamic: 'D', ftp: 'F'} as const;
+const FORWARD_LETTER = {
+  local: 'L',
+  remote: 'R',
+  dynamic: 'D',
+  ftp: 'F',
+  'local-unix': 'L',
+  'remote-unix': 'R',
+  'remote-dynamic': 'R',
+} as const;
 
 /** One ssh2 connection, its authentication and host-key check, and the forwards that ride on it. */
 export class Session implements ForwardContext {
@@ -143,6 +166,8 @@ export class Session implements ForwardContext {
   private links: ChannelLinks | undefined;
   private readonly forwardList = new Map<string, Forward>();
   private readonly remoteRoutes = new Map<string, RemoteConnectionHandler>();
+  /** Server-side unix-socket listeners (-R /path:...), by path. */
+  private readonly remoteUnixRoutes = new Map<string, RemoteUnixConnectionHandler>();
   private forwardSequence = 0;
   private closing = false;
   /** Set while a command that asked for X11 runs. */
@@ -364,6 +389,12 @@ export class Session implements ForwardContext {
           this.remoteRoutes.get(`${details.destIP}:${details.destPort}`) ??
           [...this.remoteRoutes.entries()].find(([key]) => key.endsWith(`:${details.destPort}`))?.[1];
         if (route) route(details, accept, reject);
+        else reject();
+      });
+      client.on('unix connection', (details, accept, reject) => {
+        const route = this.remoteUnixRoutes.get(details.socketPath);
+        // ssh2 types the channel as its base Channel; it is the same ClientChannel as a tcp connection's.
+        if (route) route(details, accept as () => ClientChannel, reject);
         else reject();
       });
 
@@ -631,6 +662,7 @@ export class Session implements ForwardContext {
     const reason = this.lastError ?? 'the server closed the connection';
     this.lastError = undefined;
     this.remoteRoutes.clear();
+    this.remoteUnixRoutes.clear();
     this.client = undefined;
     if (!wasClosing && this.config.reconnect) {
       this.scheduleReconnect(reason);
@@ -722,6 +754,18 @@ export class Session implements ForwardContext {
         break;
       case 'ftp':
         forward = new FtpForward(id, spec, this);
+        break;
+      case 'local-unix':
+        forward = new LocalUnixForward(id, spec, this, {
+          mask: this.config.streamLocalBindMask,
+          unlink: this.config.streamLocalBindUnlink,
+        });
+        break;
+      case 'remote-unix':
+        forward = new RemoteForward(id, spec, this);
+        break;
+      case 'remote-dynamic':
+        forward = new RemoteDynamicForward(id, spec, this, this.config.permitRemoteOpen);
         break;
     }
     this.forwardList.set(id, forward);
@@ -894,9 +938,83 @@ export class Session implements ForwardContext {
     });
   }
 
+  openStreamLocalLink(path: string): Promise<ChannelLink> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        reject(new Error(this.notConnectedMessage()));
+        return;
+      }
+      const refusal = this.channelRefusal();
+      if (refusal) {
+        reject(new Error(refusal));
+        return;
+      }
+      try {
+        client.openssh_forwardOutStreamLocal(path, (error, channel) => {
+          if (error) {
+            reject(streamLocalOpenError(error, path));
+            return;
+          }
+          // Taken over in ssh2's callback, before ssh2 has read anything more for the channel.
+          resolve(this.adoptChannel(channel));
+        });
+      } catch (error) {
+        reject(new Error(`the session is not connected (${(error as Error).message})`));
+      }
+    });
+  }
+
+  requestRemoteStreamLocal(path: string, handler: RemoteUnixConnectionHandler): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        reject(new Error(this.notConnectedMessage()));
+        return;
+      }
+      // Routed before the answer: a client of the new socket may connect as soon as the server has it.
+      this.remoteUnixRoutes.set(path, handler);
+      try {
+        client.openssh_forwardInStreamLocal(path, (error) => {
+          if (!error) {
+            resolve();
+            return;
+          }
+          if (this.remoteUnixRoutes.get(path) === handler) this.remoteUnixRoutes.delete(path);
+          reject(
+            new Error(
+              /strictVendor/.test(error.message)
+                ? `the server cannot listen on ${path}: unix-socket forwarding is an OpenSSH extension, and the server is not OpenSSH`
+                : `the server refused to listen on ${path}: the file may exist there already (sshd removes a stale one only with StreamLocalBindUnlink yes in its sshd_config; remove it), its directory may not be writable, or the server's AllowStreamLocalForwarding forbids it`,
+            ),
+          );
+        });
+      } catch (error) {
+        this.remoteUnixRoutes.delete(path);
+        reject(new Error(`the session is not connected (${(error as Error).message})`));
+      }
+    });
+  }
+
+  cancelRemoteStreamLocal(path: string): Promise<void> {
+    this.remoteUnixRoutes.delete(path);
+    return new Promise((resolve) => {
+      const client = this.client;
+      if (!client || this.state !== 'connected') {
+        resolve();
+        return;
+      }
+      try {
+        client.openssh_unforwardInStreamLocal(path, () => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
   /** Channels the server holds for this connection now: ssh2's open channels and the -R listeners. */
   channelsInUse(): number {
-    return this.openChannelCount() + this.remoteRoutes.size;
+    return this.openChannelCount() + this.remoteRoutes.size + this.remoteUnixRoutes.size;
   }
 
   channelRefusal(): string | undefined {

@@ -493,3 +493,22 @@ export function socksOutcomeForOpenFailure(
   if (reasonCode === SSH_OPEN_CONNECT_FAILED) return 'host-unreachable';
   return 'general-failure';
 }
+
+/** Picks the SOCKS outcome for a connection this machine could not make (remote dynamic forwarding). */
+export function socksOutcomeForConnectError(code: string | undefined): SocksOutcome {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection-refused';
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+      return 'network-unreachable';
+    case 'EHOSTUNREACH':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host-unreachable';
+    case 'ETIMEDOUT':
+      return 'ttl-expired';
+    default:
+      return 'general-failure';
+  }
+}

@@ -1,5 +1,5 @@
 import {eventText} from '../core/event-text.js';
-import {formatForwardSpec} from '../core/forward-spec.js';
+import {formatForwardSpec, withListenPort} from '../core/forward-spec.js';
 import {routeOf} from '../core/route.js';
 import type {Session, SessionConfig} from '../core/session.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
@@ -159,13 +159,15 @@ function row(entry: Tracked): SessionRow {
       kind: forward.kind,
       label: forward.label,
       display: formatForwardSpec(
-        forward.listeningOn ? {...forward.spec, port: forward.listeningOn.port} : forward.spec,
+        forward.listeningOn ? withListenPort(forward.spec, forward.listeningOn.port) : forward.spec,
       ),
       state: forward.state,
       failure: forward.failure,
-      listeningOn: forward.listeningOn
-        ? `${forward.listeningOn.address.includes(':') ? `[${forward.listeningOn.address}]` : forward.listeningOn.address}:${forward.listeningOn.port}`
-        : undefined,
+      listeningOn: forward.listeningOn?.path
+        ? forward.listeningOn.path
+        : forward.listeningOn
+          ? `${forward.listeningOn.address.includes(':') ? `[${forward.listeningOn.address}]` : forward.listeningOn.address}:${forward.listeningOn.port}`
+          : undefined,
       counters,
       rateIn,
       rateOut,

@@ -93,6 +93,9 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             L 8080:db:5432 · R 9000:localhost:3000 · D 1080 · ftp/2121:ftp.example:21
           </Text>
+          <Text dimColor wrap="truncate-end">
+            L /tmp/docker.sock:/var/run/docker.sock · L 5432:/run/pg.sock · R 1080 (SOCKS on the server)
+          </Text>
           <Field text={dialog.text} error={dialog.error} />
         </Box>,
       );

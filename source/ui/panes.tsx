@@ -3,7 +3,17 @@ import {formatBytes} from '../core/format.js';
 import type {ForwardRow, LogEntry, SessionRow} from '../store/state.js';
 import {color, stateColor} from './theme.js';
 
-const KIND: Record<ForwardRow['kind'], string> = {local: 'L', remote: 'R', dynamic: 'D', ftp: 'FTP'};
+const KIND: Record<ForwardRow['kind'], string> = {
+  local: 'L',
+  remote: 'R',
+  dynamic: 'D',
+  ftp: 'FTP',
+  // A unix socket on either side: the spec shows which.
+  'local-unix': 'L',
+  'remote-unix': 'R',
+  // The server's SOCKS proxy, out through this machine.
+  'remote-dynamic': 'RD',
+};
 
 function cell(text: string, width: number): string {
   if (width <= 0) return '';

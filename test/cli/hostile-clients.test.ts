@@ -4,8 +4,9 @@
 // and of sshd (whose sockets are the SSH channels' far ends) are back to their baseline.
 import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {writeFile} from 'node:fs/promises';
+import {mkdtemp, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
@@ -34,6 +35,18 @@ const CLIENTS = Number(process.env.HOSTILE_CLIENTS ?? 600);
 const PARALLEL = 40;
 
 const u16 = (value: number) => [value >> 8, value & 0xff];
+
+/** A connected unix-socket client. */
+function connectToPath(socketPath: string): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({path: socketPath});
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
 
 /** Waits until `read` gives `baseline` again (connections close a little after their clients go). */
 async function backTo(
@@ -71,6 +84,10 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
   let tunnels: TunnelsProcess;
   /** Each forward's port and tunnels' id for it, by the names used here (L1, D3, F6, ...). */
   const ports: Record<string, number> = {};
+  /** The unix-socket listeners: -L here (U9), -R on the server (U10). */
+  let socketDir: string;
+  let localSocket: string;
+  let remoteSocket: string;
   const forwardIds: Record<string, string> = {};
   const file = randomBytes(256 * 1024);
 
@@ -98,6 +115,9 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       port: await freePort(),
       config: ['max_per_ip=0', 'max_clients=0'],
     });
+    socketDir = await mkdtemp(path.join(os.tmpdir(), 'tunnels-hostile-'));
+    localSocket = path.join(socketDir, 'local.sock');
+    remoteSocket = path.join(socketDir, 'remote.sock');
     tunnels = startTunnels([
       '-N',
       '--json',
@@ -118,6 +138,12 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       `ftp/0:127.0.0.1:${ftp.port}`,
       '-L',
       `ftp/0:127.0.0.1:${patientFtp.port}`,
+      '-R',
+      '0',
+      '-L',
+      `${localSocket}:127.0.0.1:${echo.port}`,
+      '-R',
+      `${remoteSocket}:127.0.0.1:${echo.port}`,
       '127.0.0.1',
     ]);
     const names: Record<string, string> = {
@@ -128,9 +154,12 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       [`-R 0:127.0.0.1:${refusedPort}`]: 'R5',
       [`-L ftp/0:127.0.0.1:${ftp.port}`]: 'F6',
       [`-L ftp/0:127.0.0.1:${patientFtp.port}`]: 'F7',
+      '-R 0': 'RD8',
+      [`-L ${localSocket}:127.0.0.1:${echo.port}`]: 'U9',
+      [`-R ${remoteSocket}:127.0.0.1:${echo.port}`]: 'U10',
     };
     const deadline = Date.now() + 15_000;
-    while (Object.keys(ports).length < 7) {
+    while (Object.keys(ports).length < 10) {
       await tunnels.waitFor(isEvent('forward-listening', (event) => ports[names[event.spec]!] === undefined));
       for (const event of tunnels.events) {
         if (event.event !== 'forward-listening') continue;
@@ -147,6 +176,7 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
     await patientFtp?.stop();
     await echo?.close();
     await sshd?.stop();
+    if (socketDir) await rm(socketDir, {recursive: true, force: true});
     if (tunnels) expect(status).toBe(0);
   });
 
@@ -158,22 +188,29 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       expect(result.received).toBe(size);
       expect(result.receivedHash).toBe(result.sentHash);
     }
-    const socks = await socks5Connect(ports.D3!, '127.0.0.1', echo.port);
-    const payload = randomBytes(size);
-    const back = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      let length = 0;
-      socks.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        length += chunk.length;
-        if (length >= size) resolve(Buffer.concat(chunks));
+    // -D here and the remote dynamic forward's SOCKS proxy on the server; the unix sockets, both ways.
+    for (const through of [
+      await socks5Connect(ports.D3!, '127.0.0.1', echo.port),
+      await socks5Connect(ports.RD8!, '127.0.0.1', echo.port),
+      await connectToPath(localSocket),
+      await connectToPath(remoteSocket),
+    ]) {
+      const payload = randomBytes(size);
+      const back = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let length = 0;
+        through.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          length += chunk.length;
+          if (length >= size) resolve(Buffer.concat(chunks));
+        });
+        through.on('error', reject);
+        through.resume();
+        through.write(payload);
       });
-      socks.on('error', reject);
-      socks.resume();
-      socks.write(payload);
-    });
-    socks.destroy();
-    expect(sha256(back)).toBe(sha256(payload));
+      through.destroy();
+      expect(sha256(back)).toBe(sha256(payload));
+    }
     const mark = tunnels.events.length;
     const {stdout} = await run(
       'curl',
@@ -385,6 +422,28 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       },
     ],
     ['ftp/ passive data listeners', (random) => passiveDataClient(random)],
+    [
+      '-R port alone (remote dynamic: SOCKS 4, 4a and 5 on the server, out from here)',
+      (random) => {
+        const [name, steps] = socksScript(random);
+        return hostileClient(ports.RD8!, steps, random, `-R ${name}`);
+      },
+    ],
+    [
+      '-L on a unix socket',
+      (random) =>
+        hostileClient(localSocket, [{send: random.bytes(random.below(4000)), reply: 1}], random, '-L socket'),
+    ],
+    [
+      '-R on a unix socket (clients on the server)',
+      (random) =>
+        hostileClient(
+          remoteSocket,
+          [{send: random.bytes(random.below(4000)), reply: 1}],
+          random,
+          '-R socket',
+        ),
+    ],
   ];
 
   it.each(kinds.map(([name, make], index) => ({name, make, index})))(

@@ -500,7 +500,7 @@ Host *
 
     it('a forward given twice (command line and config) is kept once, as in ssh', async () => {
       const result = await resolve('web', {localForwards: ['8083:shared:80', '8083:shared:80']}, CONFIG);
-      expect(result.forwards.filter((spec) => spec.port === 8083)).toHaveLength(1);
+      expect(result.forwards.filter((spec) => 'port' in spec && spec.port === 8083)).toHaveLength(1);
     });
 
     it('only the Host * ones for another host', async () => {
@@ -568,7 +568,13 @@ Host *
         'Host *\n  LocalForward 8080 db:99999\n',
         ['LocalForward', '"99999"', 'CONFIG'],
       ],
-      ['config RemoteForward', {}, 'Host *\n  RemoteForward 9000\n', ['RemoteForward', '"9000"', 'CONFIG']],
+      // RemoteForward 9000 alone is remote dynamic forwarding: valid.
+      [
+        'config RemoteForward',
+        {},
+        'Host *\n  RemoteForward 9000 /run/x.sock extra\n',
+        ['RemoteForward', '"extra"', 'CONFIG'],
+      ],
       [
         'config DynamicForward',
         {},

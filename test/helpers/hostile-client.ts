@@ -62,7 +62,8 @@ export interface HostileRun {
  * client is gone at the end (bounded by `limitMs`).
  */
 export function hostileClient(
-  port: number,
+  /** A TCP port, or a unix socket's path. */
+  port: number | string,
   steps: Step[],
   random: Random,
   script: string,
@@ -77,7 +78,12 @@ export function hostileClient(
   const splitWrites = random.chance(0.3);
   const run: HostileRun = {script, cut: `step ${cutStep} byte ${cutByte} wait ${waitForReply}`, ending};
   return new Promise((resolve) => {
-    const socket = net.connect({port, host, allowHalfOpen: true});
+    const socket =
+      typeof port === 'string'
+        ? net.connect({path: port, allowHalfOpen: true})
+        : net.connect({port, host, allowHalfOpen: true});
+    // A unix socket has no reset: it is closed instead.
+    const reset = () => (typeof port === 'string' ? socket.destroy() : socket.resetAndDestroy());
     let received = 0;
     let done = false;
     const finish = () => {
@@ -126,7 +132,7 @@ export function hostileClient(
       if (done) return;
       switch (ending) {
         case 'reset':
-          socket.resetAndDestroy();
+          reset();
           break;
         case 'half-close':
           // Our side is done sending; the server's is left to close the connection (or the limit does).
@@ -135,7 +141,7 @@ export function hostileClient(
         case 'read-close':
           // Stop reading and send nothing more, then reset: whatever the server writes meets a dead peer.
           socket.pause();
-          setTimeout(() => socket.resetAndDestroy(), stallMs);
+          setTimeout(reset, stallMs);
           break;
         case 'stall':
           setTimeout(() => socket.destroy(), stallMs);
@@ -145,7 +151,7 @@ export function hostileClient(
           break;
         case 'garbage':
           write(randomBytes(1 + random.below(64)));
-          setTimeout(() => (random.chance(0.5) ? socket.resetAndDestroy() : socket.end()), stallMs / 4);
+          setTimeout(() => (random.chance(0.5) ? reset() : socket.end()), stallMs / 4);
           break;
       }
     };
