@@ -121,7 +121,9 @@ describe('socketOwner: the uid that owns one socket, by its two ends', () => {
     expect(socketOwner(text, 'tcp', client, listener, true)).toBeUndefined();
   });
 
-  it('scans a table of 20,000 sockets (3 MB) in milliseconds per lookup', () => {
+  // How fast it scans is the benchmark's to measure (the suite has no timing assertions): here, that a
+  // table of this size is read whole and right, the entry at its very end found, a missing one not.
+  it('finds the owner at the end of a table of 20,000 sockets (2.6 MB), and no owner for one not there', () => {
     let text = HEADER;
     for (let index = 0; index < 20_000; index++)
       text += line(
@@ -132,13 +134,11 @@ describe('socketOwner: the uid that owns one socket, by its two ends', () => {
         1000,
       );
     text += line(20_000, '0100007F:D6D8', '0100007F:9C40', '01', 1001);
-    const started = performance.now();
-    for (let round = 0; round < 100; round++)
-      expect(socketOwner(text, 'tcp', client, listener, true)).toBe(1001);
-    const perLookup = (performance.now() - started) / 100;
-    console.log(`socketOwner: ${perLookup.toFixed(2)} ms per lookup in ${(text.length / 1e6).toFixed(1)} MB`);
-    // A plain indexOf over the text, no line split.
-    expect(perLookup).toBeLessThan(25);
+    expect(text.length).toBeGreaterThan(2_500_000);
+    expect(socketOwner(text, 'tcp', client, listener, true)).toBe(1001);
+    expect(
+      socketOwner(text.slice(0, text.lastIndexOf('\n', text.length - 2) + 1), 'tcp', client, listener, true),
+    ).toBeUndefined();
   });
 });
 
