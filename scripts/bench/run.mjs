@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --only throughput,rate,concurrency,ftp,ui]
+// npm run bench [-- --quick] [-- --only throughput,longlink,realclient,rate,concurrency,ftp,ui]
 // Bundles scripts/bench/main.ts (with the test helpers it uses) into a temporary file with esbuild and
 // runs it under a raised open-file limit (prlimit execs node, so Ctrl-C reaches the bench itself).
 import {spawn} from 'node:child_process';
