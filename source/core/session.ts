@@ -887,6 +887,22 @@ export class Session implements ForwardContext {
     port: number,
     take: (channel: ClientChannel) => T,
   ): Promise<T> {
+    return this.openWith(
+      (client, done) => client.forwardOut(source.address, source.port, host, port, done),
+      (error) => channelOpenError(error, host, port),
+      take,
+    );
+  }
+
+  /**
+   * Opens a channel the way `open` asks ssh2 to, once the session is up and the server has channels to
+   * spare; `take` runs in ssh2's callback, before ssh2 has read anything more for the channel.
+   */
+  private openWith<T>(
+    open: (client: Client, done: (error: Error | undefined, channel: ClientChannel) => void) => void,
+    describe: (error: Error) => Error,
+    take: (channel: ClientChannel) => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
@@ -899,12 +915,9 @@ export class Session implements ForwardContext {
         return;
       }
       try {
-        client.forwardOut(source.address, source.port, host, port, (error, channel) => {
-          if (error) {
-            reject(channelOpenError(error, host, port));
-            return;
-          }
-          resolve(take(channel));
+        open(client, (error, channel) => {
+          if (error) reject(describe(error));
+          else resolve(take(channel));
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));
@@ -939,30 +952,11 @@ export class Session implements ForwardContext {
   }
 
   openStreamLocalLink(path: string): Promise<ChannelLink> {
-    return new Promise((resolve, reject) => {
-      const client = this.client;
-      if (!client || this.state !== 'connected') {
-        reject(new Error(this.notConnectedMessage()));
-        return;
-      }
-      const refusal = this.channelRefusal();
-      if (refusal) {
-        reject(new Error(refusal));
-        return;
-      }
-      try {
-        client.openssh_forwardOutStreamLocal(path, (error, channel) => {
-          if (error) {
-            reject(streamLocalOpenError(error, path));
-            return;
-          }
-          // Taken over in ssh2's callback, before ssh2 has read anything more for the channel.
-          resolve(this.adoptChannel(channel));
-        });
-      } catch (error) {
-        reject(new Error(`the session is not connected (${(error as Error).message})`));
-      }
-    });
+    return this.openWith(
+      (client, done) => client.openssh_forwardOutStreamLocal(path, done),
+      (error) => streamLocalOpenError(error, path),
+      (channel) => this.adoptChannel(channel),
+    );
   }
 
   requestRemoteStreamLocal(path: string, handler: RemoteUnixConnectionHandler): Promise<void> {
