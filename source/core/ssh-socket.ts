@@ -37,10 +37,36 @@ export function connectSshSocket(
       },
     },
   } as net.SocketConstructorOpts);
-  return socket.connect({
+  socket.connect({
     host,
     port,
     ...(options.family !== undefined ? {family: options.family} : {}),
     ...(options.localAddress !== undefined ? {localAddress: options.localAddress} : {}),
   });
+  // After connect(), which puts net.Socket's own write back in place.
+  coalesceWrites(socket);
+  return socket;
+}
+
+/**
+ * What is written within one turn of the event loop goes out in one writev when the turn ends (cork, then
+ * uncork from setImmediate), as OpenSSH writes its output once per pass of its loop. Under a
+ * request/response client, ssh2's write per SSH packet made a system call per packet, most of tunnels'
+ * CPU; bulk data is written in the same turn it would have been.
+ */
+export function coalesceWrites(socket: net.Socket): void {
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      setImmediate(uncork);
+    }
+    return write(...args);
+  }) as typeof socket.write;
 }

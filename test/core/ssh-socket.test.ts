@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import net from 'node:net';
 import {afterEach, describe, expect, it} from 'vitest';
-import {COPIED_READ_BYTES, connectSshSocket} from '../../source/core/ssh-socket.js';
+import {COPIED_READ_BYTES, coalesceWrites, connectSshSocket} from '../../source/core/ssh-socket.js';
 
 // The SSH connection's socket reads into its own buffers: what matters is that every byte arrives once,
 // in order, and stays as it was while later reads come in (ssh2 decrypts in place and may hold a payload
@@ -81,5 +81,49 @@ describe('the SSH connection socket', () => {
     cleanups.push(() => socket.destroy());
     const error = await new Promise<Error & {code?: string}>((resolve) => socket.once('error', resolve));
     expect(error.code).toBe('ECONNREFUSED');
+  });
+
+  it('writes made in one turn of the event loop go out together when the turn ends, in order', async () => {
+    const received: Buffer[] = [];
+    const server = net.createServer((peer) => peer.on('data', (chunk: Buffer) => received.push(chunk)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => server.close());
+    const socket = connectSshSocket('127.0.0.1', (server.address() as net.AddressInfo).port);
+    cleanups.push(() => socket.destroy());
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const expected = Array.from({length: 50}, (_, index) => `packet ${index};`).join('');
+    for (let index = 0; index < 50; index++) socket.write(`packet ${index};`);
+    // Corked once for the whole turn, not once per write; nothing has been handed to the kernel yet.
+    expect(socket.writableCorked).toBe(1);
+    expect(socket.writableLength).toBe(Buffer.byteLength(expected));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.writableCorked).toBe(0);
+    expect(socket.writableLength).toBe(0);
+    while (Buffer.concat(received).length < expected.length)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(Buffer.concat(received).toString()).toBe(expected);
+    // A later turn corks again.
+    socket.write('more');
+    expect(socket.writableCorked).toBe(1);
+  });
+
+  it('coalesceWrites works on any socket', async () => {
+    const [ours] = await new Promise<[net.Socket]>((resolve) => {
+      const server = net.createServer();
+      server.listen(0, '127.0.0.1', () => {
+        const socket = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1', () =>
+          resolve([socket]),
+        );
+        cleanups.push(() => {
+          socket.destroy();
+          server.close();
+        });
+      });
+      server.on('connection', (peer) => cleanups.push(() => peer.destroy()));
+    });
+    coalesceWrites(ours);
+    ours.write('a');
+    ours.write('b');
+    expect(ours.writableCorked).toBe(1);
   });
 });
