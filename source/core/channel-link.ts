@@ -30,6 +30,8 @@ export const WINDOW_BUDGET_BYTES = 64 * MiB;
 const ADJUST_AFTER_BYTES = 3 * 32 * 1024;
 /** Keepalive round trips timed when a connection is made; the shortest is kept. */
 const ROUND_TRIP_SAMPLES = 3;
+/** A local reader that keeps its socket's buffer full this long is slower than the link. */
+const SLOW_READER_MS = 500;
 /** A channel this long without data goes back to its base window. */
 const IDLE_SHRINK_MS = 10_000;
 /**
@@ -190,6 +192,7 @@ export class ChannelLink {
   /** When the bytes of deliveredSinceGrowth began. */
   private growthPeriodStart = 0;
   private waitingForDrain = false;
+  private drainWaitSince = 0;
   private socketEnded = false;
   private eofSent = false;
   private eofReceived = false;
@@ -243,6 +246,9 @@ export class ChannelLink {
     });
     socket.on('drain', () => {
       this.waitingForDrain = false;
+      // A socket's buffer fills for a moment at any bulk rate; a reader that held it full this long is
+      // slower than the link, and no more than the base window is granted again until it catches up.
+      if (Date.now() - this.drainWaitSince > SLOW_READER_MS) this.shrinkWindow();
       this.adjustWindow();
     });
     socket.on('close', () => {
@@ -342,10 +348,9 @@ export class ChannelLink {
     const socket = this.socket!;
     if (socket.destroyed || socket.writableEnded) return;
     if (socket.write(data)) this.adjustWindow();
-    else {
-      // A reader slower than the link: no more than the base window is granted again until it catches up.
+    else if (!this.waitingForDrain) {
       this.waitingForDrain = true;
-      this.shrinkWindow();
+      this.drainWaitSince = Date.now();
     }
   }
 
