@@ -30,6 +30,9 @@ export const WINDOW_BUDGET_BYTES = 64 * MiB;
 const ADJUST_AFTER_BYTES = 3 * 32 * 1024;
 /** Keepalive round trips timed when a connection is made; the shortest is kept. */
 const ROUND_TRIP_SAMPLES = 3;
+/** Another one this often, when the links have been quiet for QUIET_MS. */
+const ROUND_TRIP_RESAMPLE_MS = 30_000;
+const QUIET_MS = 200;
 /** A local reader that keeps its socket's buffer full this long is slower than the link. */
 const SLOW_READER_MS = 500;
 /** A channel this long without data goes back to its base window. */
@@ -79,6 +82,8 @@ export class ChannelLinks {
   roundTripMs: number | undefined;
   private readonly table: ChannelTableInternals;
   private readonly links = new Map<number, ChannelLink>();
+  /** Channel messages so far, any channel's: a quiet moment to time a round trip in is one without. */
+  private packets = 0;
 
   constructor(client: Client) {
     const internals = client as unknown as {
@@ -97,6 +102,7 @@ export class ChannelLinks {
       if (!original)
         throw new Error(`ssh2 has no ${name} handler: this version of ssh2 is not one tunnels knows`);
       handlers[name] = (protocol, recipient, first, second, third) => {
+        this.packets++;
         const link = this.links.get(recipient);
         if (link) deliver(link, first, second);
         else original(protocol, recipient, first, second, third);
@@ -117,12 +123,21 @@ export class ChannelLinks {
 
   /**
    * Times keepalive requests (answered in order from ssh2's list, as its own are) while the connection is
-   * new and quiet: a reply that waited behind bulk data would make the link look longer than it is.
+   * new, then one now and then when no link has data moving: a reply that waited behind bulk data, or
+   * on a busy machine, would make the link look longer than it is, so the shortest is kept.
    */
   private measureRoundTrip(client: Client, callbacks: Array<() => void>, samples: number): void {
     let closed = false;
+    const resample = setInterval(() => {
+      const before = this.packets;
+      setTimeout(() => {
+        if (this.packets === before) sample(1);
+      }, QUIET_MS).unref();
+    }, ROUND_TRIP_RESAMPLE_MS);
+    resample.unref();
     client.once('close', () => {
       closed = true;
+      clearInterval(resample);
     });
     const sample = (left: number) => {
       if (closed) return;
