@@ -319,8 +319,13 @@ export class Session implements ForwardContext {
           return;
         }
         const ended = await transport?.ended();
+        // What the server said may have been read while the transport's end was waited for.
+        const answered = greeting.received().length > 0 ? notSsh('closed') : undefined;
         fail(
-          ended ? new SessionError(`${ended}, before the SSH handshake with ${where}`, 'connect') : fallback,
+          answered ??
+            (ended
+              ? new SessionError(`${ended}, before the SSH handshake with ${where}`, 'connect')
+              : fallback),
         );
       };
       // Our own timer: ssh2's readyTimeout would also run while a person types a password.
