@@ -7,13 +7,7 @@ import {lookup} from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import {
-  type ForwardFlag,
-  type ForwardSpec,
-  mapSocketPaths,
-  tcpListenerOf,
-  withBindAddress,
-} from '../core/forward-spec.js';
+import {type ForwardSpec, mapSocketPaths, tcpListenerOf, withBindAddress} from '../core/forward-spec.js';
 import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
 import type {SessionConfig} from '../core/session.js';
 import {assembleCiphers, validCipherSpec} from './ciphers.js';
@@ -479,6 +473,8 @@ async function resolveOptionsOrThrow(
   const configWord = [...sequence].reverse().find((word) => word.flag === 'F');
   const configFile = configWord?.value ?? cli.configFile;
   applyCommandLine(options, sequence, context, warnings);
+  // The config only adds to these lists: what stands in them now is the command line's (and -o's).
+  const commandLineForwards = {local: options.localForwards.length, remote: options.remoteForwards.length};
 
   const fileContext: ReadContext = {...context, commandLine: false};
   readConfigFiles(options, configFile, fileContext, settings);
@@ -500,6 +496,11 @@ async function resolveOptionsOrThrow(
     options.hostname = host;
     const finalContext: ReadContext = {...fileContext, host, finalPass: true, wantFinalPass: false};
     readConfigFiles(options, configFile, finalContext, settings);
+  }
+  if (cli.configForwards === false) {
+    // A favorite lists its own forwards: the config's are not brought up with it.
+    options.localForwards.length = commandLineForwards.local;
+    options.remoteForwards.length = commandLineForwards.remote;
   }
   const filled = fillDefaults(options, host, me);
 
@@ -611,55 +612,9 @@ function socketPathsExpanded(spec: ForwardSpec, tokens: Tokens): ForwardSpec {
   return mapSocketPaths(spec, (path) => expandTokens(path, tokens, "a forward's socket path"));
 }
 
-/** A favorite's or the command line's forwards, and the config's unless a favorite (which lists its own). */
-function forwardsOf(
-  options: FilledOptions,
-  cli: CommandLineOptions,
-  sequence: CommandLineWord[],
-  tokens: Tokens,
-): ForwardSpec[] {
+/** The forwards to bring up: local and dynamic ones, then remote ones, with GatewayPorts applied. */
+function forwardsOf(options: FilledOptions): ForwardSpec[] {
   let forwards = [...options.localForwards, ...options.remoteForwards];
-  if (cli.configForwards === false) {
-    // Only the ones the command line (or -o) named.
-    const named = new Set(
-      sequence
-        .filter((word) => word.flag === 'L' || word.flag === 'R' || word.flag === 'D')
-        .map((word) =>
-          JSON.stringify(
-            socketPathsExpanded(parseForward(word.flag as ForwardFlag, word.value ?? '', '', true), tokens),
-          ),
-        ),
-    );
-    for (const word of sequence) {
-      if (word.flag !== 'o') continue;
-      const probe = newOptions();
-      try {
-        processLine(
-          probe,
-          word.value ?? '',
-          {
-            host: '',
-            originalHost: '',
-            finalPass: false,
-            wantFinalPass: false,
-            localUser: '',
-            home: '',
-            uid: 0,
-            where: '-o',
-            commandLine: true,
-            userConfig: true,
-            systemDirectory: '/etc/ssh',
-          },
-          true,
-        );
-      } catch {
-        continue;
-      }
-      for (const spec of [...probe.localForwards, ...probe.remoteForwards])
-        named.add(JSON.stringify(socketPathsExpanded(spec, tokens)));
-    }
-    forwards = forwards.filter((spec) => named.has(JSON.stringify(spec)));
-  }
   if (options.gatewayPorts) {
     // GatewayPorts: a local forward without a bind address listens on every interface, as in ssh.
     forwards = forwards.map((spec) =>
@@ -787,7 +742,7 @@ export async function resolveInvocation(
   return {
     session,
     forwardX11: options.forwardX11,
-    forwards: forwardsOf(options, cli, sequence, tokens),
+    forwards: forwardsOf(options),
     exitOnForwardFailure: options.exitOnForwardFailure,
     warnings,
   };
