@@ -417,9 +417,13 @@ const PASSED = new Set([
   'identityfile2',
 ]);
 
+/**
+ * A keyword's reader. `line.applies`: the line's Host/Match block applies (a line that does not is still
+ * checked); `line.userConfig`: from a user's file or the command line, not the system-wide file.
+ */
 type Handler = (
   options: SshOptions,
-  line: {args: string[]; rest: string},
+  line: {args: string[]; rest: string; applies: boolean; userConfig: boolean},
   set: Setter,
   where: string,
 ) => void;
@@ -475,17 +479,12 @@ function fileList(key: 'globalKnownHostsFiles' | 'userKnownHostsFiles', keyword:
 }
 
 function forwardHandler(flag: ForwardFlag, keyword: string): Handler {
-  return (options, {args}, _set, where) => {
+  return (options, {args, applies}, _set, where) => {
     // A RemoteForward with one argument is remote dynamic forwarding.
     const spec = parseForward(flag, args.join(' '), where === '-o' ? `-o ${keyword}` : where, false);
-    if (applying) addForward(options, flag, spec);
+    if (applies) addForward(options, flag, spec);
   };
 }
-
-/** Whether the line being handled applies (Host/Match active); forwards and lists consult it. */
-let applying = true;
-/** Whether it comes from a user's file or the command line (not the system-wide file). */
-let userConfigLine = true;
 
 const HANDLERS: Record<string, Handler> = {
   user: (_o, {args}, set, where) => set('user', one(args, where, 'User')),
@@ -555,13 +554,13 @@ const HANDLERS: Record<string, Handler> = {
     checkAgentPath(value, where);
     set('identityAgent', value);
   },
-  identityfile: (options, {args}, _set, where) => {
+  identityfile: (options, {args, applies, userConfig}, _set, where) => {
     const file = one(args, where, 'IdentityFile');
-    if (applying)
+    if (applies)
       addIdentityFile(options, {
         file,
-        userProvided: userConfigLine,
-        source: userConfigLine ? 'user' : 'system',
+        userProvided: userConfig,
+        source: userConfig ? 'user' : 'system',
       });
   },
   kbdinteractiveauthentication: flagHandler('kbdInteractiveAuthentication', 'KbdInteractiveAuthentication'),
@@ -587,8 +586,8 @@ const HANDLERS: Record<string, Handler> = {
     // A ProxyJump obtained first wins over any ProxyCommand.
     if (options.jump === undefined) set('proxyCommand', rest.replace(/^[\s=]+/, ''));
   },
-  proxyjump: (options, {rest}, _set, where) => {
-    if (!applyJump(options, rest, applying))
+  proxyjump: (options, {rest, applies}, _set, where) => {
+    if (!applyJump(options, rest, applies))
       throw badValue(where, 'ProxyJump', rest, 'expected [user@]host[:port][,...] or none');
   },
   pubkeyauthentication: choiceHandler('pubkeyAuthentication', 'PubkeyAuthentication', {
@@ -692,21 +691,14 @@ export function processLine(
       `${where}: unknown option ${keyword} (ssh would refuse it too; IgnoreUnknown ${keyword} lets both pass over it)`,
     );
   }
-  applying = active;
-  userConfigLine = context.userConfig || context.commandLine;
-  try {
-    handler(
-      options,
-      line,
-      (key, value) => {
-        if (active && options[key] === undefined) options[key] = value;
-      },
-      where,
-    );
-  } finally {
-    applying = true;
-    userConfigLine = true;
-  }
+  handler(
+    options,
+    {...line, applies: active, userConfig: context.userConfig || context.commandLine},
+    (key, value) => {
+      if (active && options[key] === undefined) options[key] = value;
+    },
+    where,
+  );
   return active;
 }
 
