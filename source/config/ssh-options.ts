@@ -132,6 +132,8 @@ export interface ReadContext {
   unknown?: string[];
   /** Directory of the system-wide files (tests give their own). */
   systemDirectory: string;
+  /** How many Include levels deep this file is. */
+  includeDepth?: number;
 }
 
 /** ssh's READCONF_MAX_DEPTH. */
@@ -911,8 +913,6 @@ function globSegmentMatches(name: string, pattern: string): boolean {
   return new RegExp(`^${source}$`, 's').test(name);
 }
 
-let includeDepth = 0;
-
 function include(options: SshOptions, args: string[], context: ReadContext, active: boolean): void {
   const where = context.where;
   for (const arg of args) {
@@ -924,15 +924,12 @@ function include(options: SshOptions, args: string[], context: ReadContext, acti
       pattern = context.userConfig ? `~/.ssh/${arg}` : path.join(context.systemDirectory, arg);
     if (pattern === '~' || pattern.startsWith('~/')) pattern = path.join(context.home, pattern.slice(1));
     for (const file of globFiles(pattern)) {
-      if (includeDepth >= MAX_INCLUDE_DEPTH)
-        throw new OptionError('Too many recursive configuration includes');
-      includeDepth++;
-      try {
-        // A Match in an included file does not change whether the including file's lines apply.
-        readConfigFile(options, file, context, {checkPermissions: true, neverMatch: !active});
-      } finally {
-        includeDepth--;
-      }
+      const depth = (context.includeDepth ?? 0) + 1;
+      if (depth > MAX_INCLUDE_DEPTH) throw new OptionError('Too many recursive configuration includes');
+      // A Match in an included file does not change whether the including file's lines apply.
+      const included = {...context, includeDepth: depth};
+      readConfigFile(options, file, included, {checkPermissions: true, neverMatch: !active});
+      context.wantFinalPass ||= included.wantFinalPass;
     }
   }
 }
