@@ -1,6 +1,6 @@
 import {CommanderError} from 'commander';
 import {buildProgram, type ParsedArguments, readArguments} from '../config/command-line.js';
-import {safeLines} from '../core/safe-text.js';
+import {safeLines} from '../text/safe-text.js';
 
 /** Parses the process's argv; returns a number when the program should exit at once with that status. */
 export function parseArguments(argv: string[]): ParsedArguments | number {

@@ -1,7 +1,7 @@
 import {eventText, isSessionEvent} from '../core/event-text.js';
 import type {TunnelEvent} from '../core/events.js';
-import {formatBytes} from '../core/format.js';
-import {safeJson, safeText} from '../core/safe-text.js';
+import {formatBytes} from '../text/format.js';
+import {safeJson, safeText} from '../text/safe-text.js';
 
 export {formatBytes};
 

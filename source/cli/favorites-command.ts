@@ -12,8 +12,8 @@ import {
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
 import {type CommandLineOptions, ConfigError, resolveOptions} from '../config/session-options.js';
-import {ForwardSpecError, formatForwardFlag} from '../core/forward-spec.js';
-import {safeJson, safeLines, safeText} from '../core/safe-text.js';
+import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
+import {safeJson, safeLines, safeText} from '../text/safe-text.js';
 
 const USAGE = `usage:
   tunnels favorites [list] [--json]              list favorites

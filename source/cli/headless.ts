@@ -1,7 +1,7 @@
 import type {ResolvedInvocation} from '../config/session-options.js';
-import type {Prompter} from '../core/prompter.js';
-import {runRemoteCommand} from '../core/remote-command.js';
-import {Session} from '../core/session.js';
+import type {Prompter} from '../core/session/prompter.js';
+import {runRemoteCommand} from '../core/session/remote-command.js';
+import {Session} from '../core/session/session.js';
 import {EventPrinter} from './event-printer.js';
 import {EXIT_FAILURE} from './exit-status.js';
 import {LineBatcher} from './line-batcher.js';

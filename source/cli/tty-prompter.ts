@@ -1,7 +1,7 @@
 import {openSync} from 'node:fs';
 import tty from 'node:tty';
-import {PromptCancelled, type Prompter} from '../core/prompter.js';
-import {safeLines, safeText} from '../core/safe-text.js';
+import {PromptCancelled, type Prompter} from '../core/session/prompter.js';
+import {safeLines, safeText} from '../text/safe-text.js';
 
 /**
  * Asks on the controlling terminal (/dev/tty), as ssh does, so prompts work even with stdout or stdin

@@ -1,6 +1,6 @@
-import {formatForwardFlag, parseForwardSpec} from '../core/forward-spec.js';
-import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
-import {parseStreamLocalBindMask} from '../core/unix-socket.js';
+import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
+import {parseStreamLocalBindMask} from '../core/forwards/unix-socket.js';
+import {formatForwardFlag, parseForwardSpec} from '../core/protocols/forward-spec.js';
 import {parseOptionWords} from './command-line.js';
 import type {Favorite} from './favorites.js';
 import {

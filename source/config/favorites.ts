@@ -16,9 +16,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/forward-spec.js';
-import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
-import {parseStreamLocalBindMask} from '../core/unix-socket.js';
+import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
+import {parseStreamLocalBindMask} from '../core/forwards/unix-socket.js';
+import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../core/protocols/forward-spec.js';
 import {keptOptionTexts} from './favorite-args.js';
 import {badOwnerOrPermissions, configDirectory, untrustedDirectory} from './paths.js';
 

@@ -7,9 +7,14 @@ import {lookup} from 'node:dns/promises';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
-import {type ForwardSpec, mapSocketPaths, tcpListenerOf, withBindAddress} from '../core/forward-spec.js';
-import {parsePermitRemoteOpen} from '../core/permit-remote-open.js';
-import type {SessionConfig} from '../core/session.js';
+import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
+import {
+  type ForwardSpec,
+  mapSocketPaths,
+  tcpListenerOf,
+  withBindAddress,
+} from '../core/protocols/forward-spec.js';
+import type {SessionConfig} from '../core/session/session.js';
 import {assembleCiphers, validCipherSpec} from './ciphers.js';
 import {homeDirectory} from './paths.js';
 import {

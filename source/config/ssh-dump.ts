@@ -2,7 +2,7 @@
  * `tunnels -G`: the resolved options in `ssh -G`'s format (readconf.c's dump_client_config): the same names,
  * value formats and order, for each option tunnels acts on.
  */
-import {type ForwardSpec, isUnixForward, tcpListenerOf} from '../core/forward-spec.js';
+import {type ForwardSpec, isUnixForward, tcpListenerOf} from '../core/protocols/forward-spec.js';
 import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ciphers.js';
 import type {FilledOptions} from './session-options.js';
 

@@ -16,7 +16,7 @@ import {
   ForwardSpecError,
   parseConfigForward,
   parseForwardSpec,
-} from '../core/forward-spec.js';
+} from '../core/protocols/forward-spec.js';
 import {validCipherSpec} from './ciphers.js';
 import {matchPattern} from './paths.js';
 import {ConfigLineError, splitConfigLine} from './ssh-config-line.js';

@@ -1,5 +1,5 @@
+import {formatBytes} from '../text/format.js';
 import type {TunnelEvent} from './events.js';
-import {formatBytes} from './format.js';
 
 const address = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;

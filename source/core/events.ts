@@ -1,4 +1,4 @@
-import type {ForwardKind} from './forward-spec.js';
+import type {ForwardKind} from './protocols/forward-spec.js';
 
 /** `waiting`: a remote forward whose session is reconnecting, or whose port the server still refuses. */
 export type ForwardState = 'starting' | 'listening' | 'waiting' | 'failed' | 'closed';

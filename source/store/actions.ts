@@ -5,9 +5,9 @@ import {
   type ResolvedInvocation,
   resolveInvocation,
 } from '../config/session-options.js';
-import {type ForwardSpec, parseForwardEntry} from '../core/forward-spec.js';
-import {runRemoteCommand} from '../core/remote-command.js';
-import type {Session} from '../core/session.js';
+import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
+import {runRemoteCommand} from '../core/session/remote-command.js';
+import type {Session} from '../core/session/session.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
 import {
   connectFavorite,
@@ -75,7 +75,7 @@ export async function connect(
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
   flush();
-  const {Session} = await import('../core/session.js');
+  const {Session} = await import('../core/session/session.js');
   // Disconnected, or the app quit, while that loaded.
   if (!starting.delete(id) || store.getState().quitting) {
     untrackSession(id);

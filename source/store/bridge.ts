@@ -1,7 +1,7 @@
 import {eventText} from '../core/event-text.js';
-import {formatForwardSpec, withListenPort} from '../core/forward-spec.js';
-import {routeOf} from '../core/route.js';
-import type {Session, SessionConfig} from '../core/session.js';
+import {formatForwardSpec, withListenPort} from '../core/protocols/forward-spec.js';
+import {routeOf} from '../core/session/route.js';
+import type {Session, SessionConfig} from '../core/session/session.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
 
 /** Coalesced store writes: heavy traffic never renders more than this often. */

@@ -1,7 +1,7 @@
 import {createStore} from 'zustand/vanilla';
 import type {ForwardCounters, ForwardState} from '../core/events.js';
-import type {ForwardKind} from '../core/forward-spec.js';
-import type {SessionState} from '../core/session.js';
+import type {ForwardKind} from '../core/protocols/forward-spec.js';
+import type {SessionState} from '../core/session/session.js';
 
 export interface ForwardRow {
   id: string;

@@ -1,4 +1,4 @@
-import {PromptCancelled, type Prompter} from '../core/prompter.js';
+import {PromptCancelled, type Prompter} from '../core/session/prompter.js';
 import {store} from './state.js';
 
 let pending: {resolve: (answer: string) => void; reject: (error: Error) => void} | undefined;

@@ -1,6 +1,6 @@
 import {Box, Text} from 'ink';
-import {formatBytes} from '../core/format.js';
 import type {ForwardRow, LogEntry, SessionRow} from '../store/state.js';
+import {formatBytes} from '../text/format.js';
 import {color, stateColor} from './theme.js';
 
 const KIND: Record<ForwardRow['kind'], string> = {

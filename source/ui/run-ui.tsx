@@ -3,10 +3,10 @@ import {render} from 'ink';
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
 import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
-import {safeLines} from '../core/safe-text.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';
+import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';

@@ -1,8 +1,8 @@
 import {useStdout} from 'ink';
 import {useEffect, useState} from 'react';
 import {useStore} from 'zustand';
-import {safeStrings} from '../core/safe-text.js';
 import {type AppState, store} from '../store/state.js';
+import {safeStrings} from '../text/safe-text.js';
 
 /**
  * Reads the store; the one way views see state. Every string comes out safe for the terminal (see

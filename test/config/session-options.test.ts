@@ -10,7 +10,7 @@ import {
   type ResolvedInvocation,
   resolveInvocation,
 } from '../../source/config/session-options.js';
-import type {ForwardSpec} from '../../source/core/forward-spec.js';
+import type {ForwardSpec} from '../../source/core/protocols/forward-spec.js';
 
 describe('parseDestination', () => {
   it.each<[string, {user?: string; host: string; port?: number}]>([

@@ -19,7 +19,7 @@ import {
   readConfigFile,
   type SshOptions,
 } from '../../source/config/ssh-options.js';
-import {formatForwardFlag} from '../../source/core/forward-spec.js';
+import {formatForwardFlag} from '../../source/core/protocols/forward-spec.js';
 
 const ME = os.userInfo().username;
 const hasSsh = spawnSync('ssh', ['-V']).error === undefined;

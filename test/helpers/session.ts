@@ -1,8 +1,8 @@
 import {resolveInvocation} from '../../source/config/session-options.js';
 import type {TunnelEvent} from '../../source/core/events.js';
-import type {Forward} from '../../source/core/forward.js';
-import type {Prompter} from '../../source/core/prompter.js';
-import {Session, type SessionConfig} from '../../source/core/session.js';
+import type {Forward} from '../../source/core/forwards/forward.js';
+import type {Prompter} from '../../source/core/session/prompter.js';
+import {Session, type SessionConfig} from '../../source/core/session/session.js';
 import type {TestSshd} from './sshd.js';
 
 /** A session config for the test sshd: its key, its known_hosts, no agent, no prompts. */
@@ -74,6 +74,12 @@ export async function until(condition: () => boolean, ms = 10_000, what = 'condi
 }
 
 /** -L or -R on a free port (the server's choice for -R) to 127.0.0.1:hostPort, started. */
+/**
+ * A remote forward binds 127.0.0.1 alone: on "localhost" with port 0, sshd takes the port the kernel gave
+ * its first address (often ::1) and silently skips 127.0.0.1 when that port is taken there, so a test that
+ * then connects to 127.0.0.1 fails now and then. The default bind has its own tests.
+ */
 export function forwardTo(session: Session, kind: 'local' | 'remote', hostPort: number): Promise<Forward> {
-  return session.addForward({kind, bindAddress: undefined, port: 0, host: '127.0.0.1', hostPort});
+  const bindAddress = kind === 'remote' ? '127.0.0.1' : undefined;
+  return session.addForward({kind, bindAddress, port: 0, host: '127.0.0.1', hostPort});
 }

@@ -93,14 +93,42 @@ export async function startSourceServer(size: number): Promise<TestServer & {sen
   return Object.assign(server, {sent});
 }
 
+/**
+ * A connected socket to the port. "loopback" means 127.0.0.1, then ::1 when 127.0.0.1 refuses: sshd
+ * listening on "localhost" with port 0 takes the port the kernel gave ::1 and skips 127.0.0.1 when that
+ * port is taken there, as ssh's users see too.
+ */
+export async function connectTo(
+  port: number,
+  host: string,
+  options: {allowHalfOpen?: boolean} = {},
+): Promise<net.Socket> {
+  const attempt = (address: string) =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const socket = net.connect({port, host: address, ...options});
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.removeListener('error', reject);
+        resolve(socket);
+      });
+    });
+  if (host !== 'loopback') return attempt(host);
+  try {
+    return await attempt('127.0.0.1');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw error;
+    return attempt('::1');
+  }
+}
+
 /** Connects, writes `size` random bytes (then half-closes), and reads everything back. */
 export async function exchange(
   port: number,
   size: number,
-  host = '127.0.0.1',
+  host = 'loopback',
 ): Promise<{sentHash: string; receivedHash: string; received: number}> {
+  const socket = await connectTo(port, host, {allowHalfOpen: true});
   return new Promise((resolve, reject) => {
-    const socket = net.connect({port, host, allowHalfOpen: true});
     const sentHash = createHash('sha256');
     const receivedHash = createHash('sha256');
     let received = 0;
@@ -127,14 +155,14 @@ export async function exchange(
       }
       socket.end();
     };
-    socket.on('connect', pump);
+    pump();
   });
 }
 
 /** Reads one connection to the end and hashes what arrived. */
-export function readAll(port: number, host = '127.0.0.1'): Promise<{hash: string; bytes: number}> {
+export async function readAll(port: number, host = 'loopback'): Promise<{hash: string; bytes: number}> {
+  const socket = await connectTo(port, host);
   return new Promise((resolve, reject) => {
-    const socket = net.connect({port, host});
     const hash = createHash('sha256');
     let bytes = 0;
     socket.on('data', (chunk) => {

@@ -1,0 +1,413 @@
+// Reading and checking OpenSSH known_hosts files, following OpenSSH's hostfile.c and match.c
+// (see sshd(8), "SSH_KNOWN_HOSTS FILE FORMAT").
+import {createHash, createHmac, randomBytes} from 'node:crypto';
+import {constants, type Stats} from 'node:fs';
+import {type FileHandle, mkdir, open, stat} from 'node:fs/promises';
+import path from 'node:path';
+import {expandHome, matchPattern} from '../../config/paths.js';
+
+export interface KnownHostEntry {
+  file: string;
+  /** 1-based line number. */
+  line: number;
+  marker?: 'revoked' | 'cert-authority';
+  /** The raw host field. */
+  hostPatterns: string;
+  /** E.g. 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ssh-rsa'. */
+  keyType: string;
+  /** Decoded key blob. */
+  key: Buffer;
+}
+
+export type HostKeyVerdict =
+  | {status: 'known'; entry: KnownHostEntry}
+  | {status: 'revoked'; entry: KnownHostEntry}
+  /** The host is known with the same key type but a different key: possible man-in-the-middle. */
+  | {status: 'changed'; entries: KnownHostEntry[]}
+  /**
+   * No plain line has this key, and @cert-authority lines cover the host: ssh would check a host certificate,
+   * which tunnels cannot, so the key must not be taken as merely unknown (asked about or accepted as new).
+   */
+  | {status: 'cert-authority'; entries: KnownHostEntry[]}
+  /** Nothing of this type is known for the host (entries of other types are listed). */
+  | {status: 'unknown'; otherTypes: KnownHostEntry[]};
+
+const SSH_DEFAULT_PORT = 22;
+const HASH_MAGIC = '|1|';
+const SHA1_LENGTH = 20;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const WILDCARDS = /[*?]/;
+
+/** Reads the first SSH string of a blob; undefined when the blob is too short. */
+function readKeyType(blob: Buffer): string | undefined {
+  if (blob.length < 4) return undefined;
+  const length = blob.readUInt32BE(0);
+  if (length === 0 || 4 + length > blob.length) return undefined;
+  return blob.toString('latin1', 4, 4 + length);
+}
+
+function decodeBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
+  return Buffer.from(text, 'base64');
+}
+
+/**
+ * One line (without its newline) as an entry; undefined for blank, comment and malformed lines, and, when
+ * `names` are given (see hostKeyNames), for lines that are not for the first name, or, for @cert-authority
+ * lines, for none of them: checked before the key is decoded.
+ */
+function parseLine(
+  text: string,
+  file: string,
+  line: number,
+  names: readonly string[] | undefined,
+): KnownHostEntry | undefined {
+  const content = text.trim();
+  if (content === '' || content.startsWith('#')) return undefined;
+  const fields = content.split(/[ \t]+/);
+  let marker: KnownHostEntry['marker'];
+  if (fields[0]?.startsWith('@')) {
+    const markerName = fields.shift();
+    if (markerName === '@revoked') marker = 'revoked';
+    else if (markerName === '@cert-authority') marker = 'cert-authority';
+    else return undefined; // Unknown marker: OpenSSH skips the line.
+  }
+  const [hostPatterns, keyType, keyText] = fields;
+  if (hostPatterns === undefined || keyType === undefined || keyText === undefined) return undefined;
+  if (names !== undefined && !isWanted(hostPatterns, marker, names)) return undefined;
+  const key = decodeBase64(keyText);
+  // OpenSSH's sshkey_read rejects a blob whose embedded type differs from the named one.
+  if (key === undefined || readKeyType(key) !== keyType) return undefined;
+  const entry: KnownHostEntry = {file, line, hostPatterns, keyType, key};
+  if (marker !== undefined) entry.marker = marker;
+  return entry;
+}
+
+/** Parses known_hosts text, skipping blank, comment and malformed lines; with `names`, only the lines for them (see parseLine). */
+export function parseKnownHosts(text: string, file: string, names?: readonly string[]): KnownHostEntry[] {
+  const entries: KnownHostEntry[] = [];
+  const lines = text.split('\n');
+  for (let index = 0; index < lines.length; index++) {
+    const entry = parseLine(lines[index]!, file, index + 1, names);
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/** The name OpenSSH looks up and writes: "host" for port 22, "[host]:port" otherwise. Host is lower-cased. */
+export function knownHostName(host: string, port: number): string {
+  const name = host.toLowerCase();
+  return port === SSH_DEFAULT_PORT ? name : `[${name}]:${port}`;
+}
+
+/**
+ * The name a host's key is looked up and recorded under. With HostKeyAlias, the alias alone, whatever the
+ * port: OpenSSH's get_hostfile_hostname_ipaddr (sshconnect.c) uses options.host_key_alias verbatim instead
+ * of put_host_port(host, port), and ssh lower-cases the alias as it reads it (`ssh -G` shows it so).
+ */
+export function hostKeyName(host: string, port: number, alias?: string): string {
+  return alias === undefined ? knownHostName(host, port) : alias.toLowerCase();
+}
+
+/**
+ * Every name whose lines bear on a host's key: hostKeyName, then, off port 22 without HostKeyAlias, the bare
+ * host. ssh, finding nothing under "[host]:port", looks the key up again under the bare host
+ * (sshconnect.c, "checking without port identifier"): so a line such as `@cert-authority *.example.com`
+ * covers a.example.com on port 2222 too.
+ */
+export function hostKeyNames(host: string, port: number, alias?: string): string[] {
+  const name = hostKeyName(host, port, alias);
+  return alias === undefined && port !== SSH_DEFAULT_PORT ? [name, host.toLowerCase()] : [name];
+}
+
+/** OpenSSH's match_hostname: comma-separated patterns, case-insensitive; 1 match, 0 none, -1 negated match. */
+function matchHostname(name: string, patternList: string): -1 | 0 | 1 {
+  let positive = false;
+  for (const item of patternList.split(',')) {
+    const negated = item.startsWith('!');
+    const pattern = (negated ? item.slice(1) : item).toLowerCase();
+    // Most patterns are plain names: compared directly, a 130,000-line file needs no regex per line.
+    const matched = WILDCARDS.test(pattern) ? matchPattern(name, pattern) : name === pattern;
+    if (matched) {
+      if (negated) return -1;
+      positive = true;
+    }
+  }
+  return positive ? 1 : 0;
+}
+
+function hashHostName(name: string, salt: Buffer): string {
+  const digest = createHmac('sha1', salt).update(name).digest();
+  return `${HASH_MAGIC}${salt.toString('base64')}|${digest.toString('base64')}`;
+}
+
+function matchesName(hostPatterns: string, name: string): boolean {
+  if (hostPatterns.startsWith('|')) {
+    if (!hostPatterns.startsWith(HASH_MAGIC)) return false;
+    const separator = hostPatterns.indexOf('|', HASH_MAGIC.length);
+    if (separator === -1) return false;
+    const salt = decodeBase64(hostPatterns.slice(HASH_MAGIC.length, separator));
+    if (salt === undefined || salt.length !== SHA1_LENGTH) return false;
+    return createHmac('sha1', salt).update(name).digest('base64') === hostPatterns.slice(separator + 1);
+  }
+  return matchHostname(name, hostPatterns) === 1;
+}
+
+/** The lines checkHostKey uses: those for the first name, and @cert-authority lines for any of them. */
+function isWanted(hostPatterns: string, marker: KnownHostEntry['marker'], names: readonly string[]): boolean {
+  // One HMAC per hashed line for most lines, whatever else is looked up for the few CA lines.
+  const count = marker === 'cert-authority' ? names.length : Math.min(names.length, 1);
+  for (let index = 0; index < count; index++) {
+    if (matchesName(hostPatterns, names[index]!)) return true;
+  }
+  return false;
+}
+
+/**
+ * Does this entry's host field match? Plain comma-separated patterns with * and ? wildcards and !negation
+ * (a matching negated pattern means no match), "[host]:port" entries, and hashed entries
+ * "|1|base64salt|base64(HMAC-SHA1(salt, knownHostName))".
+ */
+export function entryMatchesHost(entry: KnownHostEntry, host: string, port: number): boolean {
+  return matchesName(entry.hostPatterns, knownHostName(host, port));
+}
+
+/**
+ * Checks a server's host key blob against the entries for `name` (see hostKeyName). Order as OpenSSH's
+ * check_host_key for a plain key: a matching @revoked entry for this key wins; then a plain entry with exactly
+ * this key → known; then plain entries of the same type with another key → changed. OpenSSH then calls the
+ * key new (it would have checked a certificate against @cert-authority lines, had the server sent one); here
+ * a host that @cert-authority lines cover, under any of `caNames` (see hostKeyNames), gets a verdict of its
+ * own, since tunnels cannot ask for a certificate. Plain lines are looked up under `name` alone: ssh would
+ * also accept this key from a plain line for the bare host off port 22, so tunnels is stricter there.
+ */
+export function checkHostKey(
+  entries: KnownHostEntry[],
+  name: string,
+  keyBlob: Buffer,
+  caNames: readonly string[] = [name],
+): HostKeyVerdict {
+  const matching = entries.filter((entry) => matchesName(entry.hostPatterns, name));
+  const revoked = matching.find((entry) => entry.marker === 'revoked' && entry.key.equals(keyBlob));
+  if (revoked) return {status: 'revoked', entry: revoked};
+  const plain = matching.filter((entry) => entry.marker === undefined);
+  const known = plain.find((entry) => entry.key.equals(keyBlob));
+  if (known) return {status: 'known', entry: known};
+  const type = readKeyType(keyBlob);
+  const sameType = plain.filter((entry) => entry.keyType === type);
+  if (sameType.length > 0) return {status: 'changed', entries: sameType};
+  const authorities = entries.filter(
+    (entry) =>
+      entry.marker === 'cert-authority' && caNames.some((each) => matchesName(entry.hostPatterns, each)),
+  );
+  if (authorities.length > 0) return {status: 'cert-authority', entries: authorities};
+  return {status: 'unknown', otherTypes: plain};
+}
+
+/** Key types known for `name` (plain entries), in file order, de-duplicated: used to prefer those host key algorithms, as OpenSSH does. */
+export function knownKeyTypes(entries: KnownHostEntry[], name: string): string[] {
+  const types = new Set<string>();
+  for (const entry of entries) {
+    if (entry.marker === undefined && matchesName(entry.hostPatterns, name)) types.add(entry.keyType);
+  }
+  return [...types];
+}
+
+/** The key type named inside an SSH key blob (its first string). */
+export function keyTypeOf(keyBlob: Buffer): string {
+  const type = readKeyType(keyBlob);
+  if (type === undefined) throw new Error('Malformed SSH key blob');
+  return type;
+}
+
+/** "SHA256:" + unpadded base64 of sha256(blob), exactly as ssh-keygen -l prints it. */
+export function fingerprintSha256(keyBlob: Buffer): string {
+  return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+}
+
+/** A line to append for `name` (see hostKeyName): "<name> <type> <base64>" or, hashed, "|1|salt|hash <type> <base64>" with a random 20-byte salt. */
+export function knownHostsLine(name: string, keyBlob: Buffer, hashed = false): string {
+  const field = hashed ? hashHostName(name, randomBytes(SHA1_LENGTH)) : name;
+  return `${field} ${keyTypeOf(keyBlob)} ${keyBlob.toString('base64')}`;
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+const MIB = 1024 * 1024;
+/**
+ * More than any known_hosts holds: 130,000 hashed entries are 18 MB and are read in well under a second; a
+ * bigger file is taken for a wrong path (a disk image, a log) rather than read for ten seconds or more.
+ */
+export const MAX_KNOWN_HOSTS_BYTES = 256 * MIB;
+/** A longer line is skipped as malformed (OpenSSH would fail to parse it too) without being held in memory. */
+const MAX_LINE_BYTES = MIB;
+const READ_BYTES = MIB;
+const NEWLINE = 0x0a;
+const LIMIT_TEXT = `${MAX_KNOWN_HOSTS_BYTES / MIB} MiB`;
+
+function fileKind(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a pipe';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  return 'a special file';
+}
+
+/** /dev/null, or another name for it: the usual way to say "no known_hosts". */
+async function isNullDevice(rdev: number): Promise<boolean> {
+  try {
+    const nullDevice = await stat('/dev/null');
+    return nullDevice.isCharacterDevice() && nullDevice.rdev === rdev;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a known_hosts file to read; undefined when it is missing or is /dev/null. Anything but a regular file
+ * is refused with a sentence: /dev/zero or /dev/urandom would never end (ssh grows a line until it runs out
+ * of memory, or reads forever), and a pipe would block (ssh waits for a writer).
+ */
+async function openKnownHosts(file: string): Promise<FileHandle | undefined> {
+  let handle: FileHandle;
+  try {
+    // O_NONBLOCK: opening a pipe nobody writes to returns at once, to be refused below, instead of waiting.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+    throw new Error(
+      `cannot read the known_hosts file ${file} (${why}), so the server's host key cannot be checked; make it readable, or name another file with -o UserKnownHostsFile=`,
+    );
+  }
+  try {
+    const stats = await handle.stat();
+    if (stats.isFile()) {
+      if (stats.size > MAX_KNOWN_HOSTS_BYTES) {
+        throw new Error(
+          `the known_hosts file ${file} is ${(stats.size / MIB).toFixed(1)} MiB, more than tunnels reads (${LIMIT_TEXT}): is it a known_hosts file? Name the right one with -o UserKnownHostsFile= (or GlobalKnownHostsFile=), or remove stale entries with ssh-keygen -R`,
+        );
+      }
+      return handle;
+    }
+    if (stats.isCharacterDevice() && (await isNullDevice(stats.rdev))) {
+      await handle.close();
+      return undefined;
+    }
+    throw new Error(
+      `the known_hosts file ${file} is ${fileKind(stats)}, not a regular file, so tunnels does not read it; name a file with -o UserKnownHostsFile= (or GlobalKnownHostsFile=), or /dev/null for none`,
+    );
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/**
+ * Calls `onLine` with each line of a file (its 1-based number and its text, without the newline), reading a
+ * chunk at a time: a file is never held whole, and a line longer than MAX_LINE_BYTES is passed as '' (so it
+ * is skipped) without being kept.
+ */
+async function forEachLine(
+  file: string,
+  handle: FileHandle,
+  onLine: (text: string, line: number) => void,
+): Promise<void> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let overlong = false;
+  let line = 0;
+  let total = 0;
+  const finishLine = (chunk: Buffer, start: number, end: number) => {
+    line++;
+    if (overlong || pendingBytes + (end - start) > MAX_LINE_BYTES) {
+      onLine('', line);
+    } else if (pendingBytes === 0) {
+      onLine(chunk.toString('utf8', start, end), line);
+    } else {
+      pending.push(chunk.subarray(start, end));
+      onLine(Buffer.concat(pending).toString('utf8'), line);
+    }
+    pending = [];
+    pendingBytes = 0;
+    overlong = false;
+  };
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(READ_BYTES);
+    const {bytesRead} = await handle.read(chunk, 0, READ_BYTES, null);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+    if (total > MAX_KNOWN_HOSTS_BYTES) {
+      throw new Error(
+        `the known_hosts file ${file} grew past ${LIMIT_TEXT} while tunnels read it; name the right file with -o UserKnownHostsFile=`,
+      );
+    }
+    let start = 0;
+    for (;;) {
+      const end = chunk.indexOf(NEWLINE, start);
+      if (end === -1 || end >= bytesRead) break;
+      finishLine(chunk, start, end);
+      start = end + 1;
+    }
+    if (start < bytesRead && !overlong) {
+      pendingBytes += bytesRead - start;
+      if (pendingBytes > MAX_LINE_BYTES) {
+        overlong = true;
+        pending = [];
+      } else {
+        pending.push(chunk.subarray(start, bytesRead));
+      }
+    }
+  }
+  if (overlong || pendingBytes > 0) finishLine(Buffer.alloc(0), 0, 0);
+}
+
+/**
+ * Reads several files ("~/" expanded against os.homedir() or the HOME env var) and returns their entries,
+ * or, with `names` (see hostKeyNames), only the entries checkHostKey uses for them, as OpenSSH's
+ * load_hostkeys keeps only a host's: other lines are matched but never decoded or kept, so a file of
+ * 130,000 hosts costs one pass, one HMAC per hashed line.
+ * A missing file, or /dev/null, is empty; a file that is not a regular file, or is too big to be a
+ * known_hosts, or cannot be read, is an error whose message says what to do.
+ */
+export async function loadKnownHosts(files: string[], names?: readonly string[]): Promise<KnownHostEntry[]> {
+  const entries: KnownHostEntry[] = [];
+  for (const file of files) {
+    const resolved = expandHome(file);
+    const handle = await openKnownHosts(resolved);
+    if (!handle) continue;
+    try {
+      await forEachLine(resolved, handle, (text, line) => {
+        const entry = parseLine(text, resolved, line, names);
+        if (entry) entries.push(entry);
+      });
+    } finally {
+      await handle.close();
+    }
+  }
+  return entries;
+}
+
+/** Appends a line, creating the parent directory (mode 0700) and the file (mode 0600) if missing, and adding a newline first if the file does not end with one. */
+export async function appendKnownHost(file: string, line: string): Promise<void> {
+  const resolved = expandHome(file);
+  await mkdir(path.dirname(resolved), {recursive: true, mode: 0o700});
+  const handle = await open(resolved, 'a+', 0o600);
+  try {
+    const {size} = await handle.stat();
+    let prefix = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) prefix = '\n';
+    }
+    await handle.appendFile(`${prefix}${line.replace(/\n+$/, '')}\n`);
+  } finally {
+    await handle.close();
+  }
+}

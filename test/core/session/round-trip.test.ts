@@ -1,0 +1,67 @@
+import {EventEmitter} from 'node:events';
+import type {Client} from 'ssh2';
+import {afterEach, describe, expect, it, vi} from 'vitest';
+import {ChannelLinks} from '../../../source/core/forwards/channel-link.js';
+
+/** Just enough of an ssh2 client for ChannelLinks: its handler table, channel table and reply queue. */
+function fakeClient() {
+  const callbacks: Array<() => void> = [];
+  const handlers: Record<string, () => void> = {};
+  for (const name of [
+    'CHANNEL_DATA',
+    'CHANNEL_WINDOW_ADJUST',
+    'CHANNEL_EOF',
+    'CHANNEL_CLOSE',
+    'CHANNEL_REQUEST',
+  ])
+    handlers[name] = () => {};
+  let pings = 0;
+  const client = Object.assign(new EventEmitter(), {
+    _callbacks: callbacks,
+    _chanMgr: {update() {}, remove() {}},
+    _protocol: {
+      _handlers: handlers,
+      ping: () => {
+        pings++;
+      },
+    },
+  });
+  return {client, callbacks, handlers, pings: () => pings};
+}
+
+describe('the round trip a window is weighed against', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is the shortest of the samples: three when new, then one now and then when no data moves', () => {
+    vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
+    const fake = fakeClient();
+    const links = new ChannelLinks(fake.client as unknown as Client);
+    // Three at once-ish, each answered after 12 ms (a busy machine).
+    for (let sample = 0; sample < 3; sample++) {
+      expect(fake.pings()).toBe(sample + 1);
+      vi.advanceTimersByTime(12);
+      fake.callbacks.shift()!();
+      vi.advanceTimersByTime(20);
+    }
+    expect(links.roundTripMs).toBeCloseTo(12, 0);
+    // Quiet later: another sample (the 30 s tick, then 200 ms without data), answered in 1 ms, lowers it.
+    vi.advanceTimersToNextTimer();
+    expect(fake.pings()).toBe(3);
+    vi.advanceTimersToNextTimer();
+    expect(fake.pings()).toBe(4);
+    vi.advanceTimersByTime(1);
+    fake.callbacks.shift()!();
+    expect(links.roundTripMs).toBeCloseTo(1, 0);
+    // Data moving during the quiet check: no sample then.
+    vi.advanceTimersToNextTimer();
+    fake.handlers.CHANNEL_DATA!();
+    vi.advanceTimersToNextTimer();
+    expect(fake.pings()).toBe(4);
+    // Closed: no more samples.
+    fake.client.emit('close');
+    vi.advanceTimersByTime(120_000);
+    expect(fake.pings()).toBe(4);
+  });
+});
