@@ -1,6 +1,6 @@
 import {EXIT_FAILURE} from './source/cli/exit-status.js';
 import type {CommandLineOptions} from './source/config/session-options.js';
-import {safeLines, safeText} from './source/core/safe-text.js';
+import {safeLines, safeText} from './source/text/safe-text.js';
 
 /**
  * Loads the full-screen UI. Ink (is-in-ci) and chalk decide once, when they load, whether this is CI, and
