@@ -1,4 +1,6 @@
 import type net from 'node:net';
+// The event loop's own clock: tests that fake `performance` (timers) leave this one real.
+import {performance as loopClock} from 'node:perf_hooks';
 import type {Client, ClientChannel} from 'ssh2';
 
 /**
@@ -30,6 +32,13 @@ export const WINDOW_BUDGET_BYTES = 64 * MiB;
 const ADJUST_AFTER_BYTES = 3 * 32 * 1024;
 /** Keepalive round trips timed when a connection is made; the shortest is kept. */
 const ROUND_TRIP_SAMPLES = 3;
+/** While the connection is new, timings follow each other this closely; after this many, less closely. */
+const ROUND_TRIP_SPACING_MS = 20;
+const ROUND_TRIP_QUICK_ATTEMPTS = 50;
+const ROUND_TRIP_SLOW_SPACING_MS = 1000;
+/** A timing is kept when the event loop worked at most this long, or this share, of it. */
+const BUSY_SAMPLE_MS = 0.5;
+const BUSY_SAMPLE_SHARE = 0.25;
 /** Another one this often, when the links have been quiet for QUIET_MS. */
 const ROUND_TRIP_RESAMPLE_MS = 30_000;
 const QUIET_MS = 200;
@@ -123,11 +132,15 @@ export class ChannelLinks {
 
   /**
    * Times keepalive requests (answered in order from ssh2's list, as its own are) while the connection is
-   * new, then one now and then when no link has data moving: a reply that waited behind bulk data, or
-   * on a busy machine, would make the link look longer than it is, so the shortest is kept.
+   * new, then one now and then when no link has data moving: a reply that waited behind bulk data would
+   * make the link look longer than it is, so the shortest is kept. A reply that waited on this process
+   * instead (busy starting up, or on a busy machine) is not kept either: a timing during which the event
+   * loop was mostly at work measures the loop, not the link, and on loopback it made windows grow that
+   * nothing needed (and memory with them).
    */
   private measureRoundTrip(client: Client, callbacks: Array<() => void>, samples: number): void {
     let closed = false;
+    let attempts = 0;
     const resample = setInterval(() => {
       const before = this.packets;
       setTimeout(() => {
@@ -141,10 +154,20 @@ export class ChannelLinks {
     });
     const sample = (left: number) => {
       if (closed) return;
+      attempts++;
       const start = performance.now();
+      const loopBefore = loopClock.eventLoopUtilization();
       callbacks.push(() => {
-        this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, performance.now() - start);
-        if (left > 1) setTimeout(() => sample(left - 1), 20).unref();
+        const elapsed = performance.now() - start;
+        const busy = loopClock.eventLoopUtilization(loopBefore).active;
+        const kept = busy <= Math.max(BUSY_SAMPLE_MS, elapsed * BUSY_SAMPLE_SHARE);
+        if (kept) this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, elapsed);
+        const stillWanted = kept ? left - 1 : left;
+        if (stillWanted > 0)
+          setTimeout(
+            () => sample(stillWanted),
+            attempts < ROUND_TRIP_QUICK_ATTEMPTS ? ROUND_TRIP_SPACING_MS : ROUND_TRIP_SLOW_SPACING_MS,
+          ).unref();
       });
       this.protocol.ping();
     };

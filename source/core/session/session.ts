@@ -191,6 +191,11 @@ export class Session implements ForwardContext {
     private readonly prompter: Prompter | undefined,
   ) {}
 
+  /** The round trip to the server that windows are weighed against, once measured (ms). */
+  get roundTripMs(): number | undefined {
+    return this.links?.roundTripMs;
+  }
+
   get displayName(): string {
     const via = routeOf(this.config);
     return `${this.config.user}@${knownHostName(this.config.host, this.config.port).replace(/^\[(.*)\]:(\d+)$/, '$1:$2')}${via ? ` via ${via}` : ''}`;

@@ -1,4 +1,5 @@
 import {EventEmitter} from 'node:events';
+import {performance as realClock} from 'node:perf_hooks';
 import type {Client} from 'ssh2';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {ChannelLinks} from '../../../source/core/forwards/channel-link.js';
@@ -38,7 +39,7 @@ describe('the round trip a window is weighed against', () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
     const fake = fakeClient();
     const links = new ChannelLinks(fake.client as unknown as Client);
-    // Three at once-ish, each answered after 12 ms (a busy machine).
+    // Three at once-ish, each answered after 12 ms (a slow server; this process idle meanwhile).
     for (let sample = 0; sample < 3; sample++) {
       expect(fake.pings()).toBe(sample + 1);
       vi.advanceTimersByTime(12);
@@ -63,5 +64,25 @@ describe('the round trip a window is weighed against', () => {
     fake.client.emit('close');
     vi.advanceTimersByTime(120_000);
     expect(fake.pings()).toBe(4);
+  });
+
+  it('keeps no timing during which this process was at work (it measured the process): it times again', () => {
+    vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
+    const fake = fakeClient();
+    const links = new ChannelLinks(fake.client as unknown as Client);
+    expect(fake.pings()).toBe(1);
+    // The reply waits 6 ms, 5 of them on this event loop's own work (starting up, say).
+    vi.advanceTimersByTime(6);
+    const workUntil = realClock.now() + 5;
+    while (realClock.now() < workUntil) {}
+    fake.callbacks.shift()!();
+    expect(links.roundTripMs).toBeUndefined();
+    // Timed again shortly, with the loop idle: that one is kept.
+    vi.advanceTimersByTime(20);
+    expect(fake.pings()).toBe(2);
+    vi.advanceTimersByTime(1);
+    fake.callbacks.shift()!();
+    expect(links.roundTripMs).toBeCloseTo(1, 0);
+    fake.client.emit('close');
   });
 });
