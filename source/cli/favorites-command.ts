@@ -1,14 +1,8 @@
 import {readFile} from 'node:fs/promises';
-import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js';
-import {
-  type Favorite,
-  FavoritesError,
-  type FavoritesStore,
-  favoriteSummary,
-  openFavorites,
-  sshCommandFor,
-  validateFavorite,
-} from '../config/favorites.js';
+import {type Favorite, FavoritesError, validateFavorite} from '../config/favorites/favorite.js';
+import {commandLineFor, favoriteFromArguments} from '../config/favorites/favorite-args.js';
+import {favoriteSummary, sshCommandFor} from '../config/favorites/favorite-text.js';
+import {type FavoritesFile, openFavorites} from '../config/favorites/favorites-file.js';
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
 import {type CommandLineOptions, ConfigError, resolveOptions} from '../config/session-options.js';
@@ -38,7 +32,7 @@ function describe(favorite: Favorite): string {
 /** `tunnels favorites ...`; returns the exit status. */
 export async function runFavoritesCommand(args: string[]): Promise<number> {
   const [verb = 'list', ...rest] = args;
-  let store: FavoritesStore;
+  let store: FavoritesFile;
   try {
     store = openFavorites();
   } catch (error) {
@@ -60,7 +54,7 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
   }
 }
 
-async function runVerb(store: FavoritesStore, verb: string, rest: string[]): Promise<number> {
+async function runVerb(store: FavoritesFile, verb: string, rest: string[]): Promise<number> {
   try {
     switch (verb) {
       case 'list':
