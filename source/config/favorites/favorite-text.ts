@@ -30,6 +30,11 @@ function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Where a favorite connects, in a few words: "deploy@db1:2222 via bastion". */
+export function favoriteAddress(favorite: Favorite): string {
+  return `${favorite.user ? `${favorite.user}@` : ''}${favorite.host}${favorite.port ? `:${favorite.port}` : ''}${favorite.jumpHost ? ` via ${favorite.jumpHost}` : ''}`;
+}
+
 /** What a favorite brings up, in a line: its flags, a Reconnect=no, its forwards ("-A  -L 8080:db:5432"). */
 export function favoriteSummary(favorite: Favorite): string {
   const {options} = favorite;

@@ -1,6 +1,10 @@
 import {describe, expect, it} from 'vitest';
 import {parseArguments} from '../../../source/cli/arguments.js';
-import {favoriteSummary, sshCommandFor} from '../../../source/config/favorites/favorite-text.js';
+import {
+  favoriteAddress,
+  favoriteSummary,
+  sshCommandFor,
+} from '../../../source/config/favorites/favorite-text.js';
 import {favorite, full, minimal} from './examples.js';
 
 /** POSIX shell words for what sshCommandFor produces: plain words, '...' and "..." quoting, backslashes. */
@@ -113,5 +117,15 @@ describe('sshCommandFor', () => {
         : []),
     ];
     expect(parsed.options).toEqual(options);
+  });
+});
+
+describe('favoriteAddress', () => {
+  it('is user@host:port via the jump hosts, each part only when the favorite has it', () => {
+    expect(favoriteAddress(full)).toBe('deploy@db1.example.com:2222');
+    expect(favoriteAddress(minimal)).toBe('jump');
+    expect(favoriteAddress({...minimal, host: 'db', jumpHost: 'admin@bastion:2200,inner'})).toBe(
+      'db via admin@bastion:2200,inner',
+    );
   });
 });
