@@ -3,20 +3,20 @@ import {
   favoriteFromArguments,
   favoriteFromCommandLine,
   splitWords,
-} from '../config/favorite-args.js';
-import type {Favorite, FavoritesStore} from '../config/favorites.js';
+} from '../config/favorites/favorite-args.js';
+import type {Favorite, FavoritesFile} from '../config/favorites/index.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
 import {type FavoriteRow, store} from './state.js';
 
 /** The favorites file being opened or open: one promise, so calls that overlap open it (and tell) once. */
-let favorites: Promise<FavoritesStore> | undefined;
+let favorites: Promise<FavoritesFile> | undefined;
 
 /** The favorites code loads when favorites are first used, not before the UI's first frame. */
-const favoritesModule = () => import('../config/favorites.js');
+const favoritesModule = () => import('../config/favorites/index.js');
 
 /** The favorites file, opened once; its recovery notices become a message. */
-function favoritesStore(): Promise<FavoritesStore> {
+function favoritesStore(): Promise<FavoritesFile> {
   if (!favorites) {
     const opening = favoritesModule().then(({openFavorites}) => {
       const opened = openFavorites();
@@ -33,7 +33,7 @@ function favoritesStore(): Promise<FavoritesStore> {
 }
 
 /** Tests point the store at a file of their own. */
-export function useFavoritesStore(value: FavoritesStore | undefined): void {
+export function useFavoritesStore(value: FavoritesFile | undefined): void {
   favorites = value && Promise.resolve(value);
 }
 
@@ -74,7 +74,7 @@ export async function openFavoritesPicker(): Promise<void> {
 }
 
 /** Saves or removes through `change`; returns what it told (a bad file kept as a backup), as a clause. */
-async function changeFavorites(change: (opened: FavoritesStore) => void): Promise<string> {
+async function changeFavorites(change: (opened: FavoritesFile) => void): Promise<string> {
   const opened = await favoritesStore();
   const before = opened.notices.length;
   change(opened);

@@ -4,9 +4,11 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {type Favorite, MAX_FILE_BYTES, openFavorites} from '../../source/config/favorites.js';
-import {configDirectory} from '../../source/config/paths.js';
-import {createPasswordUser} from '../helpers/password-user.js';
+import type {Favorite} from '../../../source/config/favorites/favorite.js';
+import {openFavorites} from '../../../source/config/favorites/favorites-file.js';
+import {MAX_FILE_BYTES} from '../../../source/config/favorites/file-checks.js';
+import {configDirectory} from '../../../source/config/paths.js';
+import {createPasswordUser} from '../../helpers/password-user.js';
 
 // The favorites file as ssh treats ~/.ssh/config: a file someone else could have written is refused.
 // Everything here is on the real file system, in a temporary directory; HOME is left alone (the

@@ -1,8 +1,8 @@
-import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
-import {parseStreamLocalBindMask} from '../core/forwards/unix-socket.js';
-import {formatForwardFlag, parseForwardSpec} from '../core/protocols/forward-spec.js';
-import {parseOptionWords} from './command-line.js';
-import type {Favorite} from './favorites.js';
+/** A favorite from the options of tunnels itself, and back: what `favorites add`, the editor and @NAME use. */
+import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
+import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
+import {formatForwardFlag, parseForwardSpec} from '../../core/protocols/forward-spec.js';
+import {parseOptionWords} from '../command-line.js';
 import {
   type CommandLineOptions,
   ConfigError,
@@ -10,7 +10,9 @@ import {
   parseOption,
   parseSeconds,
   parseYesNo,
-} from './session-options.js';
+} from '../session-options.js';
+import {type Favorite, FORWARD_PATTERN} from './favorite.js';
+import {keptOptionTexts} from './favorite-text.js';
 
 /** Runs a check whose Error becomes a ConfigError (a mistake in what the user gave). */
 function checked(check: () => unknown): void {
@@ -48,26 +50,6 @@ function keptOptions(texts: string[]): {options: Favorite['options']; dropped: s
     } else dropped.push(text);
   }
   return {options, dropped};
-}
-
-/**
- * A favorite's -o options as text ("ServerAliveInterval=15"), the way keptOptions reads them; Reconnect
- * only with `reconnect` (it is tunnels' own: ssh refuses it). Agent and X11 are flags, not among these.
- */
-export function keptOptionTexts(options: Favorite['options'], {reconnect}: {reconnect: boolean}): string[] {
-  const yesNo = (flag: boolean) => (flag ? 'yes' : 'no');
-  const texts: string[] = [];
-  if (options.serverAliveInterval !== undefined)
-    texts.push(`ServerAliveInterval=${options.serverAliveInterval}`);
-  if (options.exitOnForwardFailure !== undefined)
-    texts.push(`ExitOnForwardFailure=${yesNo(options.exitOnForwardFailure)}`);
-  if (reconnect && options.reconnect !== undefined) texts.push(`Reconnect=${yesNo(options.reconnect)}`);
-  if (options.streamLocalBindMask !== undefined)
-    texts.push(`StreamLocalBindMask=${options.streamLocalBindMask}`);
-  if (options.streamLocalBindUnlink !== undefined)
-    texts.push(`StreamLocalBindUnlink=${yesNo(options.streamLocalBindUnlink)}`);
-  if (options.permitRemoteOpen !== undefined) texts.push(`PermitRemoteOpen=${options.permitRemoteOpen}`);
-  return texts;
 }
 
 /**
@@ -115,7 +97,7 @@ export function favoriteFromArguments(
 export function commandLineFor(favorite: Favorite): CommandLineOptions {
   const flags = {L: [] as string[], R: [] as string[], D: [] as string[]};
   for (const forward of favorite.forwards) {
-    const match = /^-([LRD])\s+(.+)$/.exec(forward);
+    const match = FORWARD_PATTERN.exec(forward);
     if (match) flags[match[1] as 'L' | 'R' | 'D'].push(match[2]!);
   }
   const {options} = favorite;

@@ -1,12 +1,13 @@
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
+import {type Favorite, validateFavorite} from '../../../source/config/favorites/favorite.js';
 import {
   commandLineFor,
   favoriteFromArguments,
   favoriteFromCommandLine,
   splitWords,
-} from '../../source/config/favorite-args.js';
-import {type Favorite, tunnelsOptionsFor, validateFavorite} from '../../source/config/favorites.js';
-import {resolveInvocation} from '../../source/config/session-options.js';
+} from '../../../source/config/favorites/favorite-args.js';
+import {tunnelsOptionsFor} from '../../../source/config/favorites/favorite-text.js';
+import {resolveInvocation} from '../../../source/config/session-options.js';
 
 describe('a favorite from ssh-style options, as the UI editor and `favorites add` take them', () => {
   // The UI may be on screen: reading a favorite's options must never print (commander would write help

@@ -8,17 +8,11 @@ import {pathToFileURL} from 'node:url';
 import {promisify} from 'node:util';
 import {build} from 'esbuild';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {parseArguments} from '../../source/cli/arguments.js';
-import {
-  type Favorite,
-  FavoritesError,
-  favoriteSummary,
-  openFavorites,
-  sshCommandFor,
-  validateFavorite,
-} from '../../source/config/favorites.js';
+import {type Favorite, FavoritesError, validateFavorite} from '../../../source/config/favorites/favorite.js';
+import {openFavorites} from '../../../source/config/favorites/favorites-file.js';
+import {favorite, full, minimal} from './examples.js';
 
-const projectRoot = path.resolve(import.meta.dirname, '../..');
+const projectRoot = path.resolve(import.meta.dirname, '../../..');
 const isRoot = process.getuid?.() === 0;
 
 let root: string;
@@ -81,29 +75,6 @@ function backupsIn(directory: string): string[] {
     .readdirSync(directory)
     .filter((name) => name.includes('.corrupt-'))
     .map((name) => path.join(directory, name));
-}
-
-const full: Favorite = {
-  name: 'prod-db',
-  host: 'db1.example.com',
-  user: 'deploy',
-  port: 2222,
-  identityFiles: ['~/.ssh/id_ed25519', '/keys/with space/id_rsa'],
-  options: {serverAliveInterval: 30, exitOnForwardFailure: true, forwardAgent: true, forwardX11: true},
-  forwards: [
-    '-L 8080:db:5432',
-    '-L *:8081:db:5433',
-    '-L [::1]:8082:[2001:db8::5]:80',
-    '-R 9000:localhost:3000',
-    '-D 1080',
-    '-L ftp/2121:ftp:21',
-  ],
-};
-
-const minimal: Favorite = {name: 'a', host: 'jump', identityFiles: [], options: {}, forwards: []};
-
-function favorite(name: string, extra: Partial<Favorite> = {}): Favorite {
-  return {name, host: `${name}.example`, identityFiles: [], options: {}, forwards: ['-D 1080'], ...extra};
 }
 
 describe('favorites store: round trips', () => {
@@ -169,108 +140,6 @@ describe('favorites store: round trips', () => {
 });
 
 describe('validateFavorite: the first problem, naming the field', () => {
-  const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['name missing', {name: undefined}, /^favorite\.name: must be a string/],
-    ['name empty', {name: ''}, /^favorite\.name: is empty/],
-    ['name with a space', {name: 'a b'}, /^favorite\.name: "a b" may only contain letters/],
-    ['name with a slash', {name: '../x'}, /^favorite\.name: "\.\.\/x" may only contain/],
-    ['name starting with -', {name: '-x'}, /^favorite\.name: "-x" must not start with "-"/],
-    ['name starting with @', {name: '@x'}, /^favorite\.name: "@x" may only contain/],
-    ['name too long', {name: 'x'.repeat(65)}, /^favorite\.name: .* longer than 64 characters/],
-    ['name a number', {name: 12}, /^favorite\.name: must be a string, not 12 \(number\)/],
-    ['host missing', {host: undefined}, /^favorite\.host: must be a host name/],
-    ['host empty', {host: ''}, /^favorite\.host: is empty/],
-    ['host with whitespace', {host: 'a b'}, /^favorite\.host: "a b" contains whitespace/],
-    ['host that is an option', {host: '-oProxyCommand=x'}, /^favorite\.host: .* must not start with "-"/],
-    [
-      'host with a user',
-      {host: 'me@db'},
-      /^favorite\.host: "me@db" contains "@" \(put the user name in user\)/,
-    ],
-    ['host with a newline', {host: 'a\nb'}, /^favorite\.host: "a\\nb" contains a control character/],
-    ['user empty', {user: ''}, /^favorite\.user: is empty/],
-    ['user with a space', {user: 'a b'}, /^favorite\.user: "a b" contains whitespace/],
-    ['user not a string', {user: 5}, /^favorite\.user: must be a user name/],
-    ['port too big', {port: 70000}, /^favorite\.port: 70000 is not a port \(1-65535\)$/],
-    ['port 0', {port: 0}, /^favorite\.port: 0 is not a port/],
-    ['port fractional', {port: 22.5}, /^favorite\.port: 22\.5 is not a port/],
-    ['port a string', {port: '22'}, /^favorite\.port: "22" is not a port/],
-    ['identityFiles not a list', {identityFiles: '~/.ssh/id'}, /^favorite\.identityFiles: must be a list/],
-    ['identityFiles missing', {identityFiles: undefined}, /^favorite\.identityFiles: must be a list/],
-    ['identity file empty', {identityFiles: ['a', '']}, /^favorite\.identityFiles\[1\]: is empty/],
-    ['identity file a number', {identityFiles: [1]}, /^favorite\.identityFiles\[0\]: must be a file path/],
-    ['options missing', {options: undefined}, /^favorite\.options: must be an object/],
-    ['options a list', {options: []}, /^favorite\.options: must be an object .*not a list/],
-    [
-      'serverAliveInterval negative',
-      {options: {serverAliveInterval: -1}},
-      /^favorite\.options\.serverAliveInterval: -1 is not a number of seconds/,
-    ],
-    [
-      'serverAliveInterval a string',
-      {options: {serverAliveInterval: '30'}},
-      /^favorite\.options\.serverAliveInterval: "30" is not/,
-    ],
-    [
-      'exitOnForwardFailure not boolean',
-      {options: {exitOnForwardFailure: 'yes'}},
-      /^favorite\.options\.exitOnForwardFailure: "yes" is not true or false/,
-    ],
-    ['forwardAgent not boolean', {options: {forwardAgent: 1}}, /^favorite\.options\.forwardAgent: 1 is not/],
-    ['forwardX11 null', {options: {forwardX11: null}}, /^favorite\.options\.forwardX11: null is not/],
-    [
-      'an unknown option',
-      {options: {compression: true}},
-      /^favorite\.options\.compression: is not a favorite option/,
-    ],
-    ['forwards not a list', {forwards: '-D 1080'}, /^favorite\.forwards: must be a list/],
-    ['forward not a string', {forwards: [1080]}, /^favorite\.forwards\[0\]: must be a string/],
-    [
-      'forward without a flag',
-      {forwards: ['-D 1080', '8080:db:5432']},
-      /^favorite\.forwards\[1\]: "8080:db:5432" does not start with -L, -R or -D/,
-    ],
-    [
-      'forward with a bad spec',
-      {forwards: ['-D 1080', '-L 8080:db:5432', '-L 8080:db']},
-      /^favorite\.forwards\[2\]: -L 8080:db: "8080:db" is not of the form/,
-    ],
-    [
-      'forward with a bad port',
-      {forwards: ['-L 8080:db:70000']},
-      /^favorite\.forwards\[0\]: -L 8080:db:70000: destination port "70000" is out of range/,
-    ],
-    ['ftp on -R', {forwards: ['-R ftp/21:x:21']}, /^favorite\.forwards\[0\]: -R ftp\/21:x:21: "ftp\/": FTP/],
-    ['an unknown field', {comment: 'x'}, /^favorite\.comment: is not a favorite field/],
-    [
-      'a password',
-      {password: 'hunter2'},
-      /^favorite\.password: is not a favorite field.*never keeps passwords/,
-    ],
-    ['a passphrase', {passphrase: 'x'}, /^favorite\.passphrase: is not a favorite field/],
-  ];
-
-  it.each(cases)('%s', (_label, change, expected) => {
-    const value: Record<string, unknown> = {...structuredClone(full), ...change};
-    for (const [key, v] of Object.entries(change)) if (v === undefined) delete value[key];
-    expect(validateFavorite(value)).toMatch(expected);
-  });
-
-  it('accepts a full and a minimal favorite, and optional fields given as undefined', () => {
-    expect(validateFavorite(full)).toBeUndefined();
-    expect(validateFavorite(minimal)).toBeUndefined();
-    expect(validateFavorite({...minimal, user: undefined, port: undefined})).toBeUndefined();
-    expect(validateFavorite({...minimal, name: 'a.b_c-9', host: 'fe80::1%eth0'})).toBeUndefined();
-  });
-
-  it('names the place given, e.g. an entry of a file', () => {
-    expect(validateFavorite({...full, port: 70000}, 'favorites[2]')).toBe(
-      'favorites[2].port: 70000 is not a port (1-65535)',
-    );
-    expect(validateFavorite('db', 'favorites[0]')).toMatch(/^favorites\[0\]: a favorite must be an object/);
-    expect(validateFavorite(null)).toMatch(/^favorite: a favorite must be an object/);
-  });
-
   it('save() refuses an invalid favorite with the same message and writes nothing', () => {
     const cwd = freshDirectory();
     const store = openFavorites({cwd});
@@ -601,7 +470,7 @@ describe('favorites store: two writers', () => {
         'dir',
       );
       await build({
-        entryPoints: [path.join(projectRoot, 'source/config/favorites.ts')],
+        entryPoints: [path.join(projectRoot, 'source/config/favorites/favorites-file.ts')],
         outfile: path.join(bundleDirectory, 'favorites.mjs'),
         bundle: true,
         platform: 'node',
@@ -750,118 +619,5 @@ describe('favorites never hold secrets', () => {
     store.save(favorite('other'));
     expect(fs.readFileSync(file, 'utf8')).not.toContain(CANARY);
     expect(modeOf(backupsIn(cwd)[0]!)).toBe(0o600);
-  });
-});
-
-/** POSIX shell words for what sshCommandFor produces: plain words, '...' and "..." quoting, backslashes. */
-function shellWords(text: string): string[] {
-  const words: string[] = [];
-  let word = '';
-  let inWord = false;
-  let quote = '';
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i]!;
-    if (quote === "'") {
-      if (char === "'") quote = '';
-      else word += char;
-    } else if (quote === '"') {
-      if (char === '"') quote = '';
-      else if (char === '\\' && '"\\$`'.includes(text[i + 1] ?? '')) word += text[++i];
-      else word += char;
-    } else if (char === "'" || char === '"') {
-      quote = char;
-      inWord = true;
-    } else if (char === '\\') {
-      word += text[++i] ?? '';
-      inWord = true;
-    } else if (char === ' ') {
-      if (inWord) words.push(word);
-      word = '';
-      inWord = false;
-    } else {
-      expect('*?[]$`;&|<>(){}!#"\t\n').not.toContain(char);
-      word += char;
-      inWord = true;
-    }
-  }
-  expect(quote).toBe('');
-  if (inWord) words.push(word);
-  return words;
-}
-
-describe('sshCommandFor', () => {
-  it('writes the whole favorite as an ssh command line', () => {
-    expect(sshCommandFor(full)).toBe(
-      "ssh -p 2222 -l deploy -i ~/.ssh/id_ed25519 -i '/keys/with space/id_rsa' -o ServerAliveInterval=30 " +
-        "-o ExitOnForwardFailure=yes -A -X -N -L 8080:db:5432 -L '*:8081:db:5433' " +
-        "-L '[::1]:8082:[2001:db8::5]:80' -R 9000:localhost:3000 -D 1080 -L ftp/2121:ftp:21 db1.example.com",
-    );
-  });
-
-  it('is just ssh and the host for a bare favorite, with no -N without forwards', () => {
-    expect(sshCommandFor(minimal)).toBe('ssh jump');
-    expect(sshCommandFor(favorite('x', {forwards: []}))).toBe('ssh x.example');
-  });
-
-  it('leaves Reconnect out (ssh has no such option), and the summary line shows a Reconnect=no', () => {
-    const once = favorite('once', {options: {reconnect: false, forwardAgent: true}});
-    expect(sshCommandFor(once)).toBe('ssh -A -N -D 1080 once.example');
-    expect(favoriteSummary(once)).toBe('-A  -o Reconnect=no  -D 1080');
-    expect(favoriteSummary(favorite('again', {options: {reconnect: true}}))).toBe('-D 1080');
-  });
-
-  it('says explicit "no" as -a, -x and ExitOnForwardFailure=no', () => {
-    const off = favorite('off', {
-      options: {exitOnForwardFailure: false, forwardAgent: false, forwardX11: false},
-    });
-    expect(sshCommandFor(off)).toBe('ssh -o ExitOnForwardFailure=no -a -x -N -D 1080 off.example');
-  });
-
-  it.each([
-    ['the full favorite', full],
-    [
-      'awkward characters',
-      favorite('odd', {
-        user: "o'brien$x",
-        host: 'h.example',
-        identityFiles: ["/tmp/it's here/id", '$HOME/key', '~/.ssh/id rsa', '-dash'],
-        options: {
-          forwardAgent: false,
-          forwardX11: false,
-          exitOnForwardFailure: false,
-          serverAliveInterval: 0,
-        },
-        forwards: ['-D *:1080', '-R [::]:0:[fe80::1]:22', '-L  8080:db:5432'],
-      }),
-    ],
-  ])('parses back with tunnels’ own parser: %s', (_label, fav) => {
-    const words = shellWords(sshCommandFor(fav));
-    expect(words[0]).toBe('ssh');
-    const parsed = parseArguments(words.slice(1));
-    if (typeof parsed === 'number') throw new Error(`parseArguments exited ${parsed}`);
-    const flagOf = (flag: string) =>
-      fav.forwards.filter((f) => f.startsWith(`-${flag}`)).map((f) => f.slice(2).trim());
-    expect(parsed).toMatchObject({
-      destination: fav.host,
-      command: [],
-      port: fav.port === undefined ? undefined : String(fav.port),
-      user: fav.user,
-      identityFiles: fav.identityFiles,
-      localForwards: flagOf('L'),
-      remoteForwards: flagOf('R'),
-      dynamicForwards: flagOf('D'),
-      noCommand: fav.forwards.length > 0,
-      forwardAgent: fav.options.forwardAgent,
-      forwardX11: fav.options.forwardX11,
-    });
-    const options = [
-      ...(fav.options.serverAliveInterval !== undefined
-        ? [`ServerAliveInterval=${fav.options.serverAliveInterval}`]
-        : []),
-      ...(fav.options.exitOnForwardFailure !== undefined
-        ? [`ExitOnForwardFailure=${fav.options.exitOnForwardFailure ? 'yes' : 'no'}`]
-        : []),
-    ];
-    expect(parsed.options).toEqual(options);
   });
 });
