@@ -1,5 +1,5 @@
 import {EXIT_FAILURE} from './source/cli/exit-status.js';
-import type {CommandLineOptions} from './source/config/session-options.js';
+import type {CommandLineOptions} from './source/config/command-line.js';
 import {safeLines, safeText} from './source/text/safe-text.js';
 
 /**
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return runFavoritesCommand(argv.slice(1));
   }
   const {parseArguments} = await import('./source/cli/arguments.js');
-  const {sessionOptions} = await import('./source/config/command-line.js');
+  const {ConfigError, sessionOptions} = await import('./source/config/command-line.js');
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -59,8 +59,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (parsed.printConfig) {
     // -G: what ssh -G prints, for the options tunnels acts on; nothing is connected.
-    const [{ConfigError, resolveOptions}, {dumpOptions}] = await Promise.all([
-      import('./source/config/session-options.js'),
+    const [{resolveOptions}, {dumpOptions}] = await Promise.all([
+      import('./source/config/resolve-options.js'),
       import('./source/config/ssh-dump.js'),
     ]);
     try {
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
     return EXIT_FAILURE;
   }
-  const {ConfigError, resolveInvocation} = await import('./source/config/session-options.js');
+  const {resolveInvocation} = await import('./source/config/session-options.js');
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
   let origin: CommandLineOptions;
   try {

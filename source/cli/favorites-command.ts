@@ -1,4 +1,5 @@
 import {readFile} from 'node:fs/promises';
+import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
 import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js';
 import {
   type Favorite,
@@ -11,7 +12,7 @@ import {
 } from '../config/favorites.js';
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
-import {type CommandLineOptions, ConfigError, resolveOptions} from '../config/session-options.js';
+import {resolveOptions} from '../config/resolve-options.js';
 import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
 

@@ -1,16 +1,16 @@
 import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../core/forwards/unix-socket.js';
 import {formatForwardFlag, parseForwardSpec} from '../core/protocols/forward-spec.js';
-import {parseOptionWords} from './command-line.js';
-import type {Favorite} from './favorites.js';
 import {
   type CommandLineOptions,
   ConfigError,
   parseDestination,
   parseOption,
+  parseOptionWords,
   parseSeconds,
   parseYesNo,
-} from './session-options.js';
+} from './command-line.js';
+import type {Favorite} from './favorites.js';
 
 /** Runs a check whose Error becomes a ConfigError (a mistake in what the user gave). */
 function checked(check: () => unknown): void {

@@ -1,10 +1,6 @@
 import {Readable, Writable} from 'node:stream';
-import {
-  type CommandLineOptions,
-  ConfigError,
-  type ResolvedInvocation,
-  resolveInvocation,
-} from '../config/session-options.js';
+import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
+import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import type {Session} from '../core/session/session.js';

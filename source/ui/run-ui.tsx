@@ -1,8 +1,9 @@
 import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
+import type {CommandLineOptions} from '../config/command-line.js';
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
-import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
+import type {ResolvedInvocation} from '../config/session-options.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';

@@ -7,9 +7,8 @@ import {
   ConfigError,
   parseDestination,
   parseOption,
-  type ResolvedInvocation,
-  resolveInvocation,
-} from '../../source/config/session-options.js';
+} from '../../source/config/command-line.js';
+import {type ResolvedInvocation, resolveInvocation} from '../../source/config/session-options.js';
 import type {ForwardSpec} from '../../source/core/protocols/forward-spec.js';
 
 describe('parseDestination', () => {
