@@ -1,6 +1,7 @@
 /**
  * tunnels' command line, ssh's flags: the grammar, shared by the entry (which prints help and errors) and
- * favorites (whose options are text a person typed into the UI or `tunnels favorites add`).
+ * favorites (whose options are text a person typed into the UI or `tunnels favorites add`); what it says
+ * (CommandLineOptions, and its words in order), the parsers of single words, and ConfigError.
  */
 import {Command, CommanderError, Option} from 'commander';
 import {OptionError} from './ssh-config/options.js';

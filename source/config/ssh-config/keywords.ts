@@ -1,7 +1,8 @@
 /**
  * The keywords tunnels acts on, each with its reader (readconf.c's process_config_line cases), and how a
  * value is added to the options (add_identity_file, add_local_forward, parse_jump).
- * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where they help compare.
+ * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
+ * they help compare.
  */
 import type {ForwardFlag, ForwardSpec} from '../../core/protocols/forward-spec.js';
 import {validCipherSpec} from '../ciphers.js';

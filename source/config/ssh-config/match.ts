@@ -1,7 +1,8 @@
 /**
  * Which lines apply: Host patterns and Match criteria (readconf.c's match_cfg_line), and the tokens of a
  * connection that Match exec and later keywords expand.
- * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where they help compare.
+ * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
+ * they help compare.
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';

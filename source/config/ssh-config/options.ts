@@ -4,7 +4,8 @@
  * keyword wins (lists accumulate); Host and Match decide which lines apply; Include reads other files in
  * place. Only what tunnels acts on is kept; other ssh keywords are checked and passed over, and an unknown
  * one is an error, as in ssh. This file: the record and how a line is being read.
- * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where they help compare.
+ * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
+ * they help compare.
  */
 import type {ForwardSpec} from '../../core/protocols/forward-spec.js';
 

@@ -1,7 +1,8 @@
 /**
  * Reading config lines and files into the options: one line's keyword to its reader, Include, and the
  * checks on a file ssh makes before it trusts it.
- * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where they help compare.
+ * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
+ * they help compare.
  */
 import fs from 'node:fs';
 import path from 'node:path';

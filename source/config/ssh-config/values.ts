@@ -1,6 +1,7 @@
 /**
  * The values of ssh_config keywords: yes/no, choices, times, ports, jump hosts and forwards.
- * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where they help compare.
+ * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
+ * they help compare.
  */
 import fs from 'node:fs';
 import {
