@@ -1,6 +1,6 @@
 import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../core/forwards/unix-socket.js';
-import {formatForwardFlag, parseForwardSpec} from '../core/protocols/forward-spec.js';
+import {formatForwardFlag, parseForwardSpec, splitForwardFlag} from '../core/protocols/forward-spec.js';
 import {
   type CommandLineOptions,
   ConfigError,
@@ -115,8 +115,8 @@ export function favoriteFromArguments(
 export function commandLineFor(favorite: Favorite): CommandLineOptions {
   const flags = {L: [] as string[], R: [] as string[], D: [] as string[]};
   for (const forward of favorite.forwards) {
-    const match = /^-([LRD])\s+(.+)$/.exec(forward);
-    if (match) flags[match[1] as 'L' | 'R' | 'D'].push(match[2]!);
+    const split = splitForwardFlag(forward);
+    if (split) flags[split.flag].push(split.spec);
   }
   const {options} = favorite;
   return {
