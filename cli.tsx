@@ -12,10 +12,10 @@ async function loadUi() {
     if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
   }
   // With the UI loaded the old generation starts above V8's 8 MB threshold for incremental marking, and
-  // V8 then keeps its limit tight (growth 1.1-1.3): under traffic the churn of socket buffers started a
-  // marking cycle every ~50 ms (25-70 full GCs per GiB against 0-1 headless, ~25% more CPU per GiB).
-  // Without incremental marking, a full GC runs only when the old generation really reaches its limit;
-  // with a heap of tens of MB its pause is a few ms. Set before anything has been marked.
+  // V8 then keeps its limit tight (growth 1.1-1.3): under traffic the churn of socket buffers started
+  // marking cycles one after another, many full GCs per GiB where headless runs next to none, and CPU
+  // went to them. Without incremental marking, a full GC runs only when the old generation really reaches
+  // its limit, and with a heap this small its pause is short. Set before anything has been marked.
   const v8 = await import('node:v8');
   v8.setFlagsFromString('--no-incremental-marking');
   return import('./source/ui/run-ui.js');

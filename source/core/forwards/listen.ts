@@ -342,7 +342,7 @@ let scanning = false;
 
 /**
  * Answers every waiting lookup with one pass over /proc/net/tcp and tcp6. Reading them is the cost (the
- * kernel writes tens of thousands of lines on a busy machine, ~100 ms), so lookups that come meanwhile
+ * kernel writes a line per socket, tens of thousands on a busy machine), so lookups that come meanwhile
  * wait for the next pass instead of each reading the files, and a lookup whose socket has closed is
  * dropped: a flood of clients costs a pass at a time, never a queue of reads that starves the others.
  */

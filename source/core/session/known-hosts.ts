@@ -238,8 +238,8 @@ function isMissing(error: unknown): boolean {
 
 const MIB = 1024 * 1024;
 /**
- * More than any known_hosts holds: 130,000 hashed entries are 18 MB and are read in well under a second; a
- * bigger file is taken for a wrong path (a disk image, a log) rather than read for ten seconds or more.
+ * More than any known_hosts holds, even one of a great many hashed entries (which is read quickly); a
+ * bigger file is taken for a wrong path (a disk image, a log) rather than read for a long time.
  */
 export const MAX_KNOWN_HOSTS_BYTES = 256 * MIB;
 /** A longer line is skipped as malformed (OpenSSH would fail to parse it too) without being held in memory. */
