@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises';
-import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
+import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {commandLineFor, favoriteFromArguments} from '../config/favorite-args.js';
 import {
   type Favorite,
@@ -136,15 +136,7 @@ async function runVerb(store: FavoritesStore, verb: string, rest: string[]): Pro
           // Each alias as ssh would resolve it with -F: Host and Match blocks, Include, ClearAllForwardings.
           let options: Awaited<ReturnType<typeof resolveOptions>>['options'];
           try {
-            ({options} = await resolveOptions({
-              destination: alias,
-              identityFiles: [],
-              configFile,
-              options: [],
-              localForwards: [],
-              remoteForwards: [],
-              dynamicForwards: [],
-            }));
+            ({options} = await resolveOptions(destinationOnly(alias, configFile)));
           } catch (error) {
             // An alias ssh itself would refuse (a space in it, say): the others are still imported.
             if (!(error instanceof ConfigError)) throw error;

@@ -47,6 +47,19 @@ export interface CommandLineOptions {
 /** A mistake in what the user gave; the message names it and the fix. */
 export class ConfigError extends Error {}
 
+/** A command line that gives a destination and nothing else but maybe -F: a Host alias, a jump host. */
+export function destinationOnly(destination: string, configFile: string | undefined): CommandLineOptions {
+  return {
+    destination,
+    identityFiles: [],
+    configFile,
+    options: [],
+    localForwards: [],
+    remoteForwards: [],
+    dynamicForwards: [],
+  };
+}
+
 /** Runs `run`; an OptionError or TokenError it throws becomes a ConfigError. */
 export function toConfigError<T>(run: () => T): T {
   try {

@@ -7,7 +7,13 @@ import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
 import {type ForwardSpec, tcpListenerOf, withBindAddress} from '../core/protocols/forward-spec.js';
 import type {SessionConfig} from '../core/session/session.js';
 import {assembleCiphers} from './ciphers.js';
-import {type CommandLineOptions, type CommandLineWord, ConfigError, toConfigError} from './command-line.js';
+import {
+  type CommandLineOptions,
+  type CommandLineWord,
+  ConfigError,
+  destinationOnly,
+  toConfigError,
+} from './command-line.js';
 import {homeDirectory} from './paths.js';
 import {sequenceOf} from './replay-command-line.js';
 import {type ResolveSettings, resolveOptions} from './resolve-options.js';
@@ -162,17 +168,7 @@ function resolveJumpHost(
   if (configFile !== undefined) hopWords.push({flag: 'F', value: configFile});
   hopWords.push({flag: 'destination', value: jump.host});
   return resolveInvocation(
-    {
-      destination: jump.host,
-      identityFiles: [],
-      options: [],
-      localForwards: [],
-      remoteForwards: [],
-      dynamicForwards: [],
-      configFile,
-      configForwards: false,
-      sequence: hopWords,
-    },
+    {...destinationOnly(jump.host, configFile), configForwards: false, sequence: hopWords},
     settings,
     depth + 1,
   );
