@@ -11,9 +11,9 @@ import {
   validateFavorite,
 } from '../config/favorites.js';
 import {listHostAliases} from '../config/host-aliases.js';
-import {expandHome} from '../config/paths.js';
 import {resolveOptions} from '../config/resolve-options.js';
 import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
+import {expandHome} from '../text/home-path.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
 
 const USAGE = `usage:

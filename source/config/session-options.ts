@@ -6,6 +6,7 @@ import net from 'node:net';
 import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
 import {type ForwardSpec, tcpListenerOf, withBindAddress} from '../core/protocols/forward-spec.js';
 import type {SessionConfig} from '../core/session/session.js';
+import {homeDirectory} from '../text/home-path.js';
 import {assembleCiphers} from './ciphers.js';
 import {
   type CommandLineOptions,
@@ -14,7 +15,6 @@ import {
   destinationOnly,
   toConfigError,
 } from './command-line.js';
-import {homeDirectory} from './paths.js';
 import {sequenceOf} from './replay-command-line.js';
 import {type ResolveSettings, resolveOptions} from './resolve-options.js';
 import type {FilledOptions} from './ssh-config/defaults.js';

@@ -2,11 +2,11 @@ import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
 import type {CommandLineOptions} from '../config/command-line.js';
 import {listHostAliases} from '../config/host-aliases.js';
-import {expandHome} from '../config/paths.js';
 import type {ResolvedInvocation} from '../config/session-options.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';
+import {expandHome} from '../text/home-path.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 

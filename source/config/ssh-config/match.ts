@@ -7,7 +7,7 @@
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import os from 'node:os';
-import {matchPattern} from '../paths.js';
+import {matchPattern} from '../../text/ssh-pattern.js';
 import {expandTokens, type Tokens} from '../ssh-tokens.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
 

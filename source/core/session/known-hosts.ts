@@ -4,7 +4,8 @@ import {createHash, createHmac, randomBytes} from 'node:crypto';
 import {constants, type Stats} from 'node:fs';
 import {type FileHandle, mkdir, open, stat} from 'node:fs/promises';
 import path from 'node:path';
-import {expandHome, matchPattern} from '../../config/paths.js';
+import {expandHome} from '../../text/home-path.js';
+import {matchPattern} from '../../text/ssh-pattern.js';
 
 export interface KnownHostEntry {
   file: string;
