@@ -10,8 +10,8 @@ import {
   sshCommandFor,
   validateFavorite,
 } from '../config/favorites.js';
-import {listHostAliases} from '../config/host-aliases.js';
 import {resolveOptions} from '../config/resolve-options.js';
+import {listHostAliases} from '../config/ssh-config/host-aliases.js';
 import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
 import {expandHome} from '../text/home-path.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';

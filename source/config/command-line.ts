@@ -5,7 +5,7 @@
  */
 import {Command, CommanderError, Option} from 'commander';
 import {OptionError} from './ssh-config/options.js';
-import {TokenError} from './ssh-tokens.js';
+import {TokenError} from './ssh-config/tokens.js';
 
 declare const TUNNELS_VERSION: string;
 

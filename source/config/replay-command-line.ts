@@ -3,7 +3,6 @@
  * first -p, -o Port or ssh:// port is kept, the last -A or -a.
  */
 import fs from 'node:fs';
-import {validCipherSpec} from './ciphers.js';
 import {
   type CommandLineOptions,
   type CommandLineWord,
@@ -11,11 +10,12 @@ import {
   parseDestination,
   toConfigError,
 } from './command-line.js';
+import {validCipherSpec} from './ssh-config/ciphers.js';
 import {addForward, addIdentityFile, applyJump} from './ssh-config/keywords.js';
 import type {ReadContext, SshOptions} from './ssh-config/options.js';
 import {processLine} from './ssh-config/read.js';
+import {expandTilde} from './ssh-config/tokens.js';
 import {parseForward, parsePortValue} from './ssh-config/values.js';
-import {expandTilde} from './ssh-tokens.js';
 
 /** The words of a command line kept as fields (a favorite's), in the order tunnels has always read them. */
 export function sequenceOf(cli: CommandLineOptions): CommandLineWord[] {

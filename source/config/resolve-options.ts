@@ -16,7 +16,13 @@ import {type FilledOptions, fillDefaults} from './ssh-config/defaults.js';
 import {connectionTokens} from './ssh-config/match.js';
 import {newOptions, OptionError, type ReadContext, type SshOptions} from './ssh-config/options.js';
 import {readConfigFiles} from './ssh-config/read.js';
-import {expandTilde, expandTokens, expandTokensAndVariables, TokenError, type Tokens} from './ssh-tokens.js';
+import {
+  expandTilde,
+  expandTokens,
+  expandTokensAndVariables,
+  TokenError,
+  type Tokens,
+} from './ssh-config/tokens.js';
 
 /** Where ssh's system-wide files are (tests give their own). */
 export interface ResolveSettings {

@@ -7,7 +7,6 @@ import {parsePermitRemoteOpen} from '../core/forwards/permit-remote-open.js';
 import {type ForwardSpec, tcpListenerOf, withBindAddress} from '../core/protocols/forward-spec.js';
 import type {SessionConfig} from '../core/session/session.js';
 import {homeDirectory} from '../text/home-path.js';
-import {assembleCiphers} from './ciphers.js';
 import {
   type CommandLineOptions,
   type CommandLineWord,
@@ -17,9 +16,10 @@ import {
 } from './command-line.js';
 import {sequenceOf} from './replay-command-line.js';
 import {type ResolveSettings, resolveOptions} from './resolve-options.js';
+import {assembleCiphers} from './ssh-config/ciphers.js';
 import type {FilledOptions} from './ssh-config/defaults.js';
 import type {JumpOption} from './ssh-config/options.js';
-import {expandTilde, expandTokens, expandTokensAndVariables, type Tokens} from './ssh-tokens.js';
+import {expandTilde, expandTokens, expandTokensAndVariables, type Tokens} from './ssh-config/tokens.js';
 
 export interface ResolvedInvocation {
   session: SessionConfig;

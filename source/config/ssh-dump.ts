@@ -3,7 +3,7 @@
  * value formats and order, for each option tunnels acts on.
  */
 import {type ForwardSpec, isUnixForward, tcpListenerOf} from '../core/protocols/forward-spec.js';
-import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ciphers.js';
+import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ssh-config/ciphers.js';
 import type {FilledOptions} from './ssh-config/defaults.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');

@@ -1,8 +1,8 @@
 import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
 import type {CommandLineOptions} from '../config/command-line.js';
-import {listHostAliases} from '../config/host-aliases.js';
 import type {ResolvedInvocation} from '../config/session-options.js';
+import {listHostAliases} from '../config/ssh-config/host-aliases.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';

@@ -5,7 +5,7 @@
  * they help compare.
  */
 import type {ForwardFlag, ForwardSpec} from '../../core/protocols/forward-spec.js';
-import {validCipherSpec} from '../ciphers.js';
+import {validCipherSpec} from './ciphers.js';
 import {
   type AddressFamily,
   type CanonicalizeHostname,

@@ -8,8 +8,8 @@ import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
 import os from 'node:os';
 import {matchPattern} from '../../text/ssh-pattern.js';
-import {expandTokens, type Tokens} from '../ssh-tokens.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
+import {expandTokens, type Tokens} from './tokens.js';
 
 /** ssh's match_pattern_list: comma-separated patterns, "!" negates; case-insensitive when asked. */
 export function matchPatternList(text: string, list: string, ignoreCase: boolean): boolean {

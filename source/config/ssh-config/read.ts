@@ -6,13 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import {ConfigLineError, splitConfigLine} from '../ssh-config-line.js';
-import {expandTilde} from '../ssh-tokens.js';
 import {globFiles} from './glob.js';
 import {HANDLERS} from './keywords.js';
+import {ConfigLineError, splitConfigLine} from './line.js';
 import {hostApplies, matchApplies, matchPatternList} from './match.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
 import {PASSED, PASSED_FLAGS} from './passed-keywords.js';
+import {expandTilde} from './tokens.js';
 import {badValue, FLAG_VALUES} from './values.js';
 
 /** ssh's READCONF_MAX_DEPTH. */

@@ -11,8 +11,8 @@ import {
   parseConfigForward,
   parseForwardSpec,
 } from '../../core/protocols/forward-spec.js';
-import {expandVariables, TokenError} from '../ssh-tokens.js';
 import {OptionError} from './options.js';
+import {expandVariables, TokenError} from './tokens.js';
 
 /** "-o Key=value: why" for an option, "FILE line N: Key value: why" for a config line. */
 export function badValue(where: string, keyword: string, value: string, why: string): OptionError {
