@@ -129,6 +129,10 @@ function forwardHandler(flag: ForwardFlag, keyword: string): Handler {
   };
 }
 
+/**
+ * Each keyword tunnels acts on (lower-case) with its reader: a table, one short entry a keyword, in the
+ * place of readconf.c's switch in process_config_line, so it is long and kept whole.
+ */
 export const HANDLERS: Record<string, Handler> = {
   user: (_o, {args}, set, where) => set('user', one(args, where, 'User')),
   hostname: (_o, {args}, set, where) => set('hostname', one(args, where, 'HostName')),
