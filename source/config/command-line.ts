@@ -3,7 +3,9 @@
  * favorites (whose options are text a person typed into the UI or `tunnels favorites add`); what it says
  * (CommandLineOptions, and its words in order), the parsers of single words, and ConfigError.
  */
+
 import {Command, CommanderError, Option} from 'commander';
+import {unbracketed} from '../text/address.js';
 import {OptionError} from './ssh-config/options.js';
 import {TokenError} from './ssh-config/tokens.js';
 
@@ -86,8 +88,7 @@ export function parseDestination(destination: string): {user?: string; host: str
   }
   const at = rest.lastIndexOf('@');
   const user = at > 0 ? rest.slice(0, at) : undefined;
-  let host = at >= 0 ? rest.slice(at + 1) : rest;
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const host = unbracketed(at >= 0 ? rest.slice(at + 1) : rest);
   if (!host)
     throw new ConfigError(`no host in "${destination}": give [user@]host or ssh://[user@]host[:port]`);
   if (port !== undefined && (port < 1 || port > 65535)) {

@@ -14,3 +14,8 @@ export function hostPort(host: string, port: number | string): string {
 export function userAtHostPort(user: string, host: string, port: number | string): string {
   return `${user}@${hostPort(host, port)}`;
 }
+
+/** An address as written before ":port", back to itself: "[::1]" is "::1"; anything else stays. */
+export function unbracketed(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {bracketed, hostPort, userAtHostPort} from '../../source/text/address.js';
+import {bracketed, hostPort, unbracketed, userAtHostPort} from '../../source/text/address.js';
 
 describe('address', () => {
   it('brackets an address with a colon (IPv6) and nothing else', () => {
@@ -15,5 +15,13 @@ describe('address', () => {
     expect(hostPort('?', '?')).toBe('?:?');
     expect(userAtHostPort('alice', '127.0.0.1', 22)).toBe('alice@127.0.0.1:22');
     expect(userAtHostPort('alice', '2001:db8::5', 2222)).toBe('alice@[2001:db8::5]:2222');
+  });
+
+  it('takes the brackets off, and only whole ones', () => {
+    expect(unbracketed('[::1]')).toBe('::1');
+    expect(unbracketed('[]')).toBe('');
+    expect(unbracketed('db')).toBe('db');
+    expect(unbracketed('[::1')).toBe('[::1');
+    expect(unbracketed('::1]')).toBe('::1]');
   });
 });

@@ -3,6 +3,7 @@
  * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
  * they help compare.
  */
+
 import fs from 'node:fs';
 import {
   type ForwardFlag,
@@ -11,6 +12,7 @@ import {
   parseConfigForward,
   parseForwardSpec,
 } from '../../core/protocols/forward-spec.js';
+import {unbracketed} from '../../text/address.js';
 import {OptionError} from './options.js';
 import {expandVariables, TokenError} from './tokens.js';
 
@@ -117,7 +119,7 @@ export function parseJumpHop(text: string): {user?: string; host: string; port?:
     if (port !== undefined && (port < 1 || port > 65535)) return undefined;
     return {
       ...(match[1] ? {user: decodeURIComponent(match[1])} : {}),
-      host: match[2]!.replace(/^\[(.*)\]$/, '$1'),
+      host: unbracketed(match[2]!),
       ...(port !== undefined ? {port} : {}),
     };
   }
@@ -135,7 +137,7 @@ export function parseJumpHop(text: string): {user?: string; host: string; port?:
   }
   return {
     ...(user !== undefined ? {user} : {}),
-    host: match[1]!.replace(/^\[(.*)\]$/, '$1'),
+    host: unbracketed(match[1]!),
     ...(port !== undefined ? {port} : {}),
   };
 }
