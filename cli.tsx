@@ -1,5 +1,5 @@
 import {EXIT_FAILURE} from './source/cli/exit-status.js';
-import type {CommandLineOptions} from './source/config/session-options.js';
+import type {CommandLineOptions} from './source/config/command-line.js';
 import {safeLines, safeText} from './source/text/safe-text.js';
 
 /**
@@ -12,10 +12,10 @@ async function loadUi() {
     if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key];
   }
   // With the UI loaded the old generation starts above V8's 8 MB threshold for incremental marking, and
-  // V8 then keeps its limit tight (growth 1.1-1.3): under traffic the churn of socket buffers started a
-  // marking cycle every ~50 ms (25-70 full GCs per GiB against 0-1 headless, ~25% more CPU per GiB).
-  // Without incremental marking, a full GC runs only when the old generation really reaches its limit;
-  // with a heap of tens of MB its pause is a few ms. Set before anything has been marked.
+  // V8 then keeps its limit tight (growth 1.1-1.3): under traffic the churn of socket buffers started
+  // marking cycles one after another, many full GCs per GiB where headless runs next to none, and CPU
+  // went to them. Without incremental marking, a full GC runs only when the old generation really reaches
+  // its limit, and with a heap this small its pause is short. Set before anything has been marked.
   const v8 = await import('node:v8');
   v8.setFlagsFromString('--no-incremental-marking');
   return import('./source/ui/run-ui.js');
@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return runFavoritesCommand(argv.slice(1));
   }
   const {parseArguments} = await import('./source/cli/arguments.js');
-  const {sessionOptions} = await import('./source/config/command-line.js');
+  const {ConfigError, sessionOptions} = await import('./source/config/command-line.js');
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -59,8 +59,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (parsed.printConfig) {
     // -G: what ssh -G prints, for the options tunnels acts on; nothing is connected.
-    const [{ConfigError, resolveOptions}, {dumpOptions}] = await Promise.all([
-      import('./source/config/session-options.js'),
+    const [{resolveOptions}, {dumpOptions}] = await Promise.all([
+      import('./source/config/resolve-options.js'),
       import('./source/config/ssh-dump.js'),
     ]);
     try {
@@ -83,7 +83,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
     return EXIT_FAILURE;
   }
-  const {ConfigError, resolveInvocation} = await import('./source/config/session-options.js');
+  const {resolveInvocation} = await import('./source/config/session-options.js');
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
   let origin: CommandLineOptions;
   try {

@@ -1,14 +1,15 @@
 import {readFile} from 'node:fs/promises';
+import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {type Favorite, FavoritesError, validateFavorite} from '../config/favorites/favorite.js';
 import {commandLineFor, favoriteFromArguments} from '../config/favorites/favorite-args.js';
 import {favoriteAddress, favoriteSummary, sshCommandFor} from '../config/favorites/favorite-text.js';
 import {type FavoritesFile, openFavorites} from '../config/favorites/favorites-file.js';
 import {FAVORITES_FILE_VERSION} from '../config/favorites/file-read.js';
-import {listHostAliases} from '../config/host-aliases.js';
-import {expandHome} from '../config/paths.js';
-import {type CommandLineOptions, ConfigError, resolveOptions} from '../config/session-options.js';
+import {resolveOptions} from '../config/resolve-options.js';
+import {listHostAliases} from '../config/ssh-config/host-aliases.js';
 import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
 import {FAVORITE_OPTION_FLAGS} from '../text/examples.js';
+import {expandHome} from '../text/home-path.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
 
 const USAGE = `usage:
@@ -198,15 +199,7 @@ async function favoriteOfConfigHost(
 ): Promise<Favorite | string | undefined> {
   let options: Awaited<ReturnType<typeof resolveOptions>>['options'];
   try {
-    ({options} = await resolveOptions({
-      destination: alias,
-      identityFiles: [],
-      configFile,
-      options: [],
-      localForwards: [],
-      remoteForwards: [],
-      dynamicForwards: [],
-    }));
+    ({options} = await resolveOptions(destinationOnly(alias, configFile)));
   } catch (error) {
     // An alias ssh itself would refuse (a space in it, say).
     if (!(error instanceof ConfigError)) throw error;

@@ -1,11 +1,122 @@
 /**
  * tunnels' command line, ssh's flags: the grammar, shared by the entry (which prints help and errors) and
- * favorites (whose options are text a person typed into the UI or `tunnels favorites add`).
+ * favorites (whose options are text a person typed into the UI or `tunnels favorites add`); what it says
+ * (CommandLineOptions, and its words in order), the parsers of single words, and ConfigError.
  */
+
 import {Command, CommanderError, Option} from 'commander';
-import {type CommandLineOptions, type CommandLineWord, ConfigError} from './session-options.js';
+import {unbracketed} from '../text/address.js';
+import {OptionError} from './ssh-config/options.js';
+import {TokenError} from './ssh-config/tokens.js';
 
 declare const TUNNELS_VERSION: string;
+
+/** One word of the command line that sets an option, in the order given. */
+export interface CommandLineWord {
+  /** A flag letter ("p", "o", "L", "4", ...) or "destination". */
+  flag: string;
+  value?: string;
+}
+
+/** What the command line said, before ~/.ssh/config is consulted. */
+export interface CommandLineOptions {
+  destination: string;
+  port?: string | undefined;
+  user?: string | undefined;
+  identityFiles: string[];
+  configFile?: string | undefined;
+  options: string[];
+  cipher?: string | undefined;
+  localForwards: string[];
+  remoteForwards: string[];
+  dynamicForwards: string[];
+  /** -A / -a */
+  forwardAgent?: boolean | undefined;
+  /** -X / -x */
+  forwardX11?: boolean | undefined;
+  /** Also bring up the forwards ~/.ssh/config lists for the host (default). A favorite lists its own. */
+  configForwards?: boolean;
+  /** -J [user@]host[:port][,...]: beats ProxyJump and ProxyCommand from the config. */
+  jumpHost?: string | undefined;
+  /**
+   * The option-setting words in the order typed, which is what decides between them (ssh keeps the first
+   * -p, -o Port or ssh:// port; the last -A or -a). Without it (a favorite, the connect dialog), the
+   * fields above are taken in a fixed order.
+   */
+  sequence?: CommandLineWord[] | undefined;
+}
+
+/** A mistake in what the user gave; the message names it and the fix. */
+export class ConfigError extends Error {}
+
+/** A command line that gives a destination and nothing else but maybe -F: a Host alias, a jump host. */
+export function destinationOnly(destination: string, configFile: string | undefined): CommandLineOptions {
+  return {
+    destination,
+    identityFiles: [],
+    configFile,
+    options: [],
+    localForwards: [],
+    remoteForwards: [],
+    dynamicForwards: [],
+  };
+}
+
+/** Runs `run`; an OptionError or TokenError it throws becomes a ConfigError. */
+export function toConfigError<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof OptionError || error instanceof TokenError)
+      throw new ConfigError(error.message.replace(/^: /, ''));
+    throw error;
+  }
+}
+
+/** Splits "ssh://user@host:port", "user@host" or "host" (IPv6 literals may be bracketed). */
+export function parseDestination(destination: string): {user?: string; host: string; port?: number} {
+  let rest = destination;
+  let port: number | undefined;
+  if (rest.startsWith('ssh://')) {
+    rest = rest.slice('ssh://'.length).replace(/\/$/, '');
+    // A port follows the host, after "]" for a bracketed IPv6 literal.
+    const portMatch = /^(.*(?:\]|[^:\]]*))?:(\d+)$/.exec(rest);
+    if (portMatch && !/^[^[]*:[^[]*:/.test(rest.slice(rest.lastIndexOf('@') + 1))) {
+      port = Number(portMatch[2]);
+      rest = portMatch[1] ?? '';
+    }
+  }
+  const at = rest.lastIndexOf('@');
+  const user = at > 0 ? rest.slice(0, at) : undefined;
+  const host = unbracketed(at >= 0 ? rest.slice(at + 1) : rest);
+  if (!host)
+    throw new ConfigError(`no host in "${destination}": give [user@]host or ssh://[user@]host[:port]`);
+  if (port !== undefined && (port < 1 || port > 65535)) {
+    throw new ConfigError(`"${destination}": ${port} is not a port number (1-65535)`);
+  }
+  return {...(user ? {user} : {}), host, ...(port !== undefined ? {port} : {})};
+}
+
+/** "Key=Value" or "Key Value", as ssh -o takes it. */
+export function parseOption(text: string): [string, string] {
+  const match = /^\s*([A-Za-z0-9]+)\s*(?:=\s*|\s+)(.*?)\s*$/.exec(text);
+  if (!match?.[1] || match[2] === undefined || match[2] === '') {
+    throw new ConfigError(`-o ${text}: expected Key=Value, for example -o StrictHostKeyChecking=accept-new`);
+  }
+  return [match[1].toLowerCase(), match[2].replace(/^"(.*)"$/, '$1')];
+}
+
+export function parseYesNo(value: string, key: string): boolean {
+  const lower = value.toLowerCase();
+  if (lower === 'yes' || lower === 'true') return true;
+  if (lower === 'no' || lower === 'false') return false;
+  throw new ConfigError(`${key}=${value}: expected yes or no`);
+}
+
+export function parseSeconds(value: string, key: string): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${key}=${value}: expected a whole number of seconds`);
+  return Number(value);
+}
 
 /** A session's options as the command line gives them (lists always present), and the rest of it. */
 export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' | 'configForwards'> {

@@ -3,8 +3,8 @@
  * value formats and order, for each option tunnels acts on.
  */
 import {type ForwardSpec, isUnixForward, tcpListenerOf} from '../core/protocols/forward-spec.js';
-import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ciphers.js';
-import type {FilledOptions} from './session-options.js';
+import {assembleCiphers, TUNNELS_DEFAULT_CIPHERS} from './ssh-config/ciphers.js';
+import type {FilledOptions} from './ssh-config/defaults.js';
 
 const yesNo = (value: boolean) => (value ? 'yes' : 'no');
 /** The multistate tables print the first name of a value: "true"/"false" where "true" comes first. */

@@ -1,7 +1,7 @@
+import {hostPort, userAtHostPort} from '../text/address.js';
 import {formatBytes} from '../text/format.js';
 import type {TunnelEvent} from './events.js';
 
-const address = (host: string, port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 const seconds = (ms: number) => `${ms < 10_000 ? (ms / 1000).toFixed(1) : Math.round(ms / 1000)} s`;
 
 /** Events about the session rather than one forward: the CLI prefixes them with "tunnels:". */
@@ -18,11 +18,11 @@ const via = (route: string | undefined) => (route ? ` via ${route}` : '');
 export function eventText(event: TunnelEvent, label: (forwardId: string) => string): string {
   switch (event.event) {
     case 'session-connecting':
-      return `connecting to ${event.user}@${address(event.host, event.port)}${via(event.via)}`;
+      return `connecting to ${userAtHostPort(event.user, event.host, event.port)}${via(event.via)}`;
     case 'session-connected':
       return event.reconnects
-        ? `reconnected to ${event.user}@${address(event.host, event.port)}${via(event.via)} (${event.authMethod}; reconnect ${event.reconnects})`
-        : `connected to ${event.user}@${address(event.host, event.port)}${via(event.via)} (${event.authMethod})`;
+        ? `reconnected to ${userAtHostPort(event.user, event.host, event.port)}${via(event.via)} (${event.authMethod}; reconnect ${event.reconnects})`
+        : `connected to ${userAtHostPort(event.user, event.host, event.port)}${via(event.via)} (${event.authMethod})`;
     case 'session-reconnecting':
       return `${event.attempt === 1 ? 'connection lost' : `reconnect attempt ${event.attempt - 1} failed`}: ${event.reason}; reconnecting in ${seconds(event.delayMs)}`;
     case 'session-failed':
@@ -32,7 +32,7 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
     case 'host-key-added':
       return `permanently added '${event.host}' (${event.fingerprint}) to ${event.file}`;
     case 'forward-listening':
-      return `${event.spec}: listening on ${event.kind.startsWith('remote') ? 'the server at ' : ''}${event.path ?? (event.bindAddresses ?? [event.bindAddress]).map((bound) => address(bound, event.port)).join(' and ')}${event.kind === 'remote-dynamic' ? ' (SOCKS)' : ''}`;
+      return `${event.spec}: listening on ${event.kind.startsWith('remote') ? 'the server at ' : ''}${event.path ?? (event.bindAddresses ?? [event.bindAddress]).map((bound) => hostPort(bound, event.port)).join(' and ')}${event.kind === 'remote-dynamic' ? ' (SOCKS)' : ''}`;
     case 'forward-failed':
       return `${event.spec}: failed: ${event.reason}`;
     case 'forward-closed':

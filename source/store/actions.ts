@@ -1,10 +1,6 @@
 import {Readable, Writable} from 'node:stream';
-import {
-  type CommandLineOptions,
-  ConfigError,
-  type ResolvedInvocation,
-  resolveInvocation,
-} from '../config/session-options.js';
+import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
+import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import type {Session} from '../core/session/session.js';
@@ -106,15 +102,7 @@ export async function connect(
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
 export async function connectTo(destination: string, configFile?: string): Promise<void> {
   let invocation: ResolvedInvocation;
-  const origin: CommandLineOptions = {
-    destination,
-    identityFiles: [],
-    configFile,
-    options: [],
-    localForwards: [],
-    remoteForwards: [],
-    dynamicForwards: [],
-  };
+  const origin: CommandLineOptions = destinationOnly(destination, configFile);
   try {
     invocation = await resolveInvocation(origin);
   } catch (error) {

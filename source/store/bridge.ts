@@ -2,6 +2,7 @@ import {eventText} from '../core/event-text.js';
 import {formatForwardSpec, withListenPort} from '../core/protocols/forward-spec.js';
 import {routeOf} from '../core/session/route.js';
 import type {Session, SessionConfig} from '../core/session/session.js';
+import {hostPort, userAtHostPort} from '../text/address.js';
 import {type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow, store} from './state.js';
 
 /** Coalesced store writes: heavy traffic never renders more than this often. */
@@ -38,7 +39,7 @@ export function trackStarting(
     id,
     name,
     session: undefined,
-    address: `${config.user}@${config.host}:${config.port}${via ? ` via ${via}` : ''}`,
+    address: `${userAtHostPort(config.user, config.host, config.port)}${via ? ` via ${via}` : ''}`,
     connectedAt: undefined,
     samples: new Map(),
   });
@@ -166,7 +167,7 @@ function row(entry: Tracked): SessionRow {
       listeningOn: forward.listeningOn?.path
         ? forward.listeningOn.path
         : forward.listeningOn
-          ? `${forward.listeningOn.address.includes(':') ? `[${forward.listeningOn.address}]` : forward.listeningOn.address}:${forward.listeningOn.port}`
+          ? hostPort(forward.listeningOn.address, forward.listeningOn.port)
           : undefined,
       counters,
       rateIn,

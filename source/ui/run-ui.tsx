@@ -1,11 +1,12 @@
 import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
-import {listHostAliases} from '../config/host-aliases.js';
-import {expandHome} from '../config/paths.js';
-import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
+import type {CommandLineOptions} from '../config/command-line.js';
+import type {ResolvedInvocation} from '../config/session-options.js';
+import {listHostAliases} from '../config/ssh-config/host-aliases.js';
 import {connect, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {store} from '../store/state.js';
+import {expandHome} from '../text/home-path.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 

@@ -1,7 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import {parseArguments} from '../../source/cli/arguments.js';
 import {sessionOptions} from '../../source/config/command-line.js';
-import {resolveOptions} from '../../source/config/session-options.js';
+import {resolveOptions} from '../../source/config/resolve-options.js';
 
 describe('command-line arguments, as ssh takes them', () => {
   it.each([

@@ -1,17 +1,17 @@
 /** A favorite from the options of tunnels itself, and back: what `favorites add`, the editor and @NAME use. */
 import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
-import {formatForwardFlag, parseForwardSpec} from '../../core/protocols/forward-spec.js';
-import {parseOptionWords} from '../command-line.js';
+import {formatForwardFlag, parseForwardSpec, splitForwardFlag} from '../../core/protocols/forward-spec.js';
 import {
   type CommandLineOptions,
   ConfigError,
   parseDestination,
   parseOption,
+  parseOptionWords,
   parseSeconds,
   parseYesNo,
-} from '../session-options.js';
-import {type Favorite, FORWARD_PATTERN} from './favorite.js';
+} from '../command-line.js';
+import type {Favorite} from './favorite.js';
 import {keptOptionTexts} from './favorite-text.js';
 
 /** Runs a check whose Error becomes a ConfigError (a mistake in what the user gave). */
@@ -97,8 +97,8 @@ export function favoriteFromArguments(
 export function commandLineFor(favorite: Favorite): CommandLineOptions {
   const flags = {L: [] as string[], R: [] as string[], D: [] as string[]};
   for (const forward of favorite.forwards) {
-    const match = FORWARD_PATTERN.exec(forward);
-    if (match) flags[match[1] as 'L' | 'R' | 'D'].push(match[2]!);
+    const split = splitForwardFlag(forward);
+    if (split) flags[split.flag].push(split.spec);
   }
   const {options} = favorite;
   return {

@@ -1,5 +1,6 @@
 /** A favorite as text: the summary line, the equivalent ssh command, and the options of tunnels itself. */
-import {type Favorite, FORWARD_PATTERN} from './favorite.js';
+import {splitForwardFlag} from '../../core/protocols/forward-spec.js';
+import type {Favorite} from './favorite.js';
 
 /**
  * A favorite's -o options as text ("ServerAliveInterval=15"), the way favorite-args.ts's keptOptions reads them; Reconnect
@@ -76,8 +77,8 @@ function optionWords(favorite: Favorite, tool: 'ssh' | 'tunnels'): string[] {
   if (options.forwardX11 !== undefined) words.push(options.forwardX11 ? '-X' : '-x');
   const forwards: string[] = [];
   for (const forward of favorite.forwards) {
-    const match = FORWARD_PATTERN.exec(forward.trim());
-    if (match) forwards.push(`-${match[1]}`, shellQuote(match[2]!.trim()));
+    const split = splitForwardFlag(forward.trim());
+    if (split) forwards.push(`-${split.flag}`, shellQuote(split.spec.trim()));
     else forwards.push(shellQuote(forward));
   }
   // ssh needs -N to hold forwards without a shell; a favorite's editor has no use for it.

@@ -6,7 +6,7 @@
  */
 import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
-import {type ForwardFlag, ForwardSpecError, parseForwardSpec} from '../../core/protocols/forward-spec.js';
+import {ForwardSpecError, parseForwardSpec, splitForwardFlag} from '../../core/protocols/forward-spec.js';
 import {forwardExample} from '../../text/examples.js';
 
 export interface Favorite {
@@ -57,8 +57,6 @@ const OPTION_FIELDS = [
   'permitRemoteOpen',
 ];
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-/** A forward as a favorite keeps it: its flag, a space, its spec ("-L 8080:db:5432"). */
-export const FORWARD_PATTERN = /^-([LRD])\s+(.+)$/s;
 const CONTROL = /\p{Cc}/u;
 const WHITESPACE = /\s/;
 const KEY_CONTENTS = /-----BEGIN |PRIVATE KEY|^(?:ssh|ecdsa-sha2|sk-ssh|sk-ecdsa)-[a-z0-9-]+ AAAA/i;
@@ -146,12 +144,13 @@ function validateForward(value: unknown, where: string): string | undefined {
   if (typeof value !== 'string')
     return `${where}: must be a string such as "${forwardExample('L')}", not ${kindOf(value)}`;
   if (CONTROL.test(value)) return `${where}: ${show(value)} contains a control character`;
-  const match = FORWARD_PATTERN.exec(value);
-  if (!match) {
+  // A forward as a favorite keeps it: its flag, a space, its spec ("-L 8080:db:5432").
+  const split = splitForwardFlag(value);
+  if (!split) {
     return `${where}: ${show(value)} does not start with -L, -R or -D and a space (e.g. "${forwardExample('L')}", "${forwardExample('D')}")`;
   }
   try {
-    parseForwardSpec(match[1] as ForwardFlag, match[2]!);
+    parseForwardSpec(split.flag, split.spec);
   } catch (error) {
     if (error instanceof ForwardSpecError) return `${where}: ${error.message}`;
     throw error;

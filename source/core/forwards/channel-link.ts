@@ -7,8 +7,8 @@ import type {Client, ClientChannel} from 'ssh2';
  * A TCP socket carried over one SSH channel, at the level of SSH messages: channel data goes straight to
  * socket.write and socket reads straight into CHANNEL_DATA packets, with the windows kept here. ssh2's own
  * channel is a Duplex stream piped both ways to the socket; for the forwards (-L, -R, -D) that stream
- * machinery is most of the JS work per connection and per packet (about 15% of the CPU per short
- * connection and per GiB, measured against the same ssh2 session), and nothing needs the stream.
+ * machinery is most of the JS work per connection and per packet (a large share of the CPU of a short
+ * connection and of bulk data), and nothing needs the stream.
  *
  * ssh2 still opens and accepts the channel; the link then takes it over: ssh2's table keeps the id
  * reserved (so ssh2 gives it to no other channel until both sides have closed it), and the session's

@@ -1,4 +1,5 @@
 import type {ClientChannel, TcpConnectionDetails} from 'ssh2';
+import {hostPort} from '../../text/address.js';
 import type {Emitter} from '../emitter.js';
 import type {TunnelEvent} from '../events.js';
 import type {ChannelLink} from './channel-link.js';
@@ -64,7 +65,7 @@ export function channelOpenError(
   host: string,
   port: number,
 ): ChannelOpenError {
-  const target = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const target = hostPort(host, port);
   return openErrorFor(error, target, OPEN_FAILURE_REASONS[1]!);
 }
 

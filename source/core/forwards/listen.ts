@@ -2,6 +2,7 @@ import {readFileSync} from 'node:fs';
 import {open} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import {hostPort} from '../../text/address.js';
 import {ownersIn, type ProcNetFile, socketKey} from '../protocols/proc-net-tcp.js';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
@@ -115,7 +116,7 @@ export function isWildcardAddress(address: string): boolean {
 
 export function describeBind(host: string | undefined, port: number): string {
   if (host === undefined) return `every interface, port ${port}`;
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return hostPort(host, port);
 }
 
 /** Ports this process listens on: a port taken twice is named as ours, not "another program". */
@@ -293,7 +294,7 @@ export function listen(
 
 export function formatAddress(address: string | undefined, port: number | undefined): string {
   const host = address ?? '?';
-  return `${host.includes(':') ? `[${host}]` : host}:${port ?? '?'}`;
+  return hostPort(host, port ?? '?');
 }
 
 const littleEndian = os.endianness() === 'LE';
@@ -341,7 +342,7 @@ let scanning = false;
 
 /**
  * Answers every waiting lookup with one pass over /proc/net/tcp and tcp6. Reading them is the cost (the
- * kernel writes tens of thousands of lines on a busy machine, ~100 ms), so lookups that come meanwhile
+ * kernel writes a line per socket, tens of thousands on a busy machine), so lookups that come meanwhile
  * wait for the next pass instead of each reading the files, and a lookup whose socket has closed is
  * dropped: a flood of clients costs a pass at a time, never a queue of reads that starves the others.
  */

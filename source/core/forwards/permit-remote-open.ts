@@ -3,6 +3,7 @@
  * ssh_init_forward_permissions, channels.c open_match): where connections of a remote dynamic forward
  * (-R port) may go. Pure: no IO.
  */
+import {hostPort} from '../../text/address.js';
 
 /** `any`: no limit (also when unset). `none`: nothing. Otherwise the host:port pairs allowed. */
 export type PermitRemoteOpen = 'any' | 'none' | Array<{host: string; port: number | '*'}>;
@@ -57,5 +58,5 @@ export function permitsRemoteOpen(rule: PermitRemoteOpen | undefined, host: stri
 /** The rule as ssh_config writes it, for messages. */
 export function formatPermitRemoteOpen(rule: PermitRemoteOpen): string {
   if (typeof rule === 'string') return rule;
-  return rule.map(({host, port}) => `${host.includes(':') ? `[${host}]` : host}:${port}`).join(' ');
+  return rule.map(({host, port}) => hostPort(host, port)).join(' ');
 }

@@ -8,6 +8,7 @@
  * on the server whose connections leave from this machine. As in OpenSSH, fields are separated by ":" and
  * a field that holds a "/" is a path ("[...]" for one that holds a ":").
  */
+import {bracketed, hostPort} from '../../text/address.js';
 
 export type ForwardKind =
   | 'local'
@@ -112,10 +113,6 @@ export function targetText(spec: ForwardSpec): string {
   if (isUnixForward(spec)) return spec.target.path ?? hostPort(spec.target.host, spec.target.port);
   if (spec.kind === 'dynamic' || spec.kind === 'remote-dynamic') return 'SOCKS';
   return hostPort(spec.host, spec.hostPort);
-}
-
-function hostPort(host: string, port: number): string {
-  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 export class ForwardSpecError extends Error {
@@ -520,12 +517,12 @@ export function parseConfigForward(flag: ForwardFlag, value: string): ForwardSpe
 
 function formatAddress(address: string): string {
   if (address === '' || address === '*') return '*';
-  return address.includes(':') ? `[${address}]` : address;
+  return bracketed(address);
 }
 
 /** A socket path as a field: in square brackets when it holds a ":" (or would not read back as a path). */
 function formatPath(path: string): string {
-  return path.includes(':') ? `[${path}]` : path;
+  return bracketed(path);
 }
 
 /**
@@ -542,16 +539,13 @@ export function formatForwardSpec(spec: ForwardSpec): string {
         : listen.bindAddress === undefined
           ? `${listen.port}`
           : `${formatAddress(listen.bindAddress)}:${listen.port}`;
-    const to =
-      target.path !== undefined
-        ? formatPath(target.path)
-        : `${target.host.includes(':') ? `[${target.host}]` : target.host}:${target.port}`;
+    const to = target.path !== undefined ? formatPath(target.path) : hostPort(target.host, target.port);
     return `${listener}:${to}`;
   }
   const listener =
     spec.bindAddress === undefined ? `${spec.port}` : `${formatAddress(spec.bindAddress)}:${spec.port}`;
   if (spec.kind === 'dynamic' || spec.kind === 'remote-dynamic') return listener;
-  const host = spec.host.includes(':') ? `[${spec.host}]` : spec.host;
+  const host = bracketed(spec.host);
   return `${spec.kind === 'ftp' ? 'ftp/' : ''}${listener}:${host}:${spec.hostPort}`;
 }
 
@@ -572,6 +566,15 @@ export function flagOf(spec: ForwardSpec): ForwardFlag {
 /** e.g. "-L 8080:db:5432", "-D 1080", "-R 1080" ("-L ftp/..." for ftp). */
 export function formatForwardFlag(spec: ForwardSpec): string {
   return `-${flagOf(spec)} ${formatForwardSpec(spec)}`;
+}
+
+/**
+ * A forward as formatForwardFlag writes it and a favorite keeps it, "-L 8080:db:5432": its flag and the
+ * spec after it (not read); undefined when the text is not in that form.
+ */
+export function splitForwardFlag(text: string): {flag: ForwardFlag; spec: string} | undefined {
+  const match = /^-([LRD])\s+(.+)$/s.exec(text);
+  return match ? {flag: match[1] as ForwardFlag, spec: match[2]!} : undefined;
 }
 
 /**

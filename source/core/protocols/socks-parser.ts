@@ -5,7 +5,9 @@
  * Only CONNECT without authentication is supported: the connection is opened by the SSH server, so the
  * SOCKS layer has nothing to authenticate (a SOCKS4 USERID is read and ignored).
  */
+
 import {isIPv4, isIPv6} from 'node:net';
+import {unbracketed} from '../../text/address.js';
 
 export type SocksVersion = 4 | 5;
 
@@ -385,7 +387,7 @@ function formatIPv6(bytes: Buffer): string {
 
 /** The 16 bytes of an IPv6 address in any textual form (brackets and a %zone are allowed), if it is one. */
 function parseIPv6(address: string): Buffer | undefined {
-  let text = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
+  let text = unbracketed(address);
   if (!isIPv6(text)) return undefined;
   const zone = text.indexOf('%');
   if (zone >= 0) text = text.slice(0, zone);

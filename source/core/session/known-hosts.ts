@@ -4,7 +4,8 @@ import {createHash, createHmac, randomBytes} from 'node:crypto';
 import {constants, type Stats} from 'node:fs';
 import {type FileHandle, mkdir, open, stat} from 'node:fs/promises';
 import path from 'node:path';
-import {expandHome, matchPattern} from '../../config/paths.js';
+import {expandHome} from '../../text/home-path.js';
+import {matchPattern} from '../../text/ssh-pattern.js';
 
 export interface KnownHostEntry {
   file: string;
@@ -238,8 +239,8 @@ function isMissing(error: unknown): boolean {
 
 const MIB = 1024 * 1024;
 /**
- * More than any known_hosts holds: 130,000 hashed entries are 18 MB and are read in well under a second; a
- * bigger file is taken for a wrong path (a disk image, a log) rather than read for ten seconds or more.
+ * More than any known_hosts holds, even one of a great many hashed entries (which is read quickly); a
+ * bigger file is taken for a wrong path (a disk image, a log) rather than read for a long time.
  */
 export const MAX_KNOWN_HOSTS_BYTES = 256 * MIB;
 /** A longer line is skipped as malformed (OpenSSH would fail to parse it too) without being held in memory. */

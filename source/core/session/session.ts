@@ -1061,8 +1061,8 @@ const SMALL_READ_BYTES = 4096;
  * client stalls the same way. Any packet of ours carries the ACK, so after a small read a zero
  * WINDOW_ADJUST goes only if nothing was sent since the latest one two loop turns later (by then a client
  * that answers at once, or had already written, has had its packet sent). A timer instead (1 ms) sent
- * fewer of these packets but cost ~10% more CPU per short connection in wake-ups. Bulk data comes in
- * large reads and is ACKed by TCP itself every other segment.
+ * fewer of these packets, but its wake-ups cost more CPU per short connection than they saved. Bulk
+ * data comes in large reads and is ACKed by TCP itself every other segment.
  */
 function acknowledgeSmallReads(client: Client, links: ChannelLinks): void {
   const internals = client as unknown as {

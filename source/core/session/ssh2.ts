@@ -5,9 +5,9 @@ import type ssh2Types from 'ssh2';
 
 /**
  * ssh2, loaded so that its packet padding comes from a pool of random bytes. ssh2 fills each packet's
- * 4–19 padding bytes with its own randomFillSync call: a few microseconds each, ~12% of the CPU of a short
- * forwarded connection and ~0.1 s per GiB moved. The pool is filled by the same CSPRNG and each byte is
- * used once, so the padding is exactly as random as before. ssh2 takes randomFillSync from
+ * 4–19 padding bytes with its own randomFillSync call, a cost per packet that is a large share of the CPU
+ * of a short forwarded connection and shows in bulk transfers too. The pool is filled by the same CSPRNG
+ * and each byte is used once, so the padding is exactly as random as before. ssh2 takes randomFillSync from
  * require('crypto') when its crypto.js loads, so that one require is answered with a copy of crypto
  * whose randomFillSync serves small fills from the pool. Everything else in ssh2 is untouched, and if
  * ssh2 is already loaded (or changes how it pads) this changes nothing.

@@ -3,7 +3,9 @@
  * order, protocol version, authorization protocol name and data. Pure: bytes in, a verdict out. The
  * forwarder checks the fake cookie it gave the server and swaps in the real one, as OpenSSH does.
  */
+
 import {timingSafeEqual} from 'node:crypto';
+import {unbracketed} from '../../text/address.js';
 
 export const MIT_MAGIC_COOKIE = 'MIT-MAGIC-COOKIE-1';
 const HEADER_BYTES = 12;
@@ -86,5 +88,5 @@ export function parseDisplay(display: string): X11Display | undefined {
   if (host === '' || host === 'unix') return {number, screen, socketPath: `/tmp/.X11-unix/X${number}`};
   // A launchd-style path ("/private/tmp/.../org.xquartz:0") is a socket itself.
   if (host.startsWith('/')) return {number, screen, socketPath: `${host}:${number}`};
-  return {number, screen, host: host.replace(/^\[(.*)\]$/, '$1'), port: 6000 + number};
+  return {number, screen, host: unbracketed(host), port: 6000 + number};
 }

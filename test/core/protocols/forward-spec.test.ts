@@ -9,6 +9,7 @@ import {
   parseConfigForward,
   parseForwardEntry,
   parseForwardSpec,
+  splitForwardFlag,
 } from '../../../source/core/protocols/forward-spec.js';
 
 const local = (
@@ -399,4 +400,19 @@ describe('add-forward entries', () => {
   ])('rejects %j', (text, message) => {
     expect(() => parseForwardEntry(text)).toThrow(message);
   });
+});
+
+describe('splitForwardFlag', () => {
+  it('splits a forward as a favorite keeps it into its flag and spec', () => {
+    expect(splitForwardFlag('-L 8080:db:5432')).toEqual({flag: 'L', spec: '8080:db:5432'});
+    expect(splitForwardFlag('-R  9000:localhost:3000')).toEqual({flag: 'R', spec: '9000:localhost:3000'});
+    expect(splitForwardFlag('-D 1080')).toEqual({flag: 'D', spec: '1080'});
+  });
+
+  it.each(['L 8080:db:5432', '-L8080:db:5432', '-l 8080:db:5432', '-X 1', '-D '])(
+    'leaves %j alone',
+    (text) => {
+      expect(splitForwardFlag(text)).toBeUndefined();
+    },
+  );
 });

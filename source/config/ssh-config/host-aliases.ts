@@ -3,7 +3,7 @@
  * the Host lines' patterns without wildcards or negation, in file order, each once. Only the file itself
  * is read (ssh's own completion does not follow Include either); lines are split as ssh splits them.
  */
-import {ConfigLineError, splitConfigLine} from './ssh-config-line.js';
+import {ConfigLineError, splitConfigLine} from './line.js';
 
 export function listHostAliases(text: string): string[] {
   const aliases = new Set<string>();

@@ -4,22 +4,18 @@ import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeF
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import {
-  type CommandLineOptions,
-  ConfigError,
-  type FilledOptions,
-  resolveInvocation,
-  resolveOptions,
-} from '../../source/config/session-options.js';
+import {type CommandLineOptions, ConfigError} from '../../../source/config/command-line.js';
+import {resolveOptions} from '../../../source/config/resolve-options.js';
+import {resolveInvocation} from '../../../source/config/session-options.js';
+import type {FilledOptions} from '../../../source/config/ssh-config/defaults.js';
 import {
   newOptions,
   OptionError,
-  processLine,
   type ReadContext,
-  readConfigFile,
   type SshOptions,
-} from '../../source/config/ssh-options.js';
-import {formatForwardFlag} from '../../source/core/protocols/forward-spec.js';
+} from '../../../source/config/ssh-config/options.js';
+import {processLine, readConfigFile} from '../../../source/config/ssh-config/read.js';
+import {formatForwardFlag} from '../../../source/core/protocols/forward-spec.js';
 
 const ME = os.userInfo().username;
 const hasSsh = spawnSync('ssh', ['-V']).error === undefined;

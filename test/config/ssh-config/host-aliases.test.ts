@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {listHostAliases} from '../../source/config/host-aliases.js';
+import {listHostAliases} from '../../../source/config/ssh-config/host-aliases.js';
 
 describe('listHostAliases', () => {
   it('lists aliases without wildcards or negation, in file order, once', () => {

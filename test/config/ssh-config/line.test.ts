@@ -3,7 +3,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterAll, describe, expect, it} from 'vitest';
-import {ConfigLineError, splitArguments, splitConfigLine} from '../../source/config/ssh-config-line.js';
+import {ConfigLineError, splitArguments, splitConfigLine} from '../../../source/config/ssh-config/line.js';
 
 /** A line and what readconf.c makes of it: keyword and arguments, a blank line, or an error. */
 type Expected = {keyword: string; args: string[]; rest?: string} | 'blank' | 'error';

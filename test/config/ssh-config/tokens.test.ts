@@ -10,7 +10,7 @@ import {
   expandTokensAndVariables,
   expandVariables,
   TokenError,
-} from '../../source/config/ssh-tokens.js';
+} from '../../../source/config/ssh-config/tokens.js';
 
 const TOKENS = {h: 'host.example', p: '2222', r: 'alice', n: 'alias', e: ''};
 const ENV = {HOME: '/home/me', EMPTY: '', PCT: '%h', BRACE: '}'};

@@ -2,7 +2,7 @@
  * Cipher lists as ssh reads them (kex.c's kex_assemble_names): a list replaces the default, "+list" appends
  * to it, "-list" removes from it (patterns allowed), "^list" puts the names first.
  */
-import {matchPatternList} from './ssh-options.js';
+import {matchPatternList} from './match.js';
 
 /** Every cipher OpenSSH 9.2 knows, in its order (`ssh -Q cipher`); ssh2 has them all. */
 export const ALL_CIPHERS = [

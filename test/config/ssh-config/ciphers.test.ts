@@ -9,7 +9,7 @@ import {
   OPENSSH_DEFAULT_CIPHERS,
   TUNNELS_DEFAULT_CIPHERS,
   validCipherSpec,
-} from '../../source/config/ciphers.js';
+} from '../../../source/config/ssh-config/ciphers.js';
 
 const DEFAULT = OPENSSH_DEFAULT_CIPHERS;
 const without = (...names: string[]) => DEFAULT.filter((name) => !names.includes(name));
