@@ -3,7 +3,7 @@ import type {Client, ClientChannel} from 'ssh2';
 import {
   type ChannelTableInternals,
   channelInternals,
-  clientInternals,
+  linkInternals,
   type ProtocolInternals,
 } from '../session/ssh2-internals.js';
 
@@ -70,11 +70,10 @@ export class ChannelLinks {
   private packets = 0;
 
   constructor(client: Client) {
-    const internals = clientInternals(client);
-    this.protocol = internals._protocol!;
-    this.table = internals._chanMgr!;
-    if (internals._callbacks) this.measureRoundTrip(client, internals._callbacks, ROUND_TRIP_SAMPLES);
-    const handlers = this.protocol._handlers;
+    const {protocol, handlers, table, callbacks} = linkInternals(client);
+    this.protocol = protocol;
+    this.table = table;
+    if (callbacks) this.measureRoundTrip(client, callbacks, ROUND_TRIP_SAMPLES);
     // ssh2's channel handlers take at most three arguments after the recipient. Named, not gathered with
     // `...rest`: CHANNEL_DATA runs once per packet, and a rest array would be made for each.
     const route = (name: string, deliver: (link: ChannelLink, first: unknown, second: unknown) => void) => {

@@ -41,12 +41,27 @@ export interface ChannelInternals {
   outgoing: {id: number; window: number; packetSize: number; state: string};
 }
 
-export function clientInternals(client: Client): ClientInternals {
+function clientInternals(client: Client): ClientInternals {
   return client as unknown as ClientInternals;
 }
 
 export function channelInternals(channel: ClientChannel): ChannelInternals {
   return channel as unknown as ChannelInternals;
+}
+
+/** What ChannelLinks takes over: the message writer with its handlers, the channel table, the replies awaited. */
+export function linkInternals(client: Client): {
+  protocol: ProtocolInternals;
+  handlers: ProtocolInternals['_handlers'];
+  table: ChannelTableInternals;
+  callbacks: Array<() => void> | undefined;
+} {
+  const {_protocol, _chanMgr, _callbacks} = clientInternals(client);
+  if (!_protocol || !_chanMgr)
+    throw new Error(
+      'ssh2 has no message writer or channel table: this version of ssh2 is not one tunnels knows',
+    );
+  return {protocol: _protocol, handlers: _protocol._handlers, table: _chanMgr, callbacks: _callbacks};
 }
 
 /** SSH channels open on the connection now (ssh2's own count). */
