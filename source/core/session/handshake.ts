@@ -27,6 +27,9 @@ import {acknowledgeSmallReads} from './ssh2-internals.js';
 import {type JumpHost, openJumpTransport, runProxyCommand, type Transport} from './transport.js';
 import {WakeWatch} from './wake-watch.js';
 
+/** The jump host's own session: the hop, and the events of it that this session passes on. */
+type JumpSession = JumpHost & {readonly events: Emitter<TunnelEvent>};
+
 /**
  * The first layer of Session: its state, and the handshake of its one ssh2 connection at a time
  * (transport, host key, authentication) with the routing of the channels the server opens. Session is
@@ -54,7 +57,7 @@ export abstract class SessionHandshake {
   /** The host key accepted at the first connection: a reconnect must see the same one. */
   private acceptedHostKey: Buffer | undefined;
   /** The jump host's session, kept across reconnects (its accepted host key with it). */
-  protected jumpSession: (JumpHost & {readonly events: Emitter<TunnelEvent>}) | undefined;
+  protected jumpSession: JumpSession | undefined;
 
   constructor(
     readonly config: SessionConfig,
@@ -68,9 +71,7 @@ export abstract class SessionHandshake {
   /** Why no more channels may be opened now, or undefined. */
   abstract channelRefusal(): string | undefined;
   /** A session for the jump host in `config`, with no reconnect of its own. */
-  protected abstract newJumpSession(
-    config: SessionConfig,
-  ): JumpHost & {readonly events: Emitter<TunnelEvent>};
+  protected abstract newJumpSession(config: SessionConfig): JumpSession;
 
   /** `via` for the session events, when the connection is not direct. */
   protected route(): {via?: string} {
