@@ -2,6 +2,12 @@ import type net from 'node:net';
 // The event loop's own clock: tests that fake `performance` (timers) leave this one real.
 import {performance as loopClock} from 'node:perf_hooks';
 import type {Client, ClientChannel} from 'ssh2';
+import {
+  type ChannelTableInternals,
+  channelInternals,
+  linkInternals,
+  type ProtocolInternals,
+} from '../session/ssh2-internals.js';
 
 /**
  * A TCP socket carried over one SSH channel, at the level of SSH messages: channel data goes straight to
@@ -62,28 +68,6 @@ export function windowBudgetInUse(): number {
 /** How long the peer has to close a channel once both sides have sent EOF. */
 const PEER_CLOSE_TIMEOUT_MS = 5000;
 
-/** The ssh2 internals a link uses: the message writer, the channel table and the message handlers. */
-interface ProtocolInternals {
-  ping(): void;
-  channelData(id: number, data: Buffer): void;
-  channelEOF(id: number): void;
-  channelClose(id: number): void;
-  channelWindowAdjust(id: number, amount: number): void;
-  channelFailure(id: number): void;
-  _handlers: Record<
-    string,
-    (protocol: unknown, recipient: number, first?: unknown, second?: unknown, third?: unknown) => void
-  >;
-}
-interface ChannelTableInternals {
-  update(id: number, value: unknown): void;
-  remove(id: number): void;
-}
-interface ChannelInternals {
-  incoming: {id: number; window: number; state: string};
-  outgoing: {id: number; window: number; packetSize: number; state: string};
-}
-
 /** The links of one ssh2 connection, and the routing of their messages. */
 export class ChannelLinks {
   readonly protocol: ProtocolInternals;
@@ -95,15 +79,10 @@ export class ChannelLinks {
   private packets = 0;
 
   constructor(client: Client) {
-    const internals = client as unknown as {
-      _protocol: ProtocolInternals;
-      _chanMgr: ChannelTableInternals;
-      _callbacks?: Array<() => void>;
-    };
-    this.protocol = internals._protocol;
-    this.table = internals._chanMgr;
-    if (internals._callbacks) this.measureRoundTrip(client, internals._callbacks, ROUND_TRIP_SAMPLES);
-    const handlers = this.protocol._handlers;
+    const {protocol, handlers, table, callbacks} = linkInternals(client);
+    this.protocol = protocol;
+    this.table = table;
+    if (callbacks) this.measureRoundTrip(client, callbacks, ROUND_TRIP_SAMPLES);
     // ssh2's channel handlers take at most three arguments after the recipient. Named, not gathered with
     // `...rest`: CHANNEL_DATA runs once per packet, and a rest array would be made for each.
     const route = (name: string, deliver: (link: ChannelLink, first: unknown, second: unknown) => void) => {
@@ -176,7 +155,7 @@ export class ChannelLinks {
 
   /** Takes over a channel ssh2 has just opened or accepted (before it has seen any of its data). */
   adopt(channel: ClientChannel): ChannelLink {
-    const {incoming, outgoing} = channel as unknown as ChannelInternals;
+    const {incoming, outgoing} = channelInternals(channel);
     const link = new ChannelLink(this, incoming.id, outgoing.id, outgoing.window, outgoing.packetSize);
     // What ssh2 took in for it already (nothing, when adopted at once; X11 reads the setup first) is
     // passed on ahead of the rest, and the window is what ssh2 has left of it.

@@ -3,6 +3,7 @@ import {
   appendKnownHost,
   checkHostKey,
   fingerprintSha256,
+  type HostKeyVerdict,
   hostKeyName,
   hostKeyNames,
   type KnownHostEntry,
@@ -62,6 +63,18 @@ export function preferredHostKeyAlgorithms(
   );
 }
 
+/** The server's key as the messages name it. */
+interface OfferedKey {
+  keyBlob: Buffer;
+  /** The name it is looked up and recorded under (see hostKeyName). */
+  name: string;
+  fingerprint: string;
+  /** "ED25519" */
+  type: string;
+  /** Where a new key is added. */
+  knownHostsFile: string;
+}
+
 /** Decides on the server's host key before any authentication is sent. */
 export async function verifyHostKey(
   keyBlob: Buffer,
@@ -74,10 +87,22 @@ export async function verifyHostKey(
   // With HostKeyAlias, the alias alone, as ssh looks it up and writes it (not "[alias]:port").
   const name = hostKeyName(host, port, policy.hostKeyAlias);
   const verdict = checkHostKey(entries, name, keyBlob, hostKeyNames(host, port, policy.hostKeyAlias));
-  const fingerprint = fingerprintSha256(keyBlob);
-  const type = keyTypeLabel(keyTypeOf(keyBlob));
-  const knownHostsFile = policy.knownHostsFiles[0] ?? '~/.ssh/known_hosts';
+  const offered: OfferedKey = {
+    keyBlob,
+    name,
+    fingerprint: fingerprintSha256(keyBlob),
+    type: keyTypeLabel(keyTypeOf(keyBlob)),
+    knownHostsFile: policy.knownHostsFiles[0] ?? '~/.ssh/known_hosts',
+  };
+  if (verdict.status !== 'unknown') return listedKeyOutcome(verdict, offered);
+  return unknownKeyOutcome(verdict.otherTypes, offered, policy, prompter);
+}
 
+/** The outcome for a key known_hosts says something about: trusted, revoked, changed, or a CA's. */
+function listedKeyOutcome(
+  verdict: Exclude<HostKeyVerdict, {status: 'unknown'}>,
+  {name, fingerprint, type, knownHostsFile}: OfferedKey,
+): HostKeyOutcome {
   switch (verdict.status) {
     case 'known':
       return {ok: true, trust: 'known'};
@@ -111,23 +136,21 @@ export async function verifyHostKey(
           `If that fingerprint is the server's (check with its administrator), add the key to ${knownHostsFile} as a plain line for ${name}: tunnels accepts a key listed there, as ssh does`,
       };
     }
-    case 'unknown':
-      break;
   }
+}
 
-  const add = async (trust: HostKeyTrust): Promise<HostKeyOutcome> => {
-    try {
-      await appendKnownHost(knownHostsFile, knownHostsLine(name, keyBlob, policy.hashKnownHosts));
-      return {ok: true, trust, added: {file: knownHostsFile, fingerprint}};
-    } catch (error) {
-      // ssh carries on too when known_hosts is not writable; the key is trusted for this session only.
-      return {ok: true, trust, added: {file: `(not saved: ${(error as Error).message})`, fingerprint}};
-    }
-  };
-
+/** A key known_hosts does not list: added, refused, or asked about, as StrictHostKeyChecking says. */
+async function unknownKeyOutcome(
+  otherTypeEntries: KnownHostEntry[],
+  offered: OfferedKey,
+  policy: HostKeyPolicy,
+  prompter: Prompter | undefined,
+): Promise<HostKeyOutcome> {
+  const {name, fingerprint, type, knownHostsFile} = offered;
+  const add = (trust: HostKeyTrust) => addKey(offered, policy, trust);
   const otherTypes =
-    verdict.otherTypes.length > 0
-      ? ` (${name} is known with other key types: ${[...new Set(verdict.otherTypes.map((e) => keyTypeLabel(e.keyType)))].join(', ')})`
+    otherTypeEntries.length > 0
+      ? ` (${name} is known with other key types: ${[...new Set(otherTypeEntries.map((e) => keyTypeLabel(e.keyType)))].join(', ')})`
       : '';
   const unknownText = `no host key is known for ${name}${otherTypes}; its ${type} key fingerprint is ${fingerprint}`;
 
@@ -145,6 +168,16 @@ export async function verifyHostKey(
       reason: `${unknownText}, and there is no terminal to ask on. Check the fingerprint, then connect once with -o StrictHostKeyChecking=accept-new or add the key to ${knownHostsFile}`,
     };
   }
+  const accepted = await askAboutKey(prompter, offered, otherTypes);
+  return accepted ? add('accepted-by-person') : {ok: false, reason: `host key for ${name} not accepted`};
+}
+
+/** Asks as ssh does until the answer is yes, no, or the fingerprint itself. */
+async function askAboutKey(
+  prompter: Prompter,
+  {name, fingerprint, type}: OfferedKey,
+  otherTypes: string,
+): Promise<boolean> {
   let question =
     // The question keeps its line breaks; a name from the config (HostKeyAlias) must not add one.
     `The authenticity of host '${safeText(name)}' can't be established.\n` +
@@ -152,10 +185,22 @@ export async function verifyHostKey(
     `Are you sure you want to continue connecting (yes/no/[fingerprint])? `;
   for (;;) {
     const answer = (await prompter.ask(question, {secret: false})).trim();
-    if (answer === 'yes' || answer === fingerprint) return add('accepted-by-person');
-    if (answer === 'no' || answer === '') {
-      return {ok: false, reason: `host key for ${name} not accepted`};
-    }
+    if (answer === 'yes' || answer === fingerprint) return true;
+    if (answer === 'no' || answer === '') return false;
     question = "Please type 'yes', 'no' or the fingerprint: ";
+  }
+}
+
+/** Adds the key to known_hosts; ssh carries on too when it is not writable, trusting it for this session. */
+async function addKey(
+  {name, keyBlob, fingerprint, knownHostsFile}: OfferedKey,
+  policy: HostKeyPolicy,
+  trust: HostKeyTrust,
+): Promise<HostKeyOutcome> {
+  try {
+    await appendKnownHost(knownHostsFile, knownHostsLine(name, keyBlob, policy.hashKnownHosts));
+    return {ok: true, trust, added: {file: knownHostsFile, fingerprint}};
+  } catch (error) {
+    return {ok: true, trust, added: {file: `(not saved: ${(error as Error).message})`, fingerprint}};
   }
 }

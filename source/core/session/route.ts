@@ -1,4 +1,4 @@
-import type {SessionConfig} from './session.js';
+import type {SessionConfig} from './session-config.js';
 
 /** What the connection goes through: its jump hosts (nearest last), "ProxyCommand", or undefined. */
 export function routeOf(config: Pick<SessionConfig, 'jumpHost' | 'proxyCommand'>): string | undefined {

@@ -1,0 +1,122 @@
+import {spawn} from 'node:child_process';
+import readline from 'node:readline';
+import {Duplex} from 'node:stream';
+import type {ClientChannel} from 'ssh2';
+import {SessionError} from './messages.js';
+import type {SessionConfig, SessionState} from './session-config.js';
+
+/** What a connection runs on when it is not a plain TCP socket, and how to end it. */
+export interface Transport {
+  sock: Duplex;
+  close(): void;
+  /**
+   * Why the transport ended before the handshake did, if it knows: a ProxyCommand's exit status, waited
+   * for a moment (its stdin's EPIPE may come first).
+   */
+  ended(): Promise<string | undefined>;
+}
+
+/** The jump host's session, as the connection through it uses it. */
+export interface JumpHost {
+  readonly state: SessionState;
+  openAsHop(reconnecting: boolean): Promise<void>;
+  openDirect(host: string, port: number): Promise<ClientChannel>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects the jump host `hop` (named by `hopConfig`) and opens a direct-tcpip channel from it to
+ * `config`'s host. A jump host's failure is named after the hop.
+ */
+export async function openJumpTransport(
+  hop: JumpHost,
+  hopConfig: SessionConfig,
+  config: SessionConfig,
+  reconnecting: boolean,
+): Promise<Transport> {
+  const name = `the jump host ${hopName(hopConfig)}`;
+  try {
+    await hop.openAsHop(reconnecting || config.batchMode);
+  } catch (error) {
+    const message = (error as Error).message;
+    const level = error instanceof SessionError ? error.level : 'protocol';
+    throw new SessionError(message.startsWith('the jump host ') ? message : `${name}: ${message}`, level);
+  }
+  let channel: ClientChannel;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // The bastion's own connect may wait minutes on a host that drops packets: ConnectTimeout bounds it.
+    channel = await Promise.race([
+      hop.openDirect(config.host, config.port),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new SessionError(
+                `${name}: no channel to ${config.host}:${config.port} after ${config.connectTimeoutMs / 1000} s; check the host and port, or raise ConnectTimeout`,
+                'timeout',
+              ),
+            ),
+          config.connectTimeoutMs,
+        );
+      }),
+    ]);
+  } catch (error) {
+    void hop.close();
+    if (error instanceof SessionError) throw error;
+    throw new SessionError(`${name}: ${(error as Error).message}`, 'connect');
+  } finally {
+    clearTimeout(timer);
+  }
+  return {
+    sock: channel,
+    close: () => {
+      channel.destroy();
+      void hop.close();
+    },
+    ended: async () => (hop.state === 'connected' ? undefined : `${name} closed`),
+  };
+}
+
+/** The ProxyCommand as ssh runs it (`exec` in /bin/sh -c); its stderr lines go to `warn`. */
+export function runProxyCommand(command: string, warn: (message: string) => void): Transport {
+  const child = spawn('/bin/sh', ['-c', `exec ${command}`], {stdio: ['pipe', 'pipe', 'pipe']});
+  let exit: string | undefined;
+  child.on('error', (error) => {
+    exit = `the ProxyCommand (${command}) could not start: ${error.message}`;
+  });
+  const exited = new Promise<void>((resolve) => {
+    child.once('error', () => resolve());
+    child.once('exit', (code, signal) => {
+      exit = `the ProxyCommand (${command}) exited ${signal ? `on ${signal}` : `with status ${code}`}`;
+      resolve();
+    });
+  });
+  readline.createInterface({input: child.stderr}).on('line', (line) => warn(`ProxyCommand: ${line}`));
+  // A child that exits before reading everything: its stdin's EPIPE ends the connection, not the process.
+  child.stdin.on('error', () => {});
+  const sock = Duplex.from({readable: child.stdout, writable: child.stdin});
+  return {
+    sock,
+    close: () => {
+      sock.destroy();
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGTERM');
+        } catch {
+          // Gone already.
+        }
+      }
+    },
+    ended: async () => {
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      return exit;
+    },
+  };
+}
+
+/** A jump host as the user named it, and where it is: "bastion (10.0.0.1:22)". */
+function hopName(config: SessionConfig): string {
+  const where = `${config.host}:${config.port}`;
+  return config.name && config.name !== config.host ? `${config.name} (${where})` : where;
+}
