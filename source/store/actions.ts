@@ -73,8 +73,7 @@ export async function connect(
   invocations.set(id, invocation);
   starting.add(id);
   trackStarting(id, name, invocation.session);
-  store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
-  flush();
+  store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
   const {Session} = await import('../core/session/session.js');
   // Disconnected, or the app quit, while that loaded.
   if (!starting.delete(id) || store.getState().quitting) {
@@ -88,7 +87,7 @@ export async function connect(
     uiPrompter,
   );
   sessions.set(id, session);
-  trackSession(id, session);
+  trackSession(id, session.events);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
   for (const message of invocation.warnings) session.events.emit({event: 'warning', message});

@@ -21,7 +21,7 @@ import {LocalUnixForward} from '../forwards/local-unix-forward.js';
 import type {PermitRemoteOpen} from '../forwards/permit-remote-open.js';
 import {RemoteDynamicForward} from '../forwards/remote-dynamic-forward.js';
 import {RemoteForward} from '../forwards/remote-forward.js';
-import type {ForwardSpec} from '../protocols/forward-spec.js';
+import {type ForwardSpec, formatForwardSpec} from '../protocols/forward-spec.js';
 import {Authenticator} from './auth.js';
 import {type Backoff, RetrySchedule} from './backoff.js';
 import {
@@ -43,6 +43,7 @@ import {routeOf} from './route.js';
 import {notSshMessage, watchGreeting} from './ssh-greeting.js';
 import {connectSshSocket} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
+import {sampleTraffic} from './traffic-sampler.js';
 import {WakeWatch} from './wake-watch.js';
 
 export interface SessionConfig extends HostKeyPolicy {
@@ -189,7 +190,10 @@ export class Session implements ForwardContext {
   constructor(
     readonly config: SessionConfig,
     private readonly prompter: Prompter | undefined,
-  ) {}
+  ) {
+    // The forwards' counters each second while a connection is open (forward-traffic), for the rates.
+    sampleTraffic(this.events, () => this.forwardList.values());
+  }
 
   get displayName(): string {
     const via = routeOf(this.config);
@@ -774,6 +778,8 @@ export class Session implements ForwardContext {
         break;
     }
     this.forwardList.set(id, forward);
+    const display = formatForwardSpec(spec);
+    this.events.emit({event: 'forward-added', forwardId: id, kind: spec.kind, spec: forward.label, display});
     await forward.start();
     return forward;
   }
@@ -783,6 +789,7 @@ export class Session implements ForwardContext {
     if (!forward) return;
     this.forwardList.delete(id);
     await forward.close();
+    this.events.emit({event: 'forward-removed', forwardId: id, kind: forward.kind, spec: forward.label});
   }
 
   /** Closes every forward (cancelling remote ones on the server), then the connection. */
