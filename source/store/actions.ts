@@ -1,4 +1,7 @@
+import {readFile} from 'node:fs/promises';
 import {Readable, Writable} from 'node:stream';
+import {listHostAliases} from '../config/host-aliases.js';
+import {expandHome} from '../config/paths.js';
 import {
   type CommandLineOptions,
   ConfigError,
@@ -9,23 +12,9 @@ import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spe
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import type {Session} from '../core/session/session.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
-import {
-  connectFavorite,
-  deleteFavorite,
-  filteredFavorites,
-  saveEditedFavorite,
-  saveSessionAsFavorite,
-} from './favorites-actions.js';
-import {
-  type AppState,
-  type ConfirmAction,
-  type Dialog,
-  openConnections,
-  selectedForward,
-  selectedSession,
-  store,
-} from './state.js';
-import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
+import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
+import {openDialog, setHosts, showMessage} from './ui-actions.js';
+import {uiPrompter} from './ui-prompter.js';
 
 /** The core sessions behind the rows; views never see these. */
 const sessions = new Map<number, Session>();
@@ -53,10 +42,6 @@ export function sessionOrigin(sessionId: number): {
 let nextSessionId = 1;
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
-
-export function showMessage(kind: 'info' | 'error', text: string): void {
-  set({message: {kind, text}});
-}
 
 /**
  * Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. Its row
@@ -100,6 +85,12 @@ export async function connect(
   }
   for (const spec of invocation.forwards) await session.addForward(spec).catch(() => {});
   flush();
+}
+
+/** The Host aliases of the ssh config (~/.ssh/config unless -F said), for the connect dialog's completion. */
+export async function loadHostAliases(configFile: string | undefined): Promise<void> {
+  const configText = await readFile(expandHome(configFile ?? '~/.ssh/config'), 'utf8').catch(() => '');
+  setHosts(listHostAliases(configText));
 }
 
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
@@ -237,116 +228,6 @@ export async function runCommand(
   appendLog(sessionId, status === 0 ? 'info' : 'error', `exit status ${status}`);
   showMessage(status === 0 ? 'info' : 'error', `${command}: exit status ${status}`);
   return status;
-}
-
-// Navigation and dialogs: plain state changes.
-
-export function moveSelection(delta: number): void {
-  store.setState((state) => {
-    if (state.focus === 'sessions') {
-      const selected = clamp(state.selectedSession + delta, state.sessions.length);
-      return {selectedSession: selected, selectedForward: 0};
-    }
-    return {
-      selectedForward: clamp(state.selectedForward + delta, selectedSession(state)?.forwards.length ?? 0),
-    };
-  });
-}
-
-function clamp(value: number, length: number): number {
-  return Math.max(0, Math.min(value, length - 1));
-}
-
-export function switchFocus(): void {
-  store.setState((state) => ({focus: state.focus === 'sessions' ? 'forwards' : 'sessions'}));
-}
-
-export function openDialog(dialog: Dialog): void {
-  set({dialog, message: undefined});
-}
-
-export function closeDialog(): void {
-  const {dialog} = store.getState();
-  if (dialog?.kind === 'prompt') cancelPrompt();
-  else set({dialog: undefined});
-}
-
-export function editDialogText(update: (text: string) => string): void {
-  const {dialog} = store.getState();
-  if (!dialog || !('text' in dialog)) return;
-  const text = update(dialog.text);
-  // Inline validation: the spec's problem shows while typing.
-  if (dialog.kind === 'add-forward') {
-    let error: string | undefined;
-    if (text.trim().length > 0) {
-      try {
-        parseForwardEntry(text);
-      } catch (problem) {
-        error = (problem as Error).message;
-      }
-    }
-    set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
-    return;
-  }
-  // Typing in the favorites picker filters it, from the top.
-  set({dialog: dialog.kind === 'favorites' ? {...dialog, text, selected: 0} : {...dialog, text}});
-}
-
-/** Enter in a dialog. */
-export async function submitDialog(): Promise<void> {
-  const {dialog} = store.getState();
-  if (!dialog) return;
-  switch (dialog.kind) {
-    case 'prompt':
-      answerPrompt(dialog.text);
-      return;
-    case 'add-forward':
-      await addForward(dialog.sessionId, dialog.text);
-      return;
-    case 'connect':
-      if (dialog.text.trim()) await connectTo(dialog.text.trim());
-      return;
-    case 'favorites': {
-      const chosen = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
-      if (chosen) await connectFavorite(chosen.name);
-      return;
-    }
-    case 'save-favorite':
-      if (dialog.text.trim()) await saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
-      return;
-    case 'edit-favorite':
-      await saveEditedFavorite(dialog.name, dialog.text);
-      return;
-    case 'run-command':
-      if (!dialog.text.trim()) return;
-      set({dialog: undefined});
-      await runCommand(dialog.sessionId, dialog.text.trim(), {x11: dialog.x11, agent: dialog.agent});
-      return;
-    case 'confirm':
-      set({dialog: undefined});
-      await confirm(dialog.action);
-      return;
-    case 'help':
-      set({dialog: undefined});
-      return;
-  }
-}
-
-async function confirm(action: ConfirmAction): Promise<void> {
-  switch (action.kind) {
-    case 'delete-favorite':
-      await deleteFavorite(action.name);
-      return;
-    case 'remove-forward':
-      await removeForward(action.sessionId, action.forwardId);
-      return;
-    case 'disconnect':
-      await disconnect(action.sessionId);
-      return;
-    case 'quit':
-      await shutdown();
-      return;
-  }
 }
 
 /** Remove the selected forward; ask first when it has open connections. */

@@ -6,8 +6,9 @@ import {
 } from '../config/favorite-args.js';
 import type {Favorite, FavoritesStore} from '../config/favorites.js';
 import {resolveInvocation} from '../config/session-options.js';
-import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
+import {connect, sessionOrigin} from './actions.js';
 import {type FavoriteRow, store} from './state.js';
+import {closeDialog, openDialog, showMessage} from './ui-actions.js';
 
 /** The favorites file being opened or open: one promise, so calls that overlap open it (and tell) once. */
 let favorites: Promise<FavoritesStore> | undefined;

@@ -1,11 +1,7 @@
-import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
-import {listHostAliases} from '../config/host-aliases.js';
-import {expandHome} from '../config/paths.js';
 import type {CommandLineOptions, ResolvedInvocation} from '../config/session-options.js';
-import {connect, shutdown} from '../store/actions.js';
+import {connect, loadHostAliases, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
-import {store} from '../store/state.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 
@@ -25,9 +21,7 @@ export async function runUi(options: {
   // second). Ink's own limit is a debounce: at 10 fps a change right after a frame waited up to 200 ms.
   const instance = render(<App />, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
   // Host aliases are for the connect dialog's completion only: read after the first frame.
-  void readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8')
-    .catch(() => '')
-    .then((configText) => store.setState({hosts: listHostAliases(configText)}));
+  void loadHostAliases(options.configFile);
   const onSignal = () => {
     void shutdown();
   };
