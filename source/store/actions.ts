@@ -59,7 +59,10 @@ export async function connect(
   starting.add(id);
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
-  const {Session} = await import('../core/session/session.js');
+  const [{Session}, {openSession}] = await Promise.all([
+    import('../core/session/session.js'),
+    import('../core/session/open-session.js'),
+  ]);
   // Disconnected, or the app quit, while that loaded.
   if (!starting.delete(id) || store.getState().quitting) {
     untrackSession(id);
@@ -75,15 +78,12 @@ export async function connect(
   trackSession(id, session.events);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
-  for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
   try {
-    await session.connect();
+    // The UI keeps a session whose forward failed (ExitOnForwardFailure is for a headless run).
+    await openSession(session, {forwards: invocation.forwards, warnings: invocation.warnings});
   } catch (error) {
     showMessage('error', (error as Error).message);
-    flush();
-    return;
   }
-  for (const spec of invocation.forwards) await session.addForward(spec).catch(() => {});
   flush();
 }
 

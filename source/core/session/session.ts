@@ -210,6 +210,11 @@ export class Session implements ForwardContext {
     return [...this.forwardList.values()];
   }
 
+  /** Says something is off that does not stop the session (a warning event). */
+  warn(message: string): void {
+    this.events.emit({event: 'warning', message});
+  }
+
   /** SSH channels open on the connection now (ssh2's own count): what a leak would show in. */
   openChannelCount(): number {
     const client = this.client as unknown as {_chanMgr?: ChannelManagerInternals} | undefined;
