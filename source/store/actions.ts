@@ -1,5 +1,5 @@
 import {readFile} from 'node:fs/promises';
-import {Readable, Writable} from 'node:stream';
+import {Readable} from 'node:stream';
 import {listHostAliases} from '../config/host-aliases.js';
 import {expandHome} from '../config/paths.js';
 import {
@@ -11,6 +11,7 @@ import {
 import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import type {Session} from '../core/session/session.js';
+import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
 import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
 import {openDialog, setHosts, showMessage} from './ui-actions.js';
@@ -195,24 +196,8 @@ export async function runCommand(
     return 255;
   }
   appendLog(sessionId, 'info', `$ ${command}`);
-  const lines = (kind: 'info' | 'error') => {
-    let partial = '';
-    return new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        const text = partial + chunk.toString('utf8');
-        const parts = text.split('\n');
-        partial = parts.pop() ?? '';
-        for (const line of parts) appendLog(sessionId, kind, line);
-        done();
-      },
-      final(done) {
-        if (partial) appendLog(sessionId, kind, partial);
-        done();
-      },
-    });
-  };
-  const stdout = lines('info');
-  const stderr = lines('error');
+  const stdout = lineWriter((line) => appendLog(sessionId, 'info', line));
+  const stderr = lineWriter((line) => appendLog(sessionId, 'error', line));
   const status = await runRemoteCommand(session, command, {
     ...options,
     stdin: Readable.from([]),
