@@ -10,37 +10,25 @@ import {
 } from '../config/session-options.js';
 import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
-import type {Session} from '../core/session/session.js';
 import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
+import {registry} from './registry.js';
 import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
 import {openDialog, setHosts, showMessage} from './ui-actions.js';
 import {uiPrompter} from './ui-prompter.js';
 
-/** The core sessions behind the rows; views never see these. */
-const sessions = new Map<number, Session>();
-/** Sessions whose row shows while the connection code loads; disconnect drops one from here. */
-const starting = new Set<number>();
-/** What each session was started with (X11 for its commands). */
-const invocations = new Map<number, ResolvedInvocation>();
-/** The command line each session came from, for saving it as a favorite. */
-const origins = new Map<number, CommandLineOptions>();
-
+/** The command line a session came from, and its forwards now (but failed ones), to save it as a favorite. */
 export function sessionOrigin(sessionId: number): {
   origin: CommandLineOptions | undefined;
   forwards: string[];
 } {
-  const session = sessions.get(sessionId);
+  const row = store.getState().sessions.find((session) => session.id === sessionId);
   return {
-    origin: origins.get(sessionId),
+    origin: registry.get(sessionId)?.origin,
     forwards:
-      session
-        ?.forwards()
-        .filter((f) => f.state !== 'failed')
-        .map((f) => f.label) ?? [],
+      row?.forwards.filter((forward) => forward.state !== 'failed').map((forward) => forward.label) ?? [],
   };
 }
-let nextSessionId = 1;
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
 
@@ -54,10 +42,7 @@ export async function connect(
   invocation: ResolvedInvocation,
   origin?: CommandLineOptions,
 ): Promise<void> {
-  const id = nextSessionId++;
-  if (origin) origins.set(id, origin);
-  invocations.set(id, invocation);
-  starting.add(id);
+  const id = registry.add(invocation, origin);
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
   const [{Session}, {openSession}] = await Promise.all([
@@ -65,7 +50,8 @@ export async function connect(
     import('../core/session/open-session.js'),
   ]);
   // Disconnected, or the app quit, while that loaded.
-  if (!starting.delete(id) || store.getState().quitting) {
+  if (!registry.get(id) || store.getState().quitting) {
+    registry.remove(id);
     untrackSession(id);
     flush();
     return;
@@ -75,7 +61,7 @@ export async function connect(
     {...invocation.session, reconnect: invocation.session.reconnect ?? true},
     uiPrompter,
   );
-  sessions.set(id, session);
+  registry.setSession(id, session);
   trackSession(id, session.events);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
@@ -120,7 +106,7 @@ export async function connectTo(destination: string, configFile?: string): Promi
 }
 
 export async function addForward(sessionId: number, text: string): Promise<void> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
@@ -143,38 +129,38 @@ export async function addForward(sessionId: number, text: string): Promise<void>
 }
 
 export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (!session) return;
-  const label = session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId;
+  const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
+  const label = row?.forwards.find((forward) => forward.id === forwardId)?.label ?? forwardId;
   await session.removeForward(forwardId);
   flush();
   showMessage('info', `${label}: removed`);
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
-  if (starting.delete(sessionId)) {
+  const handle = registry.get(sessionId);
+  if (!handle) return;
+  // Still starting: dropped here, connect() makes no Session for it.
+  if (!handle.session) {
+    registry.remove(sessionId);
     untrackSession(sessionId);
-    flush();
     return;
   }
-  const session = sessions.get(sessionId);
-  if (!session) return;
-  await session.close();
-  sessions.delete(sessionId);
+  await handle.session.close();
+  registry.remove(sessionId);
   untrackSession(sessionId);
-  flush();
 }
 
 /** Closes every forward and session. */
 export async function shutdown(): Promise<void> {
   set({quitting: true});
-  await Promise.all([...sessions.values()].map((session) => session.close()));
-  sessions.clear();
+  await Promise.all(registry.takeSessions().map((session) => session.close()));
 }
 
 /** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
 export function openRunCommand(sessionId: number): void {
-  const invocation = invocations.get(sessionId);
+  const invocation = registry.get(sessionId)?.invocation;
   openDialog({
     kind: 'run-command',
     sessionId,
@@ -190,7 +176,7 @@ export async function runCommand(
   command: string,
   options: {x11: boolean; agent: boolean},
 ): Promise<number> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (session?.state !== 'connected') {
     showMessage('error', 'cannot run a command: the session is not connected');
     return 255;
