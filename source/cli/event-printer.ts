@@ -1,5 +1,5 @@
 import {eventText, isSessionEvent} from '../core/event-text.js';
-import type {TunnelEvent} from '../core/events.js';
+import {STORE_ONLY_EVENTS, type TunnelEvent} from '../core/events.js';
 import {formatBytes} from '../text/format.js';
 import {safeJson, safeText} from '../text/safe-text.js';
 
@@ -23,7 +23,9 @@ export class EventPrinter {
     private readonly options: {json: boolean; verbose: number; command?: boolean},
   ) {}
 
-  readonly handle = (event: TunnelEvent): void => {
+  readonly handle = (coreEvent: TunnelEvent): void => {
+    if (STORE_ONLY_EVENTS.has(coreEvent.event)) return;
+    const event = printed(coreEvent);
     const batchable = event.event === 'connection-opened' || event.event === 'connection-closed';
     if (this.options.json) this.out.stdout(safeJson(event), batchable);
     const line = this.describe(event);
@@ -41,6 +43,26 @@ export class EventPrinter {
       this.labels.set(event.forwardId, event.spec);
     if (quiet) return undefined;
     const text = eventText(event, (forwardId) => this.labels.get(forwardId) ?? forwardId);
+    if (text === undefined) return undefined;
     return isSessionEvent(event) ? `tunnels: ${text}` : text;
   }
+}
+
+/**
+ * An event as the headless output has always had it: without the fields added for the store (a
+ * connection's label and its forward's counters, a listener's display), which --json does not promise.
+ */
+function printed(event: TunnelEvent): TunnelEvent {
+  if (!('label' in event || 'counters' in event || 'display' in event)) return event;
+  const {
+    label: _label,
+    counters: _counters,
+    display: _display,
+    ...rest
+  } = event as TunnelEvent & {
+    label?: string;
+    counters?: unknown;
+    display?: string;
+  };
+  return rest as TunnelEvent;
 }

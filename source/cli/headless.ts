@@ -1,4 +1,5 @@
 import type {ResolvedInvocation} from '../config/session-options.js';
+import {openSession} from '../core/session/open-session.js';
 import type {Prompter} from '../core/session/prompter.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import {Session} from '../core/session/session.js';
@@ -35,7 +36,6 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
   );
   const session = new Session(invocation.session, options.prompter);
   session.events.on(printer.handle);
-  for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
 
   // The end of the session: it closed, or (reconnecting) the loop stopped on a failure it cannot mend.
   // (A failure of the first connect settles this too, unawaited: connect() has already returned 255.)
@@ -46,28 +46,8 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
   });
 
   try {
-    await session.connect();
+    if (!(await openSession(session, invocation))) return EXIT_FAILURE;
   } catch {
-    return EXIT_FAILURE;
-  }
-  // One at a time, as ssh does, so ports are taken in the order given.
-  for (const spec of invocation.forwards) {
-    try {
-      await session.addForward(spec);
-    } catch (error) {
-      session.events.emit({event: 'warning', message: (error as Error).message});
-      if (invocation.exitOnForwardFailure) {
-        await session.close();
-        return EXIT_FAILURE;
-      }
-    }
-  }
-  if (invocation.exitOnForwardFailure && session.forwards().some((forward) => forward.state === 'failed')) {
-    session.events.emit({
-      event: 'warning',
-      message: 'a forward failed and ExitOnForwardFailure is set: exiting',
-    });
-    await session.close();
     return EXIT_FAILURE;
   }
 
@@ -81,7 +61,7 @@ export async function runHeadless(invocation: ResolvedInvocation, options: Headl
         stderr: process.stderr,
         display: process.env.DISPLAY,
       }).catch((error: Error) => {
-        session.events.emit({event: 'warning', message: error.message});
+        session.warn(error.message);
         return EXIT_FAILURE;
       }),
       options.stopRequested.then(() => EXIT_FAILURE),

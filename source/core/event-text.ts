@@ -9,13 +9,18 @@ export function isSessionEvent(event: TunnelEvent): boolean {
   return event.event.startsWith('session-') || event.event === 'host-key-added' || event.event === 'warning';
 }
 
-/**
- * One line for an event, as a person reads it: the headless output and the UI's log both use it.
- * `label` names a forward by its id ("-L 8080:db:5432").
- */
 const via = (route: string | undefined) => (route ? ` via ${route}` : '');
 
-export function eventText(event: TunnelEvent, label: (forwardId: string) => string): string {
+/**
+ * One line for an event, as a person reads it: the headless output and the UI's log both use it. A
+ * connection's line names its forward by the event's label ("-L 8080:db:5432"), or else by `labelOf`.
+ * The store's own events (STORE_ONLY_EVENTS) have no line: undefined.
+ */
+export function eventText(
+  event: TunnelEvent,
+  labelOf: (forwardId: string) => string = (forwardId) => forwardId,
+): string | undefined {
+  const label = (forwardId: string) => ('label' in event && event.label) || labelOf(forwardId);
   switch (event.event) {
     case 'session-connecting':
       return `connecting to ${userAtHostPort(event.user, event.host, event.port)}${via(event.via)}`;
@@ -52,5 +57,10 @@ export function eventText(event: TunnelEvent, label: (forwardId: string) => stri
       return `${label(event.forwardId)}: data channel #${event.dataId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.reason ? `; ${event.reason}` : ''})`;
     case 'warning':
       return `warning: ${event.message}`;
+    case 'forward-added':
+    case 'forward-closed-after-failure':
+    case 'forward-removed':
+    case 'forward-traffic':
+      return undefined;
   }
 }

@@ -17,6 +17,9 @@ export interface ForwardCounters {
 /**
  * Everything the core reports, as one discriminated union. The headless CLI prints these (as text, or as
  * NDJSON with --json) and the store folds them into state, so field names are part of the CLI contract.
+ * Each event says all a row needs (a forward's label, its counters), so the store never asks a Session.
+ * What was added for the store (the optional label, counters and display, and the events the printer
+ * leaves out: see STORE_ONLY_EVENTS) is not printed, so the headless output stays as it was.
  */
 export type TunnelEvent =
   | {
@@ -42,6 +45,8 @@ export type TunnelEvent =
   | {event: 'session-reconnecting'; attempt: number; delayMs: number; reason: string}
   | {event: 'session-failed'; reason: string; level: SessionFailureLevel}
   | {event: 'host-key-added'; host: string; file: string; fingerprint: string}
+  /** A forward was made and is starting; `display` is its spec without the flag ("8080:db:5432"). */
+  | {event: 'forward-added'; forwardId: string; kind: ForwardKind; spec: string; display: string}
   | {
       event: 'forward-listening';
       forwardId: string;
@@ -58,9 +63,20 @@ export type TunnelEvent =
        * bind address, or localhost, listens on 127.0.0.1 and ::1 as ssh does.
        */
       bindAddresses?: string[];
+      /** The spec with the port actually bound filled in ("41234:db:5432" for "0:db:5432"). */
+      display?: string;
     }
   | {event: 'forward-failed'; forwardId: string; kind: ForwardKind; spec: string; reason: string}
   | {event: 'forward-closed'; forwardId: string; kind: ForwardKind; spec: string}
+  /** A forward that had failed is closed (with its session); forward-failed already said why. */
+  | {event: 'forward-closed-after-failure'; forwardId: string; kind: ForwardKind; spec: string}
+  /** A forward was taken off its session (after it closed). */
+  | {event: 'forward-removed'; forwardId: string; kind: ForwardKind; spec: string}
+  /**
+   * The counters of every forward with an open connection, sampled about once a second while one is
+   * open (an idle session sends none): rates come from successive samples.
+   */
+  | {event: 'forward-traffic'; forwards: {forwardId: string; counters: ForwardCounters}[]}
   /** A remote forward not listening for now; retryInMs when it will ask the server again. */
   | {
       event: 'forward-waiting';
@@ -73,6 +89,9 @@ export type TunnelEvent =
   | {
       event: 'connection-opened';
       forwardId: string;
+      /** The forward's flag and spec ("-L 8080:db:5432"), and its counters with this connection. */
+      label?: string;
+      counters?: ForwardCounters;
       connectionId: number;
       /** The side that opened the connection ("address:port"). */
       from: string;
@@ -82,15 +101,26 @@ export type TunnelEvent =
   | {
       event: 'connection-closed';
       forwardId: string;
+      label?: string;
+      counters?: ForwardCounters;
       connectionId: number;
       bytesIn: number;
       bytesOut: number;
       error?: string;
     }
-  | {event: 'connection-failed'; forwardId: string; from: string; to: string; reason: string}
+  | {
+      event: 'connection-failed';
+      forwardId: string;
+      label?: string;
+      counters?: ForwardCounters;
+      from: string;
+      to: string;
+      reason: string;
+    }
   | {
       event: 'ftp-data-opened';
       forwardId: string;
+      label?: string;
       dataId: number;
       mode: 'passive' | 'active';
       /** Passive: our listener the FTP client connects to. Active: the FTP client's own listener. */
@@ -101,6 +131,8 @@ export type TunnelEvent =
   | {
       event: 'ftp-data-closed';
       forwardId: string;
+      label?: string;
+      counters?: ForwardCounters;
       dataId: number;
       bytesIn: number;
       bytesOut: number;
@@ -118,3 +150,11 @@ export type SessionFailureLevel =
   | 'forward';
 
 export type EventOf<Name extends TunnelEvent['event']> = Extract<TunnelEvent, {event: Name}>;
+
+/** Events for the store only: the headless printer prints none of them. */
+export const STORE_ONLY_EVENTS: ReadonlySet<TunnelEvent['event']> = new Set([
+  'forward-added',
+  'forward-closed-after-failure',
+  'forward-removed',
+  'forward-traffic',
+]);

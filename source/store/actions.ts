@@ -1,58 +1,32 @@
-import {Readable, Writable} from 'node:stream';
+import {readFile} from 'node:fs/promises';
+import {Readable} from 'node:stream';
 import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
+import {listHostAliases} from '../config/ssh-config/host-aliases.js';
 import {type ForwardSpec, parseForwardEntry} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
-import type {Session} from '../core/session/session.js';
+import {expandHome} from '../text/home-path.js';
+import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
-import {
-  connectFavorite,
-  deleteFavorite,
-  filteredFavorites,
-  saveEditedFavorite,
-  saveSessionAsFavorite,
-} from './favorites-actions.js';
-import {
-  type AppState,
-  type ConfirmAction,
-  type Dialog,
-  openConnections,
-  selectedForward,
-  selectedSession,
-  store,
-} from './state.js';
-import {answerPrompt, cancelPrompt, uiPrompter} from './ui-prompter.js';
+import {registry} from './registry.js';
+import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
+import {openDialog, setHosts, showMessage} from './ui-actions.js';
+import {uiPrompter} from './ui-prompter.js';
 
-/** The core sessions behind the rows; views never see these. */
-const sessions = new Map<number, Session>();
-/** Sessions whose row shows while the connection code loads; disconnect drops one from here. */
-const starting = new Set<number>();
-/** What each session was started with (X11 for its commands). */
-const invocations = new Map<number, ResolvedInvocation>();
-/** The command line each session came from, for saving it as a favorite. */
-const origins = new Map<number, CommandLineOptions>();
-
+/** The command line a session came from, and its forwards now (but failed ones), to save it as a favorite. */
 export function sessionOrigin(sessionId: number): {
   origin: CommandLineOptions | undefined;
   forwards: string[];
 } {
-  const session = sessions.get(sessionId);
+  const row = store.getState().sessions.find((session) => session.id === sessionId);
   return {
-    origin: origins.get(sessionId),
+    origin: registry.get(sessionId)?.origin,
     forwards:
-      session
-        ?.forwards()
-        .filter((f) => f.state !== 'failed')
-        .map((f) => f.label) ?? [],
+      row?.forwards.filter((forward) => forward.state !== 'failed').map((forward) => forward.label) ?? [],
   };
 }
-let nextSessionId = 1;
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
-
-export function showMessage(kind: 'info' | 'error', text: string): void {
-  set({message: {kind, text}});
-}
 
 /**
  * Connects a resolved invocation (command line, ~/.ssh/config host) and brings up its forwards. Its row
@@ -64,16 +38,16 @@ export async function connect(
   invocation: ResolvedInvocation,
   origin?: CommandLineOptions,
 ): Promise<void> {
-  const id = nextSessionId++;
-  if (origin) origins.set(id, origin);
-  invocations.set(id, invocation);
-  starting.add(id);
+  const id = registry.add(invocation, origin);
   trackStarting(id, name, invocation.session);
-  store.setState((state) => ({selectedSession: state.sessions.length, selectedForward: 0}));
-  flush();
-  const {Session} = await import('../core/session/session.js');
+  store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
+  const [{Session}, {openSession}] = await Promise.all([
+    import('../core/session/session.js'),
+    import('../core/session/open-session.js'),
+  ]);
   // Disconnected, or the app quit, while that loaded.
-  if (!starting.delete(id) || store.getState().quitting) {
+  if (!registry.get(id) || store.getState().quitting) {
+    registry.remove(id);
     untrackSession(id);
     flush();
     return;
@@ -83,20 +57,23 @@ export async function connect(
     {...invocation.session, reconnect: invocation.session.reconnect ?? true},
     uiPrompter,
   );
-  sessions.set(id, session);
-  trackSession(id, session);
+  registry.setSession(id, session);
+  trackSession(id, session.events);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
-  for (const message of invocation.warnings) session.events.emit({event: 'warning', message});
   try {
-    await session.connect();
+    // The UI keeps a session whose forward failed (ExitOnForwardFailure is for a headless run).
+    await openSession(session, {forwards: invocation.forwards, warnings: invocation.warnings});
   } catch (error) {
     showMessage('error', (error as Error).message);
-    flush();
-    return;
   }
-  for (const spec of invocation.forwards) await session.addForward(spec).catch(() => {});
   flush();
+}
+
+/** The Host aliases of the ssh config (~/.ssh/config unless -F said), for the connect dialog's completion. */
+export async function loadHostAliases(configFile: string | undefined): Promise<void> {
+  const configText = await readFile(expandHome(configFile ?? '~/.ssh/config'), 'utf8').catch(() => '');
+  setHosts(listHostAliases(configText));
 }
 
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
@@ -117,7 +94,7 @@ export async function connectTo(destination: string, configFile?: string): Promi
 }
 
 export async function addForward(sessionId: number, text: string): Promise<void> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
@@ -140,38 +117,38 @@ export async function addForward(sessionId: number, text: string): Promise<void>
 }
 
 export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (!session) return;
-  const label = session.forwards().find((forward) => forward.id === forwardId)?.label ?? forwardId;
+  const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
+  const label = row?.forwards.find((forward) => forward.id === forwardId)?.label ?? forwardId;
   await session.removeForward(forwardId);
   flush();
   showMessage('info', `${label}: removed`);
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
-  if (starting.delete(sessionId)) {
+  const handle = registry.get(sessionId);
+  if (!handle) return;
+  // Still starting: dropped here, connect() makes no Session for it.
+  if (!handle.session) {
+    registry.remove(sessionId);
     untrackSession(sessionId);
-    flush();
     return;
   }
-  const session = sessions.get(sessionId);
-  if (!session) return;
-  await session.close();
-  sessions.delete(sessionId);
+  await handle.session.close();
+  registry.remove(sessionId);
   untrackSession(sessionId);
-  flush();
 }
 
 /** Closes every forward and session. */
 export async function shutdown(): Promise<void> {
   set({quitting: true});
-  await Promise.all([...sessions.values()].map((session) => session.close()));
-  sessions.clear();
+  await Promise.all(registry.takeSessions().map((session) => session.close()));
 }
 
 /** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
 export function openRunCommand(sessionId: number): void {
-  const invocation = invocations.get(sessionId);
+  const invocation = registry.get(sessionId)?.invocation;
   openDialog({
     kind: 'run-command',
     sessionId,
@@ -187,30 +164,14 @@ export async function runCommand(
   command: string,
   options: {x11: boolean; agent: boolean},
 ): Promise<number> {
-  const session = sessions.get(sessionId);
+  const session = registry.session(sessionId);
   if (session?.state !== 'connected') {
     showMessage('error', 'cannot run a command: the session is not connected');
     return 255;
   }
   appendLog(sessionId, 'info', `$ ${command}`);
-  const lines = (kind: 'info' | 'error') => {
-    let partial = '';
-    return new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        const text = partial + chunk.toString('utf8');
-        const parts = text.split('\n');
-        partial = parts.pop() ?? '';
-        for (const line of parts) appendLog(sessionId, kind, line);
-        done();
-      },
-      final(done) {
-        if (partial) appendLog(sessionId, kind, partial);
-        done();
-      },
-    });
-  };
-  const stdout = lines('info');
-  const stderr = lines('error');
+  const stdout = lineWriter((line) => appendLog(sessionId, 'info', line));
+  const stderr = lineWriter((line) => appendLog(sessionId, 'error', line));
   const status = await runRemoteCommand(session, command, {
     ...options,
     stdin: Readable.from([]),
@@ -226,116 +187,6 @@ export async function runCommand(
   appendLog(sessionId, status === 0 ? 'info' : 'error', `exit status ${status}`);
   showMessage(status === 0 ? 'info' : 'error', `${command}: exit status ${status}`);
   return status;
-}
-
-// Navigation and dialogs: plain state changes.
-
-export function moveSelection(delta: number): void {
-  store.setState((state) => {
-    if (state.focus === 'sessions') {
-      const selected = clamp(state.selectedSession + delta, state.sessions.length);
-      return {selectedSession: selected, selectedForward: 0};
-    }
-    return {
-      selectedForward: clamp(state.selectedForward + delta, selectedSession(state)?.forwards.length ?? 0),
-    };
-  });
-}
-
-function clamp(value: number, length: number): number {
-  return Math.max(0, Math.min(value, length - 1));
-}
-
-export function switchFocus(): void {
-  store.setState((state) => ({focus: state.focus === 'sessions' ? 'forwards' : 'sessions'}));
-}
-
-export function openDialog(dialog: Dialog): void {
-  set({dialog, message: undefined});
-}
-
-export function closeDialog(): void {
-  const {dialog} = store.getState();
-  if (dialog?.kind === 'prompt') cancelPrompt();
-  else set({dialog: undefined});
-}
-
-export function editDialogText(update: (text: string) => string): void {
-  const {dialog} = store.getState();
-  if (!dialog || !('text' in dialog)) return;
-  const text = update(dialog.text);
-  // Inline validation: the spec's problem shows while typing.
-  if (dialog.kind === 'add-forward') {
-    let error: string | undefined;
-    if (text.trim().length > 0) {
-      try {
-        parseForwardEntry(text);
-      } catch (problem) {
-        error = (problem as Error).message;
-      }
-    }
-    set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
-    return;
-  }
-  // Typing in the favorites picker filters it, from the top.
-  set({dialog: dialog.kind === 'favorites' ? {...dialog, text, selected: 0} : {...dialog, text}});
-}
-
-/** Enter in a dialog. */
-export async function submitDialog(): Promise<void> {
-  const {dialog} = store.getState();
-  if (!dialog) return;
-  switch (dialog.kind) {
-    case 'prompt':
-      answerPrompt(dialog.text);
-      return;
-    case 'add-forward':
-      await addForward(dialog.sessionId, dialog.text);
-      return;
-    case 'connect':
-      if (dialog.text.trim()) await connectTo(dialog.text.trim());
-      return;
-    case 'favorites': {
-      const chosen = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
-      if (chosen) await connectFavorite(chosen.name);
-      return;
-    }
-    case 'save-favorite':
-      if (dialog.text.trim()) await saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
-      return;
-    case 'edit-favorite':
-      await saveEditedFavorite(dialog.name, dialog.text);
-      return;
-    case 'run-command':
-      if (!dialog.text.trim()) return;
-      set({dialog: undefined});
-      await runCommand(dialog.sessionId, dialog.text.trim(), {x11: dialog.x11, agent: dialog.agent});
-      return;
-    case 'confirm':
-      set({dialog: undefined});
-      await confirm(dialog.action);
-      return;
-    case 'help':
-      set({dialog: undefined});
-      return;
-  }
-}
-
-async function confirm(action: ConfirmAction): Promise<void> {
-  switch (action.kind) {
-    case 'delete-favorite':
-      await deleteFavorite(action.name);
-      return;
-    case 'remove-forward':
-      await removeForward(action.sessionId, action.forwardId);
-      return;
-    case 'disconnect':
-      await disconnect(action.sessionId);
-      return;
-    case 'quit':
-      await shutdown();
-      return;
-  }
 }
 
 /** Remove the selected forward; ask first when it has open connections. */

@@ -6,18 +6,17 @@ import {
 } from '../config/favorites/favorite-args.js';
 import type {Favorite, FavoritesFile} from '../config/favorites/index.js';
 import {resolveInvocation} from '../config/session-options.js';
-import {closeDialog, connect, openDialog, sessionOrigin, showMessage} from './actions.js';
+import {connect, sessionOrigin} from './actions.js';
+import {registry} from './registry.js';
 import {type FavoriteRow, store} from './state.js';
-
-/** The favorites file being opened or open: one promise, so calls that overlap open it (and tell) once. */
-let favorites: Promise<FavoritesFile> | undefined;
+import {closeDialog, openDialog, showMessage} from './ui-actions.js';
 
 /** The favorites code loads when favorites are first used, not before the UI's first frame. */
 const favoritesModule = () => import('../config/favorites/index.js');
 
 /** The favorites file, opened once; its recovery notices become a message. */
 function favoritesStore(): Promise<FavoritesFile> {
-  if (!favorites) {
+  if (!registry.favorites) {
     const opening = favoritesModule().then(({openFavorites}) => {
       const opened = openFavorites();
       if (opened.notices.length > 0) showMessage('error', opened.notices.join(' '));
@@ -25,16 +24,16 @@ function favoritesStore(): Promise<FavoritesFile> {
     });
     // A file that could not be opened is tried again the next time; the caller reports the error.
     opening.catch(() => {
-      if (favorites === opening) favorites = undefined;
+      if (registry.favorites === opening) registry.favorites = undefined;
     });
-    favorites = opening;
+    registry.favorites = opening;
   }
-  return favorites;
+  return registry.favorites;
 }
 
 /** Tests point the store at a file of their own. */
-export function useFavoritesStore(value: FavoritesFile | undefined): void {
-  favorites = value && Promise.resolve(value);
+export function setFavoritesFile(value: FavoritesFile | undefined): void {
+  registry.favorites = value && Promise.resolve(value);
 }
 
 /** `text`: favorites.ts's functions, which are loaded with the file's code when first used. */

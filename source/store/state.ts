@@ -17,6 +17,24 @@ export interface ForwardRow {
   /** Bytes per second, in and out, over the last sample. */
   rateIn: number;
   rateOut: number;
+  /** An FTP forward's data channels open now. */
+  dataChannels?: DataChannelRow[];
+}
+
+export interface DataChannelRow {
+  id: number;
+  mode: 'passive' | 'active';
+  /** Passive: our listener the FTP client connects to. Active: the FTP client's own listener. */
+  local: string;
+  /** Passive: the FTP server's data port. Active: the listener on the SSH server the FTP server connects to. */
+  remote: string;
+}
+
+/** The last traffic sample of a forward, for its rates. */
+export interface TrafficSample {
+  time: number;
+  bytesIn: number;
+  bytesOut: number;
 }
 
 export interface SessionRow {
@@ -89,6 +107,14 @@ export interface AppState {
   /** Host aliases from ~/.ssh/config, for completion. */
   hosts: string[];
   quitting: boolean;
+  /** What the fold of core events keeps besides the rows; no view reads it (see reducer.ts). */
+  fold: {
+    nextLogId: number;
+    /** By sessionId and forwardId ("1 L1"). */
+    samples: Record<string, TrafficSample>;
+    /** While a session is reconnecting: when its next attempt starts (epoch ms), for retryIn. */
+    retryAt: Record<number, number>;
+  };
 }
 
 export const LOG_LIMIT = 500;
@@ -104,6 +130,7 @@ export function initialState(): AppState {
     message: undefined,
     hosts: [],
     quitting: false,
+    fold: {nextLogId: 1, samples: {}, retryAt: {}},
   };
 }
 

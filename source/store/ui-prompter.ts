@@ -1,14 +1,13 @@
 import {PromptCancelled, type Prompter} from '../core/session/prompter.js';
+import {registry} from './registry.js';
 import {store} from './state.js';
-
-let pending: {resolve: (answer: string) => void; reject: (error: Error) => void} | undefined;
 
 /** The core's questions become a dialog; the answer comes back through answerPrompt/cancelPrompt. */
 export const uiPrompter: Prompter = {
   ask(message, {secret}) {
     return new Promise((resolve, reject) => {
-      pending?.reject(new PromptCancelled());
-      pending = {resolve, reject};
+      registry.pendingPrompt?.reject(new PromptCancelled());
+      registry.pendingPrompt = {resolve, reject};
       store.setState({dialog: {kind: 'prompt', lines: message.split(/\r?\n/), secret, text: ''}});
     });
   },
@@ -18,15 +17,15 @@ export const uiPrompter: Prompter = {
 };
 
 export function answerPrompt(text: string): void {
-  const waiting = pending;
-  pending = undefined;
+  const waiting = registry.pendingPrompt;
+  registry.pendingPrompt = undefined;
   store.setState({dialog: undefined});
   waiting?.resolve(text);
 }
 
 export function cancelPrompt(): void {
-  const waiting = pending;
-  pending = undefined;
+  const waiting = registry.pendingPrompt;
+  registry.pendingPrompt = undefined;
   store.setState({dialog: undefined});
   waiting?.reject(new PromptCancelled());
 }

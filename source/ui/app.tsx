@@ -1,15 +1,17 @@
 import {Box, type Key, Text, useApp, useInput} from 'ink';
 import {useEffect, useState} from 'react';
+import {requestQuit} from '../store/actions.js';
+import {submitDialog} from '../store/dialog-actions.js';
+import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
+import {selectedSession, store} from '../store/state.js';
 import {
+  clearMessage,
   closeDialog,
   editDialogText,
   openDialog,
-  requestQuit,
+  selectFavorite,
   showMessage,
-  submitDialog,
-} from '../store/actions.js';
-import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
-import {selectedSession, store} from '../store/state.js';
+} from '../store/ui-actions.js';
 import {DialogView} from './dialogs.js';
 import {findBinding, keymap} from './keymap.js';
 import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
@@ -41,7 +43,7 @@ function dialogInput(input: string, key: Key): void {
     const chosen = shown[dialog.selected];
     if (key.upArrow || key.downArrow) {
       const selected = Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1)));
-      store.setState({dialog: {...dialog, selected}});
+      selectFavorite(selected);
       return;
     }
     if (key.ctrl && input === 'e' && chosen) {
@@ -103,7 +105,7 @@ function pressKey(name: string): void {
     showMessage('error', reason);
     return;
   }
-  store.setState({message: undefined});
+  clearMessage();
   void binding.run(state);
 }
 

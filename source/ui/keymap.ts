@@ -1,13 +1,7 @@
-import {
-  moveSelection,
-  openDialog,
-  openRunCommand,
-  requestQuit,
-  requestRemoveForward,
-  switchFocus,
-} from '../store/actions.js';
+import {openRunCommand, requestQuit, requestRemoveForward} from '../store/actions.js';
 import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
+import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
 
 /**
  * Every key of the main screen, as data: the footer and the help screen are made from this list, so

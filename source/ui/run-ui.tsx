@@ -1,12 +1,6 @@
-import {readFile} from 'node:fs/promises';
 import {render} from 'ink';
-import type {CommandLineOptions} from '../config/command-line.js';
-import type {ResolvedInvocation} from '../config/session-options.js';
-import {listHostAliases} from '../config/ssh-config/host-aliases.js';
-import {connect, shutdown} from '../store/actions.js';
+import {connect, loadHostAliases, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
-import {store} from '../store/state.js';
-import {expandHome} from '../text/home-path.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 
@@ -16,7 +10,7 @@ const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
 /** The full-screen UI; resolves with the exit status once every forward is closed. */
 export async function runUi(options: {
   configFile?: string | undefined;
-  initial?: {name: string; invocation: ResolvedInvocation; origin?: CommandLineOptions};
+  initial?: {name: string; invocation: Parameters<typeof connect>[1]; origin?: Parameters<typeof connect>[2]};
 }): Promise<number> {
   // The command line's session first: its row is in the store, connecting, for the first frame, which
   // is drawn while the connection code loads (connect awaits it).
@@ -26,9 +20,7 @@ export async function runUi(options: {
   // second). Ink's own limit is a debounce: at 10 fps a change right after a frame waited up to 200 ms.
   const instance = render(<App />, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
   // Host aliases are for the connect dialog's completion only: read after the first frame.
-  void readFile(expandHome(options.configFile ?? '~/.ssh/config'), 'utf8')
-    .catch(() => '')
-    .then((configText) => store.setState({hosts: listHostAliases(configText)}));
+  void loadHostAliases(options.configFile);
   const onSignal = () => {
     void shutdown();
   };

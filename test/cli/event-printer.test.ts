@@ -123,6 +123,70 @@ describe('headless output', () => {
     expect(stdout.map((line) => JSON.parse(line))).toEqual(events);
     expect(stderr).toEqual(['tunnels: connecting to u@h:22', '-L 80:x:80: failed: port 80 is privileged']);
   });
+  it("prints nothing of the events and fields that are the store's: the output is what it was before them", () => {
+    const counters = {openConnections: 1, totalConnections: 1, failedConnections: 0, bytesIn: 5, bytesOut: 7};
+    const storeOnly: TunnelEvent[] = [
+      {event: 'forward-added', forwardId: 'L1', kind: 'local', spec: '-L 0:db:5432', display: '0:db:5432'},
+      {event: 'forward-traffic', forwards: [{forwardId: 'L1', counters}]},
+      {event: 'forward-closed-after-failure', forwardId: 'L1', kind: 'local', spec: '-L 0:db:5432'},
+      {event: 'forward-removed', forwardId: 'L1', kind: 'local', spec: '-L 0:db:5432'},
+    ];
+    for (const verbose of [0, 1, 2]) {
+      const quiet = print(storeOnly, {json: true, verbose});
+      expect(quiet).toEqual({stdout: [], stderr: []});
+    }
+    // A connection's label and counters, and a listener's display, are left out of --json; the lines name
+    // the forward as they did (by the label of its forward-listening).
+    const {stdout, stderr} = print(
+      [
+        {
+          event: 'forward-listening',
+          forwardId: 'L1',
+          kind: 'local',
+          spec: '-L 0:db:5432',
+          bindAddress: '127.0.0.1',
+          port: 4000,
+          display: '4000:db:5432',
+        },
+        {
+          event: 'connection-opened',
+          forwardId: 'L1',
+          label: '-L 0:db:5432',
+          counters,
+          connectionId: 1,
+          from: '127.0.0.1:5000',
+          to: 'db:5432',
+        },
+        {
+          event: 'ftp-data-closed',
+          forwardId: 'F2',
+          label: '-L ftp/2121:ftp:21',
+          counters,
+          dataId: 1,
+          bytesIn: 0,
+          bytesOut: 0,
+        },
+      ],
+      {json: true, verbose: 0},
+    );
+    expect(stdout.map((line) => JSON.parse(line))).toEqual([
+      {
+        event: 'forward-listening',
+        forwardId: 'L1',
+        kind: 'local',
+        spec: '-L 0:db:5432',
+        bindAddress: '127.0.0.1',
+        port: 4000,
+      },
+      {event: 'connection-opened', forwardId: 'L1', connectionId: 1, from: '127.0.0.1:5000', to: 'db:5432'},
+      {event: 'ftp-data-closed', forwardId: 'F2', dataId: 1, bytesIn: 0, bytesOut: 0},
+    ]);
+    expect(stderr).toEqual([
+      '-L 0:db:5432: listening on 127.0.0.1:4000',
+      '-L 0:db:5432: connection #1 from 127.0.0.1:5000 to db:5432',
+      'F2: data channel #1 closed (0 B in, 0 B out)',
+    ]);
+  });
 });
 
 describe('headless output of hostile text (a server, a config)', () => {

@@ -1,21 +1,23 @@
 import {afterAll, afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {resolveInvocation} from '../../source/config/session-options.js';
 import {
-  closeDialog,
   connect,
   disconnect,
-  editDialogText,
-  moveSelection,
-  openDialog,
   requestQuit,
   requestRemoveForward,
   runCommand,
   shutdown,
-  submitDialog,
-  switchFocus,
 } from '../../source/store/actions.js';
 import {flush, stopBridge} from '../../source/store/bridge.js';
+import {submitDialog} from '../../source/store/dialog-actions.js';
 import {initialState, store} from '../../source/store/state.js';
+import {
+  closeDialog,
+  editDialogText,
+  moveSelection,
+  openDialog,
+  switchFocus,
+} from '../../source/store/ui-actions.js';
 import {uiPrompter} from '../../source/store/ui-prompter.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {until} from '../helpers/session.js';

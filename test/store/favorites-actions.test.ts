@@ -5,7 +5,7 @@ import {afterEach, describe, expect, it, vi} from 'vitest';
 import {
   openFavoritesPicker,
   saveEditedFavorite,
-  useFavoritesStore,
+  setFavoritesFile,
 } from '../../source/store/favorites-actions.js';
 import {store} from '../../source/store/state.js';
 
@@ -13,7 +13,7 @@ describe('favorites actions: the favorites file', () => {
   const savedXdg = process.env.XDG_CONFIG_HOME;
   const roots: string[] = [];
   afterEach(() => {
-    useFavoritesStore(undefined);
+    setFavoritesFile(undefined);
     if (savedXdg === undefined) delete process.env.XDG_CONFIG_HOME;
     else process.env.XDG_CONFIG_HOME = savedXdg;
     for (const root of roots.splice(0)) fs.rmSync(root, {recursive: true, force: true});
@@ -28,7 +28,7 @@ describe('favorites actions: the favorites file', () => {
     fs.mkdirSync(directory, {recursive: true, mode: 0o700});
     fs.writeFileSync(path.join(directory, 'favorites.json'), '{"version": 1, "favorites": [', {mode: 0o600});
     process.env.XDG_CONFIG_HOME = root;
-    useFavoritesStore(undefined);
+    setFavoritesFile(undefined);
     const notices: string[] = [];
     const stop = store.subscribe((state, previous) => {
       if (state.message !== previous.message && state.message?.text.includes('corrupt'))
@@ -68,7 +68,7 @@ describe('favorites actions: the favorites file', () => {
     fs.writeFileSync(target, '{"version": 1, "favorites": []}\n', {mode: 0o644});
     fs.symlinkSync(target, path.join(directory, 'favorites.json'));
     process.env.XDG_CONFIG_HOME = root;
-    useFavoritesStore(undefined);
+    setFavoritesFile(undefined);
     store.setState({dialog: undefined});
     await openFavoritesPicker();
     expect(store.getState().dialog).toBeUndefined();

@@ -3,16 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeEach, describe, expect, it} from 'vitest';
 import {resolveInvocation} from '../../source/config/session-options.js';
-import {
-  closeDialog,
-  connect,
-  editDialogText,
-  openDialog,
-  shutdown,
-  submitDialog,
-} from '../../source/store/actions.js';
+import {connect, shutdown} from '../../source/store/actions.js';
 import {flush, stopBridge} from '../../source/store/bridge.js';
+import {submitDialog} from '../../source/store/dialog-actions.js';
 import {initialState, store} from '../../source/store/state.js';
+import {closeDialog, editDialogText, openDialog} from '../../source/store/ui-actions.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 
 describe('the add dialog and the rows, for unix-socket and remote dynamic forwards', () => {

@@ -73,6 +73,8 @@ export class ChannelLinks {
   readonly protocol: ProtocolInternals;
   /** The shortest round trip to the server measured, in ms: what a window is weighed against. */
   roundTripMs: number | undefined;
+  /** Timings still to be kept (each a keepalive request and its reply on the connection). */
+  roundTripTimingsWanted = 0;
   private readonly table: ChannelTableInternals;
   private readonly links = new Map<number, ChannelLink>();
   /** Channel messages so far, any channel's: a quiet moment to time a round trip in is one without. */
@@ -133,6 +135,7 @@ export class ChannelLinks {
     });
     const sample = (left: number) => {
       if (closed) return;
+      this.roundTripTimingsWanted = left;
       attempts++;
       const start = performance.now();
       const loopBefore = loopClock.eventLoopUtilization();
@@ -142,6 +145,7 @@ export class ChannelLinks {
         const kept = busy <= Math.max(BUSY_SAMPLE_MS, elapsed * BUSY_SAMPLE_SHARE);
         if (kept) this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, elapsed);
         const stillWanted = kept ? left - 1 : left;
+        this.roundTripTimingsWanted = stillWanted;
         if (stillWanted > 0)
           setTimeout(
             () => sample(stillWanted),

@@ -5,8 +5,10 @@ import {
   type ForwardKind,
   type ForwardSpec,
   formatForwardFlag,
+  formatForwardSpec,
   targetText,
   tcpListenerOf,
+  withListenPort,
 } from '../protocols/forward-spec.js';
 import {
   describeBind,
@@ -169,6 +171,7 @@ export abstract class ForwardBase implements Forward {
       bindAddress: address,
       port,
       ...(addresses && addresses.length > 1 ? {bindAddresses: addresses} : {}),
+      display: formatForwardSpec(withListenPort(this.spec, port)),
     });
   }
 
@@ -185,6 +188,7 @@ export abstract class ForwardBase implements Forward {
       bindAddress: path,
       port: 0,
       path,
+      display: formatForwardSpec(withListenPort(this.spec, 0)),
     });
   }
 
@@ -218,9 +222,12 @@ export abstract class ForwardBase implements Forward {
     if (this.state === 'closed') return;
     const wasFailed = this.state === 'failed';
     this.state = 'closed';
-    if (!wasFailed) {
-      this.events.emit({event: 'forward-closed', forwardId: this.id, kind: this.kind, spec: this.label});
-    }
+    this.events.emit({
+      event: wasFailed ? 'forward-closed-after-failure' : 'forward-closed',
+      forwardId: this.id,
+      kind: this.kind,
+      spec: this.label,
+    });
   }
 
   /**
@@ -232,7 +239,16 @@ export abstract class ForwardBase implements Forward {
     const tallied: Tallied = {socket, overheadIn: 0, overheadOut: 0};
     this.open.set(connectionId, tallied);
     this.total++;
-    if (announce) this.events.emit({event: 'connection-opened', forwardId: this.id, connectionId, from, to});
+    if (announce)
+      this.events.emit({
+        event: 'connection-opened',
+        forwardId: this.id,
+        label: this.label,
+        counters: this.counters(),
+        connectionId,
+        from,
+        to,
+      });
     return connectionId;
   }
 
@@ -261,6 +277,8 @@ export abstract class ForwardBase implements Forward {
     this.events.emit({
       event: 'connection-closed',
       forwardId: this.id,
+      label: this.label,
+      counters: this.counters(),
       connectionId,
       bytesIn,
       bytesOut,
@@ -271,7 +289,15 @@ export abstract class ForwardBase implements Forward {
 
   protected connectionFailed(from: string, to: string, reason: string): void {
     this.failed++;
-    this.events.emit({event: 'connection-failed', forwardId: this.id, from, to, reason});
+    this.events.emit({
+      event: 'connection-failed',
+      forwardId: this.id,
+      label: this.label,
+      counters: this.counters(),
+      from,
+      to,
+      reason,
+    });
   }
 
   /** Every socket still open, for closing them all. */

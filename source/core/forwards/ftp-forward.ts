@@ -260,7 +260,15 @@ export class FtpForward extends LocalForward {
       socketOpen?.destroy();
     });
     data = this.addDataChannel(dataId, control, close);
-    this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'passive', local, remote});
+    this.events.emit({
+      event: 'ftp-data-opened',
+      forwardId: this.id,
+      label: this.label,
+      dataId,
+      mode: 'passive',
+      local,
+      remote,
+    });
     return {host: address.address, port: address.port};
   }
 
@@ -337,7 +345,15 @@ export class FtpForward extends LocalForward {
     const remote = `127.0.0.1:${boundPort} on the SSH server`;
     const timer = setTimeout(() => close('the FTP server did not connect in time'), this.dataIdleTimeoutMs);
     data = this.addDataChannel(dataId, control, close);
-    this.events.emit({event: 'ftp-data-opened', forwardId: this.id, dataId, mode: 'active', local, remote});
+    this.events.emit({
+      event: 'ftp-data-opened',
+      forwardId: this.id,
+      label: this.label,
+      dataId,
+      mode: 'active',
+      local,
+      remote,
+    });
     return {host: '127.0.0.1', port: boundPort};
   }
 
@@ -358,6 +374,8 @@ export class FtpForward extends LocalForward {
       this.events.emit({
         event: 'ftp-data-closed',
         forwardId: this.id,
+        label: this.label,
+        counters: this.counters(),
         dataId,
         bytesIn: bytes[0],
         bytesOut: bytes[1],

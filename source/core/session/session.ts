@@ -9,13 +9,15 @@ import {
   streamLocalOpenError,
 } from '../forwards/forward-context.js';
 import {createForward, forwardId} from '../forwards/registry.js';
-import type {ForwardSpec} from '../protocols/forward-spec.js';
+import {type ForwardSpec, formatForwardSpec} from '../protocols/forward-spec.js';
 import {knownHostName} from './known-hosts.js';
 import {notConnectedMessage, SessionError} from './messages.js';
+import type {Prompter} from './prompter.js';
 import {ReconnectingSession} from './reconnect.js';
 import {routeOf} from './route.js';
 import type {SessionConfig} from './session-config.js';
 import {openChannelCount} from './ssh2-internals.js';
+import {sampleTraffic} from './traffic-sampler.js';
 
 export {SessionError} from './messages.js';
 export type {SessionConfig, SessionState} from './session-config.js';
@@ -43,9 +45,20 @@ export interface ExecOptions {
 export class Session extends ReconnectingSession implements ForwardContext {
   private forwardSequence = 0;
 
+  constructor(config: SessionConfig, prompter: Prompter | undefined) {
+    super(config, prompter);
+    // The forwards' counters each second while a connection is open (forward-traffic), for the rates.
+    sampleTraffic(this.events, () => this.forwardList.values());
+  }
+
   /** The round trip to the server that windows are weighed against, once measured (ms). */
   get roundTripMs(): number | undefined {
     return this.links?.roundTripMs;
+  }
+
+  /** While true the session still times the round trip, with a keepalive request now and then. */
+  get timingRoundTrip(): boolean {
+    return (this.links?.roundTripTimingsWanted ?? 0) > 0;
   }
 
   get displayName(): string {
@@ -55,6 +68,11 @@ export class Session extends ReconnectingSession implements ForwardContext {
 
   forwards(): Forward[] {
     return [...this.forwardList.values()];
+  }
+
+  /** Says something is off that does not stop the session (a warning event). */
+  warn(message: string): void {
+    this.events.emit({event: 'warning', message});
   }
 
   /** SSH channels open on the connection now (ssh2's own count): what a leak would show in. */
@@ -132,6 +150,8 @@ export class Session extends ReconnectingSession implements ForwardContext {
     const id = forwardId(spec.kind, ++this.forwardSequence);
     const forward = createForward(id, spec, this);
     this.forwardList.set(id, forward);
+    const display = formatForwardSpec(spec);
+    this.events.emit({event: 'forward-added', forwardId: id, kind: spec.kind, spec: forward.label, display});
     await forward.start();
     return forward;
   }
@@ -141,6 +161,7 @@ export class Session extends ReconnectingSession implements ForwardContext {
     if (!forward) return;
     this.forwardList.delete(id);
     await forward.close();
+    this.events.emit({event: 'forward-removed', forwardId: id, kind: forward.kind, spec: forward.label});
   }
 
   /** Closes every forward (cancelling remote ones on the server), then the connection. */

@@ -26,6 +26,8 @@ describe('ACKs for the small packets of the server', () => {
   beforeAll(async () => {
     sshd = await startSshd();
     session = await connectedSession(sshd);
+    // The keepalive requests that time the round trip at first are packets of ours too.
+    await until(() => !session.timingRoundTrip, 5000, 'the round trip to be timed');
   });
   afterAll(async () => {
     await session?.close();

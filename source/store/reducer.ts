@@ -1,0 +1,351 @@
+import {eventText} from '../core/event-text.js';
+import type {ForwardCounters, TunnelEvent} from '../core/events.js';
+import {hostPort} from '../text/address.js';
+import {
+  type AppState,
+  type ForwardRow,
+  LOG_LIMIT,
+  type LogEntry,
+  type SessionRow,
+  type TrafficSample,
+} from './state.js';
+
+/**
+ * The rows as a pure fold of core events: `reduce(state, sessionId, event, time)` gives the next state,
+ * with no IO, no timers and no core objects. `time` is when the event came (the bridge stamps it), for a
+ * log line's time, connectedAt, rates and the countdown to a reconnect. Everything a row shows is in the
+ * events (a forward's label, its counters), so nothing here asks a Session.
+ */
+
+/** One core event as the bridge queued it, or a log line that is not one (a remote command's output). */
+export type StampedEvent =
+  | {sessionId: number; event: TunnelEvent; time: number}
+  | {sessionId: number; line: {kind: LogEntry['kind']; text: string}; time: number};
+
+/** Rates are taken over at least this long: two samples closer together keep the last rate. */
+const MIN_RATE_INTERVAL_MS = 500;
+
+const NO_COUNTERS: ForwardCounters = {
+  openConnections: 0,
+  totalConnections: 0,
+  failedConnections: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+};
+
+export function reduce(state: AppState, sessionId: number, event: TunnelEvent, time: number): AppState {
+  return reduceAll(state, [{sessionId, event, time}]);
+}
+
+/** Folds a batch of events in order; the log is appended (and bounded) once for the whole batch. */
+export function reduceAll(state: AppState, events: readonly StampedEvent[]): AppState {
+  let next = state;
+  const lines: LogEntry[] = [];
+  let nextLogId = state.fold.nextLogId;
+  for (const item of events) {
+    const {sessionId, time} = item;
+    if ('line' in item) {
+      lines.push({id: nextLogId++, time, sessionId, ...item.line});
+      continue;
+    }
+    const {event} = item;
+    const row = next.sessions.find((session) => session.id === sessionId);
+    // A session dropped from the list (disconnected) says nothing more.
+    if (!row) continue;
+    const text = logText(row, event);
+    if (text !== undefined) lines.push({id: nextLogId++, time, sessionId, kind: logKind(event), text});
+    next = applyEvent(next, row, event, time);
+  }
+  if (lines.length === 0) return next;
+  return {
+    ...next,
+    log: [...next.log, ...lines].slice(-LOG_LIMIT),
+    fold: {...next.fold, nextLogId},
+  };
+}
+
+/** A session about to be made: its row shows at once, connecting, with no forwards. */
+export function addSessionRow(state: AppState, id: number, name: string, address: string): AppState {
+  const row: SessionRow = {
+    id,
+    name,
+    address,
+    state: 'connecting',
+    failure: undefined,
+    connectedAt: undefined,
+    reconnects: 0,
+    retryIn: undefined,
+    forwards: [],
+  };
+  return keepSelectionInBounds({...state, sessions: [...state.sessions, row]});
+}
+
+export function removeSessionRow(state: AppState, id: number): AppState {
+  if (!state.sessions.some((session) => session.id === id)) return state;
+  const {[id]: _retry, ...retryAt} = state.fold.retryAt;
+  const samples = Object.fromEntries(
+    Object.entries(state.fold.samples).filter(([key]) => !key.startsWith(`${id} `)),
+  );
+  return keepSelectionInBounds({
+    ...state,
+    sessions: state.sessions.filter((session) => session.id !== id),
+    fold: {...state.fold, retryAt, samples},
+  });
+}
+
+/** The countdown to each reconnect attempt, in whole seconds, as of `time`. */
+export function tick(state: AppState, time: number): AppState {
+  let changed = false;
+  const sessions = state.sessions.map((session) => {
+    const at = state.fold.retryAt[session.id];
+    const retryIn = at === undefined ? undefined : Math.max(0, Math.ceil((at - time) / 1000));
+    if (session.state !== 'reconnecting' || retryIn === session.retryIn) return session;
+    changed = true;
+    return {...session, retryIn};
+  });
+  return changed ? {...state, sessions} : state;
+}
+
+/** True while a countdown to a reconnect attempt shows: then the view wants a tick each second. */
+export function needsTick(state: AppState): boolean {
+  return state.sessions.some((session) => session.state === 'reconnecting' && session.retryIn !== undefined);
+}
+
+function keepSelectionInBounds(state: AppState): AppState {
+  const selectedSession = Math.min(state.selectedSession, Math.max(0, state.sessions.length - 1));
+  const selectedForward = Math.min(
+    state.selectedForward,
+    Math.max(0, (state.sessions[selectedSession]?.forwards.length ?? 1) - 1),
+  );
+  if (selectedSession === state.selectedSession && selectedForward === state.selectedForward) return state;
+  return {...state, selectedSession, selectedForward};
+}
+
+function logText(row: SessionRow, event: TunnelEvent): string | undefined {
+  // Each reconnect attempt already has its line (session-reconnecting); "connecting to" again adds none.
+  if (event.event === 'session-connecting' && row.state === 'reconnecting') return undefined;
+  return eventText(event);
+}
+
+function logKind(event: TunnelEvent): LogEntry['kind'] {
+  if (event.event.startsWith('ftp-')) return 'ftp';
+  const isError =
+    event.event.endsWith('-failed') ||
+    event.event === 'warning' ||
+    event.event === 'session-reconnecting' ||
+    event.event === 'forward-waiting' ||
+    (event.event === 'session-closed' && event.reason);
+  return isError ? 'error' : 'info';
+}
+
+function withSession(state: AppState, id: number, update: (row: SessionRow) => SessionRow): AppState {
+  return {...state, sessions: state.sessions.map((row) => (row.id === id ? update(row) : row))};
+}
+
+function withRetryAt(state: AppState, sessionId: number, at: number | undefined): AppState {
+  const {[sessionId]: _old, ...rest} = state.fold.retryAt;
+  return {...state, fold: {...state.fold, retryAt: at === undefined ? rest : {...rest, [sessionId]: at}}};
+}
+
+function applyEvent(state: AppState, row: SessionRow, event: TunnelEvent, time: number): AppState {
+  const id = row.id;
+  switch (event.event) {
+    case 'session-connecting':
+      // A reconnect attempt under way: still reconnecting, with no countdown now.
+      if (row.state === 'reconnecting')
+        return withRetryAt(
+          withSession(state, id, (session) => ({...session, retryIn: undefined})),
+          id,
+          undefined,
+        );
+      return withSession(state, id, (session) => ({...session, state: 'connecting'}));
+    case 'session-connected':
+      return withRetryAt(
+        withSession(state, id, (session) => ({
+          ...session,
+          state: 'connected',
+          failure: undefined,
+          connectedAt: time,
+          reconnects: event.reconnects ?? session.reconnects,
+          retryIn: undefined,
+        })),
+        id,
+        undefined,
+      );
+    case 'session-reconnecting':
+      return withRetryAt(
+        withSession(state, id, (session) => ({
+          ...session,
+          state: 'reconnecting',
+          failure: event.reason,
+          retryIn: Math.ceil(event.delayMs / 1000),
+        })),
+        id,
+        time + event.delayMs,
+      );
+    case 'session-failed':
+      return withRetryAt(
+        withSession(state, id, (session) => ({
+          ...session,
+          state: 'failed',
+          failure: event.reason,
+          retryIn: undefined,
+        })),
+        id,
+        undefined,
+      );
+    case 'session-closed':
+      return withRetryAt(
+        withSession(state, id, (session) => ({
+          ...session,
+          state: 'closed',
+          failure: event.reason ?? session.failure,
+          retryIn: undefined,
+        })),
+        id,
+        undefined,
+      );
+    case 'host-key-added':
+    case 'warning':
+      return state;
+    default:
+      return applyForwardEvent(state, id, event, time);
+  }
+}
+
+type ForwardEvent = Exclude<
+  TunnelEvent,
+  {event: `session-${string}`} | {event: 'host-key-added'} | {event: 'warning'}
+>;
+
+function applyForwardEvent(state: AppState, sessionId: number, event: ForwardEvent, time: number): AppState {
+  if (event.event === 'forward-traffic') return applyTraffic(state, sessionId, event.forwards, time);
+  if (event.event === 'forward-added') {
+    const row: ForwardRow = {
+      id: event.forwardId,
+      kind: event.kind,
+      label: event.spec,
+      display: event.display,
+      state: 'starting',
+      failure: undefined,
+      listeningOn: undefined,
+      counters: NO_COUNTERS,
+      rateIn: 0,
+      rateOut: 0,
+    };
+    return withSession(state, sessionId, (session) => ({...session, forwards: [...session.forwards, row]}));
+  }
+  if (event.event === 'forward-removed') {
+    const {[`${sessionId} ${event.forwardId}`]: _sample, ...samples} = state.fold.samples;
+    return keepSelectionInBounds({
+      ...withSession(state, sessionId, (session) => ({
+        ...session,
+        forwards: session.forwards.filter((forward) => forward.id !== event.forwardId),
+      })),
+      fold: {...state.fold, samples},
+    });
+  }
+  return withForward(state, sessionId, event.forwardId, (forward) => forwardAfter(forward, event));
+}
+
+function withForward(
+  state: AppState,
+  sessionId: number,
+  forwardId: string,
+  update: (row: ForwardRow) => ForwardRow,
+): AppState {
+  const session = state.sessions.find((row) => row.id === sessionId);
+  const forward = session?.forwards.find((row) => row.id === forwardId);
+  if (!forward) return state;
+  const updated = update(forward);
+  if (updated === forward) return state;
+  return withSession(state, sessionId, (row) => ({
+    ...row,
+    forwards: row.forwards.map((candidate) => (candidate === forward ? updated : candidate)),
+  }));
+}
+
+function forwardAfter(
+  forward: ForwardRow,
+  event: Exclude<ForwardEvent, {event: 'forward-added' | 'forward-removed' | 'forward-traffic'}>,
+): ForwardRow {
+  switch (event.event) {
+    case 'forward-listening':
+      return {
+        ...forward,
+        state: 'listening',
+        failure: undefined,
+        display: event.display ?? forward.display,
+        listeningOn: event.path ?? hostPort(event.bindAddress, event.port),
+      };
+    case 'forward-waiting':
+      // listeningOn stays: where it listened, and will again.
+      return {...forward, state: 'waiting', failure: event.reason};
+    case 'forward-failed':
+      return {...forward, state: 'failed', failure: event.reason};
+    case 'forward-closed':
+    case 'forward-closed-after-failure':
+      return {...forward, state: 'closed'};
+    case 'connection-opened':
+    case 'connection-closed':
+    case 'connection-failed':
+      return withCounters(forward, event.counters);
+    case 'ftp-data-opened': {
+      const channel = {id: event.dataId, mode: event.mode, local: event.local, remote: event.remote};
+      return {...forward, dataChannels: [...(forward.dataChannels ?? []), channel]};
+    }
+    case 'ftp-data-closed':
+      return withCounters(
+        {...forward, dataChannels: forward.dataChannels?.filter((channel) => channel.id !== event.dataId)},
+        event.counters,
+      );
+  }
+}
+
+/** A connection's counters; with none open, no rate (a rate with nothing open would be stale). */
+function withCounters(forward: ForwardRow, counters: ForwardCounters | undefined): ForwardRow {
+  if (!counters) return forward;
+  const idle = counters.openConnections === 0;
+  const rateStays = !idle || (forward.rateIn === 0 && forward.rateOut === 0);
+  if (rateStays && sameCounters(forward.counters, counters)) return forward;
+  return {...forward, counters, rateIn: idle ? 0 : forward.rateIn, rateOut: idle ? 0 : forward.rateOut};
+}
+
+/** Counters sampled each second while connections are open: rates from the bytes since the last sample. */
+function applyTraffic(
+  state: AppState,
+  sessionId: number,
+  sampled: {forwardId: string; counters: ForwardCounters}[],
+  time: number,
+): AppState {
+  let next = state;
+  const samples: Record<string, TrafficSample> = {...state.fold.samples};
+  for (const {forwardId, counters} of sampled) {
+    const key = `${sessionId} ${forwardId}`;
+    const last = samples[key];
+    if (last && time - last.time < MIN_RATE_INTERVAL_MS) {
+      next = withForward(next, sessionId, forwardId, (forward) => withCounters(forward, counters));
+      continue;
+    }
+    const seconds = last ? (time - last.time) / 1000 : 0;
+    const rateIn = last && seconds > 0 ? (counters.bytesIn - last.bytesIn) / seconds : 0;
+    const rateOut = last && seconds > 0 ? (counters.bytesOut - last.bytesOut) / seconds : 0;
+    samples[key] = {time, bytesIn: counters.bytesIn, bytesOut: counters.bytesOut};
+    next = withForward(next, sessionId, forwardId, (forward) =>
+      sameCounters(forward.counters, counters) && forward.rateIn === rateIn && forward.rateOut === rateOut
+        ? forward
+        : {...withCounters(forward, counters), rateIn, rateOut},
+    );
+  }
+  return {...next, fold: {...next.fold, samples}};
+}
+
+function sameCounters(a: ForwardCounters, b: ForwardCounters): boolean {
+  return (
+    a.openConnections === b.openConnections &&
+    a.totalConnections === b.totalConnections &&
+    a.failedConnections === b.failedConnections &&
+    a.bytesIn === b.bytesIn &&
+    a.bytesOut === b.bytesOut
+  );
+}

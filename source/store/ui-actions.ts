@@ -1,0 +1,78 @@
+import {parseForwardEntry} from '../core/protocols/forward-spec.js';
+import {type AppState, type Dialog, selectedSession, store} from './state.js';
+import {cancelPrompt} from './ui-prompter.js';
+
+// Navigation, dialogs and messages: plain state changes, which every other action may use.
+
+const set = (partial: Partial<AppState>) => store.setState(partial);
+
+export function showMessage(kind: 'info' | 'error', text: string): void {
+  set({message: {kind, text}});
+}
+
+/** A key was pressed on the main screen: the last message has been read. */
+export function clearMessage(): void {
+  if (store.getState().message) set({message: undefined});
+}
+
+/** Host aliases for the connect dialog's completion. */
+export function setHosts(hosts: string[]): void {
+  set({hosts});
+}
+
+export function moveSelection(delta: number): void {
+  store.setState((state) => {
+    if (state.focus === 'sessions') {
+      const selected = clamp(state.selectedSession + delta, state.sessions.length);
+      return {selectedSession: selected, selectedForward: 0};
+    }
+    return {
+      selectedForward: clamp(state.selectedForward + delta, selectedSession(state)?.forwards.length ?? 0),
+    };
+  });
+}
+
+function clamp(value: number, length: number): number {
+  return Math.max(0, Math.min(value, length - 1));
+}
+
+export function switchFocus(): void {
+  store.setState((state) => ({focus: state.focus === 'sessions' ? 'forwards' : 'sessions'}));
+}
+
+export function openDialog(dialog: Dialog): void {
+  set({dialog, message: undefined});
+}
+
+export function closeDialog(): void {
+  const {dialog} = store.getState();
+  if (dialog?.kind === 'prompt') cancelPrompt();
+  else set({dialog: undefined});
+}
+
+/** The favorites picker's highlighted row (of those its filter shows). */
+export function selectFavorite(selected: number): void {
+  const {dialog} = store.getState();
+  if (dialog?.kind === 'favorites') set({dialog: {...dialog, selected}});
+}
+
+export function editDialogText(update: (text: string) => string): void {
+  const {dialog} = store.getState();
+  if (!dialog || !('text' in dialog)) return;
+  const text = update(dialog.text);
+  // Inline validation: the spec's problem shows while typing.
+  if (dialog.kind === 'add-forward') {
+    let error: string | undefined;
+    if (text.trim().length > 0) {
+      try {
+        parseForwardEntry(text);
+      } catch (problem) {
+        error = (problem as Error).message;
+      }
+    }
+    set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
+    return;
+  }
+  // Typing in the favorites picker filters it, from the top.
+  set({dialog: dialog.kind === 'favorites' ? {...dialog, text, selected: 0} : {...dialog, text}});
+}
