@@ -1,5 +1,6 @@
 import {createStore} from 'zustand/vanilla';
 import type {ForwardCounters, ForwardState} from '../core/events.js';
+import {FORWARD_KIND_NAMES} from '../core/forwards/kinds.js';
 import type {ForwardKind} from '../core/protocols/forward-spec.js';
 import type {SessionState} from '../core/session/session.js';
 
@@ -135,6 +136,11 @@ export function initialState(): AppState {
 }
 
 export const store = createStore<AppState>()(() => initialState());
+
+/** The forward's kind as the forwards table names it ("L", "FTP", "RD"). */
+export function kindLabel(forward: ForwardRow): string {
+  return FORWARD_KIND_NAMES[forward.kind].label;
+}
 
 export function selectedSession(state: AppState): SessionRow | undefined {
   return state.sessions[state.selectedSession];

@@ -1,19 +1,7 @@
 import {Box, Text} from 'ink';
-import type {ForwardRow, LogEntry, SessionRow} from '../store/state.js';
+import {type ForwardRow, kindLabel, type LogEntry, type SessionRow} from '../store/state.js';
 import {formatBytes} from '../text/format.js';
 import {color, stateColor} from './theme.js';
-
-const KIND: Record<ForwardRow['kind'], string> = {
-  local: 'L',
-  remote: 'R',
-  dynamic: 'D',
-  ftp: 'FTP',
-  // A unix socket on either side: the spec shows which.
-  'local-unix': 'L',
-  'remote-unix': 'R',
-  // The server's SOCKS proxy, out through this machine.
-  'remote-dynamic': 'RD',
-};
 
 function cell(text: string, width: number): string {
   if (width <= 0) return '';
@@ -118,7 +106,7 @@ export function ForwardsPane(props: {
   const rows: React.ReactNode[] = [];
   for (const [index, forward] of (session?.forwards ?? []).entries()) {
     const {counters} = forward;
-    const line = `${cell(KIND[forward.kind], 4)} ${cell(forward.display, specWidth)} `;
+    const line = `${cell(kindLabel(forward), 4)} ${cell(forward.display, specWidth)} `;
     const numbers = ` ${cell(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
     rows.push(
       <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>

@@ -3,6 +3,7 @@ import {DynamicForward} from './dynamic-forward.js';
 import type {Forward} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
 import {FtpForward} from './ftp-forward.js';
+import {FORWARD_KIND_NAMES} from './kinds.js';
 import {LocalForward} from './local-forward.js';
 import {LocalUnixForward} from './local-unix-forward.js';
 import type {PermitRemoteOpen} from './permit-remote-open.js';
@@ -30,27 +31,26 @@ export interface ForwardKindEntry<K extends ForwardKind> {
   create(id: string, spec: ForwardSpec & {kind: K}, host: ForwardHost): Forward;
 }
 
-/** Every forward kind. A new kind is a file of its own and one entry here. */
+/** Every forward kind. A new kind is a file of its own, one entry here and its names in kinds.ts. */
 export const FORWARD_KINDS: {readonly [K in ForwardKind]: ForwardKindEntry<K>} = {
-  local: {letter: 'L', label: 'L', create: (id, spec, host) => new LocalForward(id, spec, host)},
-  remote: {letter: 'R', label: 'R', create: (id, spec, host) => new RemoteForward(id, spec, host)},
-  dynamic: {letter: 'D', label: 'D', create: (id, spec, host) => new DynamicForward(id, spec, host)},
-  ftp: {letter: 'F', label: 'FTP', create: (id, spec, host) => new FtpForward(id, spec, host)},
-  // A unix socket on either side: the spec shows which, so the letter and label are -L's and -R's.
+  local: {...FORWARD_KIND_NAMES.local, create: (id, spec, host) => new LocalForward(id, spec, host)},
+  remote: {...FORWARD_KIND_NAMES.remote, create: (id, spec, host) => new RemoteForward(id, spec, host)},
+  dynamic: {...FORWARD_KIND_NAMES.dynamic, create: (id, spec, host) => new DynamicForward(id, spec, host)},
+  ftp: {...FORWARD_KIND_NAMES.ftp, create: (id, spec, host) => new FtpForward(id, spec, host)},
   'local-unix': {
-    letter: 'L',
-    label: 'L',
+    ...FORWARD_KIND_NAMES['local-unix'],
     create: (id, spec, host) =>
       new LocalUnixForward(id, spec, host, {
         mask: host.config.streamLocalBindMask,
         unlink: host.config.streamLocalBindUnlink,
       }),
   },
-  'remote-unix': {letter: 'R', label: 'R', create: (id, spec, host) => new RemoteForward(id, spec, host)},
-  // The server's SOCKS proxy, out through this machine.
+  'remote-unix': {
+    ...FORWARD_KIND_NAMES['remote-unix'],
+    create: (id, spec, host) => new RemoteForward(id, spec, host),
+  },
   'remote-dynamic': {
-    letter: 'R',
-    label: 'RD',
+    ...FORWARD_KIND_NAMES['remote-dynamic'],
     create: (id, spec, host) => new RemoteDynamicForward(id, spec, host, host.config.permitRemoteOpen),
   },
 };
