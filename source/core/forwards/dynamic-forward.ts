@@ -7,7 +7,7 @@ import {
 } from '../protocols/socks-parser.js';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
-import {closeServers, createListener, formatAddress, type Peer} from './listen.js';
+import {createListener, formatAddress, type Peer} from './listen.js';
 import {
   readSocksRequest,
   refuseSocksClient,
@@ -19,8 +19,6 @@ export {SOCKS_HANDSHAKE_TIMEOUT_MS};
 
 /** -D: a SOCKS 4/4a/5 server; each CONNECT becomes a direct-tcpip channel, so names resolve on the server. */
 export class DynamicForward extends ForwardBase {
-  /** Its listeners: one per bound address (127.0.0.1 and ::1 when no bind address was given). */
-  private servers: net.Server[] = [];
   private readonly handshaking = new Set<net.Socket>();
   /** Clients whose channel is being opened. */
   private readonly opening = new Set<net.Socket>();
@@ -111,11 +109,7 @@ export class DynamicForward extends ForwardBase {
     refuseSocksClient(socket, reply);
   }
 
-  async close(): Promise<void> {
-    const servers = this.servers;
-    this.servers = [];
-    this.setClosed();
-    for (const socket of [...this.handshaking, ...this.opening, ...this.openSockets()]) socket.destroy();
-    await closeServers(servers);
+  close(): Promise<void> {
+    return this.closeLocally([...this.handshaking, ...this.opening, ...this.openSockets()]);
   }
 }

@@ -11,6 +11,7 @@ import {
   withListenPort,
 } from '../protocols/forward-spec.js';
 import {
+  closeServers,
   describeBind,
   formatAddress,
   isLoopbackAddress,
@@ -115,6 +116,19 @@ export abstract class ForwardBase implements Forward {
       formatAddress(this.listeningOn?.address, this.listeningOn?.port),
       reason,
     );
+
+  /** Listeners on this machine, for the kinds that listen here: one per bound address. */
+  protected servers: net.Server[] = [];
+
+  /** Closed: stops listening here, ends `sockets`, and waits until the listeners have closed. */
+  protected async closeLocally(sockets: Iterable<net.Socket>): Promise<void> {
+    const servers = this.servers;
+    this.servers = [];
+    this.setClosed();
+    for (const socket of sockets) socket.destroy();
+    // A unix-socket listener's file goes with it (libuv unlinks it).
+    await closeServers(servers);
+  }
 
   /**
    * Listens on this machine at the spec's bind address (loopback unless told otherwise: 127.0.0.1 and ::1,

@@ -2,13 +2,10 @@ import type net from 'node:net';
 import type {TargetForwardSpec} from '../protocols/forward-spec.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
-import {closeServers, createListener, formatAddress, type Peer} from './listen.js';
+import {createListener, formatAddress, type Peer} from './listen.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
 export class LocalForward extends ForwardBase {
-  /** Its listeners: one per bound address (127.0.0.1 and ::1 when no bind address was given). */
-  protected servers: net.Server[] = [];
-
   constructor(
     id: string,
     readonly target: TargetForwardSpec,
@@ -78,11 +75,7 @@ export class LocalForward extends ForwardBase {
     );
   }
 
-  async close(): Promise<void> {
-    const servers = this.servers;
-    this.servers = [];
-    this.setClosed();
-    for (const socket of this.openSockets()) socket.destroy();
-    await closeServers(servers);
+  close(): Promise<void> {
+    return this.closeLocally(this.openSockets());
   }
 }

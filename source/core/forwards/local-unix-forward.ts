@@ -3,7 +3,7 @@ import {targetText, type UnixForwardSpec} from '../protocols/forward-spec.js';
 import type {ChannelLink} from './channel-link.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
-import {closeServers, createListener, holdDescriptor, type Peer} from './listen.js';
+import {createListener, holdDescriptor, type Peer} from './listen.js';
 import {listenOnPath, type UnixListenOptions} from './unix-socket.js';
 
 /**
@@ -12,9 +12,6 @@ import {listenOnPath, type UnixListenOptions} from './unix-socket.js';
  * a direct-streamlocal channel to the server's socket; `-L /tmp/a.sock:/run/b.sock` does both.
  */
 export class LocalUnixForward extends ForwardBase {
-  /** Its listeners: the socket's one, or one per bound address for a TCP listener (127.0.0.1 and ::1). */
-  private servers: net.Server[] = [];
-
   constructor(
     id: string,
     readonly unix: UnixForwardSpec,
@@ -94,12 +91,7 @@ export class LocalUnixForward extends ForwardBase {
     );
   }
 
-  async close(): Promise<void> {
-    const servers = this.servers;
-    this.servers = [];
-    this.setClosed();
-    for (const socket of this.openSockets()) socket.destroy();
-    // Closing a unix-socket server removes its file (libuv unlinks it).
-    await closeServers(servers);
+  close(): Promise<void> {
+    return this.closeLocally(this.openSockets());
   }
 }
