@@ -51,7 +51,18 @@ export function fieldView(line: LineState, width: number, previousStart = 0): Fi
   while (start < at && !shows(start)) start++;
   // Room left at the end (text was deleted): show more of the start again.
   while (start > 0 && (shows(start)?.room ?? 0) > 0 && shows(start - 1)) start--;
-  const {end, moreRight} = shows(start) ?? {end: Math.min(cells.length, at + 1), moreRight: false};
+  const shown = shows(start);
+  // A field too narrow for the cursor and a …: the cursor alone.
+  if (!shown)
+    return {
+      start: at,
+      before: '',
+      atCursor: cells[at]?.text ?? ' ',
+      after: '',
+      moreLeft: false,
+      moreRight: false,
+    };
+  const {end, moreRight} = shown;
   const text = (from: number, to: number) =>
     cells
       .slice(from, to)

@@ -61,11 +61,17 @@ describe('fieldView', () => {
   it('never draws more cells than the width, with wide characters too', () => {
     const text = '漢字のホスト名.example.jp';
     for (let cursor = 0; cursor <= text.length; cursor++) {
-      for (const width of [3, 4, 5, 8]) {
+      for (const width of [2, 3, 4, 5, 8]) {
         const view = fieldView({text, cursor}, width);
         expect(cellsOf(view)).toBeLessThanOrEqual(width);
       }
     }
+  });
+
+  it('shows the cursor alone in a field one cell wide', () => {
+    expect(shown(fieldView(lineOf('abcdef'), 1))).toBe('[ ]');
+    expect(shown(fieldView({text: 'abcdef', cursor: 2}, 1))).toBe('[c]');
+    expect(shown(fieldView({text: 'abcdef', cursor: 2}, 2))).toBe('[c]');
   });
 
   it('shows more of the start again when text at the end is deleted', () => {
