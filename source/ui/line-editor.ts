@@ -1,8 +1,9 @@
 import type {Key} from 'ink';
+import {graphemesOf} from './graphemes.js';
 
 /**
- * One line of text being typed, with a cursor: a pure reducer, so dialogs keep the line in the store and
- * tests drive it without a terminal. The cursor is an index into the string that always sits between two
+ * One line of text being typed, with a cursor: a pure reducer, so the line can live in the store (a dialog's
+ * text) and tests drive it without a terminal. The cursor is an index into the string that always sits between two
  * graphemes (a flag, an accented letter or a wide character moves and deletes as one).
  */
 export type LineState = {text: string; cursor: number};
@@ -29,11 +30,9 @@ export type LineEdit =
 
 export const lineOf = (text = ''): LineState => ({text, cursor: text.length});
 
-const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
-
 /** The grapheme boundaries of a text, from 0 to its length. */
 function boundaries(text: string): number[] {
-  return [...[...segmenter.segment(text)].map(({index}) => index), text.length];
+  return [...graphemesOf(text).map(({index}) => index), text.length];
 }
 
 function previousBoundary(text: string, cursor: number): number {
@@ -53,13 +52,9 @@ function nextBoundary(text: string, cursor: number): number {
 const isWordCharacter = (segment: string) => /[\p{L}\p{N}_]/u.test(segment);
 const isBlank = (segment: string) => /^\s+$/u.test(segment);
 
-/** The graphemes of a text with their start indexes. */
-const graphemes = (text: string) =>
-  [...segmenter.segment(text)].map(({index, segment}) => ({index, segment}));
-
 /** Start of the word before the cursor: skip what is not `inWord`, then what is. */
 function wordStartBefore(text: string, cursor: number, inWord: (segment: string) => boolean): number {
-  const before = graphemes(text).filter(({index}) => index < cursor);
+  const before = graphemesOf(text).filter(({index}) => index < cursor);
   let at = before.length;
   while (at > 0 && !inWord(before[at - 1]!.segment)) at--;
   while (at > 0 && inWord(before[at - 1]!.segment)) at--;
@@ -68,7 +63,7 @@ function wordStartBefore(text: string, cursor: number, inWord: (segment: string)
 
 /** End of the word after the cursor. */
 function wordEndAfter(text: string, cursor: number): number {
-  const after = graphemes(text).filter(({index}) => index >= cursor);
+  const after = graphemesOf(text).filter(({index}) => index >= cursor);
   let at = 0;
   while (at < after.length && !isWordCharacter(after[at]!.segment)) at++;
   while (at < after.length && isWordCharacter(after[at]!.segment)) at++;

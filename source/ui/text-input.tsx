@@ -1,6 +1,7 @@
 import {Text} from 'ink';
 import {useRef} from 'react';
 import stringWidth from 'string-width';
+import {graphemesOf} from './graphemes.js';
 import type {LineState} from './line-editor.js';
 
 /** What a field of `width` cells shows of a line: the text around the cursor, cut with … where it goes on. */
@@ -14,8 +15,6 @@ export type FieldView = {
   moreLeft: boolean;
   moreRight: boolean;
 };
-
-const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
 
 type Cell = {index: number; text: string; width: number};
 
@@ -33,7 +32,7 @@ function shownFrom(cells: Cell[], start: number, width: number, endCell: number)
 
 /** Pure: the part of the line a field shows, the cursor always inside it. */
 export function fieldView(line: LineState, width: number, previousStart = 0): FieldView {
-  const cells: Cell[] = [...segmenter.segment(line.text)].map(({index, segment}) => ({
+  const cells: Cell[] = graphemesOf(line.text).map(({index, segment}) => ({
     index,
     text: segment,
     width: stringWidth(segment),

@@ -1,4 +1,5 @@
 import stringWidth from 'string-width';
+import {graphemesOf} from './graphemes.js';
 
 /**
  * Word-wraps text to lines of at most `width` columns, measured as the terminal draws them (a wide
@@ -11,14 +12,12 @@ export function wrapText(text: string, width: number): string[] {
   return text.split(/\r?\n/).flatMap((paragraph) => wrapParagraph(paragraph, columns));
 }
 
-const segmenter = new Intl.Segmenter(undefined, {granularity: 'grapheme'});
-
 /** Pieces of at most `width` columns; a grapheme wider than the width makes a piece of its own. */
 function breakWord(word: string, width: number): string[] {
   const pieces: string[] = [];
   let piece = '';
   let used = 0;
-  for (const {segment} of segmenter.segment(word)) {
+  for (const {segment} of graphemesOf(word)) {
     const cells = stringWidth(segment);
     if (used + cells > width && piece !== '') {
       pieces.push(piece);
