@@ -1,6 +1,8 @@
 import {Box, Text} from 'ink';
+import {useRef} from 'react';
 import {type ForwardRow, kindLabel, type LogEntry, type SessionRow} from '../store/state.js';
 import {formatBytes} from '../text/format.js';
+import {moreAbove, moreBelow, type ScrollWindow, scrollWindow} from './scroll-window.js';
 import {color, stateColor} from './theme.js';
 
 function cell(text: string, width: number): string {
@@ -40,6 +42,22 @@ function Pane(props: {focused: boolean; width: number; height: number; children:
   );
 }
 
+/**
+ * The window of rows a pane shows in `lines` lines, the selected row in it; it moves only when the selection
+ * leaves it (the first row drawn is kept from frame to frame).
+ */
+function useScrollWindow(heights: number[], selected: number, lines: number): ScrollWindow {
+  const first = useRef(0);
+  const window = scrollWindow({heights, selected, lines, previousFirst: first.current});
+  first.current = window.first;
+  return window;
+}
+
+/** The "↑ N more" or "↓ N more" line of a pane whose rows do not all fit. */
+function MoreLine(props: {shown: boolean; text: string}) {
+  return props.shown ? <Text dimColor>{`  ${props.text}`}</Text> : null;
+}
+
 export function SessionsPane(props: {
   sessions: SessionRow[];
   selected: number;
@@ -50,13 +68,20 @@ export function SessionsPane(props: {
 }) {
   const {sessions, selected, focused, width, height, now} = props;
   const inner = width - 4;
+  const shown = useScrollWindow(
+    sessions.map(() => 1),
+    selected,
+    height - 3,
+  );
   return (
     <Pane focused={focused} width={width} height={height}>
       <Text bold>Sessions</Text>
+      <MoreLine shown={shown.markerAbove} text={moreAbove(shown.hiddenAbove)} />
       {sessions.length === 0 ? (
         <Text dimColor>No sessions. Press c to connect to a host.</Text>
       ) : (
-        sessions.slice(0, height - 3).map((session, index) => {
+        sessions.slice(shown.first, shown.end).map((session, shownIndex) => {
+          const index = shown.first + shownIndex;
           const marker = index === selected ? '›' : ' ';
           const state =
             session.state === 'failed' || (session.state === 'closed' && session.failure)
@@ -84,6 +109,7 @@ export function SessionsPane(props: {
           );
         })
       )}
+      <MoreLine shown={shown.markerBelow} text={moreBelow(shown.hiddenBelow)} />
     </Pane>
   );
 }
@@ -103,8 +129,15 @@ export function ForwardsPane(props: {
   const fixed = 4 + 9 + 7 + 8 + 8 + 10 + 6;
   const specWidth = Math.max(10, inner - fixed);
   const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 7)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
+  const forwards = session?.forwards ?? [];
+  const shown = useScrollWindow(
+    forwards.map((forward) => (hasReasonLine(forward) ? 2 : 1)),
+    selected,
+    height - 4,
+  );
   const rows: React.ReactNode[] = [];
-  for (const [index, forward] of (session?.forwards ?? []).entries()) {
+  for (let index = shown.first; index < shown.end; index++) {
+    const forward = forwards[index]!;
     const {counters} = forward;
     const line = `${cell(kindLabel(forward), 4)} ${cell(forward.display, specWidth)} `;
     const numbers = ` ${cell(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
@@ -115,7 +148,8 @@ export function ForwardsPane(props: {
         {numbers}
       </Text>,
     );
-    if (hasReasonLine(forward)) {
+    // The last row shown may have room for its first line only.
+    if (hasReasonLine(forward) && (index < shown.end - 1 || shown.lastRowLines > 1)) {
       rows.push(
         <Text
           key={`${forward.id}-why`}
@@ -137,7 +171,9 @@ export function ForwardsPane(props: {
           <Text dimColor wrap="truncate-end">
             {header}
           </Text>
-          {rows.slice(0, Math.max(0, height - 4))}
+          <MoreLine shown={shown.markerAbove} text={moreAbove(shown.hiddenAbove)} />
+          {rows}
+          <MoreLine shown={shown.markerBelow} text={moreBelow(shown.hiddenBelow)} />
         </>
       ) : (
         <Text dimColor>

@@ -1,0 +1,112 @@
+import {render} from 'ink-testing-library';
+import {afterEach, beforeEach, describe, expect, it} from 'vitest';
+import type {ForwardRow, SessionRow} from '../../source/store/state.js';
+import {initialState, store} from '../../source/store/state.js';
+import {App} from '../../source/ui/app.js';
+import {ForwardsPane} from '../../source/ui/panes.js';
+
+const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
+
+function forward(port: number, partial: Partial<ForwardRow> = {}): ForwardRow {
+  return {
+    id: `L${port}`,
+    kind: 'local',
+    label: `-L ${port}:db:5432`,
+    display: `${port}:db:5432`,
+    state: 'listening',
+    failure: undefined,
+    listeningOn: `127.0.0.1:${port}`,
+    counters,
+    rateIn: 0,
+    rateOut: 0,
+    ...partial,
+  };
+}
+
+function session(id: number, forwards: ForwardRow[] = []): SessionRow {
+  return {
+    id,
+    name: `host-${id}`,
+    address: `deploy@10.0.0.${id}:22`,
+    state: 'connected',
+    failure: undefined,
+    connectedAt: Date.now(),
+    reconnects: 0,
+    retryIn: undefined,
+    forwards,
+  };
+}
+
+const twelveForwards = Array.from({length: 12}, (_, index) => forward(8001 + index));
+
+async function frameMatching(lastFrame: () => string | undefined, pattern: RegExp): Promise<string> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    const frame = lastFrame() ?? '';
+    if (pattern.test(frame)) return frame;
+    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('panes with more rows than lines', () => {
+  beforeEach(() => store.setState(initialState()));
+  afterEach(() => store.setState(initialState()));
+
+  it('show a 9th forward selected, with "↑ N more" above it', async () => {
+    store.setState({sessions: [session(1, twelveForwards)], focus: 'forwards', selectedForward: 8});
+    const {lastFrame, unmount} = render(<App />);
+    const frame = await frameMatching(lastFrame, /8009:db:5432/);
+    expect(frame).toMatch(/↑ \d+ more/);
+    expect(frame).toMatch(/↓ 3 more/);
+    expect(frame).not.toContain('8001:db:5432');
+    unmount();
+  });
+
+  it('keep the selected forward on screen while ↓ walks to the last one and ↑ back', async () => {
+    store.setState({sessions: [session(1, twelveForwards)], focus: 'forwards'});
+    const {lastFrame, stdin, unmount} = render(<App />);
+    await frameMatching(lastFrame, /8001:db:5432/);
+    for (let index = 1; index < 12; index++) {
+      stdin.write('j');
+      await frameMatching(lastFrame, new RegExp(`${8001 + index}:db:5432`));
+      expect(store.getState().selectedForward).toBe(index);
+    }
+    expect(lastFrame()).toMatch(/↑ \d+ more/);
+    expect(lastFrame()).not.toMatch(/↓ \d+ more/);
+    for (let index = 10; index >= 0; index--) {
+      stdin.write('k');
+      await frameMatching(lastFrame, new RegExp(`${8001 + index}:db:5432`));
+    }
+    expect(lastFrame()).not.toMatch(/↑ \d+ more/);
+    unmount();
+  });
+
+  it('show a 6th session selected, with "↑ N more" above it', async () => {
+    store.setState({sessions: Array.from({length: 6}, (_, index) => session(index + 1)), selectedSession: 5});
+    const {lastFrame, unmount} = render(<App />);
+    const frame = await frameMatching(lastFrame, /host-6/);
+    expect(frame).toMatch(/↑ \d+ more/);
+    expect(frame).not.toContain('host-1 ');
+    unmount();
+  });
+
+  it('keep a failed forward and its reason together, and show the first line alone when that is all that fits', () => {
+    const failing = forward(8009, {state: 'failed', failure: 'port 8009 is in use by another program'});
+    const rows = [...twelveForwards.slice(0, 8), failing, ...twelveForwards.slice(9)];
+    const tall = render(
+      <ForwardsPane session={session(1, rows)} selected={8} focused={true} width={100} height={8} />,
+    );
+    const frame = tall.lastFrame() ?? '';
+    expect(frame).toMatch(/8009:db:5432\s+failed/);
+    expect(frame).toContain('↳ port 8009 is in use by another program');
+    tall.unmount();
+    // One line for rows: the selected row alone, without its reason.
+    const short = render(
+      <ForwardsPane session={session(1, rows)} selected={8} focused={true} width={100} height={5} />,
+    );
+    expect(short.lastFrame()).toMatch(/8009:db:5432\s+failed/);
+    expect(short.lastFrame()).not.toContain('↳');
+    short.unmount();
+  });
+});
