@@ -1,6 +1,6 @@
 import {spawn} from 'node:child_process';
 import readline from 'node:readline';
-import {Duplex} from 'node:stream';
+import {Duplex, type Readable, type Writable} from 'node:stream';
 import type {ClientChannel} from 'ssh2';
 import {SessionError} from './messages.js';
 import type {SessionConfig, SessionState} from './session-config.js';
@@ -93,9 +93,7 @@ export function runProxyCommand(command: string, warn: (message: string) => void
     });
   });
   readline.createInterface({input: child.stderr}).on('line', (line) => warn(`ProxyCommand: ${line}`));
-  // A child that exits before reading everything: its stdin's EPIPE ends the connection, not the process.
-  child.stdin.on('error', () => {});
-  const sock = Duplex.from({readable: child.stdout, writable: child.stdin});
+  const sock = commandStream(child.stdout, child.stdin);
   return {
     sock,
     close: () => {
@@ -113,6 +111,53 @@ export function runProxyCommand(command: string, warn: (message: string) => void
       return exit;
     },
   };
+}
+
+/**
+ * A command's stdout and stdin as the one stream ssh2 runs on. Not Duplex.from: there an error writing to
+ * stdin (EPIPE: the command exited, perhaps right after answering) destroyed the whole stream, and what the
+ * command had written but ssh2 not yet read went with it, so a target that answered in another protocol
+ * could not be named. Here the read side runs to the command's EOF whatever became of its stdin, as ssh
+ * reads it; what is written after stdin broke is dropped (the connection ends with the command's output).
+ */
+function commandStream(stdout: Readable, stdin: Writable): Duplex {
+  let stdinBroken = false;
+  stdin.on('error', () => {
+    stdinBroken = true;
+  });
+  const stream = new Duplex({
+    read() {
+      stdout.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      if (stdinBroken || stdin.destroyed || stdin.write(chunk)) {
+        callback();
+        return;
+      }
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        callback();
+      };
+      stdin.on('drain', done);
+      stdin.on('close', done);
+    },
+    final(callback) {
+      if (!stdinBroken && !stdin.destroyed) stdin.end();
+      callback();
+    },
+    destroy(error, callback) {
+      stdout.destroy();
+      stdin.destroy();
+      callback(error);
+    },
+  });
+  stdout.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) stdout.pause();
+  });
+  stdout.on('end', () => stream.push(null));
+  stdout.on('error', (error) => stream.destroy(error));
+  return stream;
 }
 
 /** A jump host as the user named it, and where it is: "bastion (10.0.0.1:22)". */
