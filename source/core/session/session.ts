@@ -9,7 +9,8 @@ import {
   streamLocalOpenError,
 } from '../forwards/forward-context.js';
 import {createForward, forwardId} from '../forwards/registry.js';
-import {type ForwardSpec, formatForwardSpec} from '../protocols/forward-spec.js';
+import type {ForwardSpec} from '../protocols/forward-spec.js';
+import {formatForwardSpec} from '../protocols/forward-spec-format.js';
 import {knownHostName} from './known-hosts.js';
 import {notConnectedMessage, SessionError} from './messages.js';
 import type {Prompter} from './prompter.js';

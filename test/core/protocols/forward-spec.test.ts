@@ -1,16 +1,17 @@
 import {describe, expect, it} from 'vitest';
+import {parseForwardEntry} from '../../../source/core/protocols/forward-entry.js';
 import {
   type ForwardFlag,
   type ForwardSpec,
   ForwardSpecError,
+} from '../../../source/core/protocols/forward-spec.js';
+import {
   flagOf,
   formatForwardFlag,
   formatForwardSpec,
-  parseConfigForward,
-  parseForwardEntry,
-  parseForwardSpec,
   splitForwardFlag,
-} from '../../../source/core/protocols/forward-spec.js';
+} from '../../../source/core/protocols/forward-spec-format.js';
+import {parseConfigForward, parseForwardSpec} from '../../../source/core/protocols/forward-spec-parse.js';
 
 const local = (
   bindAddress: string | undefined,
