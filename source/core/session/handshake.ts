@@ -2,7 +2,7 @@ import type {Duplex} from 'node:stream';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {Emitter} from '../emitter.js';
 import type {TunnelEvent} from '../events.js';
-import {ChannelLinks} from '../forwards/channel-link.js';
+import {ChannelLinks} from '../forwards/channel-links.js';
 import type {Forward} from '../forwards/forward.js';
 import type {RemoteConnectionHandler, RemoteUnixConnectionHandler} from '../forwards/forward-context.js';
 import {Authenticator} from './auth.js';
