@@ -5,8 +5,9 @@ import {type HostPort, sameAddress} from '../protocols/ftp-lines.js';
 import {type FtpAction, FtpControlRewriter} from '../protocols/ftp-rewriter.js';
 import type {ChannelLink} from './channel-link.js';
 import type {ForwardContext} from './forward-context.js';
-import {createListener, formatAddress, holdDescriptor, listen, type Peer, peerOwner} from './listen.js';
+import {createListener, formatAddress, holdDescriptor, listen, type Peer} from './listen.js';
 import {LocalForward} from './local-forward.js';
+import {peerOwner} from './peer-owner.js';
 
 /** A data channel nobody connects to within this time is torn down. */
 export const FTP_DATA_IDLE_TIMEOUT_MS = 60_000;
