@@ -9,13 +9,8 @@ import {Authenticator} from './auth.js';
 import {forwardingAgent} from './forwarding-agent.js';
 import {HandshakeAttempt} from './handshake-attempt.js';
 import {type HostKeyTrust, preferredHostKeyAlgorithms, verifyHostKey} from './host-key-check.js';
-import {
-  fingerprintSha256,
-  hostKeyName,
-  hostKeyNames,
-  type KnownHostEntry,
-  loadKnownHosts,
-} from './known-hosts.js';
+import {fingerprintSha256, hostKeyName, hostKeyNames, type KnownHostEntry} from './known-hosts.js';
+import {loadKnownHosts} from './known-hosts-file.js';
 import {connectErrorMessage, droppedMessage, keepaliveMessage, SessionError} from './messages.js';
 import type {Prompter} from './prompter.js';
 import {routeOf} from './route.js';
