@@ -28,8 +28,9 @@ type JumpSession = JumpHost & {readonly events: Emitter<TunnelEvent>};
 /**
  * The first layer of Session: its state, and the handshake of its one ssh2 connection at a time
  * (transport, host key, authentication) with the routing of the channels the server opens. Session is
- * built in layers, one concern a file: this, then reconnect.ts (coming back after a drop), then
- * session.ts (forwards, commands, closing), so each layer's methods read the same fields as before.
+ * built in layers, one concern a file: this, then reconnect.ts (coming back after a drop), channels.ts
+ * (the channels and server listeners forwards use), then session.ts (forwards, commands, closing), so each
+ * layer's methods read the same fields as before.
  */
 export abstract class SessionHandshake {
   readonly events = new Emitter<TunnelEvent>();
