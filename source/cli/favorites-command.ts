@@ -7,7 +7,8 @@ import {type FavoritesFile, openFavorites} from '../config/favorites/favorites-f
 import {FAVORITES_FILE_VERSION} from '../config/favorites/file-read.js';
 import {resolveOptions} from '../config/resolve-options.js';
 import {listHostAliases} from '../config/ssh-config/host-aliases.js';
-import {ForwardSpecError, formatForwardFlag} from '../core/protocols/forward-spec.js';
+import {ForwardSpecError} from '../core/protocols/forward-spec.js';
+import {formatForwardFlag} from '../core/protocols/forward-spec-format.js';
 import {FAVORITE_OPTION_FLAGS} from '../text/examples.js';
 import {expandHome} from '../text/home-path.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';

@@ -1,4 +1,4 @@
-import {parseForwardEntry} from '../core/protocols/forward-spec.js';
+import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {type AppState, type Dialog, selectedSession, store} from './state.js';
 import {cancelPrompt} from './ui-prompter.js';
 

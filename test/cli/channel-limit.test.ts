@@ -4,7 +4,7 @@
 // so its ~32,000 sockets take no port of this machine's 127.0.0.1 from the tests running beside it.
 import {type ChildProcess, spawn} from 'node:child_process';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {CHANNEL_CAP} from '../../source/core/session/session.js';
+import {CHANNEL_CAP} from '../../source/core/session/channels.js';
 import {descriptors} from '../helpers/descriptors.js';
 import {createTestHost, type TestHost} from '../helpers/netns.js';
 import {startSshd, type TestSshd} from '../helpers/sshd.js';

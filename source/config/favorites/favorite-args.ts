@@ -1,7 +1,8 @@
 /** A favorite from the options of tunnels itself, and back: what `favorites add`, the editor and @NAME use. */
 import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
-import {formatForwardFlag, parseForwardSpec, splitForwardFlag} from '../../core/protocols/forward-spec.js';
+import {formatForwardFlag, splitForwardFlag} from '../../core/protocols/forward-spec-format.js';
+import {parseForwardSpec} from '../../core/protocols/forward-spec-parse.js';
 import {
   type CommandLineOptions,
   ConfigError,

@@ -1,5 +1,5 @@
 /** A favorite as text: the summary line, the equivalent ssh command, and the options of tunnels itself. */
-import {splitForwardFlag} from '../../core/protocols/forward-spec.js';
+import {splitForwardFlag} from '../../core/protocols/forward-spec-format.js';
 import type {Favorite} from './favorite.js';
 
 /**

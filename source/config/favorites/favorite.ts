@@ -6,7 +6,9 @@
  */
 import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
-import {ForwardSpecError, parseForwardSpec, splitForwardFlag} from '../../core/protocols/forward-spec.js';
+import {ForwardSpecError} from '../../core/protocols/forward-spec.js';
+import {splitForwardFlag} from '../../core/protocols/forward-spec-format.js';
+import {parseForwardSpec} from '../../core/protocols/forward-spec-parse.js';
 import {forwardExample} from '../../text/examples.js';
 
 export interface Favorite {

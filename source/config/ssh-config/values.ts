@@ -5,13 +5,8 @@
  */
 
 import fs from 'node:fs';
-import {
-  type ForwardFlag,
-  type ForwardSpec,
-  ForwardSpecError,
-  parseConfigForward,
-  parseForwardSpec,
-} from '../../core/protocols/forward-spec.js';
+import {type ForwardFlag, type ForwardSpec, ForwardSpecError} from '../../core/protocols/forward-spec.js';
+import {parseConfigForward, parseForwardSpec} from '../../core/protocols/forward-spec-parse.js';
 import {unbracketed} from '../../text/address.js';
 import {OptionError} from './options.js';
 import {expandVariables, TokenError} from './tokens.js';

@@ -1,13 +1,5 @@
 import type net from 'node:net';
-// The event loop's own clock: tests that fake `performance` (timers) leave this one real.
-import {performance as loopClock} from 'node:perf_hooks';
-import type {Client, ClientChannel} from 'ssh2';
-import {
-  type ChannelTableInternals,
-  channelInternals,
-  linkInternals,
-  type ProtocolInternals,
-} from '../session/ssh2-internals.js';
+import type {ProtocolInternals} from '../session/ssh2-internals.js';
 
 /**
  * A TCP socket carried over one SSH channel, at the level of SSH messages: channel data goes straight to
@@ -36,18 +28,6 @@ export const WINDOW_BUDGET_BYTES = 64 * MiB;
  * not half of it: a server on a long link then never waits on a window an adjustment is on its way to fill.
  */
 const ADJUST_AFTER_BYTES = 3 * 32 * 1024;
-/** Keepalive round trips timed when a connection is made; the shortest is kept. */
-const ROUND_TRIP_SAMPLES = 3;
-/** While the connection is new, timings follow each other this closely; after this many, less closely. */
-const ROUND_TRIP_SPACING_MS = 20;
-const ROUND_TRIP_QUICK_ATTEMPTS = 50;
-const ROUND_TRIP_SLOW_SPACING_MS = 1000;
-/** A timing is kept when the event loop worked at most this long, or this share, of it. */
-const BUSY_SAMPLE_MS = 0.5;
-const BUSY_SAMPLE_SHARE = 0.25;
-/** Another one this often, when the links have been quiet for QUIET_MS. */
-const ROUND_TRIP_RESAMPLE_MS = 30_000;
-const QUIET_MS = 200;
 /** A local reader that keeps its socket's buffer full this long is slower than the link. */
 const SLOW_READER_MS = 500;
 /** A channel this long without data goes back to its base window. */
@@ -68,124 +48,13 @@ export function windowBudgetInUse(): number {
 /** How long the peer has to close a channel once both sides have sent EOF. */
 const PEER_CLOSE_TIMEOUT_MS = 5000;
 
-/** The links of one ssh2 connection, and the routing of their messages. */
-export class ChannelLinks {
+/** What a link needs of the connection's ChannelLinks (channel-links.ts), which route its messages to it. */
+export interface LinkRouter {
   readonly protocol: ProtocolInternals;
-  /** The shortest round trip to the server measured, in ms: what a window is weighed against. */
-  roundTripMs: number | undefined;
-  /** Timings still to be kept (each a keepalive request and its reply on the connection). */
-  roundTripTimingsWanted = 0;
-  private readonly table: ChannelTableInternals;
-  private readonly links = new Map<number, ChannelLink>();
-  /** Channel messages so far, any channel's: a quiet moment to time a round trip in is one without. */
-  private packets = 0;
-
-  constructor(client: Client) {
-    const {protocol, handlers, table, callbacks} = linkInternals(client);
-    this.protocol = protocol;
-    this.table = table;
-    if (callbacks) this.measureRoundTrip(client, callbacks, ROUND_TRIP_SAMPLES);
-    // ssh2's channel handlers take at most three arguments after the recipient. Named, not gathered with
-    // `...rest`: CHANNEL_DATA runs once per packet, and a rest array would be made for each.
-    const route = (name: string, deliver: (link: ChannelLink, first: unknown, second: unknown) => void) => {
-      const original = handlers[name];
-      if (!original)
-        throw new Error(`ssh2 has no ${name} handler: this version of ssh2 is not one tunnels knows`);
-      handlers[name] = (protocol, recipient, first, second, third) => {
-        this.packets++;
-        const link = this.links.get(recipient);
-        if (link) deliver(link, first, second);
-        else original(protocol, recipient, first, second, third);
-      };
-    };
-    route('CHANNEL_DATA', (link, data) => link.received(data as Buffer));
-    route('CHANNEL_WINDOW_ADJUST', (link, amount) => link.windowGrew(amount as number));
-    route('CHANNEL_EOF', (link) => link.receivedEof());
-    route('CHANNEL_CLOSE', (link) => link.receivedClose());
-    // No request means anything on a TCP channel; one that wants an answer gets "failure", as ssh2 answers.
-    route('CHANNEL_REQUEST', (link, _type, wantReply) => {
-      if (wantReply) this.protocol.channelFailure(link.remoteId);
-    });
-    client.on('close', () => {
-      for (const link of [...this.links.values()]) link.connectionLost();
-    });
-  }
-
-  /**
-   * Times keepalive requests (answered in order from ssh2's list, as its own are) while the connection is
-   * new, then one now and then when no link has data moving: a reply that waited behind bulk data would
-   * make the link look longer than it is, so the shortest is kept. A reply that waited on this process
-   * instead (busy starting up, or on a busy machine) is not kept either: a timing during which the event
-   * loop was mostly at work measures the loop, not the link, and on loopback it made windows grow that
-   * nothing needed (and memory with them).
-   */
-  private measureRoundTrip(client: Client, callbacks: Array<() => void>, samples: number): void {
-    let closed = false;
-    let attempts = 0;
-    const resample = setInterval(() => {
-      const before = this.packets;
-      setTimeout(() => {
-        if (this.packets === before) sample(1);
-      }, QUIET_MS).unref();
-    }, ROUND_TRIP_RESAMPLE_MS);
-    resample.unref();
-    client.once('close', () => {
-      closed = true;
-      clearInterval(resample);
-    });
-    const sample = (left: number) => {
-      if (closed) return;
-      this.roundTripTimingsWanted = left;
-      attempts++;
-      const start = performance.now();
-      const loopBefore = loopClock.eventLoopUtilization();
-      callbacks.push(() => {
-        const elapsed = performance.now() - start;
-        const busy = loopClock.eventLoopUtilization(loopBefore).active;
-        const kept = busy <= Math.max(BUSY_SAMPLE_MS, elapsed * BUSY_SAMPLE_SHARE);
-        if (kept) this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, elapsed);
-        const stillWanted = kept ? left - 1 : left;
-        this.roundTripTimingsWanted = stillWanted;
-        if (stillWanted > 0)
-          setTimeout(
-            () => sample(stillWanted),
-            attempts < ROUND_TRIP_QUICK_ATTEMPTS ? ROUND_TRIP_SPACING_MS : ROUND_TRIP_SLOW_SPACING_MS,
-          ).unref();
-      });
-      this.protocol.ping();
-    };
-    sample(samples);
-  }
-
-  /** Takes over a channel ssh2 has just opened or accepted (before it has seen any of its data). */
-  adopt(channel: ClientChannel): ChannelLink {
-    const {incoming, outgoing} = channelInternals(channel);
-    const link = new ChannelLink(this, incoming.id, outgoing.id, outgoing.window, outgoing.packetSize);
-    // What ssh2 took in for it already (nothing, when adopted at once; X11 reads the setup first) is
-    // passed on ahead of the rest, and the window is what ssh2 has left of it.
-    while (channel.readableLength > 0) link.received(channel.read() as Buffer);
-    link.receiveWindowLeft(incoming.window);
-    if (incoming.state === 'closed') {
-      // ssh2 has answered the server's CLOSE and freed the id already.
-      link.connectionLost();
-      return link;
-    }
-    this.links.set(incoming.id, link);
-    this.table.update(incoming.id, true);
-    if (incoming.state === 'eof') link.receivedEof();
-    return link;
-  }
-
-  /** The server's id of some open link: any channel can carry a connection-level packet. */
-  anyOpenRemoteId(): number | undefined {
-    for (const link of this.links.values()) if (link.open) return link.remoteId;
-    return undefined;
-  }
-
+  /** The shortest round trip to the server measured, in ms. */
+  readonly roundTripMs: number | undefined;
   /** Both sides have closed: the id is free for ssh2 to use again. */
-  forget(localId: number): void {
-    if (this.links.delete(localId)) this.table.remove(localId);
-  }
+  forget(localId: number): void;
 }
 
 /**
@@ -223,7 +92,7 @@ export class ChannelLink {
   private peerCloseTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly links: ChannelLinks,
+    private readonly links: LinkRouter,
     private readonly localId: number,
     readonly remoteId: number,
     private sendWindow: number,

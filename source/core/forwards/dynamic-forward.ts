@@ -1,10 +1,7 @@
 import type net from 'node:net';
 import type {DynamicForwardSpec} from '../protocols/forward-spec.js';
-import {
-  type SocksConnectRequest,
-  socksConnectReply,
-  socksOutcomeForOpenFailure,
-} from '../protocols/socks-parser.js';
+import {socksConnectReply, socksOutcomeForOpenFailure} from '../protocols/socks-reply.js';
+import type {SocksConnectRequest} from '../protocols/socks-types.js';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
 import {createListener, formatAddress, type Peer} from './listen.js';

@@ -4,12 +4,11 @@ import type {ForwardCounters, ForwardState, TunnelEvent} from '../events.js';
 import {
   type ForwardKind,
   type ForwardSpec,
-  formatForwardFlag,
-  formatForwardSpec,
   targetText,
   tcpListenerOf,
   withListenPort,
 } from '../protocols/forward-spec.js';
+import {formatForwardFlag, formatForwardSpec} from '../protocols/forward-spec-format.js';
 import {
   closeServers,
   describeBind,

@@ -1,10 +1,7 @@
 import type {ClientChannel} from 'ssh2';
 import type {RemoteDynamicForwardSpec} from '../protocols/forward-spec.js';
-import {
-  type SocksConnectRequest,
-  socksConnectReply,
-  socksOutcomeForConnectError,
-} from '../protocols/socks-parser.js';
+import {socksConnectReply, socksOutcomeForConnectError} from '../protocols/socks-reply.js';
+import type {SocksConnectRequest} from '../protocols/socks-types.js';
 import type {ChannelLink} from './channel-link.js';
 import type {ForwardContext} from './forward-context.js';
 import {formatAddress} from './listen.js';

@@ -1,5 +1,7 @@
 import type {Duplex} from 'node:stream';
-import {type SocksConnectRequest, SocksHandshake, socksConnectReply} from '../protocols/socks-parser.js';
+import {SocksHandshake} from '../protocols/socks-parser.js';
+import {socksConnectReply} from '../protocols/socks-reply.js';
+import type {SocksConnectRequest} from '../protocols/socks-types.js';
 
 /**
  * The SOCKS server side of a connection, over any stream: a client's socket for -D, an SSH channel from the

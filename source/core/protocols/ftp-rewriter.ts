@@ -3,12 +3,13 @@
  * data connections, and asks its owner to forward each one through SSH. Pure: bytes in, bytes and
  * actions out, no sockets. Its owner (ftp-forward.ts) carries out the actions in order.
  */
+
+import type {FtpAction} from './ftp-actions.js';
 import {
   formatEprtCommand,
   formatEpsvReply,
   formatPasvReply,
   formatPortCommand,
-  type HostPort,
   LineSplitter,
   lineText,
   MAX_LINE_BYTES,
@@ -22,31 +23,6 @@ import {
   sameAddress,
   spaceLoneCr,
 } from './ftp-lines.js';
-
-export type FtpAction =
-  | {kind: 'to-server'; data: Buffer}
-  | {kind: 'to-client'; data: Buffer}
-  /** Passive (227/229): listen here, forward to the server's data port through SSH, then send `accept`'s bytes to the client. */
-  | {
-      kind: 'passive';
-      extended: boolean;
-      serverPort: number;
-      /** The address the 227 reply named (for a warning when it is not the server's). */
-      replyHost: string | undefined;
-      accept(listening: HostPort): Buffer;
-      refuse(reason: string): Buffer;
-    }
-  /** Active (PORT/EPRT): ask the SSH server for a listener, route it to the client's, then send `accept`'s bytes to the FTP server. */
-  | {
-      kind: 'active';
-      extended: boolean;
-      client: HostPort;
-      accept(serverListener: HostPort): Buffer;
-      refuse(reason: string): Buffer;
-    }
-  | {kind: 'warning'; message: string}
-  /** AUTH TLS was accepted: from here on the channel is encrypted and passes through untouched. */
-  | {kind: 'encrypted'};
 
 export interface FtpRewriterOptions {
   /** The FTP client's address (peer of the control connection): PORT/EPRT may only name it. */

@@ -2,20 +2,15 @@ import type {Duplex} from 'node:stream';
 import type {Client, ClientChannel, ConnectConfig} from 'ssh2';
 import {Emitter} from '../emitter.js';
 import type {TunnelEvent} from '../events.js';
-import {ChannelLinks} from '../forwards/channel-link.js';
+import {ChannelLinks} from '../forwards/channel-links.js';
 import type {Forward} from '../forwards/forward.js';
 import type {RemoteConnectionHandler, RemoteUnixConnectionHandler} from '../forwards/forward-context.js';
 import {Authenticator} from './auth.js';
 import {forwardingAgent} from './forwarding-agent.js';
 import {HandshakeAttempt} from './handshake-attempt.js';
 import {type HostKeyTrust, preferredHostKeyAlgorithms, verifyHostKey} from './host-key-check.js';
-import {
-  fingerprintSha256,
-  hostKeyName,
-  hostKeyNames,
-  type KnownHostEntry,
-  loadKnownHosts,
-} from './known-hosts.js';
+import {fingerprintSha256, hostKeyName, hostKeyNames, type KnownHostEntry} from './known-hosts.js';
+import {loadKnownHosts} from './known-hosts-file.js';
 import {connectErrorMessage, droppedMessage, keepaliveMessage, SessionError} from './messages.js';
 import type {Prompter} from './prompter.js';
 import {routeOf} from './route.js';
@@ -33,8 +28,9 @@ type JumpSession = JumpHost & {readonly events: Emitter<TunnelEvent>};
 /**
  * The first layer of Session: its state, and the handshake of its one ssh2 connection at a time
  * (transport, host key, authentication) with the routing of the channels the server opens. Session is
- * built in layers, one concern a file: this, then reconnect.ts (coming back after a drop), then
- * session.ts (forwards, commands, closing), so each layer's methods read the same fields as before.
+ * built in layers, one concern a file: this, then reconnect.ts (coming back after a drop), channels.ts
+ * (the channels and server listeners forwards use), then session.ts (forwards, commands, closing), so each
+ * layer's methods read the same fields as before.
  */
 export abstract class SessionHandshake {
   readonly events = new Emitter<TunnelEvent>();

@@ -1,6 +1,5 @@
 import {safeText} from '../../text/safe-text.js';
 import {
-  appendKnownHost,
   checkHostKey,
   fingerprintSha256,
   type HostKeyVerdict,
@@ -11,6 +10,7 @@ import {
   knownHostsLine,
   knownKeyTypes,
 } from './known-hosts.js';
+import {appendKnownHost} from './known-hosts-file.js';
 import type {Prompter} from './prompter.js';
 
 export type StrictHostKeyChecking = 'yes' | 'accept-new' | 'no' | 'ask';

@@ -15,7 +15,7 @@ import {
   type SshOptions,
 } from '../../../source/config/ssh-config/options.js';
 import {processLine, readConfigFile} from '../../../source/config/ssh-config/read.js';
-import {formatForwardFlag} from '../../../source/core/protocols/forward-spec.js';
+import {formatForwardFlag} from '../../../source/core/protocols/forward-spec-format.js';
 
 const ME = os.userInfo().username;
 const hasSsh = spawnSync('ssh', ['-V']).error === undefined;

@@ -5,7 +5,7 @@ import {
   permitsRemoteOpen,
 } from '../../../source/core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../../source/core/forwards/unix-socket.js';
-import {socksOutcomeForConnectError} from '../../../source/core/protocols/socks-parser.js';
+import {socksOutcomeForConnectError} from '../../../source/core/protocols/socks-reply.js';
 
 describe('PermitRemoteOpen, as ssh_config(5) and OpenSSH read it', () => {
   it.each([

@@ -15,7 +15,8 @@ import {
 } from '../../../source/core/forwards/registry.js';
 import {RemoteDynamicForward} from '../../../source/core/forwards/remote-dynamic-forward.js';
 import {RemoteForward} from '../../../source/core/forwards/remote-forward.js';
-import {type ForwardFlag, parseForwardSpec} from '../../../source/core/protocols/forward-spec.js';
+import type {ForwardFlag} from '../../../source/core/protocols/forward-spec.js';
+import {parseForwardSpec} from '../../../source/core/protocols/forward-spec-parse.js';
 
 /** A host that no forward made here reaches: they are created, never started. */
 function idleHost(config: ForwardHost['config'] = {}): ForwardHost {

@@ -1,10 +1,7 @@
 import {describe, expect, it} from 'vitest';
+import type {FtpAction} from '../../../source/core/protocols/ftp-actions.js';
 import {type HostPort, passiveReplyCode} from '../../../source/core/protocols/ftp-lines.js';
-import {
-  type FtpAction,
-  FtpControlRewriter,
-  type FtpRewriterOptions,
-} from '../../../source/core/protocols/ftp-rewriter.js';
+import {FtpControlRewriter, type FtpRewriterOptions} from '../../../source/core/protocols/ftp-rewriter.js';
 
 type Passive = Extract<FtpAction, {kind: 'passive'}>;
 type Active = Extract<FtpAction, {kind: 'active'}>;

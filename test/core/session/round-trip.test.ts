@@ -2,7 +2,7 @@ import {EventEmitter} from 'node:events';
 import {performance as realClock} from 'node:perf_hooks';
 import type {Client} from 'ssh2';
 import {afterEach, describe, expect, it, vi} from 'vitest';
-import {ChannelLinks} from '../../../source/core/forwards/channel-link.js';
+import {ChannelLinks} from '../../../source/core/forwards/channel-links.js';
 
 /** Just enough of an ssh2 client for ChannelLinks: its handler table, channel table and reply queue. */
 function fakeClient() {

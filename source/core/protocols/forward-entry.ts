@@ -1,0 +1,21 @@
+/** The add-forward entry the views take: a flag letter, then a forward spec. */
+import {type ForwardFlag, type ForwardSpec, ForwardSpecError} from './forward-spec.js';
+import {parseForwardSpec} from './forward-spec-parse.js';
+
+/**
+ * Reads an add-forward entry: "L 8080:db:5432", "R 9000:localhost:3000", "D 1080", "ftp/2121:ftp:21",
+ * and the ssh flags "-L ..." too. Throws ForwardSpecError.
+ */
+export function parseForwardEntry(text: string): ForwardSpec {
+  const trimmed = text.trim();
+  const match = /^-?([LRD])\s*(.*)$/i.exec(trimmed);
+  if (match && (match[2] ?? '').length > 0)
+    return parseForwardSpec(match[1]!.toUpperCase() as ForwardFlag, match[2]!);
+  if (/^ftp\//i.test(trimmed)) return parseForwardSpec('L', trimmed);
+  throw new ForwardSpecError(
+    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080, L /tmp/x.sock:db:80, R 1080) or ftp/`,
+    text,
+    0,
+    text.length,
+  );
+}
