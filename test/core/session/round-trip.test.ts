@@ -1,5 +1,5 @@
 import {EventEmitter} from 'node:events';
-import {performance as realClock} from 'node:perf_hooks';
+import {performance as loopClock} from 'node:perf_hooks';
 import type {Client} from 'ssh2';
 import {afterEach, describe, expect, it, vi} from 'vitest';
 import {ChannelLinks} from '../../../source/core/forwards/channel-links.js';
@@ -30,13 +30,25 @@ function fakeClient() {
   return {client, callbacks, handlers, pings: () => pings};
 }
 
+/**
+ * The event loop's work during each timing, as the links read it (eventLoopUtilization): `busyMs` from
+ * now on. Stubbed so that what this test process happens to be doing (a busy machine) does not count.
+ */
+function loopAtWork(busyMs: () => number): void {
+  const start = {idle: 0, active: 0, utilization: 0};
+  vi.spyOn(loopClock, 'eventLoopUtilization').mockImplementation(((since?: unknown) =>
+    since ? {idle: 0, active: busyMs(), utilization: 0} : start) as typeof loopClock.eventLoopUtilization);
+}
+
 describe('the round trip a window is weighed against', () => {
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   it('is the shortest of the samples: three when new, then one now and then when no data moves', () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
+    loopAtWork(() => 0);
     const fake = fakeClient();
     const links = new ChannelLinks(fake.client as unknown as Client);
     // Three at once-ish, each answered after 12 ms (a slow server; this process idle meanwhile).
@@ -68,16 +80,18 @@ describe('the round trip a window is weighed against', () => {
 
   it('keeps no timing during which this process was at work (it measured the process): it times again', () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
+    let busy = 0;
+    loopAtWork(() => busy);
     const fake = fakeClient();
     const links = new ChannelLinks(fake.client as unknown as Client);
     expect(fake.pings()).toBe(1);
     // The reply waits 6 ms, 5 of them on this event loop's own work (starting up, say).
     vi.advanceTimersByTime(6);
-    const workUntil = realClock.now() + 5;
-    while (realClock.now() < workUntil) {}
+    busy = 5;
     fake.callbacks.shift()!();
     expect(links.roundTripMs).toBeUndefined();
     // Timed again shortly, with the loop idle: that one is kept.
+    busy = 0;
     vi.advanceTimersByTime(20);
     expect(fake.pings()).toBe(2);
     vi.advanceTimersByTime(1);
