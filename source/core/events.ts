@@ -89,7 +89,10 @@ export type TunnelEvent =
   | {
       event: 'connection-opened';
       forwardId: string;
-      /** The forward's flag and spec ("-L 8080:db:5432"), and its counters with this connection. */
+      /**
+       * The forward's flag and spec ("-L 8080:db:5432"), and its counters with this connection: the counts,
+       * and the bytes of its closed connections (forward-traffic carries the open ones' each second).
+       */
       label?: string;
       counters?: ForwardCounters;
       connectionId: number;

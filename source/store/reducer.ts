@@ -302,9 +302,18 @@ function forwardAfter(
   }
 }
 
-/** A connection's counters; with none open, no rate (a rate with nothing open would be stale). */
-function withCounters(forward: ForwardRow, counters: ForwardCounters | undefined): ForwardRow {
-  if (!counters) return forward;
+/**
+ * A connection's counters; with none open, no rate (a rate with nothing open would be stale). Bytes only
+ * grow: a connection's event counts the closed connections' bytes alone, a traffic sample every byte, so
+ * the larger is the nearer.
+ */
+function withCounters(forward: ForwardRow, reported: ForwardCounters | undefined): ForwardRow {
+  if (!reported) return forward;
+  const counters = {
+    ...reported,
+    bytesIn: Math.max(reported.bytesIn, forward.counters.bytesIn),
+    bytesOut: Math.max(reported.bytesOut, forward.counters.bytesOut),
+  };
   const idle = counters.openConnections === 0;
   const rateStays = !idle || (forward.rateIn === 0 && forward.rateOut === 0);
   if (rateStays && sameCounters(forward.counters, counters)) return forward;
