@@ -155,18 +155,7 @@ export abstract class SessionChannels extends ReconnectingSession {
 
   cancelRemoteStreamLocal(path: string): Promise<void> {
     this.remoteUnixRoutes.delete(path);
-    return new Promise((resolve) => {
-      const client = this.client;
-      if (!client || this.state !== 'connected') {
-        resolve();
-        return;
-      }
-      try {
-        client.openssh_unforwardInStreamLocal(path, () => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    return this.cancelOnServer((client, done) => client.openssh_unforwardInStreamLocal(path, done));
   }
 
   /** Channels the server holds for this connection now: ssh2's open channels and the -R listeners. */
@@ -186,6 +175,14 @@ export abstract class SessionChannels extends ReconnectingSession {
 
   cancelRemoteForward(bindAddress: string, port: number): Promise<void> {
     this.remoteRoutes.delete(`${bindAddress}:${port}`);
+    return this.cancelOnServer((client, done) => client.unforwardIn(bindAddress, port, done));
+  }
+
+  /**
+   * Asks the server to stop a listener and resolves once it answered; at once when not connected (the
+   * listener went with the connection) or when ssh2 cannot send it.
+   */
+  private cancelOnServer(send: (client: Client, done: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
       const client = this.client;
       if (!client || this.state !== 'connected') {
@@ -193,7 +190,7 @@ export abstract class SessionChannels extends ReconnectingSession {
         return;
       }
       try {
-        client.unforwardIn(bindAddress, port, () => resolve());
+        send(client, () => resolve());
       } catch {
         resolve();
       }

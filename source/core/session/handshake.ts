@@ -75,6 +75,21 @@ export abstract class SessionHandshake {
     return via ? {via} : {};
   }
 
+  /** Connected (again, when `reconnects` is given): the state, and the event that says so. */
+  protected announceConnected(authMethod: string, reconnects?: number): void {
+    const {host, port, user} = this.config;
+    this.state = 'connected';
+    this.events.emit({
+      event: 'session-connected',
+      host,
+      port,
+      user,
+      ...this.route(),
+      authMethod,
+      ...(reconnects !== undefined ? {reconnects} : {}),
+    });
+  }
+
   /** `reconnecting`: nobody is asked anything (a prompt would stall the loop), and the host key must be
    * the one accepted before. */
   protected async handshake(reconnecting: boolean): Promise<string> {

@@ -103,20 +103,11 @@ export abstract class ReconnectingSession extends SessionHandshake {
       return;
     }
     if (this.closing) return;
-    this.state = 'connected';
     this.failure = undefined;
     this.reconnectAttempt = 0;
     this.retrySchedule?.reset();
     this.reconnects++;
-    this.events.emit({
-      event: 'session-connected',
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      ...this.route(),
-      authMethod: method,
-      reconnects: this.reconnects,
-    });
+    this.announceConnected(method, this.reconnects);
     for (const forward of this.forwardList.values()) forward.sessionRestored();
   }
 

@@ -73,16 +73,7 @@ export class Session extends SessionChannels implements ForwardContext {
       ...this.route(),
     });
     try {
-      const method = await this.handshake(false);
-      this.state = 'connected';
-      this.events.emit({
-        event: 'session-connected',
-        host: config.host,
-        port: config.port,
-        user: config.user,
-        ...this.route(),
-        authMethod: method,
-      });
+      this.announceConnected(await this.handshake(false));
     } catch (error) {
       const failure =
         error instanceof SessionError ? error : new SessionError((error as Error).message, 'protocol');
