@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
     return runFavoritesCommand(argv.slice(1));
   }
   const {parseArguments} = await import('./source/cli/arguments.js');
-  const {ConfigError, sessionOptions} = await import('./source/config/command-line.js');
+  const {ConfigError, commandLineOptions} = await import('./source/config/command-line.js');
   const parsed = parseArguments(argv);
   if (typeof parsed === 'number') return parsed;
   // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
       import('./source/config/ssh-dump.js'),
     ]);
     try {
-      const given = sessionOptions(parsed, parsed.destination);
+      const given = commandLineOptions(parsed, parsed.destination);
       const origin = parsed.destination.startsWith('@')
         ? await withFavorite(parsed.destination.slice(1), given)
         : given;
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
   let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
   let origin: CommandLineOptions;
   try {
-    const given = sessionOptions(parsed, parsed.destination);
+    const given = commandLineOptions(parsed, parsed.destination);
     // @NAME: a favorite, with whatever else this command line adds to it.
     origin = parsed.destination.startsWith('@')
       ? await withFavorite(parsed.destination.slice(1), given)

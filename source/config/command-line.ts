@@ -130,7 +130,7 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
 }
 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
-export function sessionOptions(parsed: ParsedArguments, destination: string): CommandLineOptions {
+export function commandLineOptions(parsed: ParsedArguments, destination: string): CommandLineOptions {
   const {
     command: _command,
     noCommand: _noCommand,

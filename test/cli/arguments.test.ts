@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {parseArguments} from '../../source/cli/arguments.js';
-import {sessionOptions} from '../../source/config/command-line.js';
+import {commandLineOptions} from '../../source/config/command-line.js';
 import {resolveOptions} from '../../source/config/resolve-options.js';
 
 describe('command-line arguments, as ssh takes them', () => {
@@ -59,7 +59,7 @@ describe('command-line arguments, as ssh takes them', () => {
   it('gives the session its options and nothing of the rest (command, -N, --json, -v)', () => {
     const parsed = parseArguments(['-Nv', '--json', '-p2222', '-L', '8080:db:5432', '-A', 'h', 'ls']);
     if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
-    expect(sessionOptions(parsed, '@box')).toEqual({
+    expect(commandLineOptions(parsed, '@box')).toEqual({
       destination: '@box',
       port: '2222',
       user: undefined,
@@ -86,7 +86,7 @@ describe('command-line arguments, as ssh takes them', () => {
     const parsed = parseArguments(['-o', 'Port=2300', '-p', '2301', '-p2302', '-A', '-a', 'b@h', '-l', 'c']);
     if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
     expect(parsed.forwardAgent).toBe(false);
-    const {options} = await resolveOptions(sessionOptions({...parsed, configFile: '/dev/null'}, 'h'));
+    const {options} = await resolveOptions(commandLineOptions({...parsed, configFile: '/dev/null'}, 'h'));
     expect(options).toMatchObject({port: 2300, user: 'b', forwardAgent: false});
     expect(parsed.sequence?.map((word) => word.flag)).toStrictEqual([
       'o',

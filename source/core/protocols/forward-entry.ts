@@ -1,4 +1,6 @@
 /** The add-forward entry the views take: a flag letter, then a forward spec. */
+
+import {FORWARD_EXAMPLES} from '../../text/examples.js';
 import {type ForwardFlag, type ForwardSpec, ForwardSpecError} from './forward-spec.js';
 import {parseForwardSpec} from './forward-spec-parse.js';
 
@@ -13,7 +15,7 @@ export function parseForwardEntry(text: string): ForwardSpec {
     return parseForwardSpec(match[1]!.toUpperCase() as ForwardFlag, match[2]!);
   if (/^ftp\//i.test(trimmed)) return parseForwardSpec('L', trimmed);
   throw new ForwardSpecError(
-    `"${trimmed}": start with L, R or D (e.g. L 8080:db:5432, R 9000:localhost:3000, D 1080, L /tmp/x.sock:db:80, R 1080) or ftp/`,
+    `"${trimmed}": start with L, R or D (e.g. L ${FORWARD_EXAMPLES.L}, R ${FORWARD_EXAMPLES.R}, D ${FORWARD_EXAMPLES.D}, L /tmp/x.sock:db:80, R 1080) or ftp/`,
     text,
     0,
     text.length,
