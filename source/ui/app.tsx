@@ -14,8 +14,10 @@ import {
 } from '../store/ui-actions.js';
 import {DialogView} from './dialogs.js';
 import {findBinding, keymap} from './keymap.js';
+import {layout} from './layout.js';
 import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
 import {color} from './theme.js';
+import {TooSmall} from './too-small.js';
 import {useAppState, useTerminalSize} from './use-app-state.js';
 
 function keyName(input: string, key: Key): string {
@@ -160,17 +162,23 @@ export function App() {
   });
 
   const width = columns;
-  const sessionsHeight = Math.max(1, Math.min(sessions.length, 4)) + 3;
-  const forwardRows = forwardLineCount(session?.forwards ?? []);
-  const forwardsHeight = Math.max(1, Math.min(forwardRows, 8)) + 4;
-  const logHeight = Math.max(3, rows - sessionsHeight - forwardsHeight - 3);
+  const logEntries = log.filter((entry) => !session || entry.sessionId === session.id);
+  const heights = layout({
+    columns,
+    rows,
+    sessions: sessions.length,
+    forwardLines: forwardLineCount(session?.forwards ?? []),
+    logLines: logEntries.length,
+  });
+  if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
   const footer = keymap
     .filter((binding) => binding.footer)
     .map((binding) => `${binding.keys[0]} ${binding.label}`)
     .join(' · ');
 
   return (
-    <Box flexDirection="column" width={width} height={rows}>
+    // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
+    <Box flexDirection="column" width={width} height={heights.height}>
       <Text wrap="truncate-end">
         <Text bold color={color('cyan')}>
           {' tunnels '}
@@ -178,7 +186,7 @@ export function App() {
         <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
       </Text>
       {dialog?.kind === 'help' ? (
-        <DialogView dialog={dialog} width={width} height={rows - 3} />
+        <DialogView dialog={dialog} width={width} height={heights.height - 3} />
       ) : (
         <>
           <SessionsPane
@@ -186,7 +194,7 @@ export function App() {
             selected={selected}
             focused={focus === 'sessions'}
             width={width}
-            height={sessionsHeight}
+            height={heights.sessions.height}
             now={now}
           />
           <ForwardsPane
@@ -194,16 +202,12 @@ export function App() {
             selected={selectedForwardIndex}
             focused={focus === 'forwards'}
             width={width}
-            height={forwardsHeight}
+            height={heights.forwards.height}
           />
           {dialog ? (
-            <DialogView dialog={dialog} width={width} height={logHeight} />
+            <DialogView dialog={dialog} width={width} height={heights.log.height} />
           ) : (
-            <LogPane
-              entries={log.filter((entry) => !session || entry.sessionId === session.id)}
-              width={width}
-              height={logHeight}
-            />
+            <LogPane entries={logEntries} width={width} height={heights.log.height} />
           )}
         </>
       )}
