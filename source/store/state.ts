@@ -3,6 +3,7 @@ import type {ForwardCounters, ForwardState} from '../core/events.js';
 import {FORWARD_KIND_NAMES} from '../core/forwards/kinds.js';
 import type {ForwardKind} from '../core/protocols/forward-spec.js';
 import type {SessionState} from '../core/session/session.js';
+import type {RateWindow} from './rate-window.js';
 
 export interface ForwardRow {
   id: string;
@@ -15,7 +16,7 @@ export interface ForwardRow {
   failure: string | undefined;
   listeningOn: string | undefined;
   counters: ForwardCounters;
-  /** Bytes per second, in and out, over the last sample. */
+  /** Bytes per second, in and out, smoothed over the last seconds (see rate-window.ts). */
   rateIn: number;
   rateOut: number;
   /** An FTP forward's data channels open now. */
@@ -31,11 +32,10 @@ export interface DataChannelRow {
   remote: string;
 }
 
-/** The last traffic sample of a forward, for its rates. */
-export interface TrafficSample {
-  time: number;
-  bytesIn: number;
-  bytesOut: number;
+/** A forward's byte counters sampled over the last seconds, for its rates (see rate-window.ts). */
+export interface TrafficSamples {
+  in: RateWindow;
+  out: RateWindow;
 }
 
 export interface SessionRow {
@@ -112,7 +112,7 @@ export interface AppState {
   fold: {
     nextLogId: number;
     /** By sessionId and forwardId ("1 L1"). */
-    samples: Record<string, TrafficSample>;
+    samples: Record<string, TrafficSamples>;
     /** While a session is reconnecting: when its next attempt starts (epoch ms), for retryIn. */
     retryAt: Record<number, number>;
   };
