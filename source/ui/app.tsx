@@ -3,16 +3,18 @@ import {useEffect, useState} from 'react';
 import {requestQuit} from '../store/actions.js';
 import {submitDialog} from '../store/dialog-actions.js';
 import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
-import {selectedSession, store} from '../store/state.js';
+import {type Dialog, selectedSession, store} from '../store/state.js';
 import {
   clearMessage,
   closeDialog,
+  editDialogLine,
   editDialogText,
   openDialog,
   selectFavorite,
   showMessage,
 } from '../store/ui-actions.js';
 import {DialogView} from './dialogs.js';
+import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {findBinding, keymap} from './keymap.js';
 import {layout} from './layout.js';
 import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
@@ -28,7 +30,7 @@ function keyName(input: string, key: Key): string {
   return input;
 }
 
-/** Keys while a dialog is open: text editing, Enter, Esc. */
+/** Keys while a dialog is open: the picker's own keys, Tab completion, editing the field, Enter, Esc. */
 function dialogInput(input: string, key: Key): void {
   const {dialog, hosts} = store.getState();
   if (!dialog) return;
@@ -40,61 +42,55 @@ function dialogInput(input: string, key: Key): void {
     void submitDialog();
     return;
   }
-  if (dialog.kind === 'favorites') {
-    const shown = filteredFavorites(dialog.favorites, dialog.text);
-    const chosen = shown[dialog.selected];
-    if (key.upArrow || key.downArrow) {
-      const selected = Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1)));
-      selectFavorite(selected);
-      return;
-    }
-    if (key.ctrl && input === 'e' && chosen) {
-      openDialog({kind: 'edit-favorite', name: chosen.name, text: chosen.args});
-      return;
-    }
-    if (key.ctrl && input === 'd' && chosen) {
+  if (dialog.kind === 'favorites' && favoritesInput(dialog, input, key)) return;
+  if (dialog.kind === 'connect' && key.tab) {
+    const match = hosts.find((host) => host.startsWith(dialog.text));
+    if (match) editDialogText(() => match);
+    return;
+  }
+  if (dialog.kind === 'confirm' || dialog.kind === 'help') return;
+  // Several characters come at once when pasted or typed fast: what comes before a newline is typed, and
+  // the newline is Enter (the line editor acts on the Backspace and Ctrl-U among them, and drops other
+  // control characters).
+  if (input.length > 1 && !key.ctrl && !key.meta) {
+    const {text, enter} = textBeforeEnter(input);
+    editDialogLine({kind: 'insert', text});
+    if (enter) void submitDialog();
+    return;
+  }
+  const edit = keyToEdit(input, key);
+  if (edit) editDialogLine(edit);
+}
+
+/** The favorites picker's keys, before the field's (Ctrl-E and Ctrl-D are edit and delete there); true if taken. */
+function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: string, key: Key): boolean {
+  const shown = filteredFavorites(dialog.favorites, dialog.text);
+  const chosen = shown[dialog.selected];
+  if (key.upArrow || key.downArrow) {
+    selectFavorite(Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1))));
+    return true;
+  }
+  if (key.ctrl && input === 'e') {
+    if (chosen) openDialog({kind: 'edit-favorite', name: chosen.name, text: chosen.args});
+    return true;
+  }
+  if (key.ctrl && input === 'd') {
+    if (chosen)
       openDialog({
         kind: 'confirm',
         title: `Delete favorite ${chosen.name}?`,
         message: `${chosen.address}  ${chosen.summary}`,
         action: {kind: 'delete-favorite', name: chosen.name},
       });
-      return;
-    }
-    // With nothing typed yet, a digit connects one of the first nine.
-    if (dialog.text === '' && /^[1-9]$/.test(input)) {
-      const numbered = shown[Number(input) - 1];
-      if (numbered) void connectFavorite(numbered.name);
-      return;
-    }
+    return true;
   }
-  if (dialog.kind === 'connect' && key.tab) {
-    const match = hosts.find((host) => host.startsWith(dialog.text));
-    if (match) editDialogText(() => match);
-    return;
+  // With nothing typed yet, a digit connects one of the first nine.
+  if (dialog.text === '' && /^[1-9]$/.test(input)) {
+    const numbered = shown[Number(input) - 1];
+    if (numbered) void connectFavorite(numbered.name);
+    return true;
   }
-  if (key.backspace || key.delete) {
-    editDialogText((text) => [...text].slice(0, -1).join(''));
-    return;
-  }
-  if (key.ctrl && input === 'u') {
-    editDialogText(() => '');
-    return;
-  }
-  if (input && !key.ctrl && !key.meta && dialog.kind !== 'confirm' && dialog.kind !== 'help') {
-    // Several characters come at once when pasted or typed fast: take them one by one, so a newline
-    // among them is Enter, a backspace deletes, and other control characters never reach the field.
-    for (const char of input) {
-      if (char === '\r' || char === '\n') {
-        void submitDialog();
-        return;
-      }
-      if (char === '\u007f' || char === '\b') editDialogText((text) => [...text].slice(0, -1).join(''));
-      // Ctrl-U clears the field, also when it comes in a burst with what is typed after it.
-      else if (char === '\u0015') editDialogText(() => '');
-      else if (char >= ' ') editDialogText((text) => text + char);
-    }
-  }
+  return false;
 }
 
 /** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
