@@ -163,7 +163,7 @@ export function App() {
     columns,
     rows,
     sessions: sessions.length,
-    forwardLines: forwardLineCount(session?.forwards ?? []),
+    forwardLines: forwardLineCount(session?.forwards ?? [], columns, selectedForwardIndex),
     logLines: logEntries.length,
   });
   if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
