@@ -16,7 +16,7 @@ import {
 import {DialogView} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {findBinding, keymap} from './keymap.js';
-import {layout} from './layout.js';
+import {type Layout, layout, PANE_CHROME} from './layout.js';
 import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
 import {color} from './theme.js';
 import {TooSmall} from './too-small.js';
@@ -93,6 +93,31 @@ function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: str
   return false;
 }
 
+/** The keys at the bottom of the screen, from the keymap. */
+const FOOTER = keymap
+  .filter((binding) => binding.footer)
+  .map((binding) => `${binding.keys[0]} ${binding.label}`)
+  .join(' · ');
+
+/** Lines a dialog wants: its border, title, hint lines, the field, an error of two lines and the hint. */
+const DIALOG_HEIGHT = 11;
+
+/**
+ * A dialog takes the log's place, and from the Forwards and then the Sessions pane the lines it needs on a
+ * short terminal (each keeps one row), so its field and hint are never cut or drawn over the footer.
+ */
+function withDialog(heights: Layout): {sessions: number; forwards: number; dialog: number} {
+  let wanted = Math.max(0, DIALOG_HEIGHT - heights.log.height);
+  const fromForwards = Math.min(wanted, heights.forwards.height - PANE_CHROME.forwards - 1);
+  wanted -= fromForwards;
+  const fromSessions = Math.min(wanted, heights.sessions.height - PANE_CHROME.sessions - 1);
+  return {
+    sessions: heights.sessions.height - fromSessions,
+    forwards: heights.forwards.height - fromForwards,
+    dialog: heights.log.height + fromForwards + fromSessions,
+  };
+}
+
 /** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
 function pressKey(name: string): void {
   const binding = findBinding(name);
@@ -105,6 +130,31 @@ function pressKey(name: string): void {
   }
   clearMessage();
   void binding.run(state);
+}
+
+/** Every key: Ctrl-C, then the open dialog's keys or the main screen's. */
+function appInput(input: string, key: Key): void {
+  if (key.ctrl && input === 'c') {
+    void requestQuit(true);
+    return;
+  }
+  if (store.getState().dialog) {
+    dialogInput(input, key);
+    return;
+  }
+  // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
+  const names =
+    input.length > 1 && !key.ctrl && !key.meta
+      ? [...input].map((char) => (char === '\t' ? 'tab' : char))
+      : [keyName(input, key)];
+  for (const [index, name] of names.entries()) {
+    pressKey(name);
+    // A key that opened a dialog: the rest of the burst is typed into it.
+    if (store.getState().dialog && index < names.length - 1) {
+      dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
+      return;
+    }
+  }
 }
 
 export function App() {
@@ -133,29 +183,7 @@ export function App() {
     if (quitting) app.exit();
   }, [quitting, app]);
 
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') {
-      void requestQuit(true);
-      return;
-    }
-    if (store.getState().dialog) {
-      dialogInput(input, key);
-      return;
-    }
-    // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
-    const names =
-      input.length > 1 && !key.ctrl && !key.meta
-        ? [...input].map((char) => (char === '\t' ? 'tab' : char))
-        : [keyName(input, key)];
-    for (const [index, name] of names.entries()) {
-      pressKey(name);
-      // A key that opened a dialog: the rest of the burst is typed into it.
-      if (store.getState().dialog && index < names.length - 1) {
-        dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
-        return;
-      }
-    }
-  });
+  useInput(appInput);
 
   const width = columns;
   const logEntries = log.filter((entry) => !session || entry.sessionId === session.id);
@@ -167,11 +195,9 @@ export function App() {
     logLines: logEntries.length,
   });
   if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
-  const footer = keymap
-    .filter((binding) => binding.footer)
-    .map((binding) => `${binding.keys[0]} ${binding.label}`)
-    .join(' · ');
-
+  const shownHeights = dialog
+    ? withDialog(heights)
+    : {sessions: heights.sessions.height, forwards: heights.forwards.height, dialog: heights.log.height};
   return (
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
     <Box flexDirection="column" width={width} height={heights.height}>
@@ -190,7 +216,7 @@ export function App() {
             selected={selected}
             focused={focus === 'sessions'}
             width={width}
-            height={heights.sessions.height}
+            height={shownHeights.sessions}
             now={now}
           />
           <ForwardsPane
@@ -198,10 +224,10 @@ export function App() {
             selected={selectedForwardIndex}
             focused={focus === 'forwards'}
             width={width}
-            height={heights.forwards.height}
+            height={shownHeights.forwards}
           />
           {dialog ? (
-            <DialogView dialog={dialog} width={width} height={heights.log.height} />
+            <DialogView dialog={dialog} width={width} height={shownHeights.dialog} />
           ) : (
             <LogPane entries={logEntries} width={width} height={heights.log.height} />
           )}
@@ -211,7 +237,7 @@ export function App() {
         {message?.text ?? ' '}
       </Text>
       <Text dimColor wrap="truncate-end">
-        {footer}
+        {FOOTER}
       </Text>
     </Box>
   );

@@ -53,6 +53,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       width={width}
       height={height}
       paddingX={1}
+      overflow="hidden"
     >
       <Text bold>{title}</Text>
       {body}

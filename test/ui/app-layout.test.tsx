@@ -98,6 +98,26 @@ describe('the screen divided by the terminal size', () => {
     });
   }
 
+  it('at 60x20 with 12 forwards, the add dialog has room for its field, its error and its hint, over no border', async () => {
+    store.setState({sessions: [session(1, forwards(12))], focus: 'forwards'});
+    const {lastFrame, stdin, unmount} = renderAt(60, 20);
+    await frameMatching(lastFrame, /8001:db/, {columns: 60, lines: 19});
+    stdin.write('a');
+    await frameMatching(lastFrame, /Add a forward/, {columns: 60, lines: 19});
+    stdin.write('L 99999:db:5432');
+    const frame = await frameMatching(lastFrame, /> L 99999:db:5432[\s\S]*Enter to confirm/, {
+      columns: 60,
+      lines: 19,
+    });
+    const lines = frame.split('\n');
+    expect(store.getState().dialog).toMatchObject({error: expect.any(String)});
+    expect(frame).toContain((store.getState().dialog as {error: string}).error.slice(0, 20));
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(60);
+    expect(lines.at(-1)).toMatch(/^c connect/);
+    expect(frame).toMatch(/╚═+╝\n.*\nc connect/);
+    unmount();
+  });
+
   it('shows more forwards in a taller terminal, instead of a fixed eight', async () => {
     store.setState({sessions: [session(1, forwards(12))], focus: 'forwards'});
     const {lastFrame, unmount} = renderAt(100, 40);

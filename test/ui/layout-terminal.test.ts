@@ -98,6 +98,18 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
         const bottom = await settledScreen(terminal, /↑ \d+ more(?![\s\S]*↓ \d+ more)/);
         expect(bottom).not.toMatch(/↓ \d+ more/);
         expectBordersIntact(bottom, width);
+        // The add dialog, with a spec in error: its field, error and hint inside its border, above the footer.
+        await terminal.type('a');
+        await terminal.waitForScreen(/Add a forward/);
+        await terminal.type('L 99999:db:5432');
+        const dialog = await settledScreen(terminal, /> L 99999:db:5432[\s\S]*Enter to confirm/);
+        for (const line of dialog.split('\n')) {
+          expect(line.length).toBeLessThanOrEqual(width);
+          if (/^[║╔╚]/.test(line)) expect(line).toMatch(/[║╗╝]$/);
+        }
+        expect(dialog).toMatch(/╚═+╝\n.*\nc connect/);
+        await terminal.keys('Escape');
+        await terminal.waitForScreen(/Log/);
         await quitAndCheckScrollback(terminal);
       } finally {
         await terminal.close();
