@@ -1,13 +1,14 @@
 import {eventText} from '../core/event-text.js';
 import type {ForwardCounters, TunnelEvent} from '../core/events.js';
 import {hostPort} from '../text/address.js';
+import {addSample, emptyRateWindow, rateOf} from './rate-window.js';
 import {
   type AppState,
   type ForwardRow,
   LOG_LIMIT,
   type LogEntry,
   type SessionRow,
-  type TrafficSample,
+  type TrafficSamples,
 } from './state.js';
 
 /**
@@ -21,9 +22,6 @@ import {
 export type StampedEvent =
   | {sessionId: number; event: TunnelEvent; time: number}
   | {sessionId: number; line: {kind: LogEntry['kind']; text: string}; time: number};
-
-/** Rates are taken over at least this long: two samples closer together keep the last rate. */
-const MIN_RATE_INTERVAL_MS = 500;
 
 const NO_COUNTERS: ForwardCounters = {
   openConnections: 0,
@@ -320,7 +318,10 @@ function withCounters(forward: ForwardRow, reported: ForwardCounters | undefined
   return {...forward, counters, rateIn: idle ? 0 : forward.rateIn, rateOut: idle ? 0 : forward.rateOut};
 }
 
-/** Counters sampled each second while connections are open: rates from the bytes since the last sample. */
+/**
+ * Counters sampled each second while connections are open: rates over a window of samples, so a reader
+ * that takes its data in bursts shows its steady pace (see rate-window.ts).
+ */
 function applyTraffic(
   state: AppState,
   sessionId: number,
@@ -328,18 +329,17 @@ function applyTraffic(
   time: number,
 ): AppState {
   let next = state;
-  const samples: Record<string, TrafficSample> = {...state.fold.samples};
+  const samples: Record<string, TrafficSamples> = {...state.fold.samples};
   for (const {forwardId, counters} of sampled) {
     const key = `${sessionId} ${forwardId}`;
-    const last = samples[key];
-    if (last && time - last.time < MIN_RATE_INTERVAL_MS) {
-      next = withForward(next, sessionId, forwardId, (forward) => withCounters(forward, counters));
-      continue;
-    }
-    const seconds = last ? (time - last.time) / 1000 : 0;
-    const rateIn = last && seconds > 0 ? (counters.bytesIn - last.bytesIn) / seconds : 0;
-    const rateOut = last && seconds > 0 ? (counters.bytesOut - last.bytesOut) / seconds : 0;
-    samples[key] = {time, bytesIn: counters.bytesIn, bytesOut: counters.bytesOut};
+    const last = samples[key] ?? {in: emptyRateWindow(), out: emptyRateWindow()};
+    const windows = {
+      in: addSample(last.in, time, counters.bytesIn),
+      out: addSample(last.out, time, counters.bytesOut),
+    };
+    samples[key] = windows;
+    const rateIn = rateOf(windows.in, time);
+    const rateOut = rateOf(windows.out, time);
     next = withForward(next, sessionId, forwardId, (forward) =>
       sameCounters(forward.counters, counters) && forward.rateIn === rateIn && forward.rateOut === rateOut
         ? forward

@@ -3,6 +3,8 @@ import type {ForwardCounters, ForwardState} from '../core/events.js';
 import {FORWARD_KIND_NAMES} from '../core/forwards/kinds.js';
 import type {ForwardKind} from '../core/protocols/forward-spec.js';
 import type {SessionState} from '../core/session/session.js';
+import type {LineState} from './line-editor.js';
+import type {RateWindow} from './rate-window.js';
 
 export interface ForwardRow {
   id: string;
@@ -15,7 +17,7 @@ export interface ForwardRow {
   failure: string | undefined;
   listeningOn: string | undefined;
   counters: ForwardCounters;
-  /** Bytes per second, in and out, over the last sample. */
+  /** Bytes per second, in and out, smoothed over the last seconds (see rate-window.ts). */
   rateIn: number;
   rateOut: number;
   /** An FTP forward's data channels open now. */
@@ -31,11 +33,10 @@ export interface DataChannelRow {
   remote: string;
 }
 
-/** The last traffic sample of a forward, for its rates. */
-export interface TrafficSample {
-  time: number;
-  bytesIn: number;
-  bytesOut: number;
+/** A forward's byte counters sampled over the last seconds, for its rates (see rate-window.ts). */
+export interface TrafficSamples {
+  in: RateWindow;
+  out: RateWindow;
 }
 
 export interface SessionRow {
@@ -62,22 +63,33 @@ export interface LogEntry {
   text: string;
 }
 
+/**
+ * A dialog's text field: the text typed and where its cursor is, a string index between two graphemes
+ * (see line-editor.ts); without one, the cursor is at the end of the text (a dialog just opened or pre-filled).
+ */
+export type Field = {text: string; cursor?: number};
+
 export type Dialog =
   | {kind: 'help'}
-  | {kind: 'connect'; text: string; error?: string}
-  | {kind: 'add-forward'; sessionId: number; text: string; error?: string}
-  | {kind: 'run-command'; sessionId: number; text: string; x11: boolean; agent: boolean}
+  | ({kind: 'connect'; error?: string} & Field)
+  | ({kind: 'add-forward'; sessionId: number; error?: string} & Field)
+  | ({kind: 'run-command'; sessionId: number; x11: boolean; agent: boolean} & Field)
   /** The favorites picker: typing filters, a digit connects one of the first nine. */
-  | {kind: 'favorites'; text: string; selected: number; favorites: FavoriteRow[]}
-  | {kind: 'save-favorite'; sessionId: number; text: string; error?: string}
+  | ({kind: 'favorites'; selected: number; favorites: FavoriteRow[]} & Field)
+  | ({kind: 'save-favorite'; sessionId: number; error?: string} & Field)
   /** Edits a favorite as the options of `tunnels` itself ("-L 8080:db:5432 deploy@db1"). */
-  | {kind: 'edit-favorite'; name: string; text: string; error?: string}
+  | ({kind: 'edit-favorite'; name: string; error?: string} & Field)
   | {kind: 'confirm'; title: string; message: string; action: ConfirmAction}
   /**
    * A question from the core (host key, password, passphrase, keyboard-interactive), by lines: the views
    * draw each string on one line (see useAppState).
    */
-  | {kind: 'prompt'; lines: string[]; secret: boolean; text: string};
+  | ({kind: 'prompt'; lines: string[]; secret: boolean} & Field);
+
+/** A field as the line editor takes it: the cursor inside the text, at its end when none was kept. */
+export function fieldLine(field: Field): LineState {
+  return {text: field.text, cursor: Math.min(field.cursor ?? field.text.length, field.text.length)};
+}
 
 export interface FavoriteRow {
   name: string;
@@ -112,7 +124,7 @@ export interface AppState {
   fold: {
     nextLogId: number;
     /** By sessionId and forwardId ("1 L1"). */
-    samples: Record<string, TrafficSample>;
+    samples: Record<string, TrafficSamples>;
     /** While a session is reconnecting: when its next attempt starts (epoch ms), for retryIn. */
     retryAt: Record<number, number>;
   };

@@ -1,5 +1,6 @@
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
-import {type AppState, type Dialog, selectedSession, store} from './state.js';
+import {editLine, type LineEdit, type LineState, lineOf} from './line-editor.js';
+import {type AppState, type Dialog, type Field, fieldLine, selectedSession, store} from './state.js';
 import {cancelPrompt} from './ui-prompter.js';
 
 // Navigation, dialogs and messages: plain state changes, which every other action may use.
@@ -56,10 +57,28 @@ export function selectFavorite(selected: number): void {
   if (dialog?.kind === 'favorites') set({dialog: {...dialog, selected}});
 }
 
+/** Replaces the open dialog's text (the cursor goes to its end). */
 export function editDialogText(update: (text: string) => string): void {
   const {dialog} = store.getState();
   if (!dialog || !('text' in dialog)) return;
-  const text = update(dialog.text);
+  setDialogLine(dialog, lineOf(update(dialog.text)));
+}
+
+/** A line-editor edit (a key typed, moved, deleted) of the open dialog's field. */
+export function editDialogLine(edit: LineEdit): void {
+  const {dialog} = store.getState();
+  if (!dialog || !('text' in dialog)) return;
+  setDialogLine(dialog, editLine(fieldLine(dialog), edit));
+}
+
+function setDialogLine(dialog: Extract<Dialog, Field>, line: LineState): void {
+  const {text, cursor} = line;
+  if (text === dialog.text && cursor === fieldLine(dialog).cursor) return;
+  // A move of the cursor alone checks nothing again and keeps the picker's highlighted row.
+  if (text === dialog.text) {
+    set({dialog: {...dialog, cursor}});
+    return;
+  }
   // Inline validation: the spec's problem shows while typing.
   if (dialog.kind === 'add-forward') {
     let error: string | undefined;
@@ -70,9 +89,11 @@ export function editDialogText(update: (text: string) => string): void {
         error = (problem as Error).message;
       }
     }
-    set({dialog: {...dialog, text, ...(error ? {error} : {error: undefined})}});
+    set({dialog: {...dialog, text, cursor, ...(error ? {error} : {error: undefined})}});
     return;
   }
   // Typing in the favorites picker filters it, from the top.
-  set({dialog: dialog.kind === 'favorites' ? {...dialog, text, selected: 0} : {...dialog, text}});
+  set({
+    dialog: dialog.kind === 'favorites' ? {...dialog, text, cursor, selected: 0} : {...dialog, text, cursor},
+  });
 }

@@ -3,19 +3,23 @@ import {useEffect, useState} from 'react';
 import {requestQuit} from '../store/actions.js';
 import {submitDialog} from '../store/dialog-actions.js';
 import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
-import {selectedSession, store} from '../store/state.js';
+import {type Dialog, selectedSession, store} from '../store/state.js';
 import {
   clearMessage,
   closeDialog,
+  editDialogLine,
   editDialogText,
   openDialog,
   selectFavorite,
   showMessage,
 } from '../store/ui-actions.js';
 import {DialogView} from './dialogs.js';
+import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {findBinding, keymap} from './keymap.js';
+import {type Layout, layout, PANE_CHROME} from './layout.js';
 import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
 import {color} from './theme.js';
+import {TooSmall} from './too-small.js';
 import {useAppState, useTerminalSize} from './use-app-state.js';
 
 function keyName(input: string, key: Key): string {
@@ -26,7 +30,7 @@ function keyName(input: string, key: Key): string {
   return input;
 }
 
-/** Keys while a dialog is open: text editing, Enter, Esc. */
+/** Keys while a dialog is open: the picker's own keys, Tab completion, editing the field, Enter, Esc. */
 function dialogInput(input: string, key: Key): void {
   const {dialog, hosts} = store.getState();
   if (!dialog) return;
@@ -38,61 +42,80 @@ function dialogInput(input: string, key: Key): void {
     void submitDialog();
     return;
   }
-  if (dialog.kind === 'favorites') {
-    const shown = filteredFavorites(dialog.favorites, dialog.text);
-    const chosen = shown[dialog.selected];
-    if (key.upArrow || key.downArrow) {
-      const selected = Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1)));
-      selectFavorite(selected);
-      return;
-    }
-    if (key.ctrl && input === 'e' && chosen) {
-      openDialog({kind: 'edit-favorite', name: chosen.name, text: chosen.args});
-      return;
-    }
-    if (key.ctrl && input === 'd' && chosen) {
+  if (dialog.kind === 'favorites' && favoritesInput(dialog, input, key)) return;
+  if (dialog.kind === 'connect' && key.tab) {
+    const match = hosts.find((host) => host.startsWith(dialog.text));
+    if (match) editDialogText(() => match);
+    return;
+  }
+  if (dialog.kind === 'confirm' || dialog.kind === 'help') return;
+  // Several characters come at once when pasted or typed fast: what comes before a newline is typed, and
+  // the newline is Enter (the line editor acts on the Backspace and Ctrl-U among them, and drops other
+  // control characters).
+  if (input.length > 1 && !key.ctrl && !key.meta) {
+    const {text, enter} = textBeforeEnter(input);
+    editDialogLine({kind: 'insert', text});
+    if (enter) void submitDialog();
+    return;
+  }
+  const edit = keyToEdit(input, key);
+  if (edit) editDialogLine(edit);
+}
+
+/** The favorites picker's keys, before the field's (Ctrl-E and Ctrl-D are edit and delete there); true if taken. */
+function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: string, key: Key): boolean {
+  const shown = filteredFavorites(dialog.favorites, dialog.text);
+  const chosen = shown[dialog.selected];
+  if (key.upArrow || key.downArrow) {
+    selectFavorite(Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1))));
+    return true;
+  }
+  if (key.ctrl && input === 'e') {
+    if (chosen) openDialog({kind: 'edit-favorite', name: chosen.name, text: chosen.args});
+    return true;
+  }
+  if (key.ctrl && input === 'd') {
+    if (chosen)
       openDialog({
         kind: 'confirm',
         title: `Delete favorite ${chosen.name}?`,
         message: `${chosen.address}  ${chosen.summary}`,
         action: {kind: 'delete-favorite', name: chosen.name},
       });
-      return;
-    }
-    // With nothing typed yet, a digit connects one of the first nine.
-    if (dialog.text === '' && /^[1-9]$/.test(input)) {
-      const numbered = shown[Number(input) - 1];
-      if (numbered) void connectFavorite(numbered.name);
-      return;
-    }
+    return true;
   }
-  if (dialog.kind === 'connect' && key.tab) {
-    const match = hosts.find((host) => host.startsWith(dialog.text));
-    if (match) editDialogText(() => match);
-    return;
+  // With nothing typed yet, a digit connects one of the first nine.
+  if (dialog.text === '' && /^[1-9]$/.test(input)) {
+    const numbered = shown[Number(input) - 1];
+    if (numbered) void connectFavorite(numbered.name);
+    return true;
   }
-  if (key.backspace || key.delete) {
-    editDialogText((text) => [...text].slice(0, -1).join(''));
-    return;
-  }
-  if (key.ctrl && input === 'u') {
-    editDialogText(() => '');
-    return;
-  }
-  if (input && !key.ctrl && !key.meta && dialog.kind !== 'confirm' && dialog.kind !== 'help') {
-    // Several characters come at once when pasted or typed fast: take them one by one, so a newline
-    // among them is Enter, a backspace deletes, and other control characters never reach the field.
-    for (const char of input) {
-      if (char === '\r' || char === '\n') {
-        void submitDialog();
-        return;
-      }
-      if (char === '\u007f' || char === '\b') editDialogText((text) => [...text].slice(0, -1).join(''));
-      // Ctrl-U clears the field, also when it comes in a burst with what is typed after it.
-      else if (char === '\u0015') editDialogText(() => '');
-      else if (char >= ' ') editDialogText((text) => text + char);
-    }
-  }
+  return false;
+}
+
+/** The keys at the bottom of the screen, from the keymap. */
+const FOOTER = keymap
+  .filter((binding) => binding.footer)
+  .map((binding) => `${binding.keys[0]} ${binding.label}`)
+  .join(' · ');
+
+/** Lines a dialog wants: its border, title, hint lines, the field, an error of two lines and the hint. */
+const DIALOG_HEIGHT = 11;
+
+/**
+ * A dialog takes the log's place, and from the Forwards and then the Sessions pane the lines it needs on a
+ * short terminal (each keeps one row), so its field and hint are never cut or drawn over the footer.
+ */
+function withDialog(heights: Layout): {sessions: number; forwards: number; dialog: number} {
+  let wanted = Math.max(0, DIALOG_HEIGHT - heights.log.height);
+  const fromForwards = Math.min(wanted, heights.forwards.height - PANE_CHROME.forwards - 1);
+  wanted -= fromForwards;
+  const fromSessions = Math.min(wanted, heights.sessions.height - PANE_CHROME.sessions - 1);
+  return {
+    sessions: heights.sessions.height - fromSessions,
+    forwards: heights.forwards.height - fromForwards,
+    dialog: heights.log.height + fromForwards + fromSessions,
+  };
 }
 
 /** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
@@ -107,6 +130,31 @@ function pressKey(name: string): void {
   }
   clearMessage();
   void binding.run(state);
+}
+
+/** Every key: Ctrl-C, then the open dialog's keys or the main screen's. */
+function appInput(input: string, key: Key): void {
+  if (key.ctrl && input === 'c') {
+    void requestQuit(true);
+    return;
+  }
+  if (store.getState().dialog) {
+    dialogInput(input, key);
+    return;
+  }
+  // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
+  const names =
+    input.length > 1 && !key.ctrl && !key.meta
+      ? [...input].map((char) => (char === '\t' ? 'tab' : char))
+      : [keyName(input, key)];
+  for (const [index, name] of names.entries()) {
+    pressKey(name);
+    // A key that opened a dialog: the rest of the burst is typed into it.
+    if (store.getState().dialog && index < names.length - 1) {
+      dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
+      return;
+    }
+  }
 }
 
 export function App() {
@@ -135,42 +183,24 @@ export function App() {
     if (quitting) app.exit();
   }, [quitting, app]);
 
-  useInput((input, key) => {
-    if (key.ctrl && input === 'c') {
-      void requestQuit(true);
-      return;
-    }
-    if (store.getState().dialog) {
-      dialogInput(input, key);
-      return;
-    }
-    // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
-    const names =
-      input.length > 1 && !key.ctrl && !key.meta
-        ? [...input].map((char) => (char === '\t' ? 'tab' : char))
-        : [keyName(input, key)];
-    for (const [index, name] of names.entries()) {
-      pressKey(name);
-      // A key that opened a dialog: the rest of the burst is typed into it.
-      if (store.getState().dialog && index < names.length - 1) {
-        dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
-        return;
-      }
-    }
-  });
+  useInput(appInput);
 
   const width = columns;
-  const sessionsHeight = Math.max(1, Math.min(sessions.length, 4)) + 3;
-  const forwardRows = forwardLineCount(session?.forwards ?? []);
-  const forwardsHeight = Math.max(1, Math.min(forwardRows, 8)) + 4;
-  const logHeight = Math.max(3, rows - sessionsHeight - forwardsHeight - 3);
-  const footer = keymap
-    .filter((binding) => binding.footer)
-    .map((binding) => `${binding.keys[0]} ${binding.label}`)
-    .join(' · ');
-
+  const logEntries = log.filter((entry) => !session || entry.sessionId === session.id);
+  const heights = layout({
+    columns,
+    rows,
+    sessions: sessions.length,
+    forwardLines: forwardLineCount(session?.forwards ?? [], columns, selectedForwardIndex),
+    logLines: logEntries.length,
+  });
+  if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
+  const shownHeights = dialog
+    ? withDialog(heights)
+    : {sessions: heights.sessions.height, forwards: heights.forwards.height, dialog: heights.log.height};
   return (
-    <Box flexDirection="column" width={width} height={rows}>
+    // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
+    <Box flexDirection="column" width={width} height={heights.height}>
       <Text wrap="truncate-end">
         <Text bold color={color('cyan')}>
           {' tunnels '}
@@ -178,7 +208,7 @@ export function App() {
         <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
       </Text>
       {dialog?.kind === 'help' ? (
-        <DialogView dialog={dialog} width={width} height={rows - 3} />
+        <DialogView dialog={dialog} width={width} height={heights.height - 3} />
       ) : (
         <>
           <SessionsPane
@@ -186,7 +216,7 @@ export function App() {
             selected={selected}
             focused={focus === 'sessions'}
             width={width}
-            height={sessionsHeight}
+            height={shownHeights.sessions}
             now={now}
           />
           <ForwardsPane
@@ -194,16 +224,12 @@ export function App() {
             selected={selectedForwardIndex}
             focused={focus === 'forwards'}
             width={width}
-            height={forwardsHeight}
+            height={shownHeights.forwards}
           />
           {dialog ? (
-            <DialogView dialog={dialog} width={width} height={logHeight} />
+            <DialogView dialog={dialog} width={width} height={shownHeights.dialog} />
           ) : (
-            <LogPane
-              entries={log.filter((entry) => !session || entry.sessionId === session.id)}
-              width={width}
-              height={logHeight}
-            />
+            <LogPane entries={logEntries} width={width} height={heights.log.height} />
           )}
         </>
       )}
@@ -211,7 +237,7 @@ export function App() {
         {message?.text ?? ' '}
       </Text>
       <Text dimColor wrap="truncate-end">
-        {footer}
+        {FOOTER}
       </Text>
     </Box>
   );

@@ -1,20 +1,31 @@
 import {Box, Text} from 'ink';
 import {filteredFavorites} from '../store/favorites-actions.js';
-import type {Dialog} from '../store/state.js';
+import type {LineState} from '../store/line-editor.js';
+import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
+import {graphemesOf} from '../text/graphemes.js';
 import {keymap} from './keymap.js';
+import {TextInput} from './text-input.js';
 import {color} from './theme.js';
 import {useAppState} from './use-app-state.js';
 
-/** A text field with its cursor, masked for secrets, and the problem with what is typed below it. */
-function Field(props: {text: string; secret?: boolean; error?: string | undefined}) {
-  const shown = props.secret ? '•'.repeat([...props.text].length) : props.text;
+/** A secret's field: a • for each character typed, the cursor where it is among them. */
+function masked(line: LineState): LineState {
+  const before = graphemesOf(line.text.slice(0, line.cursor)).length;
+  return {text: '•'.repeat(graphemesOf(line.text).length), cursor: before};
+}
+
+/**
+ * A dialog's text field, its cursor where the store keeps it (masked for secrets), and the problem with
+ * what is typed below it. `width` is the dialog's inside.
+ */
+function Field(props: {field: FieldState; width: number; secret?: boolean; error?: string | undefined}) {
+  const line = fieldLine(props.field);
   return (
     <>
-      <Text>
-        {'> '}
-        {shown}
-        <Text inverse> </Text>
-      </Text>
+      <Box>
+        <Text>{'> '}</Text>
+        <TextInput line={props.secret ? masked(line) : line} width={Math.max(1, props.width - 2)} />
+      </Box>
       {props.error ? (
         <Text color={color('red')} wrap="wrap">
           {props.error}
@@ -31,6 +42,8 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
   const {dialog, width, height} = props;
   // Read here, not by the app: the aliases arrive after the first frame and redraw nothing else.
   const hosts = useAppState((state) => state.hosts);
+  // Inside the double border and the padding.
+  const inside = width - 4;
   // It takes the log pane's place and height, so the footer stays at the bottom.
   const box = (title: string, body: React.ReactNode, hint = HINT) => (
     <Box
@@ -40,6 +53,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       width={width}
       height={height}
       paddingX={1}
+      overflow="hidden"
     >
       <Text bold>{title}</Text>
       {body}
@@ -74,7 +88,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       return box(
         'Connect to',
         <Box flexDirection="column">
-          <Field text={dialog.text} />
+          <Field field={dialog} width={inside} />
           {matches.length > 0 ? (
             <Text dimColor wrap="truncate-end">{`Hosts: ${matches.join('  ')}  (Tab completes)`}</Text>
           ) : null}
@@ -96,7 +110,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             L /tmp/docker.sock:/var/run/docker.sock · L 5432:/run/pg.sock · R 1080 (SOCKS on the server)
           </Text>
-          <Field text={dialog.text} error={dialog.error} />
+          <Field field={dialog} width={inside} error={dialog.error} />
         </Box>,
       );
     case 'favorites': {
@@ -104,7 +118,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       return box(
         'Favorites',
         <Box flexDirection="column">
-          <Field text={dialog.text} />
+          <Field field={dialog} width={inside} />
           {dialog.favorites.length === 0 ? (
             <Text dimColor wrap="wrap">
               No favorites yet: connect, then press s to save a session, or run tunnels favorites
@@ -125,7 +139,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
         'Save this session as a favorite',
         <Box flexDirection="column">
           <Text dimColor>Name (letters, digits, . _ -); its forwards are saved as they are now</Text>
-          <Field text={dialog.text} error={dialog.error} />
+          <Field field={dialog} width={inside} error={dialog.error} />
         </Box>,
       );
     case 'edit-favorite':
@@ -135,7 +149,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             The options of tunnels itself: -L -R -D -p -l -i -o -A -X [user@]host
           </Text>
-          <Field text={dialog.text} error={dialog.error} />
+          <Field field={dialog} width={inside} error={dialog.error} />
         </Box>,
       );
     case 'run-command':
@@ -145,7 +159,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
           <Text dimColor wrap="truncate-end">
             {`Output and exit status go to the log · X11 ${dialog.x11 ? 'forwarded (-X)' : 'off'} · agent ${dialog.agent ? 'forwarded (-A)' : 'off'}`}
           </Text>
-          <Field text={dialog.text} />
+          <Field field={dialog} width={inside} />
         </Box>,
       );
     case 'confirm':
@@ -164,7 +178,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
               {line || ' '}
             </Text>
           ))}
-          <Field text={dialog.text} secret={dialog.secret} />
+          <Field field={dialog} width={inside} secret={dialog.secret} />
         </Box>,
       );
   }

@@ -4,6 +4,7 @@ import {type ForwardRow, kindLabel, type LogEntry, type SessionRow} from '../sto
 import {formatBytes} from '../text/format.js';
 import {moreAbove, moreBelow, type ScrollWindow, scrollWindow} from './scroll-window.js';
 import {color, stateColor} from './theme.js';
+import {wrapText} from './wrap.js';
 
 function cell(text: string, width: number): string {
   if (width <= 0) return '';
@@ -18,13 +19,35 @@ function uptime(since: number | undefined, now: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** A failed or waiting forward says why on a line of its own, below its row. */
+/** A failed or waiting forward says why on lines of its own, below its row. */
 const hasReasonLine = (forward: ForwardRow) =>
   (forward.state === 'failed' || forward.state === 'waiting') && forward.failure !== undefined;
 
-/** Lines the forwards pane needs for these rows, reasons included. */
-export function forwardLineCount(forwards: ForwardRow[]): number {
-  return forwards.length + forwards.filter(hasReasonLine).length;
+/** The reason's lines start "     ↳ " (and go on under its text): this much narrower than the pane's inside. */
+const REASON_INDENT = 7;
+
+/** Lines of a reason shown when its forward is not selected; the selected one shows all of it. */
+const REASON_LINES_UNSELECTED = 2;
+
+/**
+ * A forward's reason, word-wrapped to the pane: the first lines of it, the last one ending in … when there
+ * is more, or all of it for the selected forward (which Enter will show in full later).
+ */
+export function reasonLines(forward: ForwardRow, width: number, selected: boolean): string[] {
+  if (!hasReasonLine(forward)) return [];
+  const lines = wrapText(forward.failure ?? '', Math.max(10, width - 4 - REASON_INDENT));
+  if (selected || lines.length <= REASON_LINES_UNSELECTED) return lines;
+  const shown = lines.slice(0, REASON_LINES_UNSELECTED);
+  shown[shown.length - 1] = `${shown.at(-1)}…`;
+  return shown;
+}
+
+/** Lines the forwards pane needs for these rows in this width, reasons included. */
+export function forwardLineCount(forwards: ForwardRow[], width: number, selected: number): number {
+  return forwards.reduce(
+    (lines, forward, index) => lines + 1 + reasonLines(forward, width, index === selected).length,
+    0,
+  );
 }
 
 /** A bordered pane; cyan while it has the focus. */
@@ -130,8 +153,9 @@ export function ForwardsPane(props: {
   const specWidth = Math.max(10, inner - fixed);
   const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 7)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
   const forwards = session?.forwards ?? [];
+  const reasons = forwards.map((forward, index) => reasonLines(forward, width, index === selected));
   const shown = useScrollWindow(
-    forwards.map((forward) => (hasReasonLine(forward) ? 2 : 1)),
+    reasons.map((lines) => 1 + lines.length),
     selected,
     height - 4,
   );
@@ -148,15 +172,16 @@ export function ForwardsPane(props: {
         {numbers}
       </Text>,
     );
-    // The last row shown may have room for its first line only.
-    if (hasReasonLine(forward) && (index < shown.end - 1 || shown.lastRowLines > 1)) {
+    // The last row shown may have room for its first lines only.
+    const reason = index < shown.end - 1 ? reasons[index]! : reasons[index]!.slice(0, shown.lastRowLines - 1);
+    for (const [at, text] of reason.entries()) {
       rows.push(
         <Text
-          key={`${forward.id}-why`}
+          key={`${forward.id}-why-${at}`}
           color={color(forward.state === 'failed' ? 'red' : 'yellow')}
           wrap="truncate-end"
         >
-          {`     ↳ ${forward.failure}`}
+          {`${at === 0 ? '     ↳ ' : ' '.repeat(REASON_INDENT)}${text}`}
         </Text>,
       );
     }

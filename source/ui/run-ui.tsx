@@ -5,7 +5,25 @@ import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 
 const ENTER_ALTERNATE_SCREEN = '\u001b[?1049h\u001b[H';
-const LEAVE_ALTERNATE_SCREEN = '\u001b[?1049l';
+// The alternate screen is cleared before it is left: a terminal resized meanwhile may keep some of its rows.
+const LEAVE_ALTERNATE_SCREEN = '\u001b[2J\u001b[H\u001b[?1049l';
+const CLEAR_SCROLLBACK = '\u001b[3J';
+/**
+ * The terminal as Ink sees it, but never told to clear its scrollback. Every frame is a line shorter than the
+ * terminal (see layout.ts), yet right after a resize to fewer rows Ink draws the last frame, as tall as the
+ * old size, once more before the app redraws for the new one: it takes that for a full-screen frame and
+ * clears the screen and the scrollback with it. On the alternate screen, clearing the screen is enough.
+ */
+function keepingScrollback(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  const write = (chunk: unknown, ...rest: unknown[]) =>
+    (stdout.write as (...args: unknown[]) => boolean)(
+      typeof chunk === 'string' ? chunk.replaceAll(CLEAR_SCROLLBACK, '') : chunk,
+      ...rest,
+    );
+  return new Proxy(stdout, {
+    get: (target, property) => (property === 'write' ? write : Reflect.get(target, property, target)),
+  });
+}
 
 /** The full-screen UI; resolves with the exit status once every forward is closed. */
 export async function runUi(options: {
@@ -18,7 +36,12 @@ export async function runUi(options: {
   process.stdout.write(ENTER_ALTERNATE_SCREEN);
   // Traffic cannot redraw more often than the bridge writes the store (FLUSH_INTERVAL_MS, counters once a
   // second). Ink's own limit is a debounce: at 10 fps a change right after a frame waited up to 200 ms.
-  const instance = render(<App />, {exitOnCtrlC: false, maxFps: 30, patchConsole: true});
+  const instance = render(<App />, {
+    stdout: keepingScrollback(process.stdout),
+    exitOnCtrlC: false,
+    maxFps: 30,
+    patchConsole: true,
+  });
   // Host aliases are for the connect dialog's completion only: read after the first frame.
   void loadHostAliases(options.configFile);
   const onSignal = () => {

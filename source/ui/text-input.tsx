@@ -1,8 +1,8 @@
 import {Text} from 'ink';
 import {useRef} from 'react';
 import stringWidth from 'string-width';
-import {graphemesOf} from './graphemes.js';
-import type {LineState} from './line-editor.js';
+import type {LineState} from '../store/line-editor.js';
+import {graphemesOf} from '../text/graphemes.js';
 
 /** What a field of `width` cells shows of a line: the text around the cursor, cut with … where it goes on. */
 export type FieldView = {

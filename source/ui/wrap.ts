@@ -1,5 +1,5 @@
 import stringWidth from 'string-width';
-import {graphemesOf} from './graphemes.js';
+import {graphemesOf} from '../text/graphemes.js';
 
 /**
  * Word-wraps text to lines of at most `width` columns, measured as the terminal draws them (a wide

@@ -70,7 +70,7 @@ describe('ssh config semantics at connect time, against a real sshd and ssh itse
     const file = await config('match-host', [
       'Host box',
       '  HostName 127.0.0.1',
-      'Match host 127.0.0.1 user root,' + fixture.sshd.user,
+      `Match host 127.0.0.1 user root,${fixture.sshd.user}`,
       `  Port ${fixture.sshd.port}`,
       `  IdentityFile ${fixture.sshd.clientKey}`,
       `  User ${fixture.sshd.user}`,

@@ -12,6 +12,8 @@ const run = promisify(execFile);
 export interface Terminal {
   pid: number;
   screen(): Promise<string>;
+  /** The screen with up to `lines` lines of the scrollback above it. */
+  withScrollback(lines: number): Promise<string>;
   /** The screen with its colour and style escape codes. */
   screenWithStyles(): Promise<string>;
   /** The pane's title, as the program's escape sequences (OSC 0 or 2) may have set it. */
@@ -70,6 +72,8 @@ export async function openTerminal(
   return {
     pid,
     screen,
+    withScrollback: async (lines) =>
+      (await tmux('capture-pane', '-p', '-S', String(-lines), '-t', 'main')).stdout,
     screenWithStyles: async () => (await tmux('capture-pane', '-e', '-p', '-t', 'main')).stdout,
     title: async () => (await tmux('display-message', '-p', '-t', 'main', '#{pane_title}')).stdout.trim(),
     alive,

@@ -168,6 +168,64 @@ describe('the store as a fold of core events', () => {
     expect(state.log.at(-1)!.text).toBe('-L 0:db:5432: connection #1 closed (4.0 KiB in, 1.0 KiB out)');
   });
 
+  it('shows a slow steady reader (4 MiB every 4 s) at a steady rate, sampled each second', () => {
+    const MiB = 1024 * 1024;
+    const traffic = (bytesIn: number): TunnelEvent => ({
+      event: 'forward-traffic',
+      forwards: [
+        {
+          forwardId: 'L1',
+          counters: counters({openConnections: 1, totalConnections: 1, bytesIn, bytesOut: 0}),
+        },
+      ],
+    });
+    let state = fold([...connected, added, listening]);
+    const shown: number[] = [];
+    for (let second = 0; second <= 40; second++) {
+      const time = 10_000 + second * 1000;
+      state = reduce(state, 1, traffic(Math.floor(second / 4) * 4 * MiB), time);
+      if (second >= 4) shown.push(state.sessions[0]!.forwards[0]!.rateIn);
+    }
+    // Not 0 then 4 MiB/s for one second in four: 1 MiB/s every second.
+    for (const rate of shown) expect(rate).toBeCloseTo(MiB, -3);
+    expect(state.sessions[0]!.forwards[0]!.rateOut).toBe(0);
+  });
+
+  it('lets a rate fall to 0 once the counters stop growing, and starts over for a forward added again', () => {
+    const traffic = (bytesIn: number): TunnelEvent => ({
+      event: 'forward-traffic',
+      forwards: [
+        {
+          forwardId: 'L1',
+          counters: counters({openConnections: 1, totalConnections: 1, bytesIn, bytesOut: 0}),
+        },
+      ],
+    });
+    let state = fold([...connected, added, listening]);
+    for (let second = 0; second <= 5; second++)
+      state = reduce(state, 1, traffic(second * 1000), 10_000 + second * 1000);
+    expect(state.sessions[0]!.forwards[0]!.rateIn).toBeCloseTo(1000, 0);
+    const rates: number[] = [];
+    for (let second = 6; second <= 20; second++) {
+      state = reduce(state, 1, traffic(5000), 10_000 + second * 1000);
+      rates.push(state.sessions[0]!.forwards[0]!.rateIn);
+    }
+    // Falling, never rising, and 0 once no step is left in the window.
+    for (let index = 1; index < rates.length; index++)
+      expect(rates[index]!).toBeLessThanOrEqual(rates[index - 1]!);
+    expect(rates.at(-1)).toBe(0);
+    // Removed and added again: its counters start from 0 and no old sample makes a rate of them.
+    state = reduce(
+      state,
+      1,
+      {event: 'forward-removed', forwardId: 'L1', kind: 'local', spec: '-L 0:db:5432'},
+      31_000,
+    );
+    state = reduce(state, 1, added, 31_100);
+    state = reduce(state, 1, traffic(100), 32_000);
+    expect(state.sessions[0]!.forwards[0]!.rateIn).toBeLessThanOrEqual(100);
+  });
+
   it("keeps an FTP forward's open data channels", () => {
     const ftp: TunnelEvent = {
       event: 'forward-added',

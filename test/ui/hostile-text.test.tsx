@@ -114,8 +114,11 @@ describe('the UI draws text from outside harmless (escaped), and aligned', () =>
 
   it('in sessions, forwards, failures, the log and the message line', async () => {
     store.setState(hostileState());
-    const {lastFrame, unmount} = render(<App />);
-    const frame = await frameMatching(lastFrame, /Forwards of n/);
+    const {lastFrame, stdout, unmount} = render(<App />);
+    // 30 rows: the panes' heights come from the terminal's, and at 24 the log would show two of its three lines.
+    Object.defineProperty(stdout, 'rows', {value: 30, configurable: true});
+    stdout.emit('resize');
+    const frame = await frameMatching(lastFrame, /Forwards of n[\s\S]*\d info: /);
     expectHarmless(frame);
     const shown = withoutStyles(frame);
     // The log's lines are long enough to show all of it; the truncated cells show its start.

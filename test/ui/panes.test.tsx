@@ -82,10 +82,14 @@ describe('panes with more rows than lines', () => {
     unmount();
   });
 
-  it('show a 6th session selected, with "↑ N more" above it', async () => {
-    store.setState({sessions: Array.from({length: 6}, (_, index) => session(index + 1)), selectedSession: 5});
+  it('show a 12th session selected, with "↑ N more" above it', async () => {
+    // Twelve: more than the Sessions pane gets of 24 rows (its height comes from the terminal's).
+    store.setState({
+      sessions: Array.from({length: 12}, (_, index) => session(index + 1)),
+      selectedSession: 11,
+    });
     const {lastFrame, unmount} = render(<App />);
-    const frame = await frameMatching(lastFrame, /host-6/);
+    const frame = await frameMatching(lastFrame, /host-12/);
     expect(frame).toMatch(/↑ \d+ more/);
     expect(frame).not.toContain('host-1 ');
     unmount();

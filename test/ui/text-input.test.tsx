@@ -4,7 +4,8 @@ import {render} from 'ink-testing-library';
 import {useState} from 'react';
 import stringWidth from 'string-width';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {editLine, keyToEdit, type LineState, lineOf} from '../../source/ui/line-editor.js';
+import {editLine, type LineState, lineOf} from '../../source/store/line-editor.js';
+import {keyToEdit} from '../../source/ui/edit-keys.js';
 import {type FieldView, fieldView, TextInput} from '../../source/ui/text-input.js';
 
 /** A field as it looks, the cursor cell in brackets. */

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
+import {addSample, emptyRateWindow, RATE_WINDOW_MS, rateOf} from '../../source/store/rate-window.js';
 import {formatBytes} from '../../source/text/format.js';
-import {addSample, emptyRateWindow, RATE_WINDOW_MS, rateOf} from '../../source/ui/rate-window.js';
 
 const MiB = 1024 * 1024;
 
