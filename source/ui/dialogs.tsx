@@ -2,6 +2,7 @@ import {Box, Text} from 'ink';
 import {filteredFavorites} from '../store/favorites-actions.js';
 import type {LineState} from '../store/line-editor.js';
 import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
+import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
 import {keymap} from './keymap.js';
 import {TextInput} from './text-input.js';
@@ -37,15 +38,22 @@ function Field(props: {field: FieldState; width: number; secret?: boolean; error
 
 const HINT = 'Enter to confirm · Esc to cancel';
 
+/** What a dialog shows inside its box: title, body, and the hint line at its foot. */
+interface DialogContent {
+  title: string;
+  body: React.ReactNode;
+  hint?: string;
+}
+
 /** The open dialog; it takes the keys before the screen behind it. */
 export function DialogView(props: {dialog: Dialog; width: number; height: number}) {
   const {dialog, width, height} = props;
   // Read here, not by the app: the aliases arrive after the first frame and redraw nothing else.
   const hosts = useAppState((state) => state.hosts);
   // Inside the double border and the padding.
-  const inside = width - 4;
+  const {title, body, hint = HINT} = contentOf(dialog, width - 4, height, hosts);
   // It takes the log pane's place and height, so the footer stays at the bottom.
-  const box = (title: string, body: React.ReactNode, hint = HINT) => (
+  return (
     <Box
       borderStyle="double"
       borderColor={color('cyan')}
@@ -61,125 +69,153 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       <Text dimColor>{hint}</Text>
     </Box>
   );
+}
+
+function contentOf(dialog: Dialog, inside: number, height: number, hosts: string[]): DialogContent {
   switch (dialog.kind) {
     case 'help':
-      return box(
-        'Keys',
-        <Box flexDirection="column">
-          {keymap.map((binding) => (
-            <Box key={binding.label}>
-              <Box width={12} flexShrink={0}>
-                <Text color={color('cyan')}>{binding.keys.join(', ')}</Text>
-              </Box>
-              <Text wrap="wrap">{binding.description}</Text>
-            </Box>
-          ))}
-          <Box>
-            <Box width={12} flexShrink={0}>
-              <Text color={color('cyan')}>Ctrl-C</Text>
-            </Box>
-            <Text wrap="wrap">quit at once, closing every forward</Text>
-          </Box>
-        </Box>,
-        'Esc or Enter to close',
-      );
-    case 'connect': {
-      const matches = hosts.filter((host) => host.startsWith(dialog.text)).slice(0, 5);
-      return box(
-        'Connect to',
-        <Box flexDirection="column">
-          <Field field={dialog} width={inside} />
-          {matches.length > 0 ? (
-            <Text dimColor wrap="truncate-end">{`Hosts: ${matches.join('  ')}  (Tab completes)`}</Text>
-          ) : null}
-          {dialog.error ? (
-            <Text color={color('red')} wrap="wrap">
-              {dialog.error}
-            </Text>
-          ) : null}
-        </Box>,
-      );
-    }
+      return {title: 'Keys', body: <HelpBody />, hint: 'Esc or Enter to close'};
+    case 'connect':
+      return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':
-      return box(
-        'Add a forward',
-        <Box flexDirection="column">
-          <Text dimColor wrap="truncate-end">
-            L 8080:db:5432 · R 9000:localhost:3000 · D 1080 · ftp/2121:ftp.example:21
-          </Text>
-          <Text dimColor wrap="truncate-end">
-            L /tmp/docker.sock:/var/run/docker.sock · L 5432:/run/pg.sock · R 1080 (SOCKS on the server)
-          </Text>
-          <Field field={dialog} width={inside} error={dialog.error} />
-        </Box>,
-      );
-    case 'favorites': {
-      const shown = filteredFavorites(dialog.favorites, dialog.text);
-      return box(
-        'Favorites',
-        <Box flexDirection="column">
-          <Field field={dialog} width={inside} />
-          {dialog.favorites.length === 0 ? (
-            <Text dimColor wrap="wrap">
-              No favorites yet: connect, then press s to save a session, or run tunnels favorites
-              import-ssh-config.
+      return {
+        title: 'Add a forward',
+        body: (
+          <Box flexDirection="column">
+            <Text dimColor wrap="truncate-end">
+              {`L ${FORWARD_EXAMPLES.L} · R ${FORWARD_EXAMPLES.R} · D ${FORWARD_EXAMPLES.D} · ${FORWARD_EXAMPLES.ftp}`}
             </Text>
-          ) : null}
-          {shown.slice(0, Math.max(1, height - 6)).map((favorite, index) => (
-            <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
-              {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${favorite.name.padEnd(16)} ${favorite.address.padEnd(26)} ${favorite.summary}`}
+            <Text dimColor wrap="truncate-end">
+              L /tmp/docker.sock:/var/run/docker.sock · L 5432:/run/pg.sock · R 1080 (SOCKS on the server)
             </Text>
-          ))}
-        </Box>,
-        'Enter or 1-9 to connect · Ctrl-E edit · Ctrl-D delete · Esc to close',
-      );
-    }
+            <Field field={dialog} width={inside} error={dialog.error} />
+          </Box>
+        ),
+      };
+    case 'favorites':
+      return {
+        title: 'Favorites',
+        body: <FavoritesBody dialog={dialog} inside={inside} height={height} />,
+        hint: `${FAVORITES_PICKER_KEYS.join(' · ')} · Esc to close`,
+      };
     case 'save-favorite':
-      return box(
-        'Save this session as a favorite',
-        <Box flexDirection="column">
-          <Text dimColor>Name (letters, digits, . _ -); its forwards are saved as they are now</Text>
-          <Field field={dialog} width={inside} error={dialog.error} />
-        </Box>,
-      );
+      return {
+        title: 'Save this session as a favorite',
+        body: (
+          <Box flexDirection="column">
+            <Text dimColor>Name (letters, digits, . _ -); its forwards are saved as they are now</Text>
+            <Field field={dialog} width={inside} error={dialog.error} />
+          </Box>
+        ),
+      };
     case 'edit-favorite':
-      return box(
-        `Edit favorite ${dialog.name}`,
-        <Box flexDirection="column">
-          <Text dimColor wrap="truncate-end">
-            The options of tunnels itself: -L -R -D -p -l -i -o -A -X [user@]host
-          </Text>
-          <Field field={dialog} width={inside} error={dialog.error} />
-        </Box>,
-      );
-    case 'run-command':
-      return box(
-        'Run a command on the server',
-        <Box flexDirection="column">
-          <Text dimColor wrap="truncate-end">
-            {`Output and exit status go to the log · X11 ${dialog.x11 ? 'forwarded (-X)' : 'off'} · agent ${dialog.agent ? 'forwarded (-A)' : 'off'}`}
-          </Text>
-          <Field field={dialog} width={inside} />
-        </Box>,
-      );
-    case 'confirm':
-      return box(
-        dialog.title,
-        <Text wrap="wrap">{dialog.message}</Text>,
-        'Enter or y to confirm · Esc or n to cancel',
-      );
-    case 'prompt':
-      return box(
-        dialog.secret ? 'Secret' : 'Question',
-        <Box flexDirection="column">
-          {dialog.lines.map((line, index) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: the lines of one question, fixed while it is open
-            <Text key={index} wrap="wrap">
-              {line || ' '}
+      return {
+        title: `Edit favorite ${dialog.name}`,
+        body: (
+          <Box flexDirection="column">
+            <Text dimColor wrap="truncate-end">
+              {`The options of tunnels itself: ${FAVORITE_OPTION_FLAGS} [user@]host`}
             </Text>
-          ))}
-          <Field field={dialog} width={inside} secret={dialog.secret} />
-        </Box>,
-      );
+            <Field field={dialog} width={inside} error={dialog.error} />
+          </Box>
+        ),
+      };
+    case 'run-command':
+      return {
+        title: 'Run a command on the server',
+        body: (
+          <Box flexDirection="column">
+            <Text dimColor wrap="truncate-end">
+              {`Output and exit status go to the log · X11 ${dialog.x11 ? 'forwarded (-X)' : 'off'} · agent ${dialog.agent ? 'forwarded (-A)' : 'off'}`}
+            </Text>
+            <Field field={dialog} width={inside} />
+          </Box>
+        ),
+      };
+    case 'confirm':
+      return {
+        title: dialog.title,
+        body: <Text wrap="wrap">{dialog.message}</Text>,
+        hint: 'Enter or y to confirm · Esc or n to cancel',
+      };
+    case 'prompt':
+      return {
+        title: dialog.secret ? 'Secret' : 'Question',
+        body: (
+          <Box flexDirection="column">
+            {dialog.lines.map((line, index) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the lines of one question, fixed while it is open
+              <Text key={index} wrap="wrap">
+                {line || ' '}
+              </Text>
+            ))}
+            <Field field={dialog} width={inside} secret={dialog.secret} />
+          </Box>
+        ),
+      };
   }
+}
+
+function HelpBody() {
+  return (
+    <Box flexDirection="column">
+      {keymap.map((binding) => (
+        <Box key={binding.label}>
+          <Box width={12} flexShrink={0}>
+            <Text color={color('cyan')}>{binding.keys.join(', ')}</Text>
+          </Box>
+          <Text wrap="wrap">{binding.description}</Text>
+        </Box>
+      ))}
+      <Box>
+        <Box width={12} flexShrink={0}>
+          <Text color={color('cyan')}>Ctrl-C</Text>
+        </Box>
+        <Text wrap="wrap">quit at once, closing every forward</Text>
+      </Box>
+    </Box>
+  );
+}
+
+function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside: number; hosts: string[]}) {
+  const {dialog} = props;
+  const matches = props.hosts.filter((host) => host.startsWith(dialog.text)).slice(0, 5);
+  return (
+    <Box flexDirection="column">
+      <Field field={dialog} width={props.inside} />
+      {matches.length > 0 ? (
+        <Text dimColor wrap="truncate-end">{`Hosts: ${matches.join('  ')}  (Tab completes)`}</Text>
+      ) : null}
+      {dialog.error ? (
+        <Text color={color('red')} wrap="wrap">
+          {dialog.error}
+        </Text>
+      ) : null}
+    </Box>
+  );
+}
+
+function FavoritesBody(props: {
+  dialog: Extract<Dialog, {kind: 'favorites'}>;
+  inside: number;
+  height: number;
+}) {
+  const {dialog} = props;
+  const shown = filteredFavorites(dialog.favorites, dialog.text);
+  return (
+    <Box flexDirection="column">
+      <Field field={dialog} width={props.inside} />
+      {dialog.favorites.length === 0 ? (
+        <Text dimColor wrap="wrap">
+          No favorites yet: connect, then press s to save a session, or run tunnels favorites
+          import-ssh-config.
+        </Text>
+      ) : null}
+      {shown.slice(0, Math.max(1, props.height - 6)).map((favorite, index) => (
+        <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
+          {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${favorite.name.padEnd(16)} ${favorite.address.padEnd(26)} ${favorite.summary}`}
+        </Text>
+      ))}
+    </Box>
+  );
 }

@@ -2,6 +2,7 @@ import {openRunCommand, requestQuit, requestRemoveForward} from '../store/action
 import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
+import {FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 
 /**
  * Every key of the main screen, as data: the footer and the help screen are made from this list, so
@@ -33,8 +34,7 @@ export const keymap: Binding[] = [
   {
     keys: ['a'],
     label: 'add',
-    description:
-      'add a forward to the selected session: L 8080:db:5432, R 9000:localhost:3000, D 1080, ftp/2121:ftp:21',
+    description: `add a forward to the selected session: L ${FORWARD_EXAMPLES.L}, R ${FORWARD_EXAMPLES.R}, D ${FORWARD_EXAMPLES.D}, ${FORWARD_EXAMPLES.ftp}`,
     footer: true,
     disabledReason: (state) => {
       const session = selectedSession(state);
@@ -47,7 +47,7 @@ export const keymap: Binding[] = [
   {
     keys: ['f'],
     label: 'favorites',
-    description: 'favorites: type to filter, Enter or 1-9 to connect, Ctrl-E edit, Ctrl-D delete',
+    description: `favorites: type to filter, ${FAVORITES_PICKER_KEYS.join(', ')}`,
     footer: true,
     run: () => openFavoritesPicker(),
   },
