@@ -71,6 +71,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
   );
 }
 
+/** One case per dialog kind: a switch read top to bottom, longer than most functions for that. */
 function contentOf(dialog: Dialog, inside: number, height: number, hosts: string[]): DialogContent {
   switch (dialog.kind) {
     case 'help':
