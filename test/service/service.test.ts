@@ -1,0 +1,251 @@
+import {execFile, execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import type {TunnelEvent} from '../../source/core/events.js';
+import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {createPasswordUser} from '../helpers/password-user.js';
+import {connectionRefused, exchange} from '../helpers/targets.js';
+import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+
+const MiB = 1024 * 1024;
+
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** The end to end tests of the background service: the built binary, a real sshd, a temporary home. */
+describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () => {
+  const fixture = useSshdAndEcho();
+  let scratch: string;
+  let env: NodeJS.ProcessEnv;
+
+  const run = (args: string[], options: {env?: NodeJS.ProcessEnv} = {}): Promise<Run> =>
+    new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [TUNNELS_BIN, ...args],
+        {env: options.env ?? env, timeout: 30_000},
+        (error, stdout, stderr) => {
+          const status = error ? ((error as {code?: unknown}).code as number) : 0;
+          resolve({status: typeof status === 'number' ? status : -1, stdout, stderr});
+        },
+      );
+    });
+  const logFile = () => path.join(scratch, 'state', 'tunnels', 'service.log');
+  const socketFile = () => path.join(scratch, 'run', 'tunnels', 'control.sock');
+  /** The PIDs of every service started in this test, from its log. */
+  const servicePids = (): number[] => {
+    if (!fs.existsSync(logFile())) return [];
+    const text = fs.readFileSync(logFile(), 'utf8');
+    return [...text.matchAll(/service (\d+) listening/g)].map((match) => Number(match[1]));
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const waitUntil = async (check: () => boolean, what: string, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const up = (...args: string[]) =>
+    run(['up', ...fixture.sshd.sshArgs(), '-o', 'BatchMode=yes', '127.0.0.1', ...args]);
+  const sessions = async () => {
+    const listed = await run(['ls', '--json']);
+    expect(listed.status).toBe(0);
+    return (
+      JSON.parse(listed.stdout) as {
+        sessions: {name: string; forwards: {label: string; listening?: string}[]}[];
+      }
+    ).sessions;
+  };
+  const jsonEvents = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as TunnelEvent);
+
+  beforeEach(() => {
+    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnels-service-'));
+    fs.mkdirSync(path.join(scratch, 'home'));
+    fs.mkdirSync(path.join(scratch, 'run'), {mode: 0o700});
+    env = {
+      ...process.env,
+      HOME: path.join(scratch, 'home'),
+      XDG_RUNTIME_DIR: path.join(scratch, 'run'),
+      XDG_STATE_HOME: path.join(scratch, 'state'),
+      XDG_CONFIG_HOME: path.join(scratch, 'config'),
+    };
+  });
+
+  afterEach(async () => {
+    for (const pid of servicePids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await waitUntil(() => servicePids().every((pid) => !alive(pid)), 'the services are gone');
+    fs.rmSync(scratch, {recursive: true, force: true});
+  });
+
+  it('up starts the service and exits, the forward stays; ls, add, rm, logs, down and stop drive it', async () => {
+    const started = await up('-L', `0:127.0.0.1:${fixture.echo.port}`, '--name', 'db', '--json');
+    expect(started.stderr).toContain(`-L 0:127.0.0.1:${fixture.echo.port}: listening on 127.0.0.1:`);
+    expect(started.status).toBe(0);
+    // The same JSON lines a headless run prints.
+    const listening = jsonEvents(started.stdout).find((event) => event.event === 'forward-listening');
+    expect(listening).toMatchObject({kind: 'local', spec: `-L 0:127.0.0.1:${fixture.echo.port}`});
+    expect(listening).not.toHaveProperty('display');
+    const port = (listening as {port: number}).port;
+    // The process that asked has exited: the service carries the tunnel.
+    const transfer = await exchange(port, 4 * MiB);
+    expect(transfer.receivedHash).toBe(transfer.sentHash);
+
+    expect(await sessions()).toMatchObject([
+      {
+        name: 'db',
+        forwards: [{label: `-L 0:127.0.0.1:${fixture.echo.port}`, listening: `127.0.0.1:${port}`}],
+      },
+    ]);
+    const human = await run(['ls']);
+    expect(human.stdout).toMatch(/^db +\S+@127\.0\.0\.1:\d+ +connected\n/);
+
+    const extra = `-L 127.0.0.1:0:127.0.0.1:${fixture.echo.port}`;
+    const added = await run(['add', 'db', ...extra.split(' ')]);
+    expect(added.stderr).toContain(`${extra}: listening on 127.0.0.1:`);
+    expect(added.status).toBe(0);
+    expect((await sessions())[0]!.forwards.map((forward) => forward.label)).toEqual([
+      `-L 0:127.0.0.1:${fixture.echo.port}`,
+      extra,
+    ]);
+    const removed = await run(['rm', 'db', extra]);
+    expect(removed.status).toBe(0);
+    expect((await sessions())[0]!.forwards).toHaveLength(1);
+    const unknown = await run(['rm', 'db', '-L 1:nowhere:1']);
+    expect(unknown.status).toBe(255);
+    expect(unknown.stderr).toMatch(/^tunnels: session db has no forward -L 1:nowhere:1; it has -L 0:/);
+
+    const logs = await run(['logs']);
+    expect(logs.stdout).toContain(`db: connected to ${fixture.sshd.user}@127.0.0.1:${fixture.sshd.port}`);
+    expect(logs.stdout).toMatch(/db: -L 0:127\.0\.0\.1:\d+: connection #1 from 127\.0\.0\.1:\d+/);
+    const logsJson = await run(['logs', '--json']);
+    const tagged = logsJson.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as {session: string; event: TunnelEvent});
+    expect(tagged.every(({session}) => session === 'db')).toBe(true);
+    expect(tagged.map(({event}) => event)).toContainEqual(listening);
+
+    const down = await run(['down', 'db']);
+    expect(down.status).toBe(0);
+    expect(await sessions()).toEqual([]);
+    expect(await connectionRefused(port)).toBe(true);
+    const again = await run(['down', 'db']);
+    expect(again.status).toBe(255);
+    expect(again.stderr).toBe('tunnels: no session named db; the service holds none (see tunnels ls)\n');
+
+    const [pid] = servicePids();
+    expect(alive(pid!)).toBe(true);
+    expect((await run(['stop'])).status).toBe(0);
+    await waitUntil(() => !alive(pid!), 'the service has exited');
+    expect(fs.existsSync(socketFile())).toBe(false);
+  });
+
+  it('a session that cannot connect: the headless line and status 255, and nothing is held', async () => {
+    // The test server's options, but a port nothing listens on.
+    const args = fixture.sshd.sshArgs();
+    args[args.indexOf('-p') + 1] = '1';
+    const headless = await run(['-N', ...args, '-o', 'BatchMode=yes', '127.0.0.1']);
+    const started = await run(['up', ...args, '-o', 'BatchMode=yes', '127.0.0.1']);
+    expect(headless.status).toBe(255);
+    expect(started.status).toBe(255);
+    expect(started.stderr).toBe(headless.stderr);
+    expect(await sessions()).toEqual([]);
+  });
+
+  it('a service killed with SIGKILL leaves a stale socket: the next up starts a new service', async () => {
+    expect((await up('--name', 'one')).status).toBe(0);
+    const [first] = servicePids();
+    process.kill(first!, 'SIGKILL');
+    await waitUntil(() => !alive(first!), 'the service is dead');
+    expect(fs.existsSync(socketFile())).toBe(true);
+    expect((await run(['ls'])).stderr).toBe(
+      'tunnels: no sessions in the background (tunnels up starts one)\n',
+    );
+    const started = await up('-L', `0:127.0.0.1:${fixture.echo.port}`, '--name', 'two');
+    expect(started.status).toBe(0);
+    const pids = servicePids();
+    expect(pids).toHaveLength(2);
+    expect(alive(pids[1]!)).toBe(true);
+    expect((await sessions()).map((session) => session.name)).toEqual(['two']);
+  });
+
+  it('garbage on the socket gets an error sentence and the connection closed; the service serves on', async () => {
+    expect((await up('--name', 'db')).status).toBe(0);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(socketFile());
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.on('error', reject);
+      socket.on('close', () => resolve(text));
+      socket.write('GET / HTTP/1.1\r\n\r\n');
+    });
+    const lines = answer.split('\n').filter(Boolean);
+    expect(JSON.parse(lines[0]!)).toEqual({hello: 'tunnels', version: 1});
+    expect(JSON.parse(lines[1]!)).toEqual({
+      id: 0,
+      ok: false,
+      error: expect.stringMatching(/not a tunnels message/),
+    });
+    expect((await sessions()).map((session) => session.name)).toEqual(['db']);
+  });
+
+  describe('another user', () => {
+    let other: Awaited<ReturnType<typeof createPasswordUser>>;
+    let uid: number;
+    let gid: number;
+    beforeAll(async () => {
+      other = await createPasswordUser();
+      uid = Number(execFileSync('id', ['-u', other.name], {encoding: 'utf8'}).trim());
+      gid = Number(execFileSync('id', ['-g', other.name], {encoding: 'utf8'}).trim());
+    });
+    afterAll(async () => {
+      await other?.remove();
+    });
+
+    it('cannot connect to the socket: the directory is 0700 and the socket 0600', async () => {
+      expect((await up('--name', 'db')).status).toBe(0);
+      expect(fs.statSync(path.dirname(socketFile())).mode & 0o777).toBe(0o700);
+      expect(fs.statSync(socketFile()).mode & 0o777).toBe(0o600);
+      // Only the service's own directory and socket stand in the way: the ones above can be passed.
+      fs.chmodSync(scratch, 0o711);
+      fs.chmodSync(path.join(scratch, 'run'), 0o711);
+      const connect = `require('net').connect(${JSON.stringify(socketFile())}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;
+      const outcome = await new Promise<string>((resolve) => {
+        execFile(process.execPath, ['-e', connect], {uid, gid, timeout: 10_000}, (_error, stdout) =>
+          resolve(stdout.trim()),
+        );
+      });
+      expect(outcome).toBe('EACCES');
+      // Even with the directory open to them, the socket's own mode refuses them.
+      fs.chmodSync(path.dirname(socketFile()), 0o711);
+      const second = await new Promise<string>((resolve) => {
+        execFile(process.execPath, ['-e', connect], {uid, gid, timeout: 10_000}, (_error, stdout) =>
+          resolve(stdout.trim()),
+        );
+      });
+      expect(second).toBe('EACCES');
+      fs.chmodSync(path.dirname(socketFile()), 0o700);
+    });
+  });
+});
