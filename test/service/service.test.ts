@@ -1,106 +1,30 @@
 import {execFile, execFileSync} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest';
+import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TunnelEvent} from '../../source/core/events.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {createPasswordUser} from '../helpers/password-user.js';
 import {connectionRefused, exchange} from '../helpers/targets.js';
-import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
+import {alive, jsonLines, useServiceHome, waitUntil} from './service-home.js';
 
 const MiB = 1024 * 1024;
-
-interface Run {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** The end to end tests of the background service: the built binary, a real sshd, a temporary home. */
 describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () => {
   const fixture = useSshdAndEcho();
-  let scratch: string;
-  let env: NodeJS.ProcessEnv;
-
-  const run = (args: string[], options: {env?: NodeJS.ProcessEnv} = {}): Promise<Run> =>
-    new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [TUNNELS_BIN, ...args],
-        {env: options.env ?? env, timeout: 30_000},
-        (error, stdout, stderr) => {
-          const status = error ? ((error as {code?: unknown}).code as number) : 0;
-          resolve({status: typeof status === 'number' ? status : -1, stdout, stderr});
-        },
-      );
-    });
-  const logFile = () => path.join(scratch, 'state', 'tunnels', 'service.log');
-  const socketFile = () => path.join(scratch, 'run', 'tunnels', 'control.sock');
-  /** The PIDs of every service started in this test, from its log. */
-  const servicePids = (): number[] => {
-    if (!fs.existsSync(logFile())) return [];
-    const text = fs.readFileSync(logFile(), 'utf8');
-    return [...text.matchAll(/service (\d+) listening/g)].map((match) => Number(match[1]));
-  };
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  const waitUntil = async (check: () => boolean, what: string, ms = 10_000) => {
-    const deadline = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  const home = useServiceHome();
+  const {run, sessions, servicePids, socketFile} = home;
   const up = (...args: string[]) =>
     run(['up', ...fixture.sshd.sshArgs(), '-o', 'BatchMode=yes', '127.0.0.1', ...args]);
-  const sessions = async () => {
-    const listed = await run(['ls', '--json']);
-    expect(listed.status).toBe(0);
-    return (
-      JSON.parse(listed.stdout) as {
-        sessions: {name: string; forwards: {label: string; listening?: string}[]}[];
-      }
-    ).sessions;
-  };
-  const jsonEvents = (stdout: string) =>
-    stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as TunnelEvent);
-
-  beforeEach(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnels-service-'));
-    fs.mkdirSync(path.join(scratch, 'home'));
-    fs.mkdirSync(path.join(scratch, 'run'), {mode: 0o700});
-    env = {
-      ...process.env,
-      HOME: path.join(scratch, 'home'),
-      XDG_RUNTIME_DIR: path.join(scratch, 'run'),
-      XDG_STATE_HOME: path.join(scratch, 'state'),
-      XDG_CONFIG_HOME: path.join(scratch, 'config'),
-    };
-  });
-
-  afterEach(async () => {
-    for (const pid of servicePids()) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await waitUntil(() => servicePids().every((pid) => !alive(pid)), 'the services are gone');
-    fs.rmSync(scratch, {recursive: true, force: true});
-  });
 
   it('up starts the service and exits, the forward stays; ls, add, rm, logs, down and stop drive it', async () => {
     const started = await up('-L', `0:127.0.0.1:${fixture.echo.port}`, '--name', 'db', '--json');
     expect(started.stderr).toContain(`-L 0:127.0.0.1:${fixture.echo.port}: listening on 127.0.0.1:`);
     expect(started.status).toBe(0);
     // The same JSON lines a headless run prints.
-    const listening = jsonEvents(started.stdout).find((event) => event.event === 'forward-listening');
+    const listening = jsonLines(started.stdout).find((event) => event.event === 'forward-listening');
     expect(listening).toMatchObject({kind: 'local', spec: `-L 0:127.0.0.1:${fixture.echo.port}`});
     expect(listening).not.toHaveProperty('display');
     const port = (listening as {port: number}).port;
@@ -136,10 +60,7 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect(logs.stdout).toContain(`db: connected to ${fixture.sshd.user}@127.0.0.1:${fixture.sshd.port}`);
     expect(logs.stdout).toMatch(/db: -L 0:127\.0\.0\.1:\d+: connection #1 from 127\.0\.0\.1:\d+/);
     const logsJson = await run(['logs', '--json']);
-    const tagged = logsJson.stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as {session: string; event: TunnelEvent});
+    const tagged = jsonLines<{session: string; event: TunnelEvent}>(logsJson.stdout);
     expect(tagged.every(({session}) => session === 'db')).toBe(true);
     expect(tagged.map(({event}) => event)).toContainEqual(listening);
 
@@ -228,8 +149,8 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
       expect(fs.statSync(path.dirname(socketFile())).mode & 0o777).toBe(0o700);
       expect(fs.statSync(socketFile()).mode & 0o777).toBe(0o600);
       // Only the service's own directory and socket stand in the way: the ones above can be passed.
-      fs.chmodSync(scratch, 0o711);
-      fs.chmodSync(path.join(scratch, 'run'), 0o711);
+      fs.chmodSync(home.scratch, 0o711);
+      fs.chmodSync(path.join(home.scratch, 'run'), 0o711);
       const connect = `require('net').connect(${JSON.stringify(socketFile())}).on('connect', () => { console.log('connected'); process.exit(0); }).on('error', (e) => { console.log(e.code); process.exit(0); })`;
       const outcome = await new Promise<string>((resolve) => {
         execFile(process.execPath, ['-e', connect], {uid, gid, timeout: 10_000}, (_error, stdout) =>
