@@ -3,10 +3,12 @@
  * `stop`), and `tunnels service` itself (hidden: the commands start it). Each prints what the headless
  * run prints for the same events, and fails with ssh's status 255 as it does.
  */
+import path from 'node:path';
 import {ConfigError} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
 import {ServiceClient, ServiceError} from '../service/client.js';
 import type {Command, Result, SessionEvent, SessionSummary} from '../service/protocol.js';
+import {type HeldSession, LOG_NAME, stateDirectory} from '../service/runtime.js';
 import {formatBytes} from '../text/format.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
 import {EventPrinter} from './event-printer.js';
@@ -94,8 +96,18 @@ function statusOf(result: Result): number {
   return EXIT_FAILURE;
 }
 
+/** Says what a service that died without stopping held: those tunnels are gone. */
+function tellLost(lost: HeldSession[]): void {
+  const what = lost.length
+    ? `; its sessions were lost: ${lost.map(({name, destination}) => `${name} (${destination})`).join(', ')}`
+    : '';
+  err(
+    `the background service ended without stopping (killed, or see ${path.join(stateDirectory(), LOG_NAME)})${what}`,
+  );
+}
+
 async function withService<T>(start: boolean, use: (client: ServiceClient) => Promise<T>): Promise<T> {
-  const client = await ServiceClient.connect({start});
+  const client = await ServiceClient.connect({start, onStale: tellLost});
   try {
     return await use(client);
   } finally {
@@ -290,7 +302,7 @@ async function stop(args: string[]): Promise<number> {
   if (args.length > 0) return usageError('stop', `stop takes no arguments`);
   let client: ServiceClient;
   try {
-    client = await ServiceClient.connect({start: false});
+    client = await ServiceClient.connect({start: false, onStale: tellLost});
   } catch (error) {
     if (error instanceof ServiceError && /no service is running/.test(error.message)) {
       err('no service is running');

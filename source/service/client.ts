@@ -15,7 +15,14 @@ import {
   type Result,
   type SessionEvent,
 } from './protocol.js';
-import {ensurePrivateDirectory, LogFile, runtimeDirectory, socketPath} from './runtime.js';
+import {
+  ensurePrivateDirectory,
+  type HeldSession,
+  LogFile,
+  readHeldSessions,
+  runtimeDirectory,
+  socketPath,
+} from './runtime.js';
 
 /** How long a started service has to answer. */
 const START_TIMEOUT_MS = 10_000;
@@ -71,7 +78,11 @@ export class ServiceClient {
    * Connects to the user's service. `start`: if none answers, start one and wait for it. Throws a
    * ServiceError that says what to do when there is none (and `start` is false) or it cannot be reached.
    */
-  static async connect(options: {start: boolean}): Promise<ServiceClient> {
+  static async connect(options: {
+    start: boolean;
+    /** A socket nothing answers on: a service died without stopping, holding these sessions. */
+    onStale?: (lost: HeldSession[]) => void;
+  }): Promise<ServiceClient> {
     try {
       ensurePrivateDirectory(runtimeDirectory());
     } catch (error) {
@@ -79,6 +90,8 @@ export class ServiceClient {
     }
     const file = socketPath();
     let socket = await connectOnce(file);
+    if (!(socket instanceof net.Socket) && socket.code === 'ECONNREFUSED')
+      options.onStale?.(readHeldSessions());
     if (
       !(socket instanceof net.Socket) &&
       options.start &&

@@ -12,6 +12,8 @@ import {homeDirectory} from '../text/home-path.js';
 
 export const SOCKET_NAME = 'control.sock';
 export const LOG_NAME = 'service.log';
+/** The sessions the service holds, kept beside its socket: what was lost if it dies without stopping. */
+export const HELD_SESSIONS_NAME = 'sessions.json';
 /** The log is moved to service.log.1 (replacing the one before) when it reaches this size. */
 export const LOG_ROTATE_BYTES = 1024 * 1024;
 
@@ -70,6 +72,39 @@ export function ensurePrivateDirectory(directory: string): void {
   }
   const refusal = privateDirectoryRefusal(directory, fs.lstatSync(directory));
   if (refusal) throw new RuntimeError(refusal);
+}
+
+export interface HeldSession {
+  name: string;
+  destination: string;
+}
+
+const heldSessionsFile = () => path.join(runtimeDirectory(), HELD_SESSIONS_NAME);
+
+/** Writes the list of held sessions (replacing the file at once, 0600). */
+export function writeHeldSessions(sessions: HeldSession[]): void {
+  const file = heldSessionsFile();
+  const temporary = `${file}.${process.pid}`;
+  fs.writeFileSync(temporary, `${JSON.stringify(sessions)}\n`, {mode: 0o600});
+  fs.renameSync(temporary, file);
+}
+
+/** The sessions a service held when it last wrote them; none when it stopped cleanly or never held any. */
+export function readHeldSessions(): HeldSession[] {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(heldSessionsFile(), 'utf8'));
+    if (!Array.isArray(value)) return [];
+    return value.filter(
+      (entry): entry is HeldSession =>
+        typeof entry?.name === 'string' && typeof entry?.destination === 'string',
+    );
+  } catch {
+    return [];
+  }
+}
+
+export function removeHeldSessions(): void {
+  fs.rmSync(heldSessionsFile(), {force: true});
 }
 
 /**

@@ -23,8 +23,10 @@ import {
   LogFile,
   listenExclusively,
   RuntimeError,
+  removeHeldSessions,
   runtimeDirectory,
   socketPath,
+  writeHeldSessions,
 } from './runtime.js';
 import {type Outcome, SessionTable} from './sessions.js';
 
@@ -118,7 +120,10 @@ class Service {
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
-    this.sessions.onEmpty = () => this.idleCheck();
+    this.sessions.onChange = () => {
+      writeHeldSessions(this.sessions.names());
+      this.idleCheck();
+    };
     this.sessions.events.on(({session, event}) => {
       const text = eventText(event);
       if (text !== undefined) log.write(`${session}: ${safeText(text)}`);
@@ -128,6 +133,7 @@ class Service {
   async listen(file: string): Promise<boolean> {
     if (!(await listenExclusively(this.server, file))) return false;
     this.log.write(`service ${process.pid} listening on ${file}`);
+    writeHeldSessions([]);
     this.idleCheck();
     return true;
   }
@@ -182,6 +188,7 @@ class Service {
     this.log.write(`stopping: ${why}`);
     await this.sessions.closeAll();
     this.server.close();
+    removeHeldSessions();
     for (const client of this.clients) client.socket.end();
     this.resolveStopped();
   }

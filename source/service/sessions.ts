@@ -27,8 +27,8 @@ const failure = (error: string, told = false): Outcome => ({ok: false, error, ..
 
 export class SessionTable {
   readonly events = new Emitter<SessionEvent>();
-  /** Called when the last session is gone (the service may then wind down). */
-  onEmpty: () => void = () => {};
+  /** Called when a session is added or gone (the service keeps a list, and may wind down when empty). */
+  onChange: () => void = () => {};
   private readonly held = new Map<string, Held>();
 
   get size(): number {
@@ -60,6 +60,7 @@ export class SessionTable {
     const session = new Session(invocation.session, undefined);
     const held: Held = {session, recent: []};
     this.held.set(name, held);
+    this.onChange();
     session.events.on((event) => this.record(name, held, event));
     try {
       if (!(await openSession(session, invocation)))
@@ -139,6 +140,11 @@ export class SessionTable {
     return [...this.held.values()].flatMap((held) => held.recent);
   }
 
+  /** Each session's name and where it goes. */
+  names(): {name: string; destination: string}[] {
+    return [...this.held].map(([name, {session}]) => ({name, destination: session.displayName}));
+  }
+
   has(name: string): boolean {
     return this.held.has(name);
   }
@@ -164,7 +170,7 @@ export class SessionTable {
   private forget(name: string, held: Held): void {
     if (this.held.get(name) !== held) return;
     this.held.delete(name);
-    if (this.held.size === 0) this.onEmpty();
+    this.onChange();
   }
 
   private noSession(name: string): Outcome {

@@ -91,17 +91,21 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect(await sessions()).toEqual([]);
   });
 
-  it('a service killed with SIGKILL leaves a stale socket: the next up starts a new service', async () => {
+  it('a service killed with SIGKILL leaves a stale socket: the next command says what was lost, up starts a new service', async () => {
     expect((await up('--name', 'one')).status).toBe(0);
     const [first] = servicePids();
     process.kill(first!, 'SIGKILL');
     await waitUntil(() => !alive(first!), 'the service is dead');
     expect(fs.existsSync(socketFile())).toBe(true);
+    const lost = `tunnels: the background service ended without stopping (killed, or see ${home.logFile()}); its sessions were lost: one (${fixture.sshd.user}@127.0.0.1:${fixture.sshd.port})\n`;
     expect((await run(['ls'])).stderr).toBe(
-      'tunnels: no sessions in the background (tunnels up starts one)\n',
+      `${lost}tunnels: no sessions in the background (tunnels up starts one)\n`,
     );
     const started = await up('-L', `0:127.0.0.1:${fixture.echo.port}`, '--name', 'two');
     expect(started.status).toBe(0);
+    expect(started.stderr.startsWith(lost)).toBe(true);
+    // The new service holds its own list: nothing is said to be lost any more.
+    expect((await run(['ls'])).stderr).toBe('');
     const pids = servicePids();
     expect(pids).toHaveLength(2);
     expect(alive(pids[1]!)).toBe(true);
