@@ -63,6 +63,7 @@ export interface SessionEvent {
   event: TunnelEvent;
 }
 
+/** Id 0 answers no command: the service refuses the connection itself (garbage, another version), then closes it. */
 export type Result =
   | {id: number; ok: true; sessions?: SessionSummary[]; events?: SessionEvent[]}
   /** told: the session's own events already said why (as the headless run prints them). */

@@ -30,6 +30,9 @@ import {
 } from './runtime.js';
 import {type Outcome, SessionTable} from './sessions.js';
 
+/** What may wait unread for one client before it is disconnected. */
+const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
+
 /** How long the service stays with nothing to hold and nobody connected. */
 const DEFAULT_GRACE_MS = 10_000;
 
@@ -54,7 +57,15 @@ class ClientConnection {
   }
 
   send(message: ServerMessage): void {
-    if (!this.socket.destroyed) this.socket.write(encode(message));
+    if (this.socket.destroyed) return;
+    // A client that does not read (a stopped pager behind logs -f) must not make the service hold
+    // every event for it: past the bound it is let go.
+    if (this.socket.writableLength > MAX_UNREAD_BYTES) {
+      this.service.log.write('a client that does not read its events was disconnected');
+      this.socket.destroy();
+      return;
+    }
+    this.socket.write(encode(message));
   }
 
   /** A protocol error: said (as a result with id 0), and the connection closed. */
