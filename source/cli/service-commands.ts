@@ -44,7 +44,11 @@ const HELP: Record<string, string> = {
   Stops the background service and every session and forward in it.`,
 };
 
-const err = (text: string) => process.stderr.write(`tunnels: ${safeLines(text)}\n`);
+// Every text is made safe for the terminal where it is made: EventPrinter's lines (safeText, safeJson),
+// the rows of ls (safeText), err() (safeLines); the rest is fixed text.
+const stdout = (text: string) => process.stdout.write(text);
+const stderr = (text: string) => process.stderr.write(text);
+const err = (text: string) => stderr(`tunnels: ${safeLines(text)}\n`);
 
 /** `tunnels VERB ...` for a service command; the exit status. */
 export async function runServiceCommand(verb: string, args: string[]): Promise<number> {
@@ -53,7 +57,7 @@ export async function runServiceCommand(verb: string, args: string[]): Promise<n
     return runService();
   }
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${HELP[verb]}\n`);
+    stdout(`${HELP[verb]}\n`);
     return 0;
   }
   try {
@@ -128,28 +132,25 @@ function simple(
 }
 
 /**
- * The events of session `name` as the headless run prints them (a human line on stderr; with `json`,
- * the JSON line on stdout), while `work` runs.
+ * From now on, the events of session `name` as the headless run prints them (a human line on stderr;
+ * with `json`, the JSON line on stdout). The watch's result.
  */
-async function printingEvents(
+function printSessionEvents(
   client: ServiceClient,
   name: string,
-  json: boolean,
-  work: () => Promise<Result>,
-) {
+  options: {json: boolean; verbose: number},
+): Promise<Result> {
   const printer = new EventPrinter(
     {
-      stderr: (line) => process.stderr.write(`${line}\n`),
-      stdout: (line) => process.stdout.write(`${line}\n`),
+      stderr: (line) => stderr(`${line}\n`),
+      stdout: (line) => stdout(`${line}\n`),
     },
-    {json, verbose: 0},
+    options,
   );
   client.onEvent((event) => {
     if (event.session === name) printer.handle(event.event);
   });
-  const watching = await client.request({command: 'watch', name});
-  if (!watching.ok) return watching;
-  return work();
+  return client.request({command: 'watch', name});
 }
 
 async function up(args: string[]): Promise<number> {
@@ -176,38 +177,49 @@ async function up(args: string[]): Promise<number> {
       'up',
       'a remote command is not kept in the background; run it with tunnels HOST COMMAND',
     );
+  if (parsed.printConfig)
+    return usageError('up', '-G prints a configuration: use it with tunnels -G, not up');
   const favorite = parsed.destination.startsWith('@');
   const given = sessionOptions(parsed, parsed.destination);
   const origin = favorite ? favoriteCommandLine(parsed.destination.slice(1), given) : given;
   const sessionName = name ?? parsed.destination.replace(/^@/, '');
   return withService(true, async (client) => {
-    const result = await printingEvents(client, sessionName, parsed.json, () =>
-      client.request({command: 'up', name: sessionName, origin, favorite}),
-    );
-    return statusOf(result);
+    const watching = await printSessionEvents(client, sessionName, {
+      json: parsed.json,
+      verbose: parsed.verbose,
+    });
+    if (!watching.ok) return statusOf(watching);
+    return statusOf(await client.request({command: 'up', name: sessionName, origin, favorite}));
   });
+}
+
+/** "-L SPEC" and "-LSPEC" words, as "-L SPEC" each; or the word that is not one. */
+function forwardWords(words: string[]): string[] | {wrong: string} {
+  const forwards: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    const match = /^-([LRD])(.*)$/.exec(word);
+    if (!match) return {wrong: word};
+    const spec = match[2] || words[++i];
+    if (!spec) return {wrong: word};
+    forwards.push(`-${match[1]} ${spec}`);
+  }
+  return forwards;
 }
 
 async function addForwards(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  const forwards: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    const match = /^-([LRD])(.*)$/.exec(rest[i]!);
-    const spec = match?.[2] || rest[++i];
-    if (!match || !spec)
-      return usageError('add', `expected -L, -R or -D and a forward, not ${rest[i - 1] ?? rest[i]}`);
-    forwards.push(`-${match[1]} ${spec}`);
-  }
+  const forwards = forwardWords(rest);
+  if (!Array.isArray(forwards))
+    return usageError('add', `expected -L, -R or -D and a forward, not ${forwards.wrong}`);
   if (!name || name.startsWith('-') || forwards.length === 0)
     return usageError('add', 'add takes NAME and forwards');
   return withService(false, async (client) => {
+    const watching = await printSessionEvents(client, name, {json: false, verbose: 0});
+    if (!watching.ok) return statusOf(watching);
     let status = 0;
-    for (const forward of forwards) {
-      const result = await printingEvents(client, name, false, () =>
-        client.request({command: 'add', name, forward}),
-      );
-      status = Math.max(status, statusOf(result));
-    }
+    for (const forward of forwards)
+      status = Math.max(status, statusOf(await client.request({command: 'add', name, forward})));
     return status;
   });
 }
@@ -232,16 +244,15 @@ async function list(args: string[]): Promise<number> {
     if (!(error instanceof ServiceError && /no service is running/.test(error.message))) throw error;
   }
   if (json) {
-    process.stdout.write(`${safeJson({sessions})}\n`);
+    stdout(`${safeJson({sessions})}\n`);
     return 0;
   }
-  if (sessions.length === 0)
-    process.stderr.write('tunnels: no sessions in the background (tunnels up starts one)\n');
+  if (sessions.length === 0) stderr('tunnels: no sessions in the background (tunnels up starts one)\n');
   for (const session of sessions) {
-    process.stdout.write(
+    stdout(
       `${safeText(session.name).padEnd(16)} ${safeText(session.destination).padEnd(32)} ${session.state}\n`,
     );
-    for (const forward of session.forwards) process.stdout.write(`${safeText(forwardLine(forward))}\n`);
+    for (const forward of session.forwards) stdout(`${safeText(forwardLine(forward))}\n`);
   }
   return 0;
 }
@@ -255,10 +266,10 @@ function logPrinter(json: boolean): (tagged: SessionEvent) => void {
       printer = new EventPrinter(
         {
           stderr: (line) => {
-            if (!json) process.stdout.write(`${safeText(session)}: ${line.replace(/^tunnels: /, '')}\n`);
+            if (!json) stdout(`${safeText(session)}: ${line.replace(/^tunnels: /, '')}\n`);
           },
           // The event as tunnels -N --json prints it, in an envelope that names its session.
-          stdout: (line) => process.stdout.write(`{"session":${safeJson(session)},"event":${line}}\n`),
+          stdout: (line) => stdout(`{"session":${safeJson(session)},"event":${line}}\n`),
         },
         {json, verbose: 1},
       );

@@ -9,6 +9,7 @@ import net from 'node:net';
 import path from 'node:path';
 import {badOwnerOrPermissions} from '../config/paths.js';
 import {homeDirectory} from '../text/home-path.js';
+import {safeText} from '../text/safe-text.js';
 
 export const SOCKET_NAME = 'control.sock';
 export const LOG_NAME = 'service.log';
@@ -128,12 +129,13 @@ export class LogFile {
     return this.fd;
   }
 
-  write(line: string): void {
+  /** One line, made safe for the terminal it may be read on (it quotes names and hosts given to it). */
+  append(line: string): void {
     if (this.size >= LOG_ROTATE_BYTES) {
       fs.closeSync(this.fd);
       this.fd = this.open();
     }
-    const text = `${new Date().toISOString()} ${line}\n`;
+    const text = `${new Date().toISOString()} ${safeText(line)}\n`;
     fs.writeSync(this.fd, text);
     this.size += Buffer.byteLength(text);
   }

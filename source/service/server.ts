@@ -6,7 +6,6 @@
  */
 import net from 'node:net';
 import {eventText} from '../core/event-text.js';
-import {safeText} from '../text/safe-text.js';
 import {
   checkHello,
   encode,
@@ -61,7 +60,7 @@ class ClientConnection {
     // A client that does not read (a stopped pager behind logs -f) must not make the service hold
     // every event for it: past the bound it is let go.
     if (this.socket.writableLength > MAX_UNREAD_BYTES) {
-      this.service.log.write('a client that does not read its events was disconnected');
+      this.service.log.append('a client that does not read its events was disconnected');
       this.socket.destroy();
       return;
     }
@@ -70,7 +69,7 @@ class ClientConnection {
 
   /** A protocol error: said (as a result with id 0), and the connection closed. */
   refuse(error: string): void {
-    this.service.log.write(`a client was refused: ${safeText(error)}`);
+    this.service.log.append(`a client was refused: ${error}`);
     this.send({id: 0, ok: false, error});
     this.socket.end();
     this.socket.destroySoon();
@@ -137,13 +136,13 @@ class Service {
     };
     this.sessions.events.on(({session, event}) => {
       const text = eventText(event);
-      if (text !== undefined) log.write(`${session}: ${safeText(text)}`);
+      if (text !== undefined) log.append(`${session}: ${text}`);
     });
   }
 
   async listen(file: string): Promise<boolean> {
     if (!(await listenExclusively(this.server, file))) return false;
-    this.log.write(`service ${process.pid} listening on ${file}`);
+    this.log.append(`service ${process.pid} listening on ${file}`);
     writeHeldSessions([]);
     this.idleCheck();
     return true;
@@ -196,7 +195,7 @@ class Service {
     if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.graceTimer);
-    this.log.write(`stopping: ${why}`);
+    this.log.append(`stopping: ${why}`);
     await this.sessions.closeAll();
     this.server.close();
     removeHeldSessions();
@@ -220,14 +219,14 @@ export async function runService(): Promise<number> {
     ensurePrivateDirectory(runtimeDirectory());
   } catch (error) {
     if (!(error instanceof RuntimeError)) throw error;
-    log.write(`cannot start: ${error.message}`);
-    process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
+    // The commands check the directory before they start a service: they have said why already.
+    log.append(`cannot start: ${error.message}`);
     return 1;
   }
   const grace = Number(process.env.TUNNELS_SERVICE_GRACE_MS);
   const service = new Service(log, Number.isFinite(grace) && grace >= 0 ? grace : DEFAULT_GRACE_MS);
   if (!(await service.listen(socketPath()))) {
-    log.write(`service ${process.pid}: another service answers on ${socketPath()}; this one exits`);
+    log.append(`service ${process.pid}: another service answers on ${socketPath()}; this one exits`);
     return 0;
   }
   const onSignal = (signal: string) => void service.stop(`${signal}`);
@@ -236,7 +235,7 @@ export async function runService(): Promise<number> {
   // A terminal that closes does not end the service: it was started detached, but be sure.
   process.on('SIGHUP', () => {});
   await service.stopped;
-  log.write(`service ${process.pid} stopped`);
+  log.append(`service ${process.pid} stopped`);
   log.close();
   return 0;
 }

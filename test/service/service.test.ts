@@ -42,16 +42,26 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect(human.stdout).toMatch(/^db +\S+@127\.0\.0\.1:\d+ +connected\n/);
 
     const extra = `-L 127.0.0.1:0:127.0.0.1:${fixture.echo.port}`;
-    const added = await run(['add', 'db', ...extra.split(' ')]);
+    const added = await run(['add', 'db', ...extra.split(' '), '-D127.0.0.1:0']);
+    expect(added.status, added.stderr).toBe(0);
+    // Each forward's line once, as the headless run prints it.
+    expect(added.stderr.match(/: listening on /g)).toHaveLength(2);
     expect(added.stderr).toContain(`${extra}: listening on 127.0.0.1:`);
-    expect(added.status).toBe(0);
+    expect(added.stderr).toContain('-D 127.0.0.1:0: listening on 127.0.0.1:');
     expect((await sessions())[0]!.forwards.map((forward) => forward.label)).toEqual([
       `-L 0:127.0.0.1:${fixture.echo.port}`,
       extra,
+      '-D 127.0.0.1:0',
     ]);
-    const removed = await run(['rm', 'db', extra]);
-    expect(removed.status).toBe(0);
+    expect((await run(['rm', 'db', extra])).status).toBe(0);
+    // The spec alone names it too.
+    expect((await run(['rm', 'db', '127.0.0.1:0'])).status).toBe(0);
     expect((await sessions())[0]!.forwards).toHaveLength(1);
+    const wrong = await run(['add', 'db', '8080:db:5432']);
+    expect(wrong.status).toBe(255);
+    expect(wrong.stderr).toMatch(
+      /^tunnels: expected -L, -R or -D and a forward, not 8080:db:5432\nusage: tunnels add/,
+    );
     const unknown = await run(['rm', 'db', '-L 1:nowhere:1']);
     expect(unknown.status).toBe(255);
     expect(unknown.stderr).toMatch(/^tunnels: session db has no forward -L 1:nowhere:1; it has -L 0:/);
