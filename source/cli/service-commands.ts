@@ -4,7 +4,7 @@
  * run prints for the same events, and fails with ssh's status 255 as it does.
  */
 import path from 'node:path';
-import {ConfigError} from '../config/command-line.js';
+import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
 import {ServiceClient, ServiceError} from '../service/client.js';
 import type {Command, Result, SessionEvent, SessionSummary} from '../service/protocol.js';
@@ -181,7 +181,7 @@ async function up(args: string[]): Promise<number> {
     return usageError('up', '-G prints a configuration: use it with tunnels -G, not up');
   const favorite = parsed.destination.startsWith('@');
   const given = sessionOptions(parsed, parsed.destination);
-  const origin = favorite ? favoriteCommandLine(parsed.destination.slice(1), given) : given;
+  const origin = fromHere(favorite ? favoriteCommandLine(parsed.destination.slice(1), given) : given);
   const sessionName = name ?? parsed.destination.replace(/^@/, '');
   return withService(true, async (client) => {
     const watching = await printSessionEvents(client, sessionName, {
@@ -191,6 +191,30 @@ async function up(args: string[]): Promise<number> {
     if (!watching.ok) return statusOf(watching);
     return statusOf(await client.request({command: 'up', name: sessionName, origin, favorite}));
   });
+}
+
+/**
+ * The command line with its relative -i and -F paths made absolute from here, as ssh reads them: the
+ * service runs elsewhere. (~ and %-token paths are left to the config's own expansion.)
+ */
+function fromHere(origin: CommandLineOptions): CommandLineOptions {
+  const absolute = (file: string) =>
+    /^[~%]/.test(file) || path.isAbsolute(file) || file.toLowerCase() === 'none' ? file : path.resolve(file);
+  return {
+    ...origin,
+    identityFiles: origin.identityFiles.map(absolute),
+    ...(origin.configFile !== undefined ? {configFile: absolute(origin.configFile)} : {}),
+    // The words in order, which resolve-options reads first.
+    ...(origin.sequence
+      ? {
+          sequence: origin.sequence.map((word) =>
+            (word.flag === 'i' || word.flag === 'F') && word.value !== undefined
+              ? {...word, value: absolute(word.value)}
+              : word,
+          ),
+        }
+      : {}),
+  };
 }
 
 /** "-L SPEC" and "-LSPEC" words, as "-L SPEC" each; or the word that is not one. */

@@ -50,6 +50,18 @@ describe('the service commands: favorites, failures, following logs, winding dow
     );
   });
 
+  it('a relative -i is the file here, not in the service’s directory', async () => {
+    const here = path.join(home.scratch, 'here');
+    fs.mkdirSync(here);
+    fs.copyFileSync(fixture.sshd.clientKey, path.join(here, 'key'));
+    fs.chmodSync(path.join(here, 'key'), 0o600);
+    const args = fixture.sshd.sshArgs();
+    args[args.indexOf('-i') + 1] = 'key';
+    const started = await run(['up', ...args, '-o', 'BatchMode=yes', '127.0.0.1'], {cwd: here});
+    expect(started.status, started.stderr).toBe(0);
+    expect(started.stderr).toContain(`(publickey (${path.join(here, 'key')}))`);
+  });
+
   it('ExitOnForwardFailure: the headless run’s lines and status 255, and the session is not kept', async () => {
     const busy = await startEchoServer();
     const busy6 = net.createServer();

@@ -53,12 +53,12 @@ export function useServiceHome() {
     },
     logFile: () => path.join(scratch, 'state', 'tunnels', 'service.log'),
     socketFile: () => path.join(scratch, 'run', 'tunnels', 'control.sock'),
-    run: (args: string[], options: {env?: NodeJS.ProcessEnv} = {}): Promise<Run> =>
+    run: (args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string} = {}): Promise<Run> =>
       new Promise((resolve) => {
         execFile(
           process.execPath,
           [TUNNELS_BIN, ...args],
-          {env: options.env ?? env, timeout: 30_000},
+          {env: options.env ?? env, cwd: options.cwd, timeout: 30_000},
           (error, stdout, stderr) => {
             const status = error ? (error as {code?: unknown}).code : 0;
             resolve({status: typeof status === 'number' ? status : -1, stdout, stderr});
