@@ -36,6 +36,11 @@ async function main(argv: string[]): Promise<number> {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
     return runFavoritesCommand(argv.slice(1));
   }
+  // The background service's commands (a host of one of these names: tunnels -- ls, or user@ls).
+  if (['ls', 'up', 'down', 'add', 'rm', 'logs', 'stop', 'service'].includes(argv[0] ?? '')) {
+    const {runServiceCommand} = await import('./source/cli/service-commands.js');
+    return runServiceCommand(argv[0]!, argv.slice(1));
+  }
   const {parseArguments} = await import('./source/cli/arguments.js');
   const {ConfigError, commandLineOptions} = await import('./source/config/command-line.js');
   const parsed = parseArguments(argv);

@@ -15,7 +15,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   config: ['core', 'text'],
   store: ['core', 'config', 'text'],
   ui: ['store', 'text'],
-  cli: ['core', 'config', 'text'],
+  service: ['core', 'config', 'text'],
+  cli: ['core', 'config', 'text', 'service'],
 };
 
 /** Pure modules: bytes and text in, bytes and text out; no sockets, files, processes or timers of their own. */

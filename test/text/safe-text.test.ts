@@ -151,6 +151,8 @@ describe('every write to the terminal passes its text through safe-text', () => 
     'cli.tsx': 'safeText / safeLines, or fixed sentences',
     'source/cli/arguments.ts': "commander's error message: safeLines",
     'source/cli/favorites-command.ts': 'out() and err(): safeLines',
+    'source/cli/service-commands.ts':
+      "stdout() and stderr() take EventPrinter's lines (safeText, safeJson), ls rows through safeText, err(): safeLines, or fixed help",
     'source/cli/headless.ts':
       "the line batchers write EventPrinter's lines (safeText, safeJson); a remote command's own output is its own, raw as with ssh",
     'source/cli/tty-prompter.ts': 'safeLines / safeText, or fixed control sequences',

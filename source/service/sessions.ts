@@ -1,0 +1,182 @@
+/**
+ * The sessions the service holds, by name, and what the commands do to them. Each session's events go
+ * out as they are (tagged with its name) to whoever listens, and the recent ones are kept for `logs`.
+ */
+import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
+import {resolveInvocation} from '../config/session-options.js';
+import {Emitter} from '../core/emitter.js';
+import type {TunnelEvent} from '../core/events.js';
+import {ForwardSpecError, parseForwardEntry} from '../core/protocols/forward-spec.js';
+import {openSession} from '../core/session/open-session.js';
+import {Session} from '../core/session/session.js';
+import {hostPort} from '../text/address.js';
+import type {ForwardSummary, SessionEvent, SessionSummary} from './protocol.js';
+
+/** How many recent events each session keeps for `logs`. */
+export const RECENT_EVENTS = 500;
+
+/** What a command comes to: done, or a sentence that says what to do. `told`: the events said it. */
+export type Outcome = {ok: true} | {ok: false; error: string; told?: boolean};
+
+interface Held {
+  session: Session;
+  recent: SessionEvent[];
+}
+
+const failure = (error: string, told = false): Outcome => ({ok: false, error, ...(told ? {told} : {})});
+
+export class SessionTable {
+  readonly events = new Emitter<SessionEvent>();
+  /** Called when a session is added or gone (the service keeps a list, and may wind down when empty). */
+  onChange: () => void = () => {};
+  private readonly held = new Map<string, Held>();
+
+  get size(): number {
+    return this.held.size;
+  }
+
+  /**
+   * Resolves the command line as a headless run does, and opens the session with BatchMode: the service
+   * has nobody to ask for a host key or a password. Resolves once it is connected and its forwards are
+   * listening or failed, or it failed (the events say why).
+   */
+  async up(name: string, origin: CommandLineOptions, favorite: boolean): Promise<Outcome> {
+    if (this.held.has(name))
+      return failure(
+        `a session named ${name} is already up; take it down first (tunnels down ${name}) or pick another --name`,
+      );
+    let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
+    try {
+      invocation = await resolveInvocation(origin);
+    } catch (error) {
+      if (error instanceof ConfigError) return failure(error.message);
+      throw error;
+    }
+    // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no (as in the CLI).
+    if (favorite) invocation.session.reconnect ??= true;
+    invocation.session.batchMode = true;
+    // (Checked again: another up with this name may have come while the config was read.)
+    if (this.held.has(name)) return failure(`a session named ${name} is already up; pick another --name`);
+    const session = new Session(invocation.session, undefined);
+    const held: Held = {session, recent: []};
+    this.held.set(name, held);
+    this.onChange();
+    session.events.on((event) => this.record(name, held, event));
+    try {
+      if (!(await openSession(session, invocation)))
+        return failure('a forward failed and ExitOnForwardFailure is set', true);
+    } catch (error) {
+      this.forget(name, held);
+      return failure((error as Error).message, true);
+    }
+    return {ok: true};
+  }
+
+  async down(name: string): Promise<Outcome> {
+    const held = this.held.get(name);
+    if (!held) return this.noSession(name);
+    await held.session.close();
+    this.forget(name, held);
+    return {ok: true};
+  }
+
+  async add(name: string, forward: string): Promise<Outcome> {
+    const held = this.held.get(name);
+    if (!held) return this.noSession(name);
+    try {
+      await held.session.addForward(parseForwardEntry(forward));
+    } catch (error) {
+      return failure((error as Error).message, !(error instanceof ForwardSpecError));
+    }
+    return {ok: true};
+  }
+
+  async rm(name: string, forward: string): Promise<Outcome> {
+    const held = this.held.get(name);
+    if (!held) return this.noSession(name);
+    const wanted = forward.trim();
+    const found = held.session
+      .forwards()
+      .find((f) => f.id === wanted || f.label === wanted || f.label.replace(/^-[LRD] /, '') === wanted);
+    if (!found) {
+      const labels = held.session.forwards().map((f) => f.label);
+      return failure(
+        `session ${name} has no forward ${wanted}; ${labels.length ? `it has ${labels.join(', ')}` : 'it has none'} (see tunnels ls)`,
+      );
+    }
+    await held.session.removeForward(found.id);
+    return {ok: true};
+  }
+
+  list(): SessionSummary[] {
+    return [...this.held].map(([name, {session}]) => ({
+      name,
+      destination: session.displayName,
+      state: session.state,
+      forwards: session.forwards().map((forward): ForwardSummary => {
+        const counters = forward.counters();
+        const on = forward.listeningOn;
+        return {
+          id: forward.id,
+          label: forward.label,
+          state: forward.state,
+          ...(forward.failure ? {failure: forward.failure} : {}),
+          ...(on ? {listening: on.path ?? hostPort(on.address, on.port)} : {}),
+          openConnections: counters.openConnections,
+          totalConnections: counters.totalConnections,
+          bytesIn: counters.bytesIn,
+          bytesOut: counters.bytesOut,
+        };
+      }),
+    }));
+  }
+
+  /** The recent events of one session or all, oldest first within each. */
+  recent(name?: string): SessionEvent[] | Outcome {
+    if (name !== undefined) {
+      const held = this.held.get(name);
+      return held ? [...held.recent] : this.noSession(name);
+    }
+    return [...this.held.values()].flatMap((held) => held.recent);
+  }
+
+  /** Each session's name and where it goes. */
+  names(): {name: string; destination: string}[] {
+    return [...this.held].map(([name, {session}]) => ({name, destination: session.displayName}));
+  }
+
+  has(name: string): boolean {
+    return this.held.has(name);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(
+      [...this.held].map(([name, held]) => held.session.close().finally(() => this.forget(name, held))),
+    );
+  }
+
+  private record(name: string, held: Held, event: TunnelEvent): void {
+    const tagged = {session: name, event};
+    // The traffic samples are for live views, not a log: kept out of the recent lines.
+    if (event.event !== 'forward-traffic') {
+      held.recent.push(tagged);
+      if (held.recent.length > RECENT_EVENTS) held.recent.shift();
+    }
+    this.events.emit(tagged);
+    // A session that ended by itself (its reconnects gave up, the server closed it) is not held.
+    if (event.event === 'session-failed' || event.event === 'session-closed') this.forget(name, held);
+  }
+
+  private forget(name: string, held: Held): void {
+    if (this.held.get(name) !== held) return;
+    this.held.delete(name);
+    this.onChange();
+  }
+
+  private noSession(name: string): Outcome {
+    const names = [...this.held.keys()];
+    return failure(
+      `no session named ${name}; ${names.length ? `the service holds ${names.join(', ')}` : 'the service holds none'} (see tunnels ls)`,
+    );
+  }
+}
