@@ -163,7 +163,7 @@ async function up(args: string[]): Promise<number> {
     rest.splice(at, word.includes('=') ? 1 : 2);
     if (!name) return usageError('up', '--name needs a NAME');
   }
-  const [{parseArguments}, {sessionOptions}, {favoriteCommandLine}] = await Promise.all([
+  const [{parseArguments}, {commandLineOptions}, {favoriteCommandLine}] = await Promise.all([
     import('./arguments.js'),
     import('../config/command-line.js'),
     import('./favorites-command.js'),
@@ -180,7 +180,7 @@ async function up(args: string[]): Promise<number> {
   if (parsed.printConfig)
     return usageError('up', '-G prints a configuration: use it with tunnels -G, not up');
   const favorite = parsed.destination.startsWith('@');
-  const given = sessionOptions(parsed, parsed.destination);
+  const given = commandLineOptions(parsed, parsed.destination);
   const origin = fromHere(favorite ? favoriteCommandLine(parsed.destination.slice(1), given) : given);
   const sessionName = name ?? parsed.destination.replace(/^@/, '');
   return withService(true, async (client) => {
