@@ -21,17 +21,19 @@ async function loadUi() {
   return import('./source/ui/run-ui.js');
 }
 
-/** A favorite's command line, then this one's additions (flags given now win). */
-/** @NAME: the favorite, with what this command line adds to it. Loaded only when used: conf's file
- * writer hooks the process's signals. */
+/**
+ * @NAME: the favorite's command line, then this one's additions (flags given now win). Loaded only when
+ * used: conf's file writer hooks the process's signals.
+ */
 async function withFavorite(name: string, given: CommandLineOptions): Promise<CommandLineOptions> {
   const {favoriteCommandLine} = await import('./source/cli/favorites-command.js');
   return favoriteCommandLine(name, given);
 }
 
-async function main(argv: string[]): Promise<number> {
-  // (`--version` alone is answered by the launcher, dist/cli.js, before this loads: see scripts/build.mjs.)
-  // Everything else is loaded on demand, so each path pays only for what it uses.
+type Parsed = Exclude<ReturnType<typeof import('./source/cli/arguments.js').parseArguments>, number>;
+
+/** `tunnels favorites …` and the background service's commands; undefined for anything else. */
+async function runSubcommand(argv: string[]): Promise<number | undefined> {
   if (argv[0] === 'favorites') {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
     return runFavoritesCommand(argv.slice(1));
@@ -41,82 +43,46 @@ async function main(argv: string[]): Promise<number> {
     const {runServiceCommand} = await import('./source/cli/service-commands.js');
     return runServiceCommand(argv[0]!, argv.slice(1));
   }
-  const {parseArguments} = await import('./source/cli/arguments.js');
-  const {ConfigError, commandLineOptions} = await import('./source/config/command-line.js');
-  const parsed = parseArguments(argv);
-  if (typeof parsed === 'number') return parsed;
-  // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
-  const interactive =
-    process.stdout.isTTY &&
-    process.stdin.isTTY &&
-    !parsed.noCommand &&
-    !parsed.json &&
-    parsed.command.length === 0;
-  if (parsed.destination === undefined) {
-    if (interactive) {
-      const {runUi} = await loadUi();
-      return runUi({configFile: parsed.configFile});
-    }
-    process.stderr.write(
-      'tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n',
-    );
-    return EXIT_FAILURE;
-  }
-  if (parsed.printConfig) {
-    // -G: what ssh -G prints, for the options tunnels acts on; nothing is connected.
-    const [{resolveOptions}, {dumpOptions}] = await Promise.all([
-      import('./source/config/resolve-options.js'),
-      import('./source/config/ssh-dump.js'),
-    ]);
-    try {
-      const given = commandLineOptions(parsed, parsed.destination);
-      const origin = parsed.destination.startsWith('@')
-        ? await withFavorite(parsed.destination.slice(1), given)
-        : given;
-      const {options, warnings} = await resolveOptions(origin);
-      for (const warning of warnings) process.stderr.write(`tunnels: ${safeText(warning)}\n`);
-      // Config values may hold control characters: shown escaped, as everywhere else.
-      process.stdout.write(safeLines(dumpOptions(options)));
-      return 0;
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
-      return EXIT_FAILURE;
-    }
-  }
-  if (parsed.command.length > 0 && parsed.noCommand) {
-    process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
-    return EXIT_FAILURE;
-  }
-  const {resolveInvocation} = await import('./source/config/session-options.js');
-  let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
-  let origin: CommandLineOptions;
+  return undefined;
+}
+
+/** The command line as typed, with @NAME's favorite under it. */
+async function originOf(parsed: Parsed & {destination: string}): Promise<CommandLineOptions> {
+  const {commandLineOptions} = await import('./source/config/command-line.js');
+  const given = commandLineOptions(parsed, parsed.destination);
+  return parsed.destination.startsWith('@') ? withFavorite(parsed.destination.slice(1), given) : given;
+}
+
+/** A config error (it quotes config values, so made safe for the terminal) as the exit status it means. */
+async function told(error: unknown): Promise<number> {
+  const {ConfigError} = await import('./source/config/command-line.js');
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
+  return EXIT_FAILURE;
+}
+
+/** -G: what ssh -G prints, for the options tunnels acts on; nothing is connected. */
+async function printConfig(parsed: Parsed & {destination: string}): Promise<number> {
+  const [{resolveOptions}, {dumpOptions}] = await Promise.all([
+    import('./source/config/resolve-options.js'),
+    import('./source/config/ssh-dump.js'),
+  ]);
   try {
-    const given = commandLineOptions(parsed, parsed.destination);
-    // @NAME: a favorite, with whatever else this command line adds to it.
-    origin = parsed.destination.startsWith('@')
-      ? await withFavorite(parsed.destination.slice(1), given)
-      : given;
-    invocation = await resolveInvocation(origin);
-    // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no.
-    if (parsed.destination.startsWith('@')) invocation.session.reconnect ??= true;
+    const {options, warnings} = await resolveOptions(await originOf(parsed));
+    for (const warning of warnings) process.stderr.write(`tunnels: ${safeText(warning)}\n`);
+    // Config values may hold control characters: shown escaped, as everywhere else.
+    process.stdout.write(safeLines(dumpOptions(options)));
+    return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      // It quotes config values (a HostName, a user name): made safe for the terminal.
-      process.stderr.write(`tunnels: ${safeText(error.message)}\n`);
-      return EXIT_FAILURE;
-    }
-    throw error;
+    return told(error);
   }
+}
 
-  if (interactive) {
-    const {runUi} = await loadUi();
-    return runUi({
-      configFile: parsed.configFile,
-      initial: {name: parsed.destination.replace(/^@/, ''), invocation, origin},
-    });
-  }
-
+/** The headless run: until the forwards end, the remote command exits, or a signal asks it to stop. */
+async function runHeadlessFrom(
+  parsed: Parsed,
+  invocation: Awaited<ReturnType<typeof import('./source/config/session-options.js').resolveInvocation>>,
+): Promise<number> {
   let firstSignalAt: number | undefined;
   const stopRequested = new Promise<void>((resolve) => {
     const onSignal = () => {
@@ -141,6 +107,55 @@ async function main(argv: string[]): Promise<number> {
     // As ssh: the words after the host are the command, joined by spaces.
     command: parsed.command.length > 0 ? parsed.command.join(' ') : undefined,
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  // (`--version` alone is answered by the launcher, dist/cli.js, before this loads: see scripts/build.mjs.)
+  // Everything else is loaded on demand, so each path pays only for what it uses.
+  const subcommand = await runSubcommand(argv);
+  if (subcommand !== undefined) return subcommand;
+  const {parseArguments} = await import('./source/cli/arguments.js');
+  const parsed = parseArguments(argv);
+  if (typeof parsed === 'number') return parsed;
+  // The full-screen UI on a terminal, unless -N, --json or a remote command asks for a headless run.
+  const interactive =
+    process.stdout.isTTY &&
+    process.stdin.isTTY &&
+    !parsed.noCommand &&
+    !parsed.json &&
+    parsed.command.length === 0;
+  const {destination} = parsed;
+  if (destination === undefined) {
+    if (interactive) return (await loadUi()).runUi({configFile: parsed.configFile});
+    process.stderr.write(
+      'tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n',
+    );
+    return EXIT_FAILURE;
+  }
+  if (parsed.printConfig) return printConfig({...parsed, destination});
+  if (parsed.command.length > 0 && parsed.noCommand) {
+    process.stderr.write('tunnels: -N means no remote command, but one was given; drop one of them\n');
+    return EXIT_FAILURE;
+  }
+  const {resolveInvocation} = await import('./source/config/session-options.js');
+  let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
+  let origin: CommandLineOptions;
+  try {
+    origin = await originOf({...parsed, destination});
+    invocation = await resolveInvocation(origin);
+    // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no.
+    if (destination.startsWith('@')) invocation.session.reconnect ??= true;
+  } catch (error) {
+    return told(error);
+  }
+  if (interactive) {
+    const {runUi} = await loadUi();
+    return runUi({
+      configFile: parsed.configFile,
+      initial: {name: destination.replace(/^@/, ''), invocation, origin},
+    });
+  }
+  return runHeadlessFrom(parsed, invocation);
 }
 
 main(process.argv.slice(2)).then(
