@@ -157,6 +157,31 @@ function appInput(input: string, key: Key): void {
   }
 }
 
+/**
+ * Now, for the uptimes: shown in minutes, so it ticks once a minute and only while a session is connected
+ * (an idle screen does next to no work).
+ */
+function useMinuteClock(ticking: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!ticking) return;
+    const timer = setInterval(() => setNow(Date.now()), 60_000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+function Header(props: {sessions: number}) {
+  return (
+    <Text wrap="truncate-end">
+      <Text bold color={color('cyan')}>
+        {' tunnels '}
+      </Text>
+      <Text dimColor>{` ${props.sessions} session${props.sessions === 1 ? '' : 's'} · ? for help`}</Text>
+    </Text>
+  );
+}
+
 export function App() {
   const app = useApp();
   const {columns, rows} = useTerminalSize();
@@ -169,15 +194,7 @@ export function App() {
   const message = useAppState((state) => state.message);
   const quitting = useAppState((state) => state.quitting);
   const session = useAppState(selectedSession);
-  // Uptime is shown in minutes and ticks once a minute, only while a session is connected: an idle
-  // screen does (next to) no work.
-  const [now, setNow] = useState(Date.now());
-  const anyConnected = sessions.some((row) => row.state === 'connected');
-  useEffect(() => {
-    if (!anyConnected) return;
-    const timer = setInterval(() => setNow(Date.now()), 60_000);
-    return () => clearInterval(timer);
-  }, [anyConnected]);
+  const now = useMinuteClock(sessions.some((row) => row.state === 'connected'));
 
   useEffect(() => {
     if (quitting) app.exit();
@@ -201,12 +218,7 @@ export function App() {
   return (
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
     <Box flexDirection="column" width={width} height={heights.height}>
-      <Text wrap="truncate-end">
-        <Text bold color={color('cyan')}>
-          {' tunnels '}
-        </Text>
-        <Text dimColor>{` ${sessions.length} session${sessions.length === 1 ? '' : 's'} · ? for help`}</Text>
-      </Text>
+      <Header sessions={sessions.length} />
       {dialog?.kind === 'help' ? (
         <DialogView dialog={dialog} width={width} height={heights.height - 3} />
       ) : (
