@@ -1,39 +1,10 @@
 import {render} from 'ink-testing-library';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import type {ForwardRow, SessionRow} from '../../source/store/state.js';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
+import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
-const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
-
-function forward(port: number): ForwardRow {
-  return {
-    id: `L${port}`,
-    kind: 'local',
-    label: `-L ${port}:db:5432`,
-    display: `${port}:db:5432`,
-    state: 'listening',
-    failure: undefined,
-    listeningOn: `127.0.0.1:${port}`,
-    counters,
-    rateIn: 0,
-    rateOut: 0,
-  };
-}
-
-function session(id: number, forwards: ForwardRow[] = []): SessionRow {
-  return {
-    id,
-    name: `host-${id}`,
-    address: `deploy@10.0.0.${id}:22`,
-    state: 'connected',
-    failure: undefined,
-    connectedAt: Date.now(),
-    reconnects: 0,
-    retryIn: undefined,
-    forwards,
-  };
-}
+const session = sessionRow;
 
 /** The App in a terminal of this size (ink-testing-library's is 100 columns and has no rows). */
 function renderAt(columns: number, rows: number) {

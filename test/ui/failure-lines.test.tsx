@@ -1,45 +1,16 @@
 import {render} from 'ink-testing-library';
 import {describe, expect, it} from 'vitest';
-import type {ForwardRow, SessionRow} from '../../source/store/state.js';
+import type {ForwardRow} from '../../source/store/state.js';
 import {ForwardsPane, forwardLineCount, reasonLines} from '../../source/ui/panes.js';
-
-const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
+import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
 const LONG =
   'port 8080 is already in use on 127.0.0.1 by another program; pick another port or stop that program, ' +
   'or give the forward a listen address of its own (127.0.0.2:8080:db:5432) if this one is taken for good';
 
-function forward(port: number, partial: Partial<ForwardRow> = {}): ForwardRow {
-  return {
-    id: `L${port}`,
-    kind: 'local',
-    label: `-L ${port}:db:5432`,
-    display: `${port}:db:5432`,
-    state: 'listening',
-    failure: undefined,
-    listeningOn: `127.0.0.1:${port}`,
-    counters,
-    rateIn: 0,
-    rateOut: 0,
-    ...partial,
-  };
-}
-
 const failed = forward(8080, {state: 'failed', failure: LONG, listeningOn: undefined});
 
-function session(forwards: ForwardRow[]): SessionRow {
-  return {
-    id: 1,
-    name: 'db',
-    address: 'deploy@db1:22',
-    state: 'connected',
-    failure: undefined,
-    connectedAt: Date.now(),
-    reconnects: 0,
-    retryIn: undefined,
-    forwards,
-  };
-}
+const session = (forwards: ForwardRow[]) => sessionRow(1, forwards, {name: 'db', address: 'deploy@db1:22'});
 
 /** The reason's words as the pane shows them, its lines joined. */
 const reasonShown = (frame: string) =>

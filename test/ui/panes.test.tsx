@@ -1,41 +1,11 @@
 import {render} from 'ink-testing-library';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
-import type {ForwardRow, SessionRow} from '../../source/store/state.js';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
 import {ForwardsPane} from '../../source/ui/panes.js';
+import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
-const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
-
-function forward(port: number, partial: Partial<ForwardRow> = {}): ForwardRow {
-  return {
-    id: `L${port}`,
-    kind: 'local',
-    label: `-L ${port}:db:5432`,
-    display: `${port}:db:5432`,
-    state: 'listening',
-    failure: undefined,
-    listeningOn: `127.0.0.1:${port}`,
-    counters,
-    rateIn: 0,
-    rateOut: 0,
-    ...partial,
-  };
-}
-
-function session(id: number, forwards: ForwardRow[] = []): SessionRow {
-  return {
-    id,
-    name: `host-${id}`,
-    address: `deploy@10.0.0.${id}:22`,
-    state: 'connected',
-    failure: undefined,
-    connectedAt: Date.now(),
-    reconnects: 0,
-    retryIn: undefined,
-    forwards,
-  };
-}
+const session = sessionRow;
 
 const twelveForwards = Array.from({length: 12}, (_, index) => forward(8001 + index));
 
