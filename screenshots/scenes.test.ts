@@ -260,6 +260,21 @@ describe('screenshots of the full-screen UI', () => {
     );
     await snapshot(terminal, 'main', scratch, 'tunnels staging');
 
+    // A slow passive download held open: its data channel is listed under the FTP forward while it runs.
+    const slow = spawn(
+      'curl',
+      ['-sS', '--limit-rate', '64K', '--ftp-pasv', '-o', '/dev/null', `ftp://127.0.0.1:${ftpPort}${file}`],
+      {stdio: 'ignore'},
+    );
+    try {
+      await terminal.waitForScreen(/↳ data #\d+ passive/);
+      await snapshot(terminal, 'ftp-data-channels', scratch, 'tunnels staging');
+    } finally {
+      const exited = new Promise((resolve) => slow.once('exit', resolve));
+      if (slow.pid !== undefined && slow.exitCode === null) process.kill(slow.pid, 'SIGKILL');
+      await exited;
+    }
+
     // The add dialog, with a half-typed spec and its inline error.
     await terminal.type('a');
     await terminal.waitForScreen(/Add a forward/);

@@ -42,10 +42,33 @@ export function reasonLines(forward: ForwardRow, width: number, selected: boolea
   return shown;
 }
 
-/** Lines the forwards pane needs for these rows in this width, reasons included. */
+/** Data channels listed under an FTP forward that is not selected; the selected one lists them all. */
+const DATA_LINES_UNSELECTED = 2;
+
+/**
+ * An FTP forward's data channels open now, a line each under its row ("data #3 passive 127.0.0.1:40001
+ * <-> 127.0.0.1:37503"): they come and go as the client lists and transfers.
+ */
+export function dataChannelLines(forward: ForwardRow, selected: boolean): string[] {
+  const channels = forward.dataChannels ?? [];
+  const lines = channels.map(
+    (channel) => `data #${channel.id} ${channel.mode} ${channel.local} <-> ${channel.remote}`,
+  );
+  if (selected || lines.length <= DATA_LINES_UNSELECTED) return lines;
+  return [
+    ...lines.slice(0, DATA_LINES_UNSELECTED - 1),
+    `… ${lines.length - DATA_LINES_UNSELECTED + 1} more data channels`,
+  ];
+}
+
+/** Lines the forwards pane needs for these rows in this width, reasons and data channels included. */
 export function forwardLineCount(forwards: ForwardRow[], width: number, selected: number): number {
   return forwards.reduce(
-    (lines, forward, index) => lines + 1 + reasonLines(forward, width, index === selected).length,
+    (lines, forward, index) =>
+      lines +
+      1 +
+      reasonLines(forward, width, index === selected).length +
+      dataChannelLines(forward, index === selected).length,
     0,
   );
 }
@@ -154,8 +177,9 @@ export function ForwardsPane(props: {
   const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 7)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
   const forwards = session?.forwards ?? [];
   const reasons = forwards.map((forward, index) => reasonLines(forward, width, index === selected));
+  const channels = forwards.map((forward, index) => dataChannelLines(forward, index === selected));
   const shown = useScrollWindow(
-    reasons.map((lines) => 1 + lines.length),
+    reasons.map((lines, index) => 1 + lines.length + channels[index]!.length),
     selected,
     height - 4,
   );
@@ -173,7 +197,8 @@ export function ForwardsPane(props: {
       </Text>,
     );
     // The last row shown may have room for its first lines only.
-    const reason = index < shown.end - 1 ? reasons[index]! : reasons[index]!.slice(0, shown.lastRowLines - 1);
+    const room = index < shown.end - 1 ? Number.POSITIVE_INFINITY : shown.lastRowLines - 1;
+    const reason = reasons[index]!.slice(0, room);
     for (const [at, text] of reason.entries()) {
       rows.push(
         <Text
@@ -182,6 +207,13 @@ export function ForwardsPane(props: {
           wrap="truncate-end"
         >
           {`${at === 0 ? '     ↳ ' : ' '.repeat(REASON_INDENT)}${text}`}
+        </Text>,
+      );
+    }
+    for (const [at, text] of channels[index]!.slice(0, Math.max(0, room - reason.length)).entries()) {
+      rows.push(
+        <Text key={`${forward.id}-data-${at}`} color={color('magenta')} wrap="truncate-end">
+          {`     ↳ ${text}`}
         </Text>,
       );
     }
