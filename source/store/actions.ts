@@ -9,7 +9,7 @@ import {runRemoteCommand} from '../core/session/remote-command.js';
 import {expandHome} from '../text/home-path.js';
 import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
-import {registry} from './registry.js';
+import {handles} from './session-handles.js';
 import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
 import {openDialog, setHosts, showMessage} from './ui-actions.js';
 import {uiPrompter} from './ui-prompter.js';
@@ -21,7 +21,7 @@ export function sessionOrigin(sessionId: number): {
 } {
   const row = store.getState().sessions.find((session) => session.id === sessionId);
   return {
-    origin: registry.get(sessionId)?.origin,
+    origin: handles.get(sessionId)?.origin,
     forwards:
       row?.forwards.filter((forward) => forward.state !== 'failed').map((forward) => forward.label) ?? [],
   };
@@ -39,7 +39,7 @@ export async function connect(
   invocation: ResolvedInvocation,
   origin?: CommandLineOptions,
 ): Promise<void> {
-  const id = registry.add(invocation, origin);
+  const id = handles.add(invocation, origin);
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
   const [{Session}, {openSession}] = await Promise.all([
@@ -47,8 +47,8 @@ export async function connect(
     import('../core/session/open-session.js'),
   ]);
   // Disconnected, or the app quit, while that loaded.
-  if (!registry.get(id) || store.getState().quitting) {
-    registry.remove(id);
+  if (!handles.get(id) || store.getState().quitting) {
+    handles.remove(id);
     untrackSession(id);
     flush();
     return;
@@ -58,7 +58,7 @@ export async function connect(
     {...invocation.session, reconnect: invocation.session.reconnect ?? true},
     uiPrompter,
   );
-  registry.setSession(id, session);
+  handles.setSession(id, session);
   trackSession(id, session.events);
   // No flush before connect: the new session is 'idle' until connect() says 'connecting', which it does
   // at once; the row meanwhile still shows connecting.
@@ -95,7 +95,7 @@ export async function connectTo(destination: string, configFile?: string): Promi
 }
 
 export async function addForward(sessionId: number, text: string): Promise<void> {
-  const session = registry.session(sessionId);
+  const session = handles.session(sessionId);
   if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
@@ -118,7 +118,7 @@ export async function addForward(sessionId: number, text: string): Promise<void>
 }
 
 export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
-  const session = registry.session(sessionId);
+  const session = handles.session(sessionId);
   if (!session) return;
   const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
   const label = row?.forwards.find((forward) => forward.id === forwardId)?.label ?? forwardId;
@@ -128,28 +128,28 @@ export async function removeForward(sessionId: number, forwardId: string): Promi
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
-  const handle = registry.get(sessionId);
+  const handle = handles.get(sessionId);
   if (!handle) return;
   // Still starting: dropped here, connect() makes no Session for it.
   if (!handle.session) {
-    registry.remove(sessionId);
+    handles.remove(sessionId);
     untrackSession(sessionId);
     return;
   }
   await handle.session.close();
-  registry.remove(sessionId);
+  handles.remove(sessionId);
   untrackSession(sessionId);
 }
 
 /** Closes every forward and session. */
 export async function shutdown(): Promise<void> {
   set({quitting: true});
-  await Promise.all(registry.takeSessions().map((session) => session.close()));
+  await Promise.all(handles.takeSessions().map((session) => session.close()));
 }
 
 /** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
 export function openRunCommand(sessionId: number): void {
-  const invocation = registry.get(sessionId)?.invocation;
+  const invocation = handles.get(sessionId)?.invocation;
   openDialog({
     kind: 'run-command',
     sessionId,
@@ -165,7 +165,7 @@ export async function runCommand(
   command: string,
   options: {x11: boolean; agent: boolean},
 ): Promise<number> {
-  const session = registry.session(sessionId);
+  const session = handles.session(sessionId);
   if (session?.state !== 'connected') {
     showMessage('error', 'cannot run a command: the session is not connected');
     return 255;

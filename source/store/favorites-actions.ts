@@ -7,7 +7,7 @@ import {
 import type {Favorite, FavoritesFile} from '../config/favorites/index.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {connect, sessionOrigin} from './actions.js';
-import {registry} from './registry.js';
+import {handles} from './session-handles.js';
 import {type FavoriteRow, store} from './state.js';
 import {closeDialog, openDialog, showMessage} from './ui-actions.js';
 
@@ -16,7 +16,7 @@ const favoritesModule = () => import('../config/favorites/index.js');
 
 /** The favorites file, opened once; its recovery notices become a message. */
 function favoritesStore(): Promise<FavoritesFile> {
-  if (!registry.favorites) {
+  if (!handles.favorites) {
     const opening = favoritesModule().then(({openFavorites}) => {
       const opened = openFavorites();
       if (opened.notices.length > 0) showMessage('error', opened.notices.join(' '));
@@ -24,16 +24,16 @@ function favoritesStore(): Promise<FavoritesFile> {
     });
     // A file that could not be opened is tried again the next time; the caller reports the error.
     opening.catch(() => {
-      if (registry.favorites === opening) registry.favorites = undefined;
+      if (handles.favorites === opening) handles.favorites = undefined;
     });
-    registry.favorites = opening;
+    handles.favorites = opening;
   }
-  return registry.favorites;
+  return handles.favorites;
 }
 
 /** Tests point the store at a file of their own. */
 export function setFavoritesFile(value: FavoritesFile | undefined): void {
-  registry.favorites = value && Promise.resolve(value);
+  handles.favorites = value && Promise.resolve(value);
 }
 
 /** `text`: favorites.ts's functions, which are loaded with the file's code when first used. */

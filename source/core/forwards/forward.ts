@@ -92,20 +92,13 @@ export abstract class ForwardBase implements Forward {
   sessionRestored(): void {}
 
   counters(): ForwardCounters {
-    let bytesIn = this.closedBytesIn;
-    let bytesOut = this.closedBytesOut;
+    const counters = this.eventCounters();
     for (const tallied of this.open.values()) {
       const [inBytes, outBytes] = this.bytesOf(tallied);
-      bytesIn += inBytes;
-      bytesOut += outBytes;
+      counters.bytesIn += inBytes;
+      counters.bytesOut += outBytes;
     }
-    return {
-      openConnections: this.open.size,
-      totalConnections: this.total,
-      failedConnections: this.failed,
-      bytesIn,
-      bytesOut,
-    };
+    return counters;
   }
 
   /**

@@ -19,7 +19,7 @@ export interface SessionHandle {
  * an answer, the favorites file. Nothing a view shows is kept here: that is all in the store's state,
  * folded from the core's events; views never see this.
  */
-class Registry {
+class SessionHandles {
   private readonly handles = new Map<number, SessionHandle>();
   private nextSessionId = 1;
   /** The core's question on screen (the prompt dialog): how to answer it. */
@@ -69,4 +69,4 @@ class Registry {
   }
 }
 
-export const registry = new Registry();
+export const handles = new SessionHandles();
