@@ -17,6 +17,30 @@ async function squat(host: string, port = 0): Promise<net.Server> {
   return server;
 }
 
+/**
+ * Whether a client on host:port is not served by the forward: refused, or taken by another program (tests
+ * run in parallel, and a port free on one address may be another test's on the other).
+ */
+async function notServedBy(
+  session: Awaited<ReturnType<typeof connectedSession>>,
+  forwardId: string,
+  port: number,
+  host: string,
+): Promise<boolean> {
+  const ours: TunnelEvent[] = [];
+  const off = session.events.on((event) => {
+    if ('forwardId' in event && event.forwardId === forwardId && event.event.startsWith('connection-'))
+      ours.push(event);
+  });
+  try {
+    if (await connectionRefused(port, host)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    return ours.length === 0;
+  } finally {
+    off();
+  }
+}
+
 const closeServer = (server: net.Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 
 describe('a forward with no bind address listens on 127.0.0.1 and ::1, as ssh does', () => {
@@ -76,12 +100,14 @@ describe('a forward with no bind address listens on 127.0.0.1 and ::1, as ssh do
     expect(v4.events.find((event) => event.event === 'forward-listening')).not.toHaveProperty(
       'bindAddresses',
     );
-    expect(await connectionRefused(v4port, '::1')).toBe(true);
+    expect(await notServedBy(fixture.session, v4.forward.id, v4port, '::1')).toBe(true);
     await fixture.session.removeForward(v4.forward.id);
 
     const v6 = await add(local(0, '::1'));
     expect(v6.forward.listeningOn?.address).toBe('::1');
-    expect(await connectionRefused(v6.forward.listeningOn!.port, '127.0.0.1')).toBe(true);
+    expect(await notServedBy(fixture.session, v6.forward.id, v6.forward.listeningOn!.port, '127.0.0.1')).toBe(
+      true,
+    );
     await fixture.session.removeForward(v6.forward.id);
   });
 
@@ -143,7 +169,7 @@ describe('a forward with no bind address listens on 127.0.0.1 and ::1, as ssh do
         expect(forward.listeningOn?.address).toBe(bound);
         const port = forward.listeningOn!.port;
         expect((await exchange(port, 1024, bound)).received).toBe(1024);
-        expect(await connectionRefused(port, other)).toBe(true);
+        expect(await notServedBy(session, forward.id, port, other)).toBe(true);
       } finally {
         await session.close();
       }
