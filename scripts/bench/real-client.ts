@@ -1,11 +1,13 @@
 // Section 3: a real client-server pair through -L: Redis and its own redis-benchmark, GET and SET, with
-// 50 clients on kept connections and with a new connection per request, tunnels beside ssh.
+// 50 clients on kept connections and with a new connection per request, tunnels beside ssh; and the
+// forwarder's own CPU time per request, which a busy machine changes far less than the rates.
 import {spawn} from 'node:child_process';
 import {mkdtemp, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {freePort} from '../../test/helpers/sshd.js';
 import {
+  cpuMs,
   type Forwarder,
   fmtStat,
   interleaved,
@@ -36,6 +38,12 @@ interface Case {
   requestsPerSecond: Record<Tool, Stat>;
 }
 
+interface CpuCase {
+  load: string;
+  /** The forwarder process's CPU time (user and system) per request, in µs, GET and SET together. */
+  cpuPerRequestUs: Record<Tool, Stat>;
+}
+
 /** redis-benchmark -q prints `GET: 12345.67 requests per second, p50=...`. */
 function requestsPerSecond(output: string, test: string): number {
   const match = new RegExp(`^${test.toUpperCase()}: ([\\d.]+) requests per second`, 'm').exec(output);
@@ -62,6 +70,7 @@ export async function realClient(context: SectionContext): Promise<SectionResult
   const forwarders = new Map<Tool, Forwarder>();
   const ports = new Map<Tool, number>();
   const cases: Case[] = [];
+  const cpuCases: CpuCase[] = [];
   try {
     for (let attempt = 0; ; attempt++) {
       const ping = await run('redis-cli', ['-p', String(redisPort), 'ping']).catch(() => ({stdout: ''}));
@@ -82,7 +91,10 @@ export async function realClient(context: SectionContext): Promise<SectionResult
     for (const load of LOADS) {
       const rates: Record<string, Record<Tool, number[]>> = {};
       for (const test of TESTS) rates[test] = {tunnels: [], ssh: []};
+      const cpu: Record<Tool, number[]> = {tunnels: [], ssh: []};
       await interleaved(options.runs, TOOLS, async (tool) => {
+        const pid = forwarders.get(tool)!.pid;
+        const cpuBefore = await cpuMs(pid);
         const {stdout} = await run(
           'redis-benchmark',
           [
@@ -100,8 +112,17 @@ export async function realClient(context: SectionContext): Promise<SectionResult
           ],
           {timeout: 600_000, maxBuffer: 16 * 1024 * 1024},
         );
+        cpu[tool].push((((await cpuMs(pid)) - cpuBefore) * 1000) / (requests * TESTS.length));
         for (const test of TESTS) rates[test]![tool].push(requestsPerSecond(stdout, test));
       });
+      const cpuCase: CpuCase = {
+        load: load.name,
+        cpuPerRequestUs: {tunnels: stat(cpu.tunnels), ssh: stat(cpu.ssh)},
+      };
+      cpuCases.push(cpuCase);
+      log(
+        `redis, ${load.name}: forwarder CPU per request tunnels ${fmtStat(cpuCase.cpuPerRequestUs.tunnels, 1)} µs, ssh ${fmtStat(cpuCase.cpuPerRequestUs.ssh, 1)} µs`,
+      );
       for (const test of TESTS) {
         const result: Case = {
           load: load.name,
@@ -134,10 +155,21 @@ export async function realClient(context: SectionContext): Promise<SectionResult
           ratio(c.requestsPerSecond.tunnels, c.requestsPerSecond.ssh),
         ]),
       },
+      {
+        title:
+          'Forwarder CPU time per request, µs (user + system, GET and SET): median (min–max); lower is better',
+        columns: ['load', 'tunnels', 'ssh', 'ssh/tunnels'],
+        rows: cpuCases.map((c) => [
+          c.load,
+          fmtStat(c.cpuPerRequestUs.tunnels, 1),
+          fmtStat(c.cpuPerRequestUs.ssh, 1),
+          ratio(c.cpuPerRequestUs.ssh, c.cpuPerRequestUs.tunnels),
+        ]),
+      },
     ],
     notes: [
       "redis-server on loopback with persistence off; redis-benchmark -c 50 -t get,set -q through each forwarder's -L, with -k 1 (kept connections) and -k 0 (a new connection per request).",
     ],
-    data: {requests, cases},
+    data: {requests, cases, cpuCases},
   };
 }
