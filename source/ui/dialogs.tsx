@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink';
 import {filteredFavorites} from '../store/favorites-actions.js';
 import type {LineState} from '../store/line-editor.js';
-import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
+import {isLive} from '../store/session-match.js';
+import {type Dialog, type Field as FieldState, fieldLine, type SessionRow} from '../store/state.js';
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
 import {keymap} from './keymap.js';
@@ -80,7 +81,9 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
       return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':
       return {
-        title: 'Add a forward',
+        title: dialog.replacing
+          ? `Edit forward -${dialog.replacing.entry}: Enter replaces it`
+          : 'Add a forward',
         body: (
           <Box flexDirection="column">
             <Text dimColor wrap="truncate-end">
@@ -196,13 +199,23 @@ function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside:
   );
 }
 
+/** A favorite's session as the picker marks it: its state while live, blank otherwise. */
+function liveState(sessions: SessionRow[], name: string): string {
+  const session = sessions.find((row) => row.name === name && isLive(row));
+  if (!session) return '';
+  return session.state === 'idle' ? 'connecting' : session.state;
+}
+
 function FavoritesBody(props: {
   dialog: Extract<Dialog, {kind: 'favorites'}>;
   inside: number;
   height: number;
 }) {
   const {dialog} = props;
+  // Read here: the marks follow the sessions while the picker is open.
+  const sessions = useAppState((state) => state.sessions);
   const shown = filteredFavorites(dialog.favorites, dialog.text);
+  const chosen = dialog.chosen ?? [];
   return (
     <Box flexDirection="column">
       <Field field={dialog} width={props.inside} />
@@ -212,11 +225,22 @@ function FavoritesBody(props: {
           import-ssh-config.
         </Text>
       ) : null}
-      {shown.slice(0, Math.max(1, props.height - 6)).map((favorite, index) => (
-        <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
-          {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${favorite.name.padEnd(16)} ${favorite.address.padEnd(26)} ${favorite.summary}`}
-        </Text>
-      ))}
+      {shown.slice(0, Math.max(1, props.height - 6)).map((favorite, index) => {
+        const state = liveState(sessions, favorite.name);
+        return (
+          <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
+            {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${chosen.includes(favorite.name) ? '[x]' : '[ ]'} ${favorite.name.padEnd(16)} `}
+            <Text color={color(state === 'connected' ? 'green' : 'yellow')}>{state.padEnd(12)}</Text>
+            {` ${favorite.address.padEnd(26)} ${favorite.summary}`}
+          </Text>
+        );
+      })}
+      {chosen.length > 0 ? (
+        <Text
+          dimColor
+          wrap="truncate-end"
+        >{`${chosen.length} chosen: Enter connects ${chosen.length === 1 ? 'it' : 'them'}`}</Text>
+      ) : null}
     </Box>
   );
 }
