@@ -6,6 +6,8 @@ import {type Dialog, type Field as FieldState, fieldLine, type SessionRow} from 
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
 import {keymap} from './keymap.js';
+import {MoreLine, useScrollWindow} from './panes.js';
+import {moreAbove, moreBelow} from './scroll-window.js';
 import {TextInput} from './text-input.js';
 import {color} from './theme.js';
 import {useAppState} from './use-app-state.js';
@@ -98,9 +100,9 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
       };
     case 'favorites':
       return {
-        title: 'Favorites',
+        title: `Favorites${dialog.chosen?.length ? ` · ${dialog.chosen.length} chosen: Enter connects ${dialog.chosen.length === 1 ? 'it' : 'them'}` : ''}`,
         body: <FavoritesBody dialog={dialog} inside={inside} height={height} />,
-        hint: `${FAVORITES_PICKER_KEYS.join(' · ')} · Esc to close`,
+        hint: pickerHint(inside),
       };
     case 'save-favorite':
       return {
@@ -199,6 +201,14 @@ function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside:
   );
 }
 
+/** The picker's keys on one line: in full where they fit, else in short (the help has them in full). */
+function pickerHint(inside: number): string {
+  const full = `${FAVORITES_PICKER_KEYS.join(' · ')} · Esc to close`;
+  if (full.length <= inside) return full;
+  const short = 'Space choose · Enter/1-9 connect · ^N again · ^E edit · ^D delete · Esc';
+  return short.length <= inside ? short : 'Space · Enter/1-9 · ^N again · ^E edit · ^D del · Esc';
+}
+
 /** A favorite's session as the picker marks it: its state while live, blank otherwise. */
 function liveState(sessions: SessionRow[], name: string): string {
   const session = sessions.find((row) => row.name === name && isLive(row));
@@ -216,6 +226,12 @@ function FavoritesBody(props: {
   const sessions = useAppState((state) => state.sessions);
   const shown = filteredFavorites(dialog.favorites, dialog.text);
   const chosen = dialog.chosen ?? [];
+  // The highlighted one stays on screen; the dialog's border, title, field and hint line take 5 lines.
+  const window = useScrollWindow(
+    shown.map(() => 1),
+    dialog.selected,
+    Math.max(1, props.height - 5),
+  );
   return (
     <Box flexDirection="column">
       <Field field={dialog} width={props.inside} />
@@ -225,7 +241,9 @@ function FavoritesBody(props: {
           import-ssh-config.
         </Text>
       ) : null}
-      {shown.slice(0, Math.max(1, props.height - 6)).map((favorite, index) => {
+      <MoreLine shown={window.markerAbove} text={moreAbove(window.hiddenAbove)} />
+      {shown.slice(window.first, window.end).map((favorite, offset) => {
+        const index = window.first + offset;
         const state = liveState(sessions, favorite.name);
         return (
           <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
@@ -235,12 +253,7 @@ function FavoritesBody(props: {
           </Text>
         );
       })}
-      {chosen.length > 0 ? (
-        <Text
-          dimColor
-          wrap="truncate-end"
-        >{`${chosen.length} chosen: Enter connects ${chosen.length === 1 ? 'it' : 'them'}`}</Text>
-      ) : null}
+      <MoreLine shown={window.markerBelow} text={moreBelow(window.hiddenBelow)} />
     </Box>
   );
 }

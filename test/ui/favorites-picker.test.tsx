@@ -78,7 +78,7 @@ describe('the favorites picker, the overwrite question and e, as frames', () => 
     expect(marked).toMatch(/1 \[ \] api {14}\s{13}deploy@api1/);
     expect(marked).toMatch(/2 \[ \] db {15}connected {4}deploy@db1/);
     expect(marked).toMatch(/3 \[ \] web {14}reconnecting deploy@web1/);
-    expect(marked).toContain('Space to choose several');
+    expect(marked).toContain('Space choose · Enter/1-9 connect · ^N again · ^E edit · ^D delete · Esc');
     await press(stdin, ' ', DOWN, DOWN, ' ');
     const chosen = await frameMatching(lastFrame, /2 chosen: Enter connects them/);
     expect(chosen).toMatch(/1 \[x\] api/);
@@ -86,6 +86,20 @@ describe('the favorites picker, the overwrite question and e, as frames', () => 
     expect(chosen).toMatch(/3 \[x\] web/);
     await press(stdin, ' ');
     expect(await frameMatching(lastFrame, /1 chosen: Enter connects it/)).toMatch(/3 \[ \] web/);
+    unmount();
+  });
+
+  it('keeps the highlighted favorite on screen in a long list, with how many more there are', async () => {
+    const names = Array.from({length: 14}, (_, index) => `host${String(index + 1).padStart(2, '0')}`);
+    store.setState({dialog: {...picker, favorites: names.map(favoriteRow)}});
+    const {lastFrame, stdin, unmount} = render(<App />);
+    const top = await frameMatching(lastFrame, /Favorites/);
+    expect(top).toMatch(/↓ \d+ more/);
+    expect(top).not.toContain('host14');
+    await press(stdin, ...Array.from({length: 13}, () => DOWN));
+    const bottom = await frameMatching(lastFrame, /host14/);
+    expect(bottom).toMatch(/↑ \d+ more/);
+    expect(bottom).not.toContain('host01');
     unmount();
   });
 
