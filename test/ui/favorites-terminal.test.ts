@@ -29,7 +29,7 @@ describe('favorites in a real terminal (tmux, 100x30, a real sshd, favorites in 
     if (home) await rm(home, {recursive: true, force: true});
   });
 
-  it('Space chooses two favorites, Enter connects both; the first again is selected, not a second row', async () => {
+  it('Space chooses two favorites, Enter connects both; the first again is selected, not a second row, unless Ctrl-N asks', async () => {
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {width: 100, height: 30, env});
     try {
       await terminal.waitForScreen(/No sessions/);
@@ -58,6 +58,25 @@ describe('favorites in a real terminal (tmux, 100x30, a real sshd, favorites in 
       expect(jumped).toContain('Forwards of alpha');
       expect(jumped).toContain('2 sessions');
       expect(jumped.match(/● connected/g)).toHaveLength(2);
+
+      // Asked for with Ctrl-N, a second connection of alpha is made: a row of its own.
+      await terminal.type('f');
+      await terminal.waitForScreen(/1 \[ \] alpha\s+connected/);
+      await terminal.keys('C-n');
+      const again = await terminal.waitForScreen(/3 sessions/, 20_000);
+      expect(again.match(/alpha\s+root@127\.0\.0\.1:\d+/g)).toHaveLength(2);
+
+      // c to the same user, host and port selects a session that goes there; Ctrl-N connects anew.
+      await terminal.type('c');
+      await terminal.waitForScreen(/Connect to/);
+      await terminal.type('box');
+      await terminal.keys('Enter');
+      expect(await terminal.waitForScreen(/is already connected: selected it/)).toContain('3 sessions');
+      await terminal.type('c');
+      await terminal.waitForScreen(/Connect to/);
+      await terminal.type('box');
+      await terminal.keys('C-n');
+      await terminal.waitForScreen(/4 sessions[\s\S]*box\s+root@127\.0\.0\.1:\d+\s+● connected/, 20_000);
 
       await terminal.type('q');
       expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
