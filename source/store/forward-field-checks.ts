@@ -9,20 +9,40 @@ import type {ForwardRow, SessionRow} from './state.js';
 /** The kinds whose listener is on this machine (the others listen on the server). */
 const LOCAL_KINDS = new Set<ForwardSpec['kind']>(['local', 'dynamic', 'ftp', 'local-unix']);
 
-/** The TCP port a spec listens on here, when it listens here on one; 0 is any port, never a clash. */
-export function localListenPort(spec: ForwardSpec): number | undefined {
+/** Where a spec listens here on TCP, when it does: its bind address as written and its port (0: any). */
+export function localListener(
+  spec: ForwardSpec,
+): {bindAddress: string | undefined; port: number} | undefined {
   if (!LOCAL_KINDS.has(spec.kind)) return undefined;
-  return tcpListenerOf(spec)?.port;
+  return tcpListenerOf(spec);
 }
 
-/** The port a forward row holds here: the one it bound (its display) when it asked for port 0. */
-function rowListenPort(row: ForwardRow): number | undefined {
+/** A bind address as the clash check compares them: every interface, loopback (the default), or itself. */
+function bindScope(bindAddress: string | undefined): string {
+  if (bindAddress === undefined || bindAddress === 'localhost') return 'loopback';
+  if (['', '*', '0.0.0.0', '::'].includes(bindAddress)) return 'any';
+  if (/^127\./.test(bindAddress) || bindAddress === '::1') return `loopback ${bindAddress}`;
+  return bindAddress;
+}
+
+/** Whether two listeners on one port would take each other's place. */
+function sameListener(a: string, b: string): boolean {
+  if (a === b || a === 'any' || b === 'any') return true;
+  // The default listens on 127.0.0.1 and ::1 both.
+  return (
+    (a === 'loopback' && /^loopback (127\.0\.0\.1|::1)$/.test(b)) ||
+    (b === 'loopback' && /^loopback (127\.0\.0\.1|::1)$/.test(a))
+  );
+}
+
+/** Where a forward row listens here: with the port it bound (its display) when it asked for port 0. */
+function rowListener(row: ForwardRow): {scope: string; port: number} | undefined {
   if (row.state === 'failed' || row.state === 'closed') return undefined;
   const flag = row.label.slice(0, 2);
   for (const text of [`${flag} ${row.display}`, row.label]) {
     try {
-      const port = localListenPort(parseForwardEntry(text));
-      if (port) return port;
+      const listener = localListener(parseForwardEntry(text));
+      if (listener?.port) return {scope: bindScope(listener.bindAddress), port: listener.port};
     } catch {
       // A display that is not a spec (a socket path shown shortened, say): the label says it.
     }
@@ -40,15 +60,18 @@ export interface FieldCheckContext {
 
 /** What stops the spec from working here, as a sentence; undefined when nothing does. */
 export function forwardFieldProblem(spec: ForwardSpec, context: FieldCheckContext): string | undefined {
-  const port = localListenPort(spec);
-  if (!port) return undefined;
+  const listener = localListener(spec);
+  if (!listener?.port) return undefined;
+  const {port} = listener;
+  const scope = bindScope(listener.bindAddress);
   if (port < 1024 && !context.isRoot) {
     return `port ${port} is privileged (below 1024): only root can listen on it, as ssh says; pick a port of 1024 or above`;
   }
   for (const session of context.sessions) {
     for (const row of session.forwards) {
       if (context.except?.sessionId === session.id && context.except.forwardId === row.id) continue;
-      if (rowListenPort(row) === port) {
+      const held = rowListener(row);
+      if (held?.port === port && sameListener(held.scope, scope)) {
         return `port ${port} is already used here by ${session.name}'s ${row.label}; pick another port`;
       }
     }

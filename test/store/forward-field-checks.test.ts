@@ -49,6 +49,21 @@ describe('the add dialog checks what this machine and the forwards here allow', 
     expect(check('L 7070:db:1', sessions)).toBeUndefined();
   });
 
+  it('two listeners on one port clash only when their addresses meet: the default is loopback, * is every address', () => {
+    const sessions = [
+      sessionRow(1, [
+        forwardRow(8080, {label: '-L 127.0.0.2:8080:db:5432', display: '127.0.0.2:8080:db:5432'}),
+        forwardRow(9090),
+      ]),
+    ];
+    expect(check('L 127.0.0.3:8080:db:1', sessions)).toBeUndefined();
+    expect(check('L 127.0.0.2:8080:db:1', sessions)).toMatch(/^port 8080 is already used here/);
+    expect(check('L *:8080:db:1', sessions)).toMatch(/^port 8080 is already used here/);
+    expect(check('L 127.0.0.1:9090:db:1', sessions)).toMatch(/^port 9090 is already used here/);
+    expect(check('L [::1]:9090:db:1', sessions)).toMatch(/^port 9090 is already used here/);
+    expect(check('L 10.1.2.3:9090:db:1', sessions)).toBeUndefined();
+  });
+
   it('an edit does not clash with the forward it replaces; text that does not parse is left to the parser', () => {
     const sessions = [sessionRow(1, [forwardRow(8080)])];
     expect(addDialogProblem({sessionId: 1}, 'L 8080:db:1', sessions)).toMatch(/already used here/);
