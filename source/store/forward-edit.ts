@@ -95,7 +95,8 @@ export async function replaceForward(
       kind: 'add-forward',
       sessionId,
       text: replacing.entry,
-      error: `${failure}. The old spec is back in the field: Enter adds it again, Esc leaves it removed`,
+      // The label is what was just typed; the status line has it with the reason.
+      error: `failed: ${forward.failure}. The old spec is back: Enter adds it again, Esc leaves it removed`,
     },
   });
   showMessage('error', failure);

@@ -108,7 +108,7 @@ describe('e edits a forward in place', () => {
       sessionId: id,
       text: 'L 9090:db:5432',
       error:
-        '-L 7000:db:5432 failed: port 7000 is already in use on 127.0.0.1 by another program. The old spec is back in the field: Enter adds it again, Esc leaves it removed',
+        'failed: port 7000 is already in use on 127.0.0.1 by another program. The old spec is back: Enter adds it again, Esc leaves it removed',
     });
   });
 });
