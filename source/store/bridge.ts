@@ -10,6 +10,14 @@ export const FLUSH_INTERVAL_MS = 100;
 /** The countdown to a reconnect attempt ticks this often, and only while one shows. */
 export const TICK_INTERVAL_MS = 1000;
 
+/** Where a session connects, as its row shows it: "deploy@db1:22 via bastion". */
+export function sessionAddress(
+  config: Pick<SessionConfig, 'user' | 'host' | 'port' | 'jumpHost' | 'proxyCommand'>,
+): string {
+  const via = routeOf(config);
+  return `${userAtHostPort(config.user, config.host, config.port)}${via ? ` via ${via}` : ''}`;
+}
+
 /**
  * Core events into the store, one way: each session's events are queued as they come (stamped with
  * their time) and folded into the state by the reducer in one store update per flush. Nothing here
@@ -27,9 +35,7 @@ class Bridge {
     name: string,
     config: Pick<SessionConfig, 'user' | 'host' | 'port' | 'jumpHost' | 'proxyCommand'>,
   ): void {
-    const via = routeOf(config);
-    const address = `${userAtHostPort(config.user, config.host, config.port)}${via ? ` via ${via}` : ''}`;
-    store.setState((state) => addSessionRow(state, id, name, address));
+    store.setState((state) => addSessionRow(state, id, name, sessionAddress(config)));
   }
 
   /** Follows a session's events into its row (see trackStarting). */

@@ -1,11 +1,13 @@
-import {addForward, connectTo, disconnect, removeForward, runCommand, shutdown} from './actions.js';
+import {addForward, disconnect, removeForward, runCommand, shutdown} from './actions.js';
 import {
-  connectFavorite,
+  connectPickedFavorites,
   deleteFavorite,
-  filteredFavorites,
   saveEditedFavorite,
   saveSessionAsFavorite,
 } from './favorites-actions.js';
+import {replaceForward} from './forward-edit.js';
+import {addDialogProblem} from './forward-field-checks.js';
+import {connectOrSelect} from './session-match.js';
 import {type ConfirmAction, store} from './state.js';
 import {answerPrompt} from './ui-prompter.js';
 
@@ -18,17 +20,23 @@ export async function submitDialog(): Promise<void> {
     case 'prompt':
       answerPrompt(dialog.text);
       return;
-    case 'add-forward':
-      await addForward(dialog.sessionId, dialog.text);
-      return;
-    case 'connect':
-      if (dialog.text.trim()) await connectTo(dialog.text.trim());
-      return;
-    case 'favorites': {
-      const chosen = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
-      if (chosen) await connectFavorite(chosen.name);
+    case 'add-forward': {
+      if (dialog.replacing) {
+        await replaceForward(dialog.sessionId, dialog.replacing, dialog.text);
+        return;
+      }
+      // The checks typing showed (a port taken here, a privileged one) hold on Enter too.
+      const problem = addDialogProblem(dialog, dialog.text, store.getState().sessions);
+      if (problem) store.setState({dialog: {...dialog, error: problem}});
+      else await addForward(dialog.sessionId, dialog.text);
       return;
     }
+    case 'connect':
+      if (dialog.text.trim()) await connectOrSelect(dialog.text.trim());
+      return;
+    case 'favorites':
+      await connectPickedFavorites(dialog);
+      return;
     case 'save-favorite':
       if (dialog.text.trim()) await saveSessionAsFavorite(dialog.sessionId, dialog.text.trim());
       return;
@@ -52,6 +60,9 @@ export async function submitDialog(): Promise<void> {
 
 async function confirm(action: ConfirmAction): Promise<void> {
   switch (action.kind) {
+    case 'overwrite-favorite':
+      await saveSessionAsFavorite(action.sessionId, action.name, {overwrite: true});
+      return;
     case 'delete-favorite':
       await deleteFavorite(action.name);
       return;

@@ -4,11 +4,13 @@ import {
   favoriteFromCommandLine,
   splitWords,
 } from '../config/favorites/favorite-args.js';
+import {favoriteNameProblem} from '../config/favorites/favorite-name.js';
 import type {Favorite, FavoritesFile} from '../config/favorites/index.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {connect, sessionOrigin} from './actions.js';
 import {handles} from './session-handles.js';
-import {type FavoriteRow, store} from './state.js';
+import {alreadyConnectedText, liveSessionNamed, selectSession} from './session-match.js';
+import {type Dialog, type FavoriteRow, store} from './state.js';
 import {closeDialog, openDialog, showMessage} from './ui-actions.js';
 
 /** The favorites code loads when favorites are first used, not before the UI's first frame. */
@@ -83,12 +85,22 @@ async function changeFavorites(change: (opened: FavoritesFile) => void): Promise
     .join('');
 }
 
-/** Connects a favorite: its session and every forward. */
-export async function connectFavorite(name: string): Promise<void> {
+/**
+ * Connects a favorite: its session and every forward; one already live is selected instead, unless
+ * `again` (Ctrl-N) asks for a second connection. Returns whether it selected one.
+ */
+export async function connectFavorite(name: string, options: {again?: boolean} = {}): Promise<boolean> {
+  const live = liveSessionNamed(store.getState(), name);
+  if (live && !options.again) {
+    closeDialog();
+    selectSession(live.id);
+    showMessage('info', alreadyConnectedText(live));
+    return true;
+  }
   const favorite = (await favoritesStore()).get(name);
   if (!favorite) {
     showMessage('error', `no favorite named ${name}`);
-    return;
+    return false;
   }
   closeDialog();
   const commandLine = commandLineFor(favorite);
@@ -97,23 +109,99 @@ export async function connectFavorite(name: string): Promise<void> {
   } catch (error) {
     showMessage('error', (error as Error).message);
   }
+  return false;
 }
 
-/** Saves a session, with the forwards it has now, as a favorite. */
-export async function saveSessionAsFavorite(sessionId: number, name: string): Promise<void> {
+/** The favorites Enter connects: those chosen with Space, in the list's order, or else the highlighted one. */
+export function pickedFavorites(dialog: Extract<Dialog, {kind: 'favorites'}>): string[] {
+  const chosen = dialog.chosen ?? [];
+  if (chosen.length > 0)
+    return dialog.favorites.filter((row) => chosen.includes(row.name)).map((row) => row.name);
+  const highlighted = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
+  return highlighted ? [highlighted.name] : [];
+}
+
+/**
+ * Enter in the picker: each picked favorite connected, those already live selected instead (with
+ * `again`, connected a second time). Several at once connect side by side; the status line names the
+ * ones that were live.
+ */
+export async function connectPickedFavorites(
+  dialog: Extract<Dialog, {kind: 'favorites'}>,
+  options: {again?: boolean} = {},
+): Promise<void> {
+  const names = pickedFavorites(dialog);
+  if (names.length <= 1) {
+    if (names[0] !== undefined) await connectFavorite(names[0], options);
+    return;
+  }
+  closeDialog();
+  const state = store.getState();
+  const live = options.again ? [] : names.filter((name) => liveSessionNamed(state, name));
+  const fresh = names.filter((name) => !live.includes(name));
+  const connecting = Promise.all(fresh.map((name) => connectFavorite(name, options)));
+  if (live.length > 0) {
+    const first = liveSessionNamed(state, live[0]!)!;
+    if (fresh.length === 0) selectSession(first.id);
+    showMessage(
+      'info',
+      `connecting ${fresh.join(', ') || 'nothing new'}; already connected: ${live.join(', ')} (Ctrl-N connects a second time)`,
+    );
+  }
+  await connecting;
+}
+
+/** Space in the picker: the highlighted favorite chosen, or no longer. */
+export function toggleChosenFavorite(): void {
+  const {dialog} = store.getState();
+  if (dialog?.kind !== 'favorites') return;
+  const highlighted = filteredFavorites(dialog.favorites, dialog.text)[dialog.selected];
+  if (!highlighted) return;
+  const chosen = dialog.chosen ?? [];
+  store.setState({
+    dialog: {
+      ...dialog,
+      chosen: chosen.includes(highlighted.name)
+        ? chosen.filter((name) => name !== highlighted.name)
+        : [...chosen, highlighted.name],
+    },
+  });
+}
+
+/**
+ * Saves a session, with the forwards it has now, as a favorite. A name already taken asks first (a
+ * confirm dialog), unless `overwrite` says it was asked.
+ */
+export async function saveSessionAsFavorite(
+  sessionId: number,
+  name: string,
+  options: {overwrite?: boolean} = {},
+): Promise<void> {
   const {origin, forwards} = sessionOrigin(sessionId);
+  const refuse = (error: string) =>
+    store.setState({dialog: {kind: 'save-favorite', sessionId, text: name, error}});
   if (!origin) {
-    store.setState({
-      dialog: {
-        kind: 'save-favorite',
-        sessionId,
-        text: name,
-        error: 'this session cannot be saved (it did not start from a host)',
-      },
-    });
+    refuse('this session cannot be saved (it did not start from a host)');
+    return;
+  }
+  const nameProblem = favoriteNameProblem(name);
+  if (nameProblem) {
+    refuse(nameProblem);
     return;
   }
   try {
+    const existing = options.overwrite ? undefined : (await favoritesStore()).get(name);
+    if (existing) {
+      const text = await favoritesModule();
+      const summary = text.favoriteSummary(existing);
+      openDialog({
+        kind: 'confirm',
+        title: `Replace favorite ${name}?`,
+        message: `${name} is ${text.favoriteAddress(existing)}${summary ? `  ${summary}` : ''}. It will be replaced by this session, with its ${forwards.length} forward${forwards.length === 1 ? '' : 's'}.`,
+        action: {kind: 'overwrite-favorite', sessionId, name},
+      });
+      return;
+    }
     const told = await changeFavorites((opened) =>
       opened.save(favoriteFromCommandLine(name, origin, forwards)),
     );
@@ -123,7 +211,7 @@ export async function saveSessionAsFavorite(sessionId: number, name: string): Pr
       `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'})${told}`,
     );
   } catch (error) {
-    store.setState({dialog: {kind: 'save-favorite', sessionId, text: name, error: (error as Error).message}});
+    refuse((error as Error).message);
   }
 }
 

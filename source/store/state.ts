@@ -72,10 +72,11 @@ export type Field = {text: string; cursor?: number};
 export type Dialog =
   | {kind: 'help'}
   | ({kind: 'connect'; error?: string} & Field)
-  | ({kind: 'add-forward'; sessionId: number; error?: string} & Field)
+  /** `replacing`: `e` on a forward, whose spec the field starts with; Enter replaces it (forward-edit.ts). */
+  | ({kind: 'add-forward'; sessionId: number; error?: string; replacing?: ReplacedForward} & Field)
   | ({kind: 'run-command'; sessionId: number; x11: boolean; agent: boolean} & Field)
-  /** The favorites picker: typing filters, a digit connects one of the first nine. */
-  | ({kind: 'favorites'; selected: number; favorites: FavoriteRow[]} & Field)
+  /** The favorites picker: typing filters, a digit connects one of the first nine; `chosen` by Space (names). */
+  | ({kind: 'favorites'; selected: number; favorites: FavoriteRow[]; chosen?: string[]} & Field)
   | ({kind: 'save-favorite'; sessionId: number; error?: string} & Field)
   /** Edits a favorite as the options of `tunnels` itself ("-L 8080:db:5432 deploy@db1"). */
   | ({kind: 'edit-favorite'; name: string; error?: string} & Field)
@@ -101,8 +102,15 @@ export interface FavoriteRow {
   args: string;
 }
 
+/** The forward an edit replaces: its id and the spec it had, as the add dialog takes it ("L 8080:db:5432"). */
+export interface ReplacedForward {
+  forwardId: string;
+  entry: string;
+}
+
 export type ConfirmAction =
   | {kind: 'delete-favorite'; name: string}
+  | {kind: 'overwrite-favorite'; sessionId: number; name: string}
   | {kind: 'remove-forward'; sessionId: number; forwardId: string}
   | {kind: 'disconnect'; sessionId: number}
   | {kind: 'quit'};

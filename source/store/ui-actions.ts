@@ -1,4 +1,6 @@
+import {favoriteNameProblem} from '../config/favorites/favorite-name.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
+import {addDialogProblem} from './forward-field-checks.js';
 import {editLine, type LineEdit, type LineState, lineOf} from './line-editor.js';
 import {type AppState, type Dialog, type Field, fieldLine, selectedSession, store} from './state.js';
 import {cancelPrompt} from './ui-prompter.js';
@@ -85,10 +87,17 @@ function setDialogLine(dialog: Extract<Dialog, Field>, line: LineState): void {
     if (text.trim().length > 0) {
       try {
         parseForwardEntry(text);
+        error = addDialogProblem(dialog, text, store.getState().sessions);
       } catch (problem) {
         error = (problem as Error).message;
       }
     }
+    set({dialog: {...dialog, text, cursor, ...(error ? {error} : {error: undefined})}});
+    return;
+  }
+  // A favorite's name is checked as it is typed (favorite-name.ts), not first on Enter.
+  if (dialog.kind === 'save-favorite') {
+    const error = text.trim() === '' ? undefined : favoriteNameProblem(text.trim());
     set({dialog: {...dialog, text, cursor, ...(error ? {error} : {error: undefined})}});
     return;
   }

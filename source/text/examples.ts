@@ -20,4 +20,10 @@ export function forwardExample(kind: keyof typeof FORWARD_EXAMPLES): string {
 export const FAVORITE_OPTION_FLAGS = '-L -R -D -p -l -i -o -A -X';
 
 /** The favorites picker's keys, each with what it does (joined with ", " in help, " · " in the picker). */
-export const FAVORITES_PICKER_KEYS = ['Enter or 1-9 to connect', 'Ctrl-E edit', 'Ctrl-D delete'] as const;
+export const FAVORITES_PICKER_KEYS = [
+  'Space to choose several',
+  'Enter or 1-9 to connect',
+  'Ctrl-N to connect again',
+  'Ctrl-E edit',
+  'Ctrl-D delete',
+] as const;

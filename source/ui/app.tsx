@@ -2,7 +2,13 @@ import {Box, type Key, Text, useApp, useInput} from 'ink';
 import {useEffect, useState} from 'react';
 import {requestQuit} from '../store/actions.js';
 import {submitDialog} from '../store/dialog-actions.js';
-import {connectFavorite, filteredFavorites} from '../store/favorites-actions.js';
+import {
+  connectFavorite,
+  connectPickedFavorites,
+  filteredFavorites,
+  toggleChosenFavorite,
+} from '../store/favorites-actions.js';
+import {connectOrSelect} from '../store/session-match.js';
 import {type Dialog, selectedSession, store} from '../store/state.js';
 import {
   clearMessage,
@@ -43,6 +49,10 @@ function dialogInput(input: string, key: Key): void {
     return;
   }
   if (dialog.kind === 'favorites' && favoritesInput(dialog, input, key)) return;
+  if (dialog.kind === 'connect' && key.ctrl && input === 'n') {
+    if (dialog.text.trim()) void connectOrSelect(dialog.text.trim(), {again: true});
+    return;
+  }
   if (dialog.kind === 'connect' && key.tab) {
     const match = hosts.find((host) => host.startsWith(dialog.text));
     if (match) editDialogText(() => match);
@@ -62,12 +72,23 @@ function dialogInput(input: string, key: Key): void {
   if (edit) editDialogLine(edit);
 }
 
-/** The favorites picker's keys, before the field's (Ctrl-E and Ctrl-D are edit and delete there); true if taken. */
+/**
+ * The favorites picker's keys, before the field's (Space chooses, Ctrl-N connects again, Ctrl-E and Ctrl-D
+ * are edit and delete there); true if taken.
+ */
 function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: string, key: Key): boolean {
   const shown = filteredFavorites(dialog.favorites, dialog.text);
   const chosen = shown[dialog.selected];
   if (key.upArrow || key.downArrow) {
     selectFavorite(Math.max(0, Math.min(shown.length - 1, dialog.selected + (key.upArrow ? -1 : 1))));
+    return true;
+  }
+  if (input === ' ' && !key.ctrl && !key.meta) {
+    toggleChosenFavorite();
+    return true;
+  }
+  if (key.ctrl && input === 'n') {
+    void connectPickedFavorites(dialog, {again: true});
     return true;
   }
   if (key.ctrl && input === 'e') {

@@ -1,10 +1,13 @@
 import {Box, Text} from 'ink';
 import {filteredFavorites} from '../store/favorites-actions.js';
 import type {LineState} from '../store/line-editor.js';
-import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
+import {isLive} from '../store/session-match.js';
+import {type Dialog, type Field as FieldState, fieldLine, type SessionRow} from '../store/state.js';
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
 import {keymap} from './keymap.js';
+import {MoreLine, useScrollWindow} from './panes.js';
+import {moreAbove, moreBelow} from './scroll-window.js';
 import {TextInput} from './text-input.js';
 import {color} from './theme.js';
 import {useAppState} from './use-app-state.js';
@@ -80,7 +83,9 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
       return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':
       return {
-        title: 'Add a forward',
+        title: dialog.replacing
+          ? `Edit forward -${dialog.replacing.entry}: Enter replaces it`
+          : 'Add a forward',
         body: (
           <Box flexDirection="column">
             <Text dimColor wrap="truncate-end">
@@ -95,9 +100,9 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
       };
     case 'favorites':
       return {
-        title: 'Favorites',
+        title: `Favorites${dialog.chosen?.length ? ` · ${dialog.chosen.length} chosen: Enter connects ${dialog.chosen.length === 1 ? 'it' : 'them'}` : ''}`,
         body: <FavoritesBody dialog={dialog} inside={inside} height={height} />,
-        hint: `${FAVORITES_PICKER_KEYS.join(' · ')} · Esc to close`,
+        hint: pickerHint(inside),
       };
     case 'save-favorite':
       return {
@@ -196,13 +201,37 @@ function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside:
   );
 }
 
+/** The picker's keys on one line: in full where they fit, else in short (the help has them in full). */
+function pickerHint(inside: number): string {
+  const full = `${FAVORITES_PICKER_KEYS.join(' · ')} · Esc to close`;
+  if (full.length <= inside) return full;
+  const short = 'Space choose · Enter/1-9 connect · ^N again · ^E edit · ^D delete · Esc';
+  return short.length <= inside ? short : 'Space · Enter/1-9 · ^N again · ^E edit · ^D del · Esc';
+}
+
+/** A favorite's session as the picker marks it: its state while live, blank otherwise. */
+function liveState(sessions: SessionRow[], name: string): string {
+  const session = sessions.find((row) => row.name === name && isLive(row));
+  if (!session) return '';
+  return session.state === 'idle' ? 'connecting' : session.state;
+}
+
 function FavoritesBody(props: {
   dialog: Extract<Dialog, {kind: 'favorites'}>;
   inside: number;
   height: number;
 }) {
   const {dialog} = props;
+  // Read here: the marks follow the sessions while the picker is open.
+  const sessions = useAppState((state) => state.sessions);
   const shown = filteredFavorites(dialog.favorites, dialog.text);
+  const chosen = dialog.chosen ?? [];
+  // The highlighted one stays on screen; the dialog's border, title, field and hint line take 5 lines.
+  const window = useScrollWindow(
+    shown.map(() => 1),
+    dialog.selected,
+    Math.max(1, props.height - 5),
+  );
   return (
     <Box flexDirection="column">
       <Field field={dialog} width={props.inside} />
@@ -212,11 +241,19 @@ function FavoritesBody(props: {
           import-ssh-config.
         </Text>
       ) : null}
-      {shown.slice(0, Math.max(1, props.height - 6)).map((favorite, index) => (
-        <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
-          {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${favorite.name.padEnd(16)} ${favorite.address.padEnd(26)} ${favorite.summary}`}
-        </Text>
-      ))}
+      <MoreLine shown={window.markerAbove} text={moreAbove(window.hiddenAbove)} />
+      {shown.slice(window.first, window.end).map((favorite, offset) => {
+        const index = window.first + offset;
+        const state = liveState(sessions, favorite.name);
+        return (
+          <Text key={favorite.name} wrap="truncate-end" inverse={index === dialog.selected}>
+            {`${index < 9 && dialog.text === '' ? String(index + 1) : ' '} ${chosen.includes(favorite.name) ? '[x]' : '[ ]'} ${favorite.name.padEnd(16)} `}
+            <Text color={color(state === 'connected' ? 'green' : 'yellow')}>{state.padEnd(12)}</Text>
+            {` ${favorite.address.padEnd(26)} ${favorite.summary}`}
+          </Text>
+        );
+      })}
+      <MoreLine shown={window.markerBelow} text={moreBelow(window.hiddenBelow)} />
     </Box>
   );
 }

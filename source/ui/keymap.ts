@@ -1,8 +1,9 @@
 import {openRunCommand, requestQuit, requestRemoveForward} from '../store/actions.js';
 import {openFavoritesPicker} from '../store/favorites-actions.js';
+import {editForwardDisabledReason, openForwardEdit} from '../store/forward-edit.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
-import {FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
+import {FORWARD_EXAMPLES} from '../text/examples.js';
 
 /**
  * Every key of the main screen, as data: the footer and the help screen are made from this list, so
@@ -47,7 +48,7 @@ export const keymap: Binding[] = [
   {
     keys: ['f'],
     label: 'favorites',
-    description: `favorites: type to filter, ${FAVORITES_PICKER_KEYS.join(', ')}`,
+    description: 'favorites: type to filter; the picker lists its keys (Space chooses several)',
     footer: true,
     run: () => openFavoritesPicker(),
   },
@@ -94,6 +95,14 @@ export const keymap: Binding[] = [
     run: () => requestRemoveForward(),
   },
   {
+    keys: ['e'],
+    label: 'edit',
+    description: 'edit the selected forward in place',
+    footer: false,
+    disabledReason: editForwardDisabledReason,
+    run: () => openForwardEdit(),
+  },
+  {
     keys: ['x'],
     label: 'disconnect',
     description: 'disconnect the selected session, closing its forwards',
@@ -132,7 +141,7 @@ export const keymap: Binding[] = [
   {
     keys: ['q'],
     label: 'quit',
-    description: 'quit, closing every forward (asks first while connections are open; Ctrl-C does not ask)',
+    description: 'quit, closing every forward (asks first while connections are open)',
     footer: true,
     run: (state) => (openConnections(state) > 0 ? requestQuit() : requestQuit(true)),
   },

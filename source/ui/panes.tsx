@@ -92,7 +92,7 @@ function Pane(props: {focused: boolean; width: number; height: number; children:
  * The window of rows a pane shows in `lines` lines, the selected row in it; it moves only when the selection
  * leaves it (the first row drawn is kept from frame to frame).
  */
-function useScrollWindow(heights: number[], selected: number, lines: number): ScrollWindow {
+export function useScrollWindow(heights: number[], selected: number, lines: number): ScrollWindow {
   const first = useRef(0);
   const window = scrollWindow({heights, selected, lines, previousFirst: first.current});
   first.current = window.first;
@@ -100,7 +100,7 @@ function useScrollWindow(heights: number[], selected: number, lines: number): Sc
 }
 
 /** The "↑ N more" or "↓ N more" line of a pane whose rows do not all fit. */
-function MoreLine(props: {shown: boolean; text: string}) {
+export function MoreLine(props: {shown: boolean; text: string}) {
   return props.shown ? <Text dimColor>{`  ${props.text}`}</Text> : null;
 }
 

@@ -137,7 +137,7 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
     try {
       await terminal.waitForScreen(/No sessions/);
       await terminal.type('f');
-      await terminal.waitForScreen(/Favorites[\s\S]*1 box/);
+      await terminal.waitForScreen(/Favorites[\s\S]*1 \[ \] box/);
       await terminal.type('1');
       const screen = await terminal.waitForScreen(
         new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${echo.port}\\s+listening`),

@@ -1,6 +1,7 @@
 /** A favorite from the options of tunnels itself, and back: what `favorites add`, the editor and @NAME use. */
 import {parsePermitRemoteOpen} from '../../core/forwards/permit-remote-open.js';
 import {parseStreamLocalBindMask} from '../../core/forwards/unix-socket.js';
+import type {ForwardFlag} from '../../core/protocols/forward-spec.js';
 import {formatForwardFlag, splitForwardFlag} from '../../core/protocols/forward-spec-format.js';
 import {parseForwardSpec} from '../../core/protocols/forward-spec-parse.js';
 import {
@@ -53,6 +54,19 @@ function keptOptions(texts: string[]): {options: Favorite['options']; dropped: s
   return {options, dropped};
 }
 
+/** The forwards of a command line as the favorite keeps them ("-L 8080:db:5432"), in the order typed. */
+function forwardsInOrder(parsed: ReturnType<typeof parseOptionWords>): string[] {
+  const isForward = (flag: string): flag is ForwardFlag => flag === 'L' || flag === 'R' || flag === 'D';
+  const typed = (parsed.sequence ?? []).filter((word) => isForward(word.flag) && word.value !== undefined);
+  const byFlag = {L: parsed.localForwards, R: parsed.remoteForwards, D: parsed.dynamicForwards};
+  // The sequence holds every forward flag typed; the lists are the fallback should it be missing.
+  const words =
+    typed.length === byFlag.L.length + byFlag.R.length + byFlag.D.length
+      ? typed.map((word) => ({flag: word.flag as ForwardFlag, spec: word.value!}))
+      : (['L', 'R', 'D'] as const).flatMap((flag) => byFlag[flag].map((spec) => ({flag, spec})));
+  return words.map(({flag, spec}) => formatForwardFlag(parseForwardSpec(flag, spec)));
+}
+
 /**
  * A favorite from ssh-style arguments ("-L 8080:db:5432 -A deploy@db1"), as `tunnels favorites add` and
  * the UI's editor take them. Returns the favorite and warnings for what it cannot keep.
@@ -74,11 +88,7 @@ export function favoriteFromArguments(
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
   if (parsed.cipher) warnings.push('-c is not kept in favorites');
   if (parsed.configFile) warnings.push('-F is not kept in favorites');
-  const forwards = [
-    ...parsed.localForwards.map((spec) => formatForwardFlag(parseForwardSpec('L', spec))),
-    ...parsed.remoteForwards.map((spec) => formatForwardFlag(parseForwardSpec('R', spec))),
-    ...parsed.dynamicForwards.map((spec) => formatForwardFlag(parseForwardSpec('D', spec))),
-  ];
+  const forwards = forwardsInOrder(parsed);
   const port = parsed.port !== undefined ? Number(parsed.port) : target.port;
   const user = parsed.user ?? target.user;
   const favorite: Favorite = {

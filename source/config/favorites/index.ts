@@ -3,5 +3,5 @@
  * as text, in one module so that they load as one chunk. Everything else imports the file it needs.
  */
 export type {Favorite} from './favorite.js';
-export {favoriteSummary, tunnelsOptionsFor} from './favorite-text.js';
+export {favoriteAddress, favoriteSummary, tunnelsOptionsFor} from './favorite-text.js';
 export {FavoritesFile, openFavorites} from './favorites-file.js';

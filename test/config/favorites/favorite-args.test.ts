@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it, vi} from 'vitest';
 import {type Favorite, validateFavorite} from '../../../source/config/favorites/favorite.js';
 import {
@@ -7,6 +10,7 @@ import {
   splitWords,
 } from '../../../source/config/favorites/favorite-args.js';
 import {tunnelsOptionsFor} from '../../../source/config/favorites/favorite-text.js';
+import {openFavorites} from '../../../source/config/favorites/favorites-file.js';
 import {resolveInvocation} from '../../../source/config/session-options.js';
 
 describe('a favorite from ssh-style options, as the UI editor and `favorites add` take them', () => {
@@ -38,6 +42,35 @@ describe('a favorite from ssh-style options, as the UI editor and `favorites add
   ])('%j is refused, saying why, and prints nothing', (words, message) => {
     expect(() => favoriteFromArguments('x', words)).toThrow(message);
     expect(written).toEqual([]);
+  });
+
+  it('keeps the forwards in the order typed, through the file and the editor', () => {
+    const words = [
+      '-R',
+      '9000:localhost:3000',
+      '-D',
+      '1080',
+      '-L',
+      '8080:db:5432',
+      '-Lftp/2121:ftp:21',
+      'db',
+    ];
+    const {favorite} = favoriteFromArguments('db', words);
+    const typed = ['-R 9000:localhost:3000', '-D 1080', '-L 8080:db:5432', '-L ftp/2121:ftp:21'];
+    expect(favorite.forwards).toEqual(typed);
+    expect(tunnelsOptionsFor(favorite)).toBe(
+      '-R 9000:localhost:3000 -D 1080 -L 8080:db:5432 -L ftp/2121:ftp:21 db',
+    );
+    expect(favoriteFromArguments('db', splitWords(tunnelsOptionsFor(favorite))).favorite.forwards).toEqual(
+      typed,
+    );
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'tunnels-favorite-order-'));
+    try {
+      openFavorites({cwd: directory}).save(favorite);
+      expect(openFavorites({cwd: directory}).get('db')?.forwards).toEqual(typed);
+    } finally {
+      fs.rmSync(directory, {recursive: true, force: true});
+    }
   });
 
   it('keeps -J: in the favorite, its command line, its options text; a bad one is refused', () => {
