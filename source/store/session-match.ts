@@ -1,12 +1,15 @@
 /**
  * A destination or favorite that is already connected is selected, not connected again: a second
  * identical row would only fight the first for its ports. A second connection is made when asked for
- * (Ctrl-N in the connect dialog and the favorites picker), or when the user, port or route differ.
+ * (Ctrl-N in the connect dialog and the favorites picker), for another Host alias (two aliases for one
+ * server are two sessions, as they are two ssh commands), or when the user, port, route or forwards differ.
  */
 import {ConfigError, destinationOnly} from '../config/command-line.js';
 import {resolveInvocation} from '../config/session-options.js';
+import type {ForwardSpec} from '../core/protocols/forward-spec.js';
 import {connectTo} from './actions.js';
 import {sessionAddress} from './bridge.js';
+import {handles} from './session-handles.js';
 import {type AppState, type SessionRow, store} from './state.js';
 import {closeDialog, showMessage} from './ui-actions.js';
 
@@ -20,9 +23,10 @@ export function liveSessionNamed(state: AppState, name: string): SessionRow | un
   return state.sessions.find((session) => session.name === name && isLive(session));
 }
 
-/** The live session to this address (user@host:port, and its route), as the rows show it. */
-export function liveSessionAt(state: AppState, address: string): SessionRow | undefined {
-  return state.sessions.find((session) => session.address === address && isLive(session));
+/** The same forwards, in any order. */
+function sameForwards(a: ForwardSpec[], b: ForwardSpec[]): boolean {
+  const key = (specs: ForwardSpec[]) => specs.map((spec) => JSON.stringify(spec)).sort();
+  return JSON.stringify(key(a)) === JSON.stringify(key(b));
 }
 
 /** Selects a session's row (the Sessions pane in focus). */
@@ -39,19 +43,32 @@ export function alreadyConnectedText(session: SessionRow): string {
 }
 
 /**
- * Enter in the connect dialog: the session to the same user, host, port and route is selected when one
- * is live; otherwise, or with `again` (Ctrl-N), a new connection.
+ * Enter in the connect dialog: a live session of that name, or (for a destination that is not a Host
+ * alias) one to the same user, host, port and route with the same forwards, is selected; otherwise, or
+ * with `again` (Ctrl-N), a new connection.
  */
 export async function connectOrSelect(destination: string, options: {again?: boolean} = {}): Promise<void> {
   if (!options.again) {
-    let address: string | undefined;
+    let existing = liveSessionNamed(store.getState(), destination);
     try {
-      address = sessionAddress((await resolveInvocation(destinationOnly(destination, undefined))).session);
+      const invocation = await resolveInvocation(destinationOnly(destination, undefined));
+      const address = sessionAddress(invocation.session);
+      // A Host alias of its own is a session of its own (as two aliases are two ssh commands).
+      const alias = store.getState().hosts.includes(destination);
+      if (!alias)
+        existing ??= store.getState().sessions.find((session) => {
+          const forwards = handles.get(session.id)?.invocation.forwards;
+          return (
+            session.address === address &&
+            isLive(session) &&
+            forwards &&
+            sameForwards(forwards, invocation.forwards)
+          );
+        });
     } catch (error) {
       // connectTo resolves it again and puts the problem in the dialog.
       if (!(error instanceof ConfigError)) throw error;
     }
-    const existing = address === undefined ? undefined : liveSessionAt(store.getState(), address);
     if (existing) {
       closeDialog();
       selectSession(existing.id);

@@ -116,20 +116,38 @@ describe('favorites: a connected one is selected, several are chosen at once, a 
     );
   });
 
-  it('c to a destination a live session already reaches selects it; the same host as another user does not', async () => {
-    store.setState({
-      sessions: [
-        sessionRow(1, [], {name: 'a'}),
-        sessionRow(2, [], {name: 'b', address: 'deploy@127.0.0.1:22'}),
-      ],
-      dialog: {kind: 'connect', text: 'deploy@127.0.0.1'},
-    });
-    await connectOrSelect('deploy@127.0.0.1');
-    expect(store.getState()).toMatchObject({selectedSession: 1, dialog: undefined, focus: 'sessions'});
-    expect(store.getState().message?.text).toMatch(
-      /^b \(deploy@127\.0\.0\.1:22\) is already connected: selected it/,
+  it('c to a destination a live session already reaches with the same forwards selects it; other forwards or another user do not', async () => {
+    const plain = handles.add({session: {}, forwards: []} as unknown as ResolvedInvocation, undefined);
+    const withForward = handles.add(
+      {
+        session: {},
+        forwards: [{kind: 'local', port: 8080, host: 'db', hostPort: 5432}],
+      } as unknown as ResolvedInvocation,
+      undefined,
     );
-    expect(store.getState().sessions).toHaveLength(2);
+    try {
+      store.setState({
+        sessions: [
+          sessionRow(withForward, [], {name: 'a', address: 'deploy@127.0.0.1:22'}),
+          sessionRow(plain, [], {name: 'b', address: 'deploy@127.0.0.1:22'}),
+        ],
+        dialog: {kind: 'connect', text: 'deploy@127.0.0.1'},
+      });
+      await connectOrSelect('deploy@127.0.0.1');
+      expect(store.getState()).toMatchObject({selectedSession: 1, dialog: undefined, focus: 'sessions'});
+      expect(store.getState().message?.text).toMatch(
+        /^b \(deploy@127\.0\.0\.1:22\) is already connected: selected it/,
+      );
+      expect(store.getState().sessions).toHaveLength(2);
+      // A name a live session has is that session, whatever it resolves to.
+      store.setState({selectedSession: 0, dialog: {kind: 'connect', text: 'a'}});
+      await connectOrSelect('a');
+      expect(store.getState()).toMatchObject({selectedSession: 0, dialog: undefined});
+      expect(store.getState().sessions).toHaveLength(2);
+    } finally {
+      handles.remove(plain);
+      handles.remove(withForward);
+    }
   });
 
   it('saving a session under a taken name asks first; yes replaces it, and a bad name is told in words', async () => {

@@ -66,17 +66,26 @@ describe('favorites in a real terminal (tmux, 100x30, a real sshd, favorites in 
       const again = await terminal.waitForScreen(/3 sessions/, 20_000);
       expect(again.match(/alpha\s+root@127\.0\.0\.1:\d+/g)).toHaveLength(2);
 
-      // c to the same user, host and port selects a session that goes there; Ctrl-N connects anew.
+      // c to a Host alias is a session of its own, even to the server alpha's favorite reaches; c to it
+      // again selects it; Ctrl-N connects anew.
       await terminal.type('c');
       await terminal.waitForScreen(/Connect to/);
       await terminal.type('box');
       await terminal.keys('Enter');
-      expect(await terminal.waitForScreen(/is already connected: selected it/)).toContain('3 sessions');
+      await terminal.waitForScreen(/4 sessions[\s\S]*box\s+root@127\.0\.0\.1:\d+\s+● connected/, 20_000);
+      await terminal.type('c');
+      await terminal.waitForScreen(/Connect to/);
+      await terminal.type('box');
+      await terminal.keys('Enter');
+      expect(
+        await terminal.waitForScreen(/box \(root@127\.0\.0\.1:\d+\) is already connected: selected it/),
+      ).toContain('4 sessions');
       await terminal.type('c');
       await terminal.waitForScreen(/Connect to/);
       await terminal.type('box');
       await terminal.keys('C-n');
-      await terminal.waitForScreen(/4 sessions[\s\S]*box\s+root@127\.0\.0\.1:\d+\s+● connected/, 20_000);
+      const twice = await terminal.waitForScreen(/5 sessions/, 20_000);
+      expect(twice.match(/box\s+root@127\.0\.0\.1:\d+/g)).toHaveLength(2);
 
       await terminal.type('q');
       expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
