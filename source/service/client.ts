@@ -5,6 +5,7 @@
 import {spawn} from 'node:child_process';
 import net from 'node:net';
 import {homeDirectory} from '../text/home-path.js';
+import {readToken, tokenFile} from './peer-token.js';
 import {
   type Command,
   checkHello,
@@ -120,11 +121,13 @@ export class ServiceClient {
     const error = await new Promise<string | undefined>((resolve) => {
       client.greeted = resolve;
     });
-    if (error !== undefined) {
+    // Read after the service's hello: by then it has written its token.
+    const token = error === undefined ? readToken(tokenFile(runtimeDirectory())) : {error};
+    if (typeof token !== 'string') {
       socket.destroy();
-      throw new ServiceError(error);
+      throw new ServiceError(token.error);
     }
-    socket.write(encode(hello()));
+    socket.write(encode({...hello(), token}));
     return client;
   }
 

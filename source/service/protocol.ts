@@ -16,6 +16,8 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export interface Hello {
   hello: 'tunnels';
   version: number;
+  /** A client's: the token the service wrote to its token file (peer-token.ts), which proves its user. */
+  token?: string;
 }
 
 /** One session as `tunnels ls` shows it. */
@@ -126,7 +128,11 @@ export function checkHello(line: string, peer: 'service' | 'client'): Hello | {e
       error: `the ${peer} speaks protocol version ${value.version}, this tunnels speaks ${PROTOCOL_VERSION}; ${fix}`,
     };
   }
-  return {hello: 'tunnels', version: value.version};
+  return {
+    hello: 'tunnels',
+    version: value.version,
+    ...(typeof value.token === 'string' ? {token: value.token} : {}),
+  };
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';

@@ -6,6 +6,7 @@
  */
 import net from 'node:net';
 import {eventText} from '../core/event-text.js';
+import {tokenFile, tokenMatches, writeToken} from './peer-token.js';
 import {
   checkHello,
   encode,
@@ -68,8 +69,8 @@ class ClientConnection {
   }
 
   /** A protocol error: said (as a result with id 0), and the connection closed. */
-  refuse(error: string): void {
-    this.service.log.append(`a client was refused: ${error}`);
+  refuse(error: string, logLine = `a client was refused: ${error}`): void {
+    this.service.log.append(logLine);
     this.send({id: 0, ok: false, error});
     this.socket.end();
     this.socket.destroySoon();
@@ -97,6 +98,13 @@ class ClientConnection {
           this.refuse(answer.error);
           return;
         }
+        if (!tokenMatches(this.service.token, answer.token)) {
+          this.refuse(
+            `this tunnels service is uid ${process.getuid?.()}'s: a client shows the token in ${this.service.tokenFile}, which only that user can read; each user runs their own service`,
+            "a client was refused: it did not show the service's token (a process of another user, or not a tunnels client)",
+          );
+          return;
+        }
         this.greeted = true;
         continue;
       }
@@ -120,6 +128,9 @@ class Service {
   private readonly server = net.createServer((socket) => this.connected(socket));
   private graceTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** What a client must show in its hello (peer-token.ts); written when the service listens. */
+  token = '';
+  tokenFile = '';
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -142,6 +153,9 @@ class Service {
 
   async listen(file: string): Promise<boolean> {
     if (!(await listenExclusively(this.server, file))) return false;
+    // Written before any connection is served (no await between): each sees this service's token.
+    this.tokenFile = tokenFile(runtimeDirectory());
+    this.token = writeToken(this.tokenFile);
     this.log.append(`service ${process.pid} listening on ${file}`);
     writeHeldSessions([]);
     this.idleCheck();
