@@ -124,6 +124,9 @@ async function main(argv: string[]): Promise<number> {
     !parsed.noCommand &&
     !parsed.json &&
     parsed.command.length === 0;
+  // -f: up in the foreground, then in the background service.
+  if (parsed.background && !parsed.printConfig)
+    return (await import('./source/cli/background.js')).runInBackground(parsed);
   const {destination} = parsed;
   if (destination === undefined) {
     if (interactive) return (await loadUi()).runUi({configFile: parsed.configFile});

@@ -127,6 +127,8 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
   verbose: number;
   /** -G: print the resolved configuration, as ssh -G does, and exit. */
   printConfig: boolean;
+  /** -f: connect and bind in the foreground, then hand the session to the background service. */
+  background: boolean;
 }
 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
@@ -137,6 +139,7 @@ export function commandLineOptions(parsed: ParsedArguments, destination: string)
     json: _json,
     verbose: _verbose,
     printConfig: _printConfig,
+    background: _background,
     ...session
   } = parsed;
   return {...session, destination};
@@ -170,6 +173,7 @@ export function buildProgram(): Command {
     )
     .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
     .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
+    .option('-f', 'connect and bind here (prompts on this terminal), then go to the background service')
     .option('-A', 'forward the agent (SSH_AUTH_SOCK) to the remote command')
     .option('-a', 'do not forward the agent')
     .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
@@ -326,6 +330,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     X?: boolean;
     x?: boolean;
     G?: boolean;
+    f?: boolean;
     v: number;
     json?: boolean;
   }>();
@@ -358,6 +363,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     json: flags.json === true,
     verbose: flags.v,
     printConfig: flags.G === true,
+    background: flags.f === true,
     sequence,
   };
 }

@@ -11,7 +11,9 @@ import {
   checkHello,
   encode,
   hello,
+  type InformMessage,
   LineReader,
+  type PromptMessage,
   parseServerMessage,
   type Result,
   type SessionEvent,
@@ -58,6 +60,7 @@ export class ServiceClient {
   private nextId = 1;
   private readonly waiting = new Map<number, (result: Result) => void>();
   private readonly eventListeners = new Set<(event: SessionEvent) => void>();
+  private promptListener: (message: PromptMessage | InformMessage) => void = () => {};
   private greeted: (error?: string) => void = () => {};
   /** Settles when the service has closed the connection. */
   readonly closed: Promise<void>;
@@ -139,6 +142,16 @@ export class ServiceClient {
     });
   }
 
+  /** The prompts (and messages) of a session this client brings up with prompts. */
+  onPrompt(listener: (message: PromptMessage | InformMessage) => void): void {
+    this.promptListener = listener;
+  }
+
+  /** Answers a prompt (undefined: the person cancelled); not waited for. */
+  answer(prompt: number, answer: string | undefined): void {
+    void this.request({command: 'answer', prompt, ...(answer !== undefined ? {answer} : {})});
+  }
+
   onEvent(listener: (event: SessionEvent) => void): void {
     this.eventListeners.add(listener);
   }
@@ -172,6 +185,8 @@ export class ServiceClient {
         resolve?.(message);
         // Id 0: the service refused the connection itself; whoever waits hears why.
         if (message.id === 0 && !message.ok) this.fail(message.error);
+      } else if ('prompt' in message || 'inform' in message) {
+        this.promptListener(message);
       } else {
         for (const listener of this.eventListeners) listener(message);
       }

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import {eventText} from '../core/event-text.js';
 import {tokenFile, tokenMatches, writeToken} from './peer-token.js';
+import {PromptRelay} from './prompt-relay.js';
 import {
   checkHello,
   encode,
@@ -41,6 +42,11 @@ class ClientConnection {
   private readonly reader = new LineReader();
   private greeted = false;
   private unwatch: (() => void) | undefined;
+  /** The prompts of the sessions this client brings up with prompts. */
+  readonly prompts = new PromptRelay(
+    (message) => this.send(message),
+    () => !this.socket.destroyed,
+  );
 
   constructor(
     readonly socket: net.Socket,
@@ -51,6 +57,7 @@ class ClientConnection {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.unwatch?.();
+      this.prompts.cancelAll();
       service.disconnected(this);
     });
     this.send(hello());
@@ -182,7 +189,18 @@ class Service {
       case 'ls':
         return {id, ok: true, sessions: this.sessions.list()};
       case 'up':
-        return done(await this.sessions.up(request.name, request.origin, request.favorite));
+        return done(
+          await this.sessions.up(
+            request.name,
+            request.origin,
+            request.favorite,
+            request.prompts === true ? client.prompts.prompterFor(request.name) : undefined,
+          ),
+        );
+      case 'answer':
+        return client.prompts.answer(request.prompt, request.answer)
+          ? {id, ok: true}
+          : {id, ok: false, error: `no prompt ${request.prompt} waits for an answer`};
       case 'down':
         return done(await this.sessions.down(request.name));
       case 'add':
