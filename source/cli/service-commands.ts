@@ -12,38 +12,14 @@ import type {Command, Result, SessionEvent, SessionSummary} from '../service/pro
 import {type HeldSession, LOG_NAME, stateDirectory} from '../service/runtime.js';
 import {formatBytes} from '../text/format.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
+import {COMMANDS} from './command-table.js';
 import {EventPrinter} from './event-printer.js';
 import {EXIT_FAILURE} from './exit-status.js';
 
-const HELP: Record<string, string> = {
-  ls: `usage: tunnels ls [--json]
-  The background service's sessions and their forwards: state, where each
-  listens, connections and bytes. --json: one JSON object, {"sessions": [...]}.`,
-  up: `usage: tunnels up [options] @FAVORITE|[user@]host [--name NAME]
-  Opens a session in the background service (started if none runs) with the
-  forwards given (-L, -R, -D, and any option of tunnels -N), waits until it
-  is connected and its forwards listen or fail, prints what tunnels -N would
-  print for that, and exits; the session stays up. NAME (default: the
-  favorite, or the destination as given) is how ls, down, add and rm name
-  it. Nobody is asked anything: the session runs as with -o BatchMode=yes.
-  --json: the events as JSON lines on stdout, as tunnels -N --json prints.`,
-  down: `usage: tunnels down NAME
-  Closes the session NAME in the background service, with its forwards.`,
-  add: `usage: tunnels add NAME -L|-R|-D SPEC [...]
-  Adds forwards to the session NAME, as ssh -O forward does:
-    tunnels add db -L 5432:db.internal:5432`,
-  rm: `usage: tunnels rm NAME FORWARD
-  Removes a forward of the session NAME, as ssh -O cancel does. FORWARD is
-  as tunnels ls shows it ("-L 5432:db.internal:5432"), its spec alone, or
-  its id.`,
-  logs: `usage: tunnels logs [-f] [--json] [NAME]
-  The recent events of every session (or of NAME), one line each.
-  -f: then keep following them until Ctrl-C.
-  --json: {"session": NAME, "event": {...}} lines, each event as
-  tunnels -N --json prints it.`,
-  stop: `usage: tunnels stop
-  Stops the background service and every session and forward in it.`,
-};
+/** Each command's --help and usage, from the command table. */
+const HELP: Record<string, string> = Object.fromEntries(
+  COMMANDS.map((command) => [command.name, command.help]),
+);
 
 // Every text is made safe for the terminal where it is made: EventPrinter's lines (safeText, safeJson),
 // the rows of ls (safeText), err() (safeLines); the rest is fixed text.
