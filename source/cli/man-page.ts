@@ -39,6 +39,8 @@ export function renderManPage(version = typeof TUNNELS_VERSION === 'string' ? TU
   const ignored = OPTIONS.filter((entry) => entry.hidden);
   return `${[
     `.TH TUNNELS 1 "" "tunnels ${roff(version)}" "User Commands"`,
+    // Option values and ssh_config keys are not words to hyphenate.
+    '.nh',
     '.SH NAME',
     'tunnels \\- SSH sessions and their port forwards, in a terminal UI or headless',
     '.SH SYNOPSIS',
