@@ -1,4 +1,4 @@
-import {execFile} from 'node:child_process';
+import {execFile, spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {Help} from 'commander';
@@ -110,6 +110,18 @@ describe('the command line a newcomer reads: --help, the man page, completions',
       for (const command of COMMANDS) expect(script, `${shell} ${command.name}`).toContain(command.name);
     }
   });
+
+  // zsh and fish may not be installed where the tests run: then these two show as skipped.
+  for (const shell of ['zsh', 'fish'] as const) {
+    const installed = spawnSync('sh', ['-c', `command -v ${shell}`]).status === 0;
+    it.runIf(installed)(`${shell} reads its script without a syntax error (${shell} -n)`, () => {
+      const file = path.join(home.scratch, `tunnels.${shell}`);
+      fs.writeFileSync(file, completionScript(shell));
+      const check = spawnSync(shell, ['-n', file], {encoding: 'utf8', timeout: 10_000});
+      expect(check.stderr).toBe('');
+      expect(check.status).toBe(0);
+    });
+  }
 
   it('completions with no shell or another shell: a sentence and status 255', async () => {
     const wrong = await home.run(['completions', 'tcsh']);
