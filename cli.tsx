@@ -38,6 +38,10 @@ async function runSubcommand(argv: string[]): Promise<number | undefined> {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
     return runFavoritesCommand(argv.slice(1));
   }
+  if (argv[0] === 'completions') {
+    const {runCompletionsCommand} = await import('./source/cli/completions.js');
+    return runCompletionsCommand(argv.slice(1));
+  }
   // The background service's commands (a host of one of these names: tunnels -- ls, or user@ls).
   if (['ls', 'up', 'down', 'add', 'rm', 'logs', 'stop', 'service'].includes(argv[0] ?? '')) {
     const {runServiceCommand} = await import('./source/cli/service-commands.js');
@@ -124,6 +128,9 @@ async function main(argv: string[]): Promise<number> {
     !parsed.noCommand &&
     !parsed.json &&
     parsed.command.length === 0;
+  // -f: up in the foreground, then in the background service.
+  if (parsed.background && !parsed.printConfig)
+    return (await import('./source/cli/background.js')).runInBackground(parsed);
   const {destination} = parsed;
   if (destination === undefined) {
     if (interactive) return (await loadUi()).runUi({configFile: parsed.configFile});

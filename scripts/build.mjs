@@ -86,3 +86,17 @@ else import('./main.mjs');
 );
 // Executable itself, since dist is made afresh (npm sets the mode only when it links).
 chmodSync('dist/cli.js', 0o755);
+
+// The man page, tunnels(1), made from the same option table as the parser (source/cli/man-page.ts).
+await build({
+  entryPoints: ['source/cli/man-page.ts'],
+  outfile: 'dist/man-page.tmp.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  define: {TUNNELS_VERSION: JSON.stringify(pkg.version)},
+  logLevel: 'warning',
+});
+const {renderManPage} = await import(new URL('../dist/man-page.tmp.mjs', import.meta.url).href);
+writeFileSync('dist/tunnels.1', renderManPage());
+rmSync('dist/man-page.tmp.mjs');

@@ -12,6 +12,7 @@ import {formatForwardFlag} from '../core/protocols/forward-spec-format.js';
 import {FAVORITE_OPTION_FLAGS} from '../text/examples.js';
 import {expandHome} from '../text/home-path.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
+import {commandNamed} from './command-table.js';
 
 const USAGE = `usage:
   tunnels favorites [list] [--json]              list favorites
@@ -36,6 +37,13 @@ function describe(favorite: Favorite): string {
 /** `tunnels favorites ...`; returns the exit status. */
 export async function runFavoritesCommand(args: string[]): Promise<number> {
   const [verb = 'list', ...rest] = args;
+  // --help before the file is opened: it needs none.
+  if (args.includes('--help') || args.includes('-h')) {
+    const favorites = commandNamed('favorites')!;
+    const help = favorites.subcommands?.find((sub) => sub.name === (verb === 'remove' ? 'rm' : verb));
+    process.stdout.write(`${(help ?? favorites).help}\n`);
+    return 0;
+  }
   let favoritesFile: FavoritesFile;
   try {
     favoritesFile = openFavorites();

@@ -4,45 +4,22 @@
  * run prints for the same events, and fails with ssh's status 255 as it does.
  */
 import path from 'node:path';
-import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
+import {type CommandLineOptions, ConfigError, type ParsedArguments} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
+import type {Prompter} from '../core/session/prompter.js';
 import {ServiceClient, ServiceError} from '../service/client.js';
 import type {Command, Result, SessionEvent, SessionSummary} from '../service/protocol.js';
 import {type HeldSession, LOG_NAME, stateDirectory} from '../service/runtime.js';
 import {formatBytes} from '../text/format.js';
 import {safeJson, safeLines, safeText} from '../text/safe-text.js';
+import {COMMANDS} from './command-table.js';
 import {EventPrinter} from './event-printer.js';
 import {EXIT_FAILURE} from './exit-status.js';
 
-const HELP: Record<string, string> = {
-  ls: `usage: tunnels ls [--json]
-  The background service's sessions and their forwards: state, where each
-  listens, connections and bytes. --json: one JSON object, {"sessions": [...]}.`,
-  up: `usage: tunnels up [options] @FAVORITE|[user@]host [--name NAME]
-  Opens a session in the background service (started if none runs) with the
-  forwards given (-L, -R, -D, and any option of tunnels -N), waits until it
-  is connected and its forwards listen or fail, prints what tunnels -N would
-  print for that, and exits; the session stays up. NAME (default: the
-  favorite, or the destination as given) is how ls, down, add and rm name
-  it. Nobody is asked anything: the session runs as with -o BatchMode=yes.
-  --json: the events as JSON lines on stdout, as tunnels -N --json prints.`,
-  down: `usage: tunnels down NAME
-  Closes the session NAME in the background service, with its forwards.`,
-  add: `usage: tunnels add NAME -L|-R|-D SPEC [...]
-  Adds forwards to the session NAME, as ssh -O forward does:
-    tunnels add db -L 5432:db.internal:5432`,
-  rm: `usage: tunnels rm NAME FORWARD
-  Removes a forward of the session NAME, as ssh -O cancel does. FORWARD is
-  as tunnels ls shows it ("-L 5432:db.internal:5432"), its spec alone, or
-  its id.`,
-  logs: `usage: tunnels logs [-f] [--json] [NAME]
-  The recent events of every session (or of NAME), one line each.
-  -f: then keep following them until Ctrl-C.
-  --json: {"session": NAME, "event": {...}} lines, each event as
-  tunnels -N --json prints it.`,
-  stop: `usage: tunnels stop
-  Stops the background service and every session and forward in it.`,
-};
+/** Each command's --help and usage, from the command table. */
+const HELP: Record<string, string> = Object.fromEntries(
+  COMMANDS.map((command) => [command.name, command.help]),
+);
 
 // Every text is made safe for the terminal where it is made: EventPrinter's lines (safeText, safeJson),
 // the rows of ls (safeText), err() (safeLines); the rest is fixed text.
@@ -163,11 +140,7 @@ async function up(args: string[]): Promise<number> {
     rest.splice(at, word.includes('=') ? 1 : 2);
     if (!name) return usageError('up', '--name needs a NAME');
   }
-  const [{parseArguments}, {commandLineOptions}, {favoriteCommandLine}] = await Promise.all([
-    import('./arguments.js'),
-    import('../config/command-line.js'),
-    import('./favorites-command.js'),
-  ]);
+  const {parseArguments} = await import('./arguments.js');
   const parsed = parseArguments(rest);
   if (typeof parsed === 'number') return parsed;
   if (parsed.destination === undefined)
@@ -179,18 +152,64 @@ async function up(args: string[]): Promise<number> {
     );
   if (parsed.printConfig)
     return usageError('up', '-G prints a configuration: use it with tunnels -G, not up');
+  return upSession(parsed as ParsedArguments & {destination: string}, {name});
+}
+
+/**
+ * Brings the session `parsed` gives up in the service (started if none runs), prints its events as the
+ * headless run does until it is up or failed, and returns the status. `name`: the session's (default:
+ * the favorite, or the destination as given; `unique` adds -2, -3... when that one is taken). `prompter`:
+ * the session's prompts are answered here while it comes up (tunnels -f), else it runs as with BatchMode.
+ */
+export async function upSession(
+  parsed: ParsedArguments & {destination: string},
+  options: {name?: string | undefined; unique?: boolean; prompter?: Prompter | undefined},
+): Promise<number> {
+  const [{commandLineOptions}, {favoriteCommandLine}] = await Promise.all([
+    import('../config/command-line.js'),
+    import('./favorites-command.js'),
+  ]);
   const favorite = parsed.destination.startsWith('@');
   const given = commandLineOptions(parsed, parsed.destination);
   const origin = fromHere(favorite ? favoriteCommandLine(parsed.destination.slice(1), given) : given);
-  const sessionName = name ?? parsed.destination.replace(/^@/, '');
+  const wanted = options.name ?? parsed.destination.replace(/^@/, '');
   return withService(true, async (client) => {
+    const sessionName = options.unique ? await freeName(client, wanted) : wanted;
+    const {prompter} = options;
+    if (prompter) {
+      client.onPrompt((message) => {
+        if ('inform' in message) prompter.inform(message.inform);
+        else
+          prompter.ask(message.text, {secret: message.secret}).then(
+            (answer) => client.answer(message.prompt, answer),
+            () => client.answer(message.prompt, undefined),
+          );
+      });
+    }
     const watching = await printSessionEvents(client, sessionName, {
       json: parsed.json,
       verbose: parsed.verbose,
     });
     if (!watching.ok) return statusOf(watching);
-    return statusOf(await client.request({command: 'up', name: sessionName, origin, favorite}));
+    return statusOf(
+      await client.request({
+        command: 'up',
+        name: sessionName,
+        origin,
+        favorite,
+        ...(prompter ? {prompts: true} : {}),
+      }),
+    );
   });
+}
+
+/** `wanted`, or the first of wanted-2, wanted-3... that names no session the service holds. */
+async function freeName(client: ServiceClient, wanted: string): Promise<string> {
+  const listed = await client.request({command: 'ls'});
+  const taken = new Set(listed.ok ? (listed.sessions ?? []).map((session) => session.name) : []);
+  let name = wanted;
+  for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
+  return name;
 }
 
 /**

@@ -6,6 +6,7 @@
 
 import {Command, CommanderError, Option} from 'commander';
 import {unbracketed} from '../text/address.js';
+import {OPTIONS, type OptionEntry, VALUE_LETTERS} from './option-table.js';
 import {OptionError} from './ssh-config/options.js';
 import {TokenError} from './ssh-config/tokens.js';
 
@@ -127,6 +128,8 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
   verbose: number;
   /** -G: print the resolved configuration, as ssh -G does, and exit. */
   printConfig: boolean;
+  /** -f: connect and bind in the foreground, then hand the session to the background service. */
+  background: boolean;
 }
 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
@@ -137,6 +140,7 @@ export function commandLineOptions(parsed: ParsedArguments, destination: string)
     json: _json,
     verbose: _verbose,
     printConfig: _printConfig,
+    background: _background,
     ...session
   } = parsed;
   return {...session, destination};
@@ -144,78 +148,39 @@ export function commandLineOptions(parsed: ParsedArguments, destination: string)
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The command line, a contract with scripts: ssh's flags, one JSON event per line with --json. */
+/** The table's entry as commander's Option: "-p <port>", repeatable ones collected, -v counted. */
+function commanderOption(entry: OptionEntry): Option {
+  const option = new Option(
+    `${entry.flag}${entry.value !== undefined ? ` <${entry.value}>` : ''}`,
+    entry.description,
+  );
+  if (entry.hidden) option.hideHelp();
+  if (entry.repeatable && entry.value !== undefined) option.argParser(collect);
+  else if (entry.repeatable) option.argParser((_value, previous: number) => previous + 1).default(0);
+  return option;
+}
+
+/**
+ * The command line, a contract with scripts: ssh's flags (OPTIONS), one JSON event per line with
+ * --json. Its help text is the entry's (source/cli/help.ts); here only what parses.
+ */
 export function buildProgram(): Command {
-  return new Command('tunnels')
+  const program = new Command('tunnels')
     .usage('[options] [user@]host')
     .description('SSH sessions and their port forwards: local (-L), remote (-R), dynamic SOCKS (-D).')
     .argument('[destination]', '[user@]host, ssh://[user@]host[:port], or a Host from ~/.ssh/config')
-    .argument('[command...]', 'a command to run on the server (its output and exit status come back)')
-    .option('-p <port>', 'port of the SSH server')
-    .option('-l <user>', 'user to log in as')
-    .option('-i <identity_file>', 'private key to authenticate with (repeatable)', collect)
-    .option('-F <ssh_config>', 'ssh client configuration file (default ~/.ssh/config)')
-    .option('-o <Key=Value>', 'an ssh_config option (repeatable)', collect)
-    .option('-J <[user@]host[:port][,...]>', 'connect through these jump hosts, in order (as ssh -J)')
-    .option('-c <cipher>', 'cipher list, comma-separated (as ssh -c)')
-    .option(
-      '-L <[bind_address:]port:host:hostport>',
-      'local forward; either side may be a unix socket path; ftp/... for FTP (repeatable)',
-      collect,
-    )
-    .option(
-      '-R <[bind_address:]port:host:hostport>',
-      'remote forward; either side may be a unix socket path; [bind_address:]port alone: SOCKS on the server, out from here (repeatable)',
-      collect,
-    )
-    .option('-D <[bind_address:]port>', 'dynamic forward: SOCKS 4, 4a and 5 (repeatable)', collect)
-    .option('-N', 'run no remote command; hold the forwards until SIGINT/SIGTERM')
-    .option('-A', 'forward the agent (SSH_AUTH_SOCK) to the remote command')
-    .option('-a', 'do not forward the agent')
-    .option('-X', 'forward X11 to the remote command (untrusted, with a fake cookie)')
-    .option('-x', 'do not forward X11')
-    .addOption(new Option('-Y', "ssh's trusted X11: forwarded untrusted, as -X (warned about)").hideHelp())
-    .option('-G', 'print the configuration tunnels resolves for the host, as ssh -G does, and exit')
-    .option('-g', 'forwards without a bind address listen on every interface (GatewayPorts yes)')
-    .option('-4', 'connect over IPv4 only (AddressFamily inet)')
-    .option('-6', 'connect over IPv6 only (AddressFamily inet6)')
-    .option('-b <bind_address>', 'the local address to connect from (BindAddress)')
-    .addOption(new Option('-T', "ssh's: no terminal (tunnels never asks for one)").hideHelp())
-    .addOption(new Option('-t', "ssh's: force a terminal (not supported; warned about)").hideHelp())
-    .addOption(new Option('-q', "ssh's: quiet").hideHelp())
-    .addOption(new Option('-C', "ssh's: compression (tunnels does not compress)").hideHelp())
-    .addOption(new Option('-n', "ssh's: stdin from /dev/null (tunnels does not read it)").hideHelp())
-    .addOption(new Option('-k', "ssh's: no GSSAPI credential forwarding (tunnels has none)").hideHelp())
-    .addOption(new Option('-y', "ssh's: log to syslog").hideHelp())
-    .addOption(
-      new Option('-v', 'more detail on stderr (repeatable)')
-        .argParser((_v, previous: number) => previous + 1)
-        .default(0),
-    )
-    .option('--json', 'one JSON event per line on stdout')
-    .version(`tunnels ${TUNNELS_VERSION}`, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show this help')
-    .addHelpText(
-      'after',
-      `
-Forward syntax (as ssh):
-  -L 8080:db.internal:5432        127.0.0.1:8080 here -> db.internal:5432, reached from the server
-  -L '*:8080:db.internal:5432'    the same on every interface
-  -R 9000:localhost:3000          port 9000 on the server -> localhost:3000 here
-  -D 1080                         SOCKS proxy on 127.0.0.1:1080; connections leave from the server
-  -L '[::1]:8080:[2001:db8::5]:80' IPv6 addresses in brackets
-  -L 5432:/run/postgresql/.s.PGSQL.5432  a port here -> a unix socket on the server
-  -L /tmp/docker.sock:/var/run/docker.sock  a socket here (mode 0600) -> a socket there
-  -R 1080                         SOCKS proxy on the server; connections leave from here
-Forwards listen on 127.0.0.1 unless a bind address is given. Port 0 picks a free port.
-Exit status: 0 after SIGINT/SIGTERM, 255 when the connection, authentication or (with
--o ExitOnForwardFailure=yes) a forward fails.`,
-    )
-    .exitOverride();
+    .argument('[command...]', 'a command to run on the server (its output and exit status come back)');
+  for (const entry of OPTIONS) {
+    if (entry.long === '--version')
+      program.version(`tunnels ${TUNNELS_VERSION}`, '-V, --version', entry.description);
+    else if (entry.long === '--help') program.helpOption('-h, --help', entry.description);
+    else program.addOption(commanderOption(entry));
+  }
+  return program.exitOverride();
 }
 
 /** Short flags that take a value (`-p 22` or `-p22`, also last in a cluster: `-Np22`). */
-const VALUE_FLAGS = new Set(['p', 'l', 'i', 'F', 'o', 'c', 'J', 'L', 'R', 'D', 'b']);
+const VALUE_FLAGS = VALUE_LETTERS;
 
 /** Flags whose order decides between values (ssh keeps the first -p, the last -A or -a, ...). */
 const ORDERED_FLAGS = new Set([...VALUE_FLAGS, 'A', 'a', 'X', 'x', 'Y', '4', '6', 'g', 'N', 't']);
@@ -326,6 +291,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     X?: boolean;
     x?: boolean;
     G?: boolean;
+    f?: boolean;
     v: number;
     json?: boolean;
   }>();
@@ -358,6 +324,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     json: flags.json === true,
     verbose: flags.v,
     printConfig: flags.G === true,
+    background: flags.f === true,
     sequence,
   };
 }

@@ -5,12 +5,15 @@
 import {spawn} from 'node:child_process';
 import net from 'node:net';
 import {homeDirectory} from '../text/home-path.js';
+import {readToken, tokenFile} from './peer-token.js';
 import {
   type Command,
   checkHello,
   encode,
   hello,
+  type InformMessage,
   LineReader,
+  type PromptMessage,
   parseServerMessage,
   type Result,
   type SessionEvent,
@@ -57,6 +60,7 @@ export class ServiceClient {
   private nextId = 1;
   private readonly waiting = new Map<number, (result: Result) => void>();
   private readonly eventListeners = new Set<(event: SessionEvent) => void>();
+  private promptListener: (message: PromptMessage | InformMessage) => void = () => {};
   private greeted: (error?: string) => void = () => {};
   /** Settles when the service has closed the connection. */
   readonly closed: Promise<void>;
@@ -120,11 +124,13 @@ export class ServiceClient {
     const error = await new Promise<string | undefined>((resolve) => {
       client.greeted = resolve;
     });
-    if (error !== undefined) {
+    // Read after the service's hello: by then it has written its token.
+    const token = error === undefined ? readToken(tokenFile(runtimeDirectory())) : {error};
+    if (typeof token !== 'string') {
       socket.destroy();
-      throw new ServiceError(error);
+      throw new ServiceError(token.error);
     }
-    socket.write(encode(hello()));
+    socket.write(encode({...hello(), token}));
     return client;
   }
 
@@ -134,6 +140,16 @@ export class ServiceClient {
       this.waiting.set(id, resolve);
       this.socket.write(encode({...command, id}));
     });
+  }
+
+  /** The prompts (and messages) of a session this client brings up with prompts. */
+  onPrompt(listener: (message: PromptMessage | InformMessage) => void): void {
+    this.promptListener = listener;
+  }
+
+  /** Answers a prompt (undefined: the person cancelled); not waited for. */
+  answer(prompt: number, answer: string | undefined): void {
+    void this.request({command: 'answer', prompt, ...(answer !== undefined ? {answer} : {})});
   }
 
   onEvent(listener: (event: SessionEvent) => void): void {
@@ -169,6 +185,8 @@ export class ServiceClient {
         resolve?.(message);
         // Id 0: the service refused the connection itself; whoever waits hears why.
         if (message.id === 0 && !message.ok) this.fail(message.error);
+      } else if ('prompt' in message || 'inform' in message) {
+        this.promptListener(message);
       } else {
         for (const listener of this.eventListeners) listener(message);
       }

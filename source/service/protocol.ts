@@ -16,6 +16,8 @@ export const MAX_LINE_BYTES = 1024 * 1024;
 export interface Hello {
   hello: 'tunnels';
   version: number;
+  /** A client's: the token the service wrote to its token file (peer-token.ts), which proves its user. */
+  token?: string;
 }
 
 /** One session as `tunnels ls` shows it. */
@@ -44,7 +46,13 @@ export interface ForwardSummary {
 export type Command =
   | {command: 'ls'}
   /** origin: the command line (a favorite's already merged in); favorite: it came from @NAME. */
-  | {command: 'up'; name: string; origin: CommandLineOptions; favorite: boolean}
+  /**
+   * prompts: this client answers the session's prompts (host key, password, passphrase) while it comes
+   * up (`tunnels -f` on a terminal); without it the session runs as with BatchMode.
+   */
+  | {command: 'up'; name: string; origin: CommandLineOptions; favorite: boolean; prompts?: boolean}
+  /** The answer to a prompt the service sent this client; without `answer` the person cancelled. */
+  | {command: 'answer'; prompt: number; answer?: string}
   | {command: 'down'; name: string}
   /** forward: "-L 8080:db:5432" */
   | {command: 'add'; name: string; forward: string}
@@ -69,10 +77,34 @@ export type Result =
   /** told: the session's own events already said why (as the headless run prints them). */
   | {id: number; ok: false; error: string; told?: boolean};
 
-export type ServerMessage = Hello | Result | SessionEvent;
+/** A question of a session coming up, for the client that asked for it with prompts (answered by id). */
+export interface PromptMessage {
+  prompt: number;
+  session: string;
+  text: string;
+  secret: boolean;
+}
+
+/** Something to tell that person while prompts run ("Permission denied, please try again."). */
+export interface InformMessage {
+  inform: string;
+  session: string;
+}
+
+export type ServerMessage = Hello | Result | SessionEvent | PromptMessage | InformMessage;
 export type ClientMessage = Hello | Request;
 
-const COMMANDS = new Set<Command['command']>(['ls', 'up', 'down', 'add', 'rm', 'logs', 'watch', 'stop']);
+const COMMANDS = new Set<Command['command']>([
+  'ls',
+  'up',
+  'down',
+  'add',
+  'rm',
+  'logs',
+  'watch',
+  'stop',
+  'answer',
+]);
 
 export function encode(message: ServerMessage | ClientMessage): string {
   return `${JSON.stringify(message)}\n`;
@@ -126,7 +158,11 @@ export function checkHello(line: string, peer: 'service' | 'client'): Hello | {e
       error: `the ${peer} speaks protocol version ${value.version}, this tunnels speaks ${PROTOCOL_VERSION}; ${fix}`,
     };
   }
-  return {hello: 'tunnels', version: value.version};
+  return {
+    hello: 'tunnels',
+    version: value.version,
+    ...(typeof value.token === 'string' ? {token: value.token} : {}),
+  };
 }
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
@@ -149,6 +185,11 @@ export function parseRequest(line: string): Request | {error: string} {
     if (typeof origin !== 'object' || origin === null || !isString(origin.destination))
       return {error: 'up needs a destination'};
   }
+  if (
+    command === 'answer' &&
+    (typeof value.prompt !== 'number' || ('answer' in value && typeof value.answer !== 'string'))
+  )
+    return {error: 'answer needs the number of a prompt and a string'};
   if ('name' in value && value.name !== undefined && !isString(value.name))
     return {error: 'a session name is a non-empty string'};
   return value as unknown as Request;
@@ -159,6 +200,10 @@ export function parseServerMessage(line: string): ServerMessage | {error: string
   const value = parseObject(line);
   if (typeof value === 'string') return {error: `${value}; stop the service (tunnels stop)`};
   if ('hello' in value) return value as unknown as Hello;
+  if (typeof value.prompt === 'number' && typeof value.text === 'string' && isString(value.session))
+    return {prompt: value.prompt, session: value.session, text: value.text, secret: value.secret === true};
+  if (typeof value.inform === 'string' && isString(value.session))
+    return {inform: value.inform, session: value.session};
   if (typeof value.id === 'number' && typeof value.ok === 'boolean') return value as unknown as Result;
   if (isString(value.session) && typeof value.event === 'object' && value.event !== null)
     return value as unknown as SessionEvent;

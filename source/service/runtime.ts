@@ -3,6 +3,7 @@
  * user's state directory. Node cannot ask a unix socket who is on the other end (no SO_PEERCRED), so the
  * directory (0700, the user's) and the socket (0600) are what keep other users out: Linux checks write
  * permission on a socket's file when connecting to it, and search permission on every directory above it.
+ * On top of that every connection shows a token only the user can read (peer-token.ts).
  */
 import fs from 'node:fs';
 import net from 'node:net';

@@ -6,6 +6,8 @@
  */
 import net from 'node:net';
 import {eventText} from '../core/event-text.js';
+import {tokenFile, tokenMatches, writeToken} from './peer-token.js';
+import {PromptRelay} from './prompt-relay.js';
 import {
   checkHello,
   encode,
@@ -40,6 +42,11 @@ class ClientConnection {
   private readonly reader = new LineReader();
   private greeted = false;
   private unwatch: (() => void) | undefined;
+  /** The prompts of the sessions this client brings up with prompts. */
+  readonly prompts = new PromptRelay(
+    (message) => this.send(message),
+    () => !this.socket.destroyed,
+  );
 
   constructor(
     readonly socket: net.Socket,
@@ -50,6 +57,7 @@ class ClientConnection {
     socket.on('error', () => {});
     socket.on('close', () => {
       this.unwatch?.();
+      this.prompts.cancelAll();
       service.disconnected(this);
     });
     this.send(hello());
@@ -68,8 +76,8 @@ class ClientConnection {
   }
 
   /** A protocol error: said (as a result with id 0), and the connection closed. */
-  refuse(error: string): void {
-    this.service.log.append(`a client was refused: ${error}`);
+  refuse(error: string, logLine = `a client was refused: ${error}`): void {
+    this.service.log.append(logLine);
     this.send({id: 0, ok: false, error});
     this.socket.end();
     this.socket.destroySoon();
@@ -97,6 +105,13 @@ class ClientConnection {
           this.refuse(answer.error);
           return;
         }
+        if (!tokenMatches(this.service.token, answer.token)) {
+          this.refuse(
+            `this tunnels service is uid ${process.getuid?.()}'s: a client shows the token in ${this.service.tokenFile}, which only that user can read; each user runs their own service`,
+            "a client was refused: it did not show the service's token (a process of another user, or not a tunnels client)",
+          );
+          return;
+        }
         this.greeted = true;
         continue;
       }
@@ -120,6 +135,9 @@ class Service {
   private readonly server = net.createServer((socket) => this.connected(socket));
   private graceTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  /** What a client must show in its hello (peer-token.ts); written when the service listens. */
+  token = '';
+  tokenFile = '';
   readonly stopped: Promise<void>;
   private resolveStopped!: () => void;
 
@@ -142,6 +160,9 @@ class Service {
 
   async listen(file: string): Promise<boolean> {
     if (!(await listenExclusively(this.server, file))) return false;
+    // Written before any connection is served (no await between): each sees this service's token.
+    this.tokenFile = tokenFile(runtimeDirectory());
+    this.token = writeToken(this.tokenFile);
     this.log.append(`service ${process.pid} listening on ${file}`);
     writeHeldSessions([]);
     this.idleCheck();
@@ -168,7 +189,18 @@ class Service {
       case 'ls':
         return {id, ok: true, sessions: this.sessions.list()};
       case 'up':
-        return done(await this.sessions.up(request.name, request.origin, request.favorite));
+        return done(
+          await this.sessions.up(
+            request.name,
+            request.origin,
+            request.favorite,
+            request.prompts === true ? client.prompts.prompterFor(request.name) : undefined,
+          ),
+        );
+      case 'answer':
+        return client.prompts.answer(request.prompt, request.answer)
+          ? {id, ok: true}
+          : {id, ok: false, error: `no prompt ${request.prompt} waits for an answer`};
       case 'down':
         return done(await this.sessions.down(request.name));
       case 'add':

@@ -9,6 +9,7 @@ import type {TunnelEvent} from '../core/events.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {ForwardSpecError} from '../core/protocols/forward-spec.js';
 import {openSession} from '../core/session/open-session.js';
+import type {Prompter} from '../core/session/prompter.js';
 import {Session} from '../core/session/session.js';
 import {hostPort} from '../text/address.js';
 import type {ForwardSummary, SessionEvent, SessionSummary} from './protocol.js';
@@ -38,10 +39,16 @@ export class SessionTable {
 
   /**
    * Resolves the command line as a headless run does, and opens the session with BatchMode: the service
-   * has nobody to ask for a host key or a password. Resolves once it is connected and its forwards are
+   * has nobody to ask for a host key or a password, unless `prompter` (the client that asked, on its
+   * terminal) answers while it comes up. Resolves once it is connected and its forwards are
    * listening or failed, or it failed (the events say why).
    */
-  async up(name: string, origin: CommandLineOptions, favorite: boolean): Promise<Outcome> {
+  async up(
+    name: string,
+    origin: CommandLineOptions,
+    favorite: boolean,
+    prompter?: Prompter,
+  ): Promise<Outcome> {
     if (this.held.has(name))
       return failure(
         `a session named ${name} is already up; take it down first (tunnels down ${name}) or pick another --name`,
@@ -55,10 +62,10 @@ export class SessionTable {
     }
     // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no (as in the CLI).
     if (favorite) invocation.session.reconnect ??= true;
-    invocation.session.batchMode = true;
+    if (prompter === undefined) invocation.session.batchMode = true;
     // (Checked again: another up with this name may have come while the config was read.)
     if (this.held.has(name)) return failure(`a session named ${name} is already up; pick another --name`);
-    const session = new Session(invocation.session, undefined);
+    const session = new Session(invocation.session, prompter);
     const held: Held = {session, recent: []};
     this.held.set(name, held);
     this.onChange();
