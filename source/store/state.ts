@@ -4,6 +4,7 @@ import {FORWARD_KIND_NAMES} from '../core/forwards/kinds.js';
 import type {ForwardKind} from '../core/protocols/forward-spec.js';
 import type {SessionState} from '../core/session/session.js';
 import type {LineState} from './line-editor.js';
+import {emptyLogFold, type LogFold} from './log-text.js';
 import type {RateWindow} from './rate-window.js';
 
 export interface ForwardRow {
@@ -13,7 +14,8 @@ export interface ForwardRow {
   label: string;
   /** The spec with the port actually bound filled in: "41234:db:5432" for "0:db:5432". */
   display: string;
-  state: ForwardState;
+  /** `refusing`: listening, but the last client was refused or failed (`failure` says why); see reducer.ts. */
+  state: ForwardState | 'refusing';
   failure: string | undefined;
   listeningOn: string | undefined;
   counters: ForwardCounters;
@@ -127,6 +129,8 @@ export interface AppState {
     samples: Record<string, TrafficSamples>;
     /** While a session is reconnecting: when its next attempt starts (epoch ms), for retryIn. */
     retryAt: Record<number, number>;
+    /** Lifecycle lines waiting for their turn, and where connections came from (see log-text.ts). */
+    lines: LogFold;
   };
 }
 
@@ -143,7 +147,7 @@ export function initialState(): AppState {
     message: undefined,
     hosts: [],
     quitting: false,
-    fold: {nextLogId: 1, samples: {}, retryAt: {}},
+    fold: {nextLogId: 1, samples: {}, retryAt: {}, lines: emptyLogFold()},
   };
 }
 

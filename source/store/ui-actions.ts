@@ -1,4 +1,4 @@
-import {parseForwardEntry} from '../core/protocols/forward-entry.js';
+import {checkForwardEntry} from './forward-entry-check.js';
 import {editLine, type LineEdit, type LineState, lineOf} from './line-editor.js';
 import {type AppState, type Dialog, type Field, fieldLine, selectedSession, store} from './state.js';
 import {cancelPrompt} from './ui-prompter.js';
@@ -81,14 +81,8 @@ function setDialogLine(dialog: Extract<Dialog, Field>, line: LineState): void {
   }
   // Inline validation: the spec's problem shows while typing.
   if (dialog.kind === 'add-forward') {
-    let error: string | undefined;
-    if (text.trim().length > 0) {
-      try {
-        parseForwardEntry(text);
-      } catch (problem) {
-        error = (problem as Error).message;
-      }
-    }
+    const session = store.getState().sessions.find((row) => row.id === dialog.sessionId);
+    const error = text.trim().length > 0 ? checkForwardEntry(text, session).error : undefined;
     set({dialog: {...dialog, text, cursor, ...(error ? {error} : {error: undefined})}});
     return;
   }

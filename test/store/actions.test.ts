@@ -155,7 +155,13 @@ describe('store actions against a real sshd', () => {
       bytesOut: 256 * 1024,
     });
     expect(
-      store.getState().log.some((entry) => /#1 closed \(256 KiB in, 256 KiB out\)/.test(entry.text)),
+      store
+        .getState()
+        .log.some((entry) =>
+          /^L \d+:127\.0\.0\.1:\d+: connection from 127\.0\.0\.1:\d+ closed \(256 KiB in, 256 KiB out\)$/.test(
+            entry.text,
+          ),
+        ),
     ).toBe(true);
 
     // Hold a connection open: removing now asks first.
