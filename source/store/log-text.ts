@@ -2,7 +2,7 @@ import {eventText} from '../core/event-text.js';
 import type {TunnelEvent} from '../core/events.js';
 import {formatBytes} from '../text/format.js';
 import {forwardName} from './forward-name.js';
-import type {LogEntry, SessionRow} from './state.js';
+import type {LogEntry, LogFold, SessionRow} from './state.js';
 
 /**
  * The UI's log lines for core events. The headless output's lines (event-text.ts) are a contract and name
@@ -10,18 +10,6 @@ import type {LogEntry, SessionRow} from './state.js';
  * connection by the client's address, and a forward's `closed` line waits until its connections have said
  * they closed (the core closes the listener first, then the connections).
  */
-
-/** What the log's lines remember between events; part of the store's fold. */
-export interface LogFold {
-  /** Where each open connection came from, by "sessionId forwardId connectionId". */
-  from: Record<string, string>;
-  /** A forward's closed line held back, by "sessionId forwardId", while its connections are still open. */
-  heldClosed: Record<string, string>;
-}
-
-export function emptyLogFold(): LogFold {
-  return {from: {}, heldClosed: {}};
-}
 
 export interface LogLine {
   kind: LogEntry['kind'];

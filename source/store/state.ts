@@ -4,7 +4,6 @@ import {FORWARD_KIND_NAMES} from '../core/forwards/kinds.js';
 import type {ForwardKind} from '../core/protocols/forward-spec.js';
 import type {SessionState} from '../core/session/session.js';
 import type {LineState} from './line-editor.js';
-import {emptyLogFold, type LogFold} from './log-text.js';
 import type {RateWindow} from './rate-window.js';
 
 export interface ForwardRow {
@@ -134,6 +133,14 @@ export interface AppState {
   };
 }
 
+/** What the log's lines remember between events (see log-text.ts). */
+export interface LogFold {
+  /** Where each open connection came from, by "sessionId forwardId connectionId". */
+  from: Record<string, string>;
+  /** A forward's closed line held back, by "sessionId forwardId", while its connections are still open. */
+  heldClosed: Record<string, string>;
+}
+
 export const LOG_LIMIT = 500;
 
 export function initialState(): AppState {
@@ -147,7 +154,7 @@ export function initialState(): AppState {
     message: undefined,
     hosts: [],
     quitting: false,
-    fold: {nextLogId: 1, samples: {}, retryAt: {}, lines: emptyLogFold()},
+    fold: {nextLogId: 1, samples: {}, retryAt: {}, lines: {from: {}, heldClosed: {}}},
   };
 }
 

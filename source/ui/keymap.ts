@@ -154,7 +154,7 @@ export const keymap: Binding[] = [
   {
     keys: ['q'],
     label: 'quit',
-    description: 'quit, closing every forward (asks first while connections are open; Ctrl-C does not ask)',
+    description: 'quit, closing every forward (asks first while connections are open)',
     footer: true,
     run: (state) => (openConnections(state) > 0 ? requestQuit() : requestQuit(true)),
   },
