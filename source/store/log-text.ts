@@ -28,16 +28,19 @@ export function logLinesOf(
   const forwardKey = `${session.id} ${event.forwardId}`;
   const row = session.forwards.find((forward) => forward.id === event.forwardId);
   const display = event.event === 'forward-listening' ? event.display : undefined;
-  const name = row ? forwardName({kind: row.kind, display: display ?? row.display}) : undefined;
+  // A forward removed while its connections close is named by its held closed line.
+  const name = row
+    ? forwardName({kind: row.kind, display: display ?? row.display})
+    : fold.heldClosed[forwardKey];
   switch (event.event) {
     case 'forward-closed':
-      if (row && row.counters.openConnections > 0) {
-        const text = `${name}: closed`;
-        return {fold: {...fold, heldClosed: {...fold.heldClosed, [forwardKey]: text}}, lines: []};
-      }
+      if (row && name && row.counters.openConnections > 0)
+        return {fold: {...fold, heldClosed: {...fold.heldClosed, [forwardKey]: name}}, lines: []};
       break;
     case 'forward-removed':
-      return released(withoutForward(fold, forwardKey), forwardKey, fold.heldClosed[forwardKey], []);
+      // Taken off the session, its connections may still be saying they closed: the line waits for them.
+      if (row && row.counters.openConnections > 0) return {fold, lines: []};
+      return released(withoutForward(fold, forwardKey), forwardKey, []);
     case 'connection-opened': {
       const from = {...fold.from, [`${forwardKey} ${event.connectionId}`]: event.from};
       const text = `${name ?? event.label ?? event.forwardId}: connection from ${event.from} to ${event.to}`;
@@ -73,25 +76,20 @@ function afterConnection(
   event: TunnelEvent,
   line: LogLine,
 ): {fold: LogFold; lines: LogLine[]} {
-  const held = fold.heldClosed[forwardKey];
-  if (held === undefined) return {fold, lines: [line]};
+  if (fold.heldClosed[forwardKey] === undefined) return {fold, lines: [line]};
   const counters = 'counters' in event ? event.counters : undefined;
   const lastOne = counters !== undefined && counters.openConnections === 0;
   // Anything that starts the forward again (a retry) means it is no longer closing.
   const startsAgain = event.event === 'forward-listening' || event.event === 'forward-failed';
   if (!lastOne && !startsAgain) return {fold, lines: [line]};
-  return released(fold, forwardKey, held, [line]);
+  return released(fold, forwardKey, [line]);
 }
 
-function released(
-  fold: LogFold,
-  forwardKey: string,
-  held: string | undefined,
-  lines: LogLine[],
-): {fold: LogFold; lines: LogLine[]} {
+/** `lines`, then the forward's held closed line, if any, no longer held. */
+function released(fold: LogFold, forwardKey: string, lines: LogLine[]): {fold: LogFold; lines: LogLine[]} {
+  const {[forwardKey]: held, ...heldClosed} = fold.heldClosed;
   if (held === undefined) return {fold, lines};
-  const {[forwardKey]: _held, ...heldClosed} = fold.heldClosed;
-  return {fold: {...fold, heldClosed}, lines: [...lines, {kind: 'info', text: held}]};
+  return {fold: {...fold, heldClosed}, lines: [...lines, {kind: 'info', text: `${held}: closed`}]};
 }
 
 /** The fold without anything of a forward taken off its session. */

@@ -334,7 +334,7 @@ function forwardAfter(
     case 'connection-failed':
       // Listening, but its clients are refused (the session reconnecting, the target down): said on the row.
       return withCounters(
-        forward.state === 'listening' || forward.state === 'refusing'
+        (forward.state === 'listening' || forward.state === 'refusing') && refusesAll(forward, event.to)
           ? {...forward, state: 'refusing', failure: event.reason}
           : forward,
         event.counters,
@@ -351,6 +351,16 @@ function forwardAfter(
         event.counters,
       );
   }
+}
+
+/**
+ * Whether a failed connection says the forward refuses every client: for a SOCKS forward (-D, -R port) only
+ * a refusal at its listener (the core reports those as "to" the listener itself), since one unreachable
+ * destination says nothing of the others; for the rest, whose clients all go to one target, any failure.
+ */
+function refusesAll(forward: ForwardRow, to: string): boolean {
+  if (forward.kind !== 'dynamic' && forward.kind !== 'remote-dynamic') return true;
+  return to === forward.listeningOn;
 }
 
 /**

@@ -137,7 +137,10 @@ export interface AppState {
 export interface LogFold {
   /** Where each open connection came from, by "sessionId forwardId connectionId". */
   from: Record<string, string>;
-  /** A forward's closed line held back, by "sessionId forwardId", while its connections are still open. */
+  /**
+   * The forwards whose closed line is held back while their connections are still open: their names, by
+   * "sessionId forwardId" (the row may be gone by the time the last connection says it closed).
+   */
   heldClosed: Record<string, string>;
 }
 

@@ -60,7 +60,8 @@ const refused = (reason: string, failed: number): TunnelEvent => ({
   label: '-D 0',
   counters: counters({failedConnections: failed}),
   from: '127.0.0.1:6000',
-  to: '?',
+  // Refused at the listener: the core names the listener itself as where the client was going.
+  to: '127.0.0.1:40291',
   reason,
 });
 const texts = (state: AppState) => state.log.map((entry) => entry.text);
@@ -89,22 +90,29 @@ describe('the log names forwards and connections as the screen does', () => {
     expect(state.fold.lines).toEqual({from: {}, heldClosed: {}});
   });
 
-  it('says a closed line at once when no connection is open, and a held one when the forward is removed', () => {
+  it('says a closed line at once when no connection is open; removed first, it still waits for them', () => {
     const quiet = fold([
       ...connected,
       ...dynamic,
       {event: 'forward-closed', forwardId: 'D1', kind: 'dynamic', spec: '-D 0'},
     ]);
     expect(texts(quiet).at(-1)).toBe('D 40291: closed');
-    const busy = fold([
+    // As `d` does it: the forward closes and is taken off its session before its connection says it closed.
+    const removed = fold([
       ...connected,
       ...dynamic,
       opened(1, 1),
       {event: 'forward-closed', forwardId: 'D1', kind: 'dynamic', spec: '-D 0'},
+      {event: 'forward-removed', forwardId: 'D1', kind: 'dynamic', spec: '-D 0'},
+      closed(1, 0),
     ]);
-    expect(texts(busy).at(-1)).toMatch(/connection from/);
-    const removed = fold([{event: 'forward-removed', forwardId: 'D1', kind: 'dynamic', spec: '-D 0'}], busy);
-    expect(texts(removed).at(-1)).toBe('D 40291: closed');
+    expect(removed.sessions[0]!.forwards).toEqual([]);
+    expect(texts(removed).slice(-3)).toEqual([
+      'D 40291: connection from 127.0.0.1:50001 to db:5432',
+      'D 40291: connection from 127.0.0.1:50001 closed (10 B in, 20 B out; the forward was closed)',
+      'D 40291: closed',
+    ]);
+    expect(removed.fold.lines).toEqual({from: {}, heldClosed: {}});
   });
 
   it('names an FTP forward by its spec, which says what it is', () => {
@@ -144,6 +152,46 @@ describe('a row says what is true now', () => {
     });
     state = fold([opened(1, 1)], state);
     expect(state.sessions[0]!.forwards[0]).toMatchObject({state: 'listening', failure: undefined});
+    // One destination a SOCKS client asked for is unreachable: the others may not be.
+    state = fold([{...refused('cannot reach 127.0.0.1:1', 3), to: '127.0.0.1:1'} as TunnelEvent], state);
+    expect(state.sessions[0]!.forwards[0]).toMatchObject({
+      state: 'listening',
+      counters: counters({failedConnections: 3}),
+    });
+  });
+
+  it('shows a -L forward whose one target refuses as refusing', () => {
+    const state = fold([
+      ...connected,
+      {
+        event: 'forward-added',
+        forwardId: 'L1',
+        kind: 'local',
+        spec: '-L 8080:db:5432',
+        display: '8080:db:5432',
+      },
+      {
+        event: 'forward-listening',
+        forwardId: 'L1',
+        kind: 'local',
+        spec: '-L 8080:db:5432',
+        bindAddress: '127.0.0.1',
+        port: 8080,
+      },
+      {
+        event: 'connection-failed',
+        forwardId: 'L1',
+        label: '-L 8080:db:5432',
+        counters: counters({failedConnections: 1}),
+        from: '127.0.0.1:6000',
+        to: 'db:5432',
+        reason: 'cannot reach db:5432 from the server: Connection refused',
+      },
+    ]);
+    expect(state.sessions[0]!.forwards[0]).toMatchObject({
+      state: 'refusing',
+      failure: 'cannot reach db:5432 from the server: Connection refused',
+    });
   });
 
   it('takes a forward back to listening when its session reconnects', () => {
