@@ -2,6 +2,7 @@ import type {ForwardCounters, TunnelEvent} from '../core/events.js';
 import {hostPort} from '../text/address.js';
 import {logLinesOf, withoutSession} from './log-text.js';
 import {addSample, emptyRateWindow, rateOf} from './rate-window.js';
+import {afterDrop, afterReconnect, listeningAgain, refusesAll} from './row-status.js';
 import {
   type AppState,
   type ForwardRow,
@@ -233,25 +234,6 @@ function applyEvent(state: AppState, row: SessionRow, event: TunnelEvent, time: 
   }
 }
 
-/**
- * A session that dropped (or stopped trying) replaces the status line: what it said (a forward listening)
- * is no longer true. Said for the drop itself, not for each failed attempt after it.
- */
-function afterDrop(state: AppState, row: SessionRow, reason: string): AppState {
-  return {...state, message: {kind: 'error', text: `${row.name}: ${reason}`}};
-}
-
-/** Back after a drop: the drop's status line, if still up, says so. */
-function afterReconnect(state: AppState, row: SessionRow, reconnects: number | undefined): AppState {
-  if (!reconnects || !state.message?.text.startsWith(`${row.name}: `)) return state;
-  return {...state, message: {kind: 'info', text: `${row.name}: reconnected`}};
-}
-
-/** Connected again: a forward refused clients while its session was away; new clients get through now. */
-function listeningAgain(forward: ForwardRow): ForwardRow {
-  return forward.state === 'refusing' ? {...forward, state: 'listening', failure: undefined} : forward;
-}
-
 type ForwardEvent = Exclude<
   TunnelEvent,
   {event: `session-${string}`} | {event: 'host-key-added'} | {event: 'warning'}
@@ -351,16 +333,6 @@ function forwardAfter(
         event.counters,
       );
   }
-}
-
-/**
- * Whether a failed connection says the forward refuses every client: for a SOCKS forward (-D, -R port) only
- * a refusal at its listener (the core reports those as "to" the listener itself), since one unreachable
- * destination says nothing of the others; for the rest, whose clients all go to one target, any failure.
- */
-function refusesAll(forward: ForwardRow, to: string): boolean {
-  if (forward.kind !== 'dynamic' && forward.kind !== 'remote-dynamic') return true;
-  return to === forward.listeningOn;
 }
 
 /**
