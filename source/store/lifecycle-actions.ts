@@ -2,7 +2,7 @@ import {openTracked} from './actions.js';
 import {flush} from './bridge.js';
 import {forwardName} from './forward-name.js';
 import {restartSessionRow} from './reducer.js';
-import {handles} from './session-handles.js';
+import {handles, type SessionHandle} from './session-handles.js';
 import {store} from './state.js';
 import {showMessage} from './ui-actions.js';
 
@@ -28,16 +28,32 @@ export async function reconnectSession(sessionId: number): Promise<void> {
     else showMessage('info', `${row.name}: a reconnect attempt is already under way`);
     return;
   }
-  if (row.state !== 'failed' && row.state !== 'closed') return;
+  if ((row.state !== 'failed' && row.state !== 'closed') || restarting.has(sessionId)) return;
+  restarting.add(sessionId);
+  try {
+    await restart(sessionId, row.name, handle, row.connectedAt !== undefined);
+  } finally {
+    restarting.delete(sessionId);
+  }
+}
+
+/** Sessions being started again: a second R meanwhile must not make a second Session for one row. */
+const restarting = new Set<number>();
+
+async function restart(
+  sessionId: number,
+  name: string,
+  handle: SessionHandle,
+  wasConnected: boolean,
+): Promise<void> {
+  const old = handle.session;
   const forwards =
-    old && row.connectedAt !== undefined
-      ? old.forwards().map((forward) => forward.spec)
-      : handle.invocation.forwards;
+    old && wasConnected ? old.forwards().map((forward) => forward.spec) : handle.invocation.forwards;
   // Whatever the old one still held is let go, and what it still had to say folded, before the row starts over.
   await old?.close();
   flush();
   store.setState((state) => restartSessionRow(state, sessionId));
-  showMessage('info', `${row.name}: reconnecting`);
+  showMessage('info', `${name}: reconnecting`);
   // The configuration's warnings were said when it was first started.
   await openTracked(sessionId, {...handle.invocation, warnings: []}, forwards);
 }
