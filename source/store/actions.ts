@@ -214,7 +214,7 @@ export function requestRemoveForward(): void {
   if (forward.counters.openConnections > 0) {
     openDialog({
       kind: 'confirm',
-      title: `Remove ${forward.label}?`,
+      title: `Remove ${forwardName(forward)}?`,
       message: `It has ${forward.counters.openConnections} open connection${forward.counters.openConnections === 1 ? '' : 's'}, which will be closed.`,
       action: {kind: 'remove-forward', sessionId: session.id, forwardId: forward.id},
     });

@@ -176,7 +176,8 @@ describe('store actions against a real sshd', () => {
     requestRemoveForward();
     expect(store.getState().dialog).toMatchObject({
       kind: 'confirm',
-      title: expect.stringContaining('Remove -L 0:127.0.0.1'),
+      // Named as its row shows it, with the port it was given.
+      title: expect.stringMatching(/^Remove L \d+:127\.0\.0\.1:\d+\?$/),
     });
     expect(await requestQuit()).toBe(false);
     expect(store.getState().dialog).toMatchObject({kind: 'confirm', title: 'Quit tunnels?'});
