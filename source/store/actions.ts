@@ -3,12 +3,13 @@ import {Readable} from 'node:stream';
 import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import {listHostAliases} from '../config/ssh-config/host-aliases.js';
-import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import type {ForwardSpec} from '../core/protocols/forward-spec.js';
 import {runRemoteCommand} from '../core/session/remote-command.js';
 import {expandHome} from '../text/home-path.js';
 import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
+import {checkForwardEntry} from './forward-entry-check.js';
+import {forwardName} from './forward-name.js';
 import {handles} from './session-handles.js';
 import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
 import {openDialog, setHosts, showMessage} from './ui-actions.js';
@@ -42,6 +43,18 @@ export async function connect(
   const id = handles.add(invocation, origin);
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
+  await openTracked(id, invocation, invocation.forwards);
+}
+
+/**
+ * Makes the Session of a row already in the store (connect, or a reconnect of a failed one), connects it
+ * and adds `forwards`. The connection code (the core, with ssh2) loads only now.
+ */
+export async function openTracked(
+  id: number,
+  invocation: ResolvedInvocation,
+  forwards: ForwardSpec[],
+): Promise<void> {
   const [{Session}, {openSession}] = await Promise.all([
     import('../core/session/session.js'),
     import('../core/session/open-session.js'),
@@ -64,7 +77,7 @@ export async function connect(
   // at once; the row meanwhile still shows connecting.
   try {
     // The UI keeps a session whose forward failed (ExitOnForwardFailure is for a headless run).
-    await openSession(session, {forwards: invocation.forwards, warnings: invocation.warnings});
+    await openSession(session, {forwards, warnings: invocation.warnings});
   } catch (error) {
     showMessage('error', (error as Error).message);
   }
@@ -100,31 +113,33 @@ export async function addForward(sessionId: number, text: string): Promise<void>
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
   }
-  let spec: ForwardSpec;
-  try {
-    spec = parseForwardEntry(text);
-  } catch (error) {
-    set({dialog: {kind: 'add-forward', sessionId, text, error: (error as Error).message}});
+  const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
+  const {spec, error} = checkForwardEntry(text, row);
+  if (!spec) {
+    set({dialog: {kind: 'add-forward', sessionId, text, error}});
     return;
   }
   set({dialog: undefined});
   const forward = await session.addForward(spec);
   flush();
-  const state = store.getState();
-  const row = state.sessions.find((candidate) => candidate.id === sessionId);
-  set({selectedForward: Math.max(0, (row?.forwards.length ?? 1) - 1), focus: 'forwards'});
-  if (forward.state === 'failed') showMessage('error', `${forward.label}: ${forward.failure}`);
-  else showMessage('info', `${forward.label}: listening`);
+  const forwards = store.getState().sessions.find((candidate) => candidate.id === sessionId)?.forwards ?? [];
+  set({selectedForward: Math.max(0, forwards.length - 1), focus: 'forwards'});
+  const added = forwards.find((candidate) => candidate.id === forward.id);
+  const name = added ? forwardName(added) : forward.label;
+  if (forward.state === 'failed') showMessage('error', `${name}: ${forward.failure}`);
+  else showMessage('info', `${name}: listening`);
 }
 
 export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
   const session = handles.session(sessionId);
   if (!session) return;
   const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
-  const label = row?.forwards.find((forward) => forward.id === forwardId)?.label ?? forwardId;
+  const forward = row?.forwards.find((candidate) => candidate.id === forwardId);
+  // Named as its row shows it ("D 40291"), not as typed ("-D 0").
+  const name = forward ? forwardName(forward) : forwardId;
   await session.removeForward(forwardId);
   flush();
-  showMessage('info', `${label}: removed`);
+  showMessage('info', `${name}: removed`);
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
@@ -199,7 +214,7 @@ export function requestRemoveForward(): void {
   if (forward.counters.openConnections > 0) {
     openDialog({
       kind: 'confirm',
-      title: `Remove ${forward.label}?`,
+      title: `Remove ${forwardName(forward)}?`,
       message: `It has ${forward.counters.openConnections} open connection${forward.counters.openConnections === 1 ? '' : 's'}, which will be closed.`,
       action: {kind: 'remove-forward', sessionId: session.id, forwardId: forward.id},
     });

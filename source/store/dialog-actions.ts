@@ -6,7 +6,7 @@ import {
   saveSessionAsFavorite,
 } from './favorites-actions.js';
 import {replaceForward} from './forward-edit.js';
-import {addDialogProblem} from './forward-field-checks.js';
+import {addForwardProblem} from './forward-entry-check.js';
 import {connectOrSelect} from './session-match.js';
 import {type ConfirmAction, store} from './state.js';
 import {answerPrompt} from './ui-prompter.js';
@@ -26,7 +26,7 @@ export async function submitDialog(): Promise<void> {
         return;
       }
       // The checks typing showed (a port taken here, a privileged one) hold on Enter too.
-      const problem = addDialogProblem(dialog, dialog.text, store.getState().sessions);
+      const problem = addForwardProblem(dialog, dialog.text, store.getState().sessions);
       if (problem) store.setState({dialog: {...dialog, error: problem}});
       else await addForward(dialog.sessionId, dialog.text);
       return;

@@ -4,7 +4,7 @@
  */
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {flush} from './bridge.js';
-import {addDialogProblem} from './forward-field-checks.js';
+import {addForwardProblem} from './forward-entry-check.js';
 import {handles} from './session-handles.js';
 import {
   type Dialog,
@@ -63,13 +63,7 @@ export async function replaceForward(
     store.setState({dialog: {...dialog, error: 'the session is not connected'}});
     return;
   }
-  let problem: string | undefined;
-  try {
-    parseForwardEntry(text);
-    problem = addDialogProblem(dialog, text, store.getState().sessions);
-  } catch (error) {
-    problem = (error as Error).message;
-  }
+  const problem = addForwardProblem(dialog, text, store.getState().sessions);
   if (problem) {
     store.setState({dialog: {...dialog, error: problem}});
     return;

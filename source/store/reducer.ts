@@ -1,7 +1,8 @@
-import {eventText} from '../core/event-text.js';
 import type {ForwardCounters, TunnelEvent} from '../core/events.js';
 import {hostPort} from '../text/address.js';
+import {logLinesOf, withoutSession} from './log-text.js';
 import {addSample, emptyRateWindow, rateOf} from './rate-window.js';
+import {afterDrop, afterReconnect, listeningAgain, refusesAll} from './row-status.js';
 import {
   type AppState,
   type ForwardRow,
@@ -40,6 +41,7 @@ export function reduceAll(state: AppState, events: readonly StampedEvent[]): App
   let next = state;
   const lines: LogEntry[] = [];
   let nextLogId = state.fold.nextLogId;
+  let logFold = state.fold.lines;
   for (const item of events) {
     const {sessionId, time} = item;
     if ('line' in item) {
@@ -50,10 +52,12 @@ export function reduceAll(state: AppState, events: readonly StampedEvent[]): App
     const row = next.sessions.find((session) => session.id === sessionId);
     // A session dropped from the list (disconnected) says nothing more.
     if (!row) continue;
-    const text = logText(row, event);
-    if (text !== undefined) lines.push({id: nextLogId++, time, sessionId, kind: logKind(event), text});
+    const logged = logLinesOf(logFold, row, event);
+    logFold = logged.fold;
+    for (const line of logged.lines) lines.push({id: nextLogId++, time, sessionId, ...line});
     next = applyEvent(next, row, event, time);
   }
+  if (logFold !== state.fold.lines) next = {...next, fold: {...next.fold, lines: logFold}};
   if (lines.length === 0) return next;
   return {
     ...next,
@@ -87,7 +91,30 @@ export function removeSessionRow(state: AppState, id: number): AppState {
   return keepSelectionInBounds({
     ...state,
     sessions: state.sessions.filter((session) => session.id !== id),
-    fold: {...state.fold, retryAt, samples},
+    fold: {...state.fold, retryAt, samples, lines: withoutSession(state.fold.lines, id)},
+  });
+}
+
+/**
+ * A failed or disconnected session started again: its row connecting, with none of the old connection's
+ * forwards (the new one adds them again), its place in the list and its count of reconnects kept.
+ */
+export function restartSessionRow(state: AppState, id: number): AppState {
+  if (!state.sessions.some((session) => session.id === id)) return state;
+  const {[id]: _retry, ...retryAt} = state.fold.retryAt;
+  const samples = Object.fromEntries(
+    Object.entries(state.fold.samples).filter(([key]) => !key.startsWith(`${id} `)),
+  );
+  return keepSelectionInBounds({
+    ...withSession(state, id, (session) => ({
+      ...session,
+      state: 'connecting',
+      failure: undefined,
+      connectedAt: undefined,
+      retryIn: undefined,
+      forwards: [],
+    })),
+    fold: {...state.fold, retryAt, samples, lines: withoutSession(state.fold.lines, id)},
   });
 }
 
@@ -119,23 +146,6 @@ function keepSelectionInBounds(state: AppState): AppState {
   return {...state, selectedSession, selectedForward};
 }
 
-function logText(row: SessionRow, event: TunnelEvent): string | undefined {
-  // Each reconnect attempt already has its line (session-reconnecting); "connecting to" again adds none.
-  if (event.event === 'session-connecting' && row.state === 'reconnecting') return undefined;
-  return eventText(event);
-}
-
-function logKind(event: TunnelEvent): LogEntry['kind'] {
-  if (event.event.startsWith('ftp-')) return 'ftp';
-  const isError =
-    event.event.endsWith('-failed') ||
-    event.event === 'warning' ||
-    event.event === 'session-reconnecting' ||
-    event.event === 'forward-waiting' ||
-    (event.event === 'session-closed' && event.reason);
-  return isError ? 'error' : 'info';
-}
-
 function withSession(state: AppState, id: number, update: (row: SessionRow) => SessionRow): AppState {
   return {...state, sessions: state.sessions.map((row) => (row.id === id ? update(row) : row))};
 }
@@ -159,47 +169,60 @@ function applyEvent(state: AppState, row: SessionRow, event: TunnelEvent, time: 
       return withSession(state, id, (session) => ({...session, state: 'connecting'}));
     case 'session-connected':
       return withRetryAt(
-        withSession(state, id, (session) => ({
+        withSession(afterReconnect(state, row, event.reconnects), id, (session) => ({
           ...session,
           state: 'connected',
           failure: undefined,
           connectedAt: time,
           reconnects: event.reconnects ?? session.reconnects,
           retryIn: undefined,
+          forwards: session.forwards.map(listeningAgain),
         })),
         id,
         undefined,
       );
     case 'session-reconnecting':
       return withRetryAt(
-        withSession(state, id, (session) => ({
-          ...session,
-          state: 'reconnecting',
-          failure: event.reason,
-          retryIn: Math.ceil(event.delayMs / 1000),
-        })),
+        withSession(
+          row.state === 'reconnecting' ? state : afterDrop(state, row, event.reason),
+          id,
+          (session) => ({
+            ...session,
+            state: 'reconnecting',
+            failure: event.reason,
+            retryIn: Math.ceil(event.delayMs / 1000),
+          }),
+        ),
         id,
         time + event.delayMs,
       );
     case 'session-failed':
       return withRetryAt(
-        withSession(state, id, (session) => ({
-          ...session,
-          state: 'failed',
-          failure: event.reason,
-          retryIn: undefined,
-        })),
+        withSession(
+          row.state === 'reconnecting' ? afterDrop(state, row, event.reason) : state,
+          id,
+          (session) => ({
+            ...session,
+            state: 'failed',
+            failure: event.reason,
+            retryIn: undefined,
+          }),
+        ),
         id,
         undefined,
       );
     case 'session-closed':
       return withRetryAt(
-        withSession(state, id, (session) => ({
-          ...session,
-          state: 'closed',
-          failure: event.reason ?? session.failure,
-          retryIn: undefined,
-        })),
+        withSession(
+          event.reason ? afterDrop(state, row, `connection closed: ${event.reason}`) : state,
+          id,
+          (session) => ({
+            ...session,
+            state: 'closed',
+            failure: event.reason ?? session.failure,
+            retryIn: undefined,
+          }),
+        ),
         id,
         undefined,
       );
@@ -285,8 +308,20 @@ function forwardAfter(
     case 'forward-closed-after-failure':
       return {...forward, state: 'closed'};
     case 'connection-opened':
-    case 'connection-closed':
+      // A client got through: no longer refusing.
+      return withCounters(
+        forward.state === 'refusing' ? {...forward, state: 'listening', failure: undefined} : forward,
+        event.counters,
+      );
     case 'connection-failed':
+      // Listening, but its clients are refused (the session reconnecting, the target down): said on the row.
+      return withCounters(
+        (forward.state === 'listening' || forward.state === 'refusing') && refusesAll(forward, event.to)
+          ? {...forward, state: 'refusing', failure: event.reason}
+          : forward,
+        event.counters,
+      );
+    case 'connection-closed':
       return withCounters(forward, event.counters);
     case 'ftp-data-opened': {
       const channel = {id: event.dataId, mode: event.mode, local: event.local, remote: event.remote};

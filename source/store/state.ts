@@ -13,7 +13,8 @@ export interface ForwardRow {
   label: string;
   /** The spec with the port actually bound filled in: "41234:db:5432" for "0:db:5432". */
   display: string;
-  state: ForwardState;
+  /** `refusing`: listening, but the last client was refused or failed (`failure` says why); see reducer.ts. */
+  state: ForwardState | 'refusing';
   failure: string | undefined;
   listeningOn: string | undefined;
   counters: ForwardCounters;
@@ -135,7 +136,20 @@ export interface AppState {
     samples: Record<string, TrafficSamples>;
     /** While a session is reconnecting: when its next attempt starts (epoch ms), for retryIn. */
     retryAt: Record<number, number>;
+    /** Lifecycle lines waiting for their turn, and where connections came from (see log-text.ts). */
+    lines: LogFold;
   };
+}
+
+/** What the log's lines remember between events (see log-text.ts). */
+export interface LogFold {
+  /** Where each open connection came from, by "sessionId forwardId connectionId". */
+  from: Record<string, string>;
+  /**
+   * The forwards whose closed line is held back while their connections are still open: their names, by
+   * "sessionId forwardId" (the row may be gone by the time the last connection says it closed).
+   */
+  heldClosed: Record<string, string>;
 }
 
 export const LOG_LIMIT = 500;
@@ -151,7 +165,7 @@ export function initialState(): AppState {
     message: undefined,
     hosts: [],
     quitting: false,
-    fold: {nextLogId: 1, samples: {}, retryAt: {}},
+    fold: {nextLogId: 1, samples: {}, retryAt: {}, lines: {from: {}, heldClosed: {}}},
   };
 }
 

@@ -1,6 +1,5 @@
 import {favoriteNameProblem} from '../config/favorites/favorite-name.js';
-import {parseForwardEntry} from '../core/protocols/forward-entry.js';
-import {addDialogProblem} from './forward-field-checks.js';
+import {addForwardProblem} from './forward-entry-check.js';
 import {editLine, type LineEdit, type LineState, lineOf} from './line-editor.js';
 import {type AppState, type Dialog, type Field, fieldLine, selectedSession, store} from './state.js';
 import {cancelPrompt} from './ui-prompter.js';
@@ -83,15 +82,8 @@ function setDialogLine(dialog: Extract<Dialog, Field>, line: LineState): void {
   }
   // Inline validation: the spec's problem shows while typing.
   if (dialog.kind === 'add-forward') {
-    let error: string | undefined;
-    if (text.trim().length > 0) {
-      try {
-        parseForwardEntry(text);
-        error = addDialogProblem(dialog, text, store.getState().sessions);
-      } catch (problem) {
-        error = (problem as Error).message;
-      }
-    }
+    const error =
+      text.trim().length > 0 ? addForwardProblem(dialog, text, store.getState().sessions) : undefined;
     set({dialog: {...dialog, text, cursor, ...(error ? {error} : {error: undefined})}});
     return;
   }

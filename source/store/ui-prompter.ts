@@ -4,11 +4,13 @@ import {store} from './state.js';
 
 /** The core's questions become a dialog; the answer comes back through answerPrompt/cancelPrompt. */
 export const uiPrompter: Prompter = {
-  ask(message, {secret}) {
+  ask(message, {secret, shownBefore}) {
     return new Promise((resolve, reject) => {
       handles.pendingPrompt?.reject(new PromptCancelled());
       handles.pendingPrompt = {resolve, reject};
-      store.setState({dialog: {kind: 'prompt', lines: message.split(/\r?\n/), secret, text: ''}});
+      // A question asked again keeps what it is about (the host and its fingerprint) on screen.
+      const lines = [...(shownBefore ? shownBefore.split(/\r?\n/) : []), ...message.split(/\r?\n/)];
+      store.setState({dialog: {kind: 'prompt', lines, secret, text: ''}});
     });
   },
   inform(message) {

@@ -1,7 +1,17 @@
 import {openRunCommand, requestQuit, requestRemoveForward} from '../store/actions.js';
 import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {editForwardDisabledReason, openForwardEdit} from '../store/forward-edit.js';
-import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
+import {forwardName} from '../store/forward-name.js';
+import {reconnectSession, retryForward} from '../store/lifecycle-actions.js';
+import {
+  type AppState,
+  type Dialog,
+  type ForwardRow,
+  openConnections,
+  type SessionRow,
+  selectedForward,
+  selectedSession,
+} from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
 import {FORWARD_EXAMPLES} from '../text/examples.js';
 
@@ -108,18 +118,30 @@ export const keymap: Binding[] = [
     description: 'disconnect the selected session, closing its forwards',
     footer: true,
     disabledReason: noSession,
+    run: (state) => openDialog(disconnectQuestion(selectedSession(state)!)),
+  },
+  {
+    keys: ['R'],
+    label: 'reconnect',
+    description: 'reconnect now (no wait; a failed session starts again) or retry a failed forward',
+    footer: false,
+    disabledReason: (state) => {
+      const session = selectedSession(state);
+      if (!session) return noSession(state);
+      const forward = retryable(state);
+      if (forward && session.state !== 'connected')
+        return `cannot retry ${forwardName(forward)}: ${session.name} is ${session.state}`;
+      if (forward) return undefined;
+      if (session.state === 'reconnecting' && session.retryIn === undefined)
+        return `${session.name}: a reconnect attempt is under way`;
+      if (session.state === 'connected' || session.state === 'connecting' || session.state === 'idle')
+        return `nothing to reconnect: ${session.name} is ${session.state}${state.focus === 'forwards' ? ' (R on a failed forward retries it)' : ''}`;
+      return undefined;
+    },
     run: (state) => {
       const session = selectedSession(state)!;
-      const open = session.forwards.reduce((n, forward) => n + forward.counters.openConnections, 0);
-      openDialog({
-        kind: 'confirm',
-        title: `Disconnect ${session.name}?`,
-        message:
-          open > 0
-            ? `${open} open connection${open === 1 ? '' : 's'} will be closed.`
-            : 'Its forwards will stop.',
-        action: {kind: 'disconnect', sessionId: session.id},
-      });
+      const forward = retryable(state);
+      return forward ? retryForward(session.id, forward.id) : reconnectSession(session.id);
     },
   },
   {
@@ -146,6 +168,33 @@ export const keymap: Binding[] = [
     run: (state) => (openConnections(state) > 0 ? requestQuit() : requestQuit(true)),
   },
 ];
+
+/** The forward R retries: the selected one, in the forwards pane, when it failed. */
+function retryable(state: AppState): ForwardRow | undefined {
+  const forward = selectedForward(state);
+  return state.focus === 'forwards' && forward?.state === 'failed' ? forward : undefined;
+}
+
+/** What `x` asks: what will stop, in words that fit the session's state. */
+function disconnectQuestion(session: SessionRow): Dialog {
+  const action = {kind: 'disconnect', sessionId: session.id} as const;
+  if (session.state === 'failed' || session.state === 'closed')
+    return {
+      kind: 'confirm',
+      title: `Remove ${session.name}?`,
+      message: `It is not connected (${session.state}); it is taken off the list.`,
+      action,
+    };
+  const open = session.forwards.reduce((n, forward) => n + forward.counters.openConnections, 0);
+  const live = session.forwards.filter((forward) => forward.state !== 'failed' && forward.state !== 'closed');
+  const message =
+    open > 0
+      ? `${open} open connection${open === 1 ? '' : 's'} will be closed.`
+      : live.length > 0
+        ? 'Its forwards will stop.'
+        : 'It has no forwards running; its connection will close.';
+  return {kind: 'confirm', title: `Disconnect ${session.name}?`, message, action};
+}
 
 export function findBinding(key: string): Binding | undefined {
   return keymap.find((binding) => binding.keys.includes(key));

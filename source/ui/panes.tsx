@@ -19,9 +19,10 @@ function uptime(since: number | undefined, now: number): string {
   return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }
 
-/** A failed or waiting forward says why on lines of its own, below its row. */
+/** A failed, waiting or refusing forward says why on lines of its own, below its row. */
 const hasReasonLine = (forward: ForwardRow) =>
-  (forward.state === 'failed' || forward.state === 'waiting') && forward.failure !== undefined;
+  (forward.state === 'failed' || forward.state === 'waiting' || forward.state === 'refusing') &&
+  forward.failure !== undefined;
 
 /** The reason's lines start "     ↳ " (and go on under its text): this much narrower than the pane's inside. */
 const REASON_INDENT = 7;
@@ -160,6 +161,10 @@ export function SessionsPane(props: {
   );
 }
 
+/** CONNS: open/total, the total counting every client that came; "✗N" of them refused or failed. */
+const connsText = ({openConnections, totalConnections, failedConnections}: ForwardRow['counters']) =>
+  `${openConnections}/${totalConnections + failedConnections}${failedConnections > 0 ? ` ✗${failedConnections}` : ''}`;
+
 const rate = (bytesPerSecond: number) =>
   bytesPerSecond > 0 ? `${formatBytes(Math.round(bytesPerSecond))}/s` : '';
 
@@ -172,9 +177,9 @@ export function ForwardsPane(props: {
 }) {
   const {session, selected, focused, width, height} = props;
   const inner = width - 4;
-  const fixed = 4 + 9 + 7 + 8 + 8 + 10 + 6;
+  const fixed = 4 + 9 + 9 + 8 + 8 + 10 + 6;
   const specWidth = Math.max(10, inner - fixed);
-  const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 7)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
+  const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 9)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
   const forwards = session?.forwards ?? [];
   const reasons = forwards.map((forward, index) => reasonLines(forward, width, index === selected));
   const channels = forwards.map((forward, index) => dataChannelLines(forward, index === selected));
@@ -188,7 +193,7 @@ export function ForwardsPane(props: {
     const forward = forwards[index]!;
     const {counters} = forward;
     const line = `${cell(kindLabel(forward), 4)} ${cell(forward.display, specWidth)} `;
-    const numbers = ` ${cell(`${counters.openConnections}/${counters.totalConnections}`, 7)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
+    const numbers = ` ${cell(connsText(counters), 9)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
     rows.push(
       <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>
         {line}

@@ -11,6 +11,7 @@ export const stateColor: Record<string, string> = {
   reconnecting: 'yellow',
   waiting: 'yellow',
   listening: 'green',
+  refusing: 'yellow',
   starting: 'yellow',
   failed: 'red',
   closed: 'gray',

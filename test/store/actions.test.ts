@@ -155,7 +155,13 @@ describe('store actions against a real sshd', () => {
       bytesOut: 256 * 1024,
     });
     expect(
-      store.getState().log.some((entry) => /#1 closed \(256 KiB in, 256 KiB out\)/.test(entry.text)),
+      store
+        .getState()
+        .log.some((entry) =>
+          /^L \d+:127\.0\.0\.1:\d+: connection from 127\.0\.0\.1:\d+ closed \(256 KiB in, 256 KiB out\)$/.test(
+            entry.text,
+          ),
+        ),
     ).toBe(true);
 
     // Hold a connection open: removing now asks first.
@@ -170,7 +176,8 @@ describe('store actions against a real sshd', () => {
     requestRemoveForward();
     expect(store.getState().dialog).toMatchObject({
       kind: 'confirm',
-      title: expect.stringContaining('Remove -L 0:127.0.0.1'),
+      // Named as its row shows it, with the port it was given.
+      title: expect.stringMatching(/^Remove L \d+:127\.0\.0\.1:\d+\?$/),
     });
     expect(await requestQuit()).toBe(false);
     expect(store.getState().dialog).toMatchObject({kind: 'confirm', title: 'Quit tunnels?'});

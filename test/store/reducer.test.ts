@@ -94,10 +94,11 @@ describe('the store as a fold of core events', () => {
       display: '41234:db:5432',
       listeningOn: '127.0.0.1:41234',
     });
-    expect(after.log.at(-1)!.text).toBe('-L 0:db:5432: listening on 127.0.0.1:41234 and [::1]:41234');
+    // Named as its row shows it, with the port bound.
+    expect(after.log.at(-1)!.text).toBe('L 41234:db:5432: listening on 127.0.0.1:41234 and [::1]:41234');
   });
 
-  it('names the forward on connection lines by the label in the event, and takes its counters', () => {
+  it('names the forward on connection lines as its row shows it, and takes its counters', () => {
     const state = fold([
       ...connected,
       added,
@@ -125,8 +126,8 @@ describe('the store as a fold of core events', () => {
       counters({openConnections: 1, totalConnections: 1, failedConnections: 1}),
     );
     expect(state.log.slice(-2).map((entry) => [entry.kind, entry.text])).toEqual([
-      ['info', '-L 0:db:5432: connection #1 from 127.0.0.1:5000 to db:5432'],
-      ['error', '-L 0:db:5432: connection from 127.0.0.1:5001 to db:5432 failed: refused'],
+      ['info', 'L 41234:db:5432: connection from 127.0.0.1:5000 to db:5432'],
+      ['error', 'L 41234:db:5432: connection from 127.0.0.1:5001 to db:5432 failed: refused'],
     ]);
   });
 
@@ -165,7 +166,8 @@ describe('the store as a fold of core events', () => {
       rateOut: 0,
       counters: counters({totalConnections: 1, bytesIn: 4096, bytesOut: 1024}),
     });
-    expect(state.log.at(-1)!.text).toBe('-L 0:db:5432: connection #1 closed (4.0 KiB in, 1.0 KiB out)');
+    // Its opening was not folded here: no client address to name.
+    expect(state.log.at(-1)!.text).toBe('L 41234:db:5432: connection closed (4.0 KiB in, 1.0 KiB out)');
   });
 
   it('shows a slow steady reader (4 MiB every 4 s) at a steady rate, sampled each second', () => {
@@ -268,7 +270,7 @@ describe('the store as a fold of core events', () => {
     expect(state.sessions[0]!.forwards[0]!.counters.totalConnections).toBe(3);
     expect(state.log.at(-1)).toMatchObject({
       kind: 'ftp',
-      text: '-L ftp/2121:ftp:21: data channel #1 closed (0 B in, 3 B out)',
+      text: 'ftp/2121:ftp:21: data channel #1 closed (0 B in, 3 B out)',
     });
   });
 

@@ -151,7 +151,7 @@ describe('the full-screen UI', () => {
     const {lastFrame, stdin, unmount} = render(<App />);
     await frameMatching(lastFrame, /listening/);
     stdin.write('\td');
-    expect(await frameMatching(lastFrame, /Remove -L 8080:db:5432\?/)).toContain(
+    expect(await frameMatching(lastFrame, /Remove L 8080:db:5432\?/)).toContain(
       'It has 1 open connection, which will be closed.',
     );
     stdin.write('\u001b');

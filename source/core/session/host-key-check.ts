@@ -178,16 +178,18 @@ async function askAboutKey(
   {name, fingerprint, type}: OfferedKey,
   otherTypes: string,
 ): Promise<boolean> {
-  let question =
-    // The question keeps its line breaks; a name from the config (HostKeyAlias) must not add one.
+  // The question keeps its line breaks; a name from the config (HostKeyAlias) must not add one.
+  const about =
     `The authenticity of host '${safeText(name)}' can't be established.\n` +
-    `${type} key fingerprint is ${fingerprint}.${otherTypes ? `\n${otherTypes.trim()}` : ''}\n` +
-    `Are you sure you want to continue connecting (yes/no/[fingerprint])? `;
+    `${type} key fingerprint is ${fingerprint}.${otherTypes ? `\n${otherTypes.trim()}` : ''}`;
+  let question = `${about}\nAre you sure you want to continue connecting (yes/no/[fingerprint])? `;
+  let options: {secret: boolean; shownBefore?: string} = {secret: false};
   for (;;) {
-    const answer = (await prompter.ask(question, {secret: false})).trim();
+    const answer = (await prompter.ask(question, options)).trim();
     if (answer === 'yes' || answer === fingerprint) return true;
     if (answer === 'no' || answer === '') return false;
     question = "Please type 'yes', 'no' or the fingerprint: ";
+    options = {secret: false, shownBefore: about};
   }
 }
 

@@ -4,8 +4,12 @@
  * the question becomes an error that says what to do instead.
  */
 export interface Prompter {
-  /** Free text answer; `secret` means no echo. Rejects if the person cancels. */
-  ask(prompt: string, options: {secret: boolean}): Promise<string>;
+  /**
+   * Free text answer; `secret` means no echo. Rejects if the person cancels. `shownBefore`: what a
+   * question asked again follows on a terminal (the host and its fingerprint), for a prompter that shows
+   * one question at a time and would otherwise lose it.
+   */
+  ask(prompt: string, options: {secret: boolean; shownBefore?: string}): Promise<string>;
   /** Tells the person something while a prompt sequence runs (keyboard-interactive instructions, "try again"). */
   inform(message: string): void;
 }

@@ -65,6 +65,17 @@ export abstract class ReconnectingSession extends SessionHandshake {
     this.events.emit({event: 'session-closed', ...(wasClosing ? {} : {reason})});
   }
 
+  /**
+   * Skips the wait before the next reconnect attempt: true when an attempt starts now, false when there
+   * is no wait to skip (not reconnecting, or an attempt is already under way).
+   */
+  reconnectNow(): boolean {
+    if (this.state !== 'reconnecting' || !this.reconnectTimer || this.closing) return false;
+    clearTimeout(this.reconnectTimer);
+    void this.reconnect();
+    return true;
+  }
+
   /** Waits (exponential backoff with jitter), then tries again. */
   private scheduleReconnect(reason: string): void {
     this.state = 'reconnecting';

@@ -128,6 +128,21 @@ export class Session extends SessionChannels implements ForwardContext {
     return forward;
   }
 
+  /**
+   * Starts a failed forward again with the same spec, under the same id (its row stays where it is);
+   * returns it, or undefined when there is no failed forward of that id.
+   */
+  async retryForward(id: string): Promise<Forward | undefined> {
+    const failed = this.forwardList.get(id);
+    if (failed?.state !== 'failed' || this.state !== 'connected') return undefined;
+    await failed.close();
+    const forward = createForward(id, failed.spec, this);
+    // The same key keeps the forward's place in the session's order.
+    this.forwardList.set(id, forward);
+    await forward.start();
+    return forward;
+  }
+
   async removeForward(id: string): Promise<void> {
     const forward = this.forwardList.get(id);
     if (!forward) return;
