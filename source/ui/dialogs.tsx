@@ -4,7 +4,7 @@ import type {LineState} from '../store/line-editor.js';
 import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
-import {keymap} from './keymap.js';
+import {HelpBody, helpLines, helpPosition} from './help.js';
 import {TextInput} from './text-input.js';
 import {color} from './theme.js';
 import {useAppState} from './use-app-state.js';
@@ -63,7 +63,9 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       paddingX={1}
       overflow="hidden"
     >
-      <Text bold>{title}</Text>
+      <Text bold wrap="truncate-end">
+        {title}
+      </Text>
       {body}
       <Box flexGrow={1} />
       <Text dimColor>{hint}</Text>
@@ -74,8 +76,16 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
 /** One case per dialog kind: a switch read top to bottom, longer than most functions for that. */
 function contentOf(dialog: Dialog, inside: number, height: number, hosts: string[]): DialogContent {
   switch (dialog.kind) {
-    case 'help':
-      return {title: 'Keys', body: <HelpBody />, hint: 'Esc or Enter to close'};
+    case 'help': {
+      // The border, the title and the hint take four lines.
+      const rows = height - 4;
+      const position = helpPosition(dialog.top ?? 0, rows, helpLines(inside).length);
+      return {
+        title: `Keys${position ? `  (${position}, ↑↓ PgUp PgDn)` : ''}`,
+        body: <HelpBody top={dialog.top ?? 0} width={inside} rows={rows} />,
+        hint: 'Esc or Enter to close',
+      };
+    }
     case 'connect':
       return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':
@@ -155,27 +165,6 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
         ),
       };
   }
-}
-
-function HelpBody() {
-  return (
-    <Box flexDirection="column">
-      {keymap.map((binding) => (
-        <Box key={binding.label}>
-          <Box width={12} flexShrink={0}>
-            <Text color={color('cyan')}>{binding.keys.join(', ')}</Text>
-          </Box>
-          <Text wrap="wrap">{binding.description}</Text>
-        </Box>
-      ))}
-      <Box>
-        <Box width={12} flexShrink={0}>
-          <Text color={color('cyan')}>Ctrl-C</Text>
-        </Box>
-        <Text wrap="wrap">quit at once, closing every forward</Text>
-      </Box>
-    </Box>
-  );
 }
 
 function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside: number; hosts: string[]}) {
