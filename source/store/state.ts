@@ -133,8 +133,11 @@ export interface AppState {
   };
 }
 
-/** The line at the bottom of a scrolled-back log pane: a log entry and which of its wrapped lines. */
-export type LogAnchor = {id: number; line: number};
+/**
+ * The line at the bottom of a scrolled-back log pane: a log entry and which of its wrapped lines; and the
+ * newest entry when the pane stopped following, to count the ones that came after.
+ */
+export type LogAnchor = {id: number; line: number; newest: number};
 
 export interface LogView {
   /** Undefined: the pane follows the newest entries. Set: it stays on this line while new ones arrive. */

@@ -91,12 +91,17 @@ export const FILTER_FOOTER: FooterItem[] = [
 ];
 
 /** Always kept when the footer is too narrow for every key: help lists the others. */
-const KEPT = new Set(['?', 'q', 'Esc']);
+const KEPT = new Set(['?', 'q', 'Esc', 'End']);
 
-/** The footer's line in `width` columns: the kept keys always, the others in order while they fit. */
+/**
+ * The footer's line in `width` columns: every key with " · " between them, or with two blanks when that is
+ * too wide; narrower still, the kept keys and the others in order while they fit.
+ */
 export function footerText(items: readonly FooterItem[], width: number): string {
   const text = (item: FooterItem) => `${item.key} ${item.label}`;
-  const separator = ' · ';
+  const all = items.map(text);
+  if (stringWidth(all.join(' · ')) <= width) return all.join(' · ');
+  const separator = '  ';
   let used = items
     .filter((item) => KEPT.has(item.key))
     .reduce((sum, item) => sum + stringWidth(text(item)) + separator.length, 0);

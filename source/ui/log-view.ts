@@ -63,7 +63,7 @@ export function logWindow(lines: readonly LogLine[], anchor: LogAnchor | undefin
   }
   // Never fewer lines than the pane holds: an anchor near the top shows the first page.
   const bottom = Math.max(anchorIndex(lines, anchor), Math.min(page, count) - 1);
-  const newEntries = lines.filter((line) => line.line === 0 && line.id > anchor.id).length;
+  const newEntries = lines.filter((line) => line.line === 0 && line.id > anchor.newest).length;
   return {first: bottom - page + 1, end: bottom + 1, newEntries, following: false};
 }
 
@@ -75,7 +75,8 @@ function anchorAt(bottom: number): LogAnchor | undefined {
   const {lines} = shownLog;
   const line = lines[bottom];
   if (!line || bottom >= lines.length - 1) return undefined;
-  return {id: line.id, line: line.line};
+  const newest = store.getState().logView.anchor?.newest ?? lines.at(-1)!.id;
+  return {id: line.id, line: line.line, newest};
 }
 
 /** PgUp (-1) and PgDn (+1): a page back or on, less a line kept for context. */

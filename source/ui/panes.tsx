@@ -169,8 +169,8 @@ function sessionStateText(session: SessionRow): string {
 const SESSION_STATE_KEPT = 24;
 
 /**
- * The name and address columns of the sessions pane: as wide as they want (16 and 26) when there is room,
- * else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
+ * The name and address columns of the sessions pane: as wide as their longest (up to 16 and 26) when there
+ * is room, else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
  */
 function sessionColumns(sessions: SessionRow[], inner: number): {name: number; address: number} {
   const state = Math.min(
@@ -178,10 +178,24 @@ function sessionColumns(sessions: SessionRow[], inner: number): {name: number; a
     Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length)),
   );
   // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
+  const longest = (text: (session: SessionRow) => string) =>
+    Math.max(4, ...sessions.map((session) => text(session).length));
   const [name = 16, address = 26] = fitColumns(
     [
-      {want: 16, least: 8},
-      {want: 26, least: 12},
+      {
+        want: Math.min(
+          16,
+          longest((session) => session.name),
+        ),
+        least: 8,
+      },
+      {
+        want: Math.min(
+          26,
+          longest((session) => session.address),
+        ),
+        least: 12,
+      },
       {want: state, least: state},
     ],
     inner - 2 - 3 - 6,
