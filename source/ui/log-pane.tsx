@@ -1,4 +1,5 @@
 import {Box, Text} from 'ink';
+import {useMemo} from 'react';
 import {fieldLine, type LogEntry} from '../store/state.js';
 import {filteredLog, logLines, logWindow, shownLog} from './log-view.js';
 import {TextInput} from './text-input.js';
@@ -22,8 +23,12 @@ export function LogPane(props: {
   const {entries, sessionId, width, height} = props;
   const {anchor, filter, editingFilter} = useAppState((state) => state.logView);
   const rows = Math.max(1, height - 3);
-  const {shown, total} = filteredLog(entries, sessionId, filter?.text);
-  const lines = logLines(shown, width);
+  const filterText = filter?.text;
+  // Wrapped again only when the log, the session, the filter or the width change, not on every frame.
+  const {shown, total, lines} = useMemo(() => {
+    const filtered = filteredLog(entries, sessionId, filterText);
+    return {...filtered, lines: logLines(filtered.shown, width)};
+  }, [entries, sessionId, filterText, width]);
   shownLog.lines = lines;
   shownLog.rows = rows;
   const window = logWindow(lines, anchor, rows);
