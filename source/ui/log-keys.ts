@@ -1,12 +1,14 @@
 import type {Key} from 'ink';
 import {clearLogFilter, editLogFilter, keepLogFilter, openLogFilter} from '../store/log-actions.js';
-import {store} from '../store/state.js';
+import {type AppState, store} from '../store/state.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
-import type {Binding} from './keymap.js';
 import {followLog, scrollLogPages, scrollLogToStart} from './log-view.js';
 
-/** The log pane's keys on the main screen: none of them moves a selection, so they work in either pane. */
-export const logBindings: Binding[] = [
+/**
+ * The log pane's keys on the main screen, as the keymap's bindings (it takes them in; typed there, as this
+ * file may not import it back): none moves a selection, so they work in either pane.
+ */
+export const logBindings = [
   {
     keys: ['pageup'],
     label: 'log back',
@@ -32,7 +34,7 @@ export const logBindings: Binding[] = [
     keys: ['end', 'G'],
     label: 'follow log',
     description: 'back to the newest lines of the log, following them',
-    footer: (state) => state.logView.anchor !== undefined,
+    footer: (state: AppState) => state.logView.anchor !== undefined,
     run: followLog,
   },
   {
@@ -46,7 +48,7 @@ export const logBindings: Binding[] = [
     keys: ['escape'],
     label: 'clear filter',
     description: "clear the log's filter",
-    footer: (state) => state.logView.filter !== undefined,
+    footer: (state: AppState) => state.logView.filter !== undefined,
     run: clearLogFilter,
   },
 ];
