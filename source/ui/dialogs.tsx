@@ -4,7 +4,7 @@ import type {LineState} from '../store/line-editor.js';
 import {type Dialog, type Field as FieldState, fieldLine} from '../store/state.js';
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
-import {HelpBody, helpLines, helpPosition} from './help.js';
+import {helpContent} from './help.js';
 import {TextInput} from './text-input.js';
 import {color} from './theme.js';
 import {useAppState} from './use-app-state.js';
@@ -76,16 +76,8 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
 /** One case per dialog kind: a switch read top to bottom, longer than most functions for that. */
 function contentOf(dialog: Dialog, inside: number, height: number, hosts: string[]): DialogContent {
   switch (dialog.kind) {
-    case 'help': {
-      // The border, the title and the hint take four lines.
-      const rows = height - 4;
-      const position = helpPosition(dialog.top ?? 0, rows, helpLines(inside).length);
-      return {
-        title: `Keys${position ? `  (${position}, ↑↓ PgUp PgDn)` : ''}`,
-        body: <HelpBody top={dialog.top ?? 0} width={inside} rows={rows} />,
-        hint: 'Esc or Enter to close',
-      };
-    }
+    case 'help':
+      return helpContent(dialog.top ?? 0, inside, height);
     case 'connect':
       return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':

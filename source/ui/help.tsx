@@ -72,3 +72,15 @@ export function HelpBody(props: {top: number; width: number; rows: number}) {
     </Box>
   );
 }
+
+/** The help dialog's title, body and hint, in a box `height` lines high whose inside is `width` wide. */
+export function helpContent(top: number, width: number, height: number) {
+  // The border, the title and the hint take four lines.
+  const rows = height - 4;
+  const position = helpPosition(top, rows, helpLines(width).length);
+  return {
+    title: `Keys${position ? `  (${position}, ↑↓ PgUp PgDn)` : ''}`,
+    body: <HelpBody top={top} width={width} rows={rows} />,
+    hint: 'Esc or Enter to close',
+  };
+}
