@@ -122,6 +122,22 @@ describe('the log pane', () => {
     unmount();
   });
 
+  it('follows the newest entries of another session once it is selected', async () => {
+    store.setState({
+      sessions: [sessionRow(1), sessionRow(2)],
+      log: [...entries(1, 60), ...entries(61, 120).map((row) => ({...row, sessionId: 2}))],
+    });
+    const {lastFrame, stdin, unmount} = renderAt(<App />, 80, 24);
+    await frameMatching(lastFrame, /line 60\b/, 80);
+    stdin.write(KEYS.pageUp);
+    await frameMatching(lastFrame, /End follows/, 80);
+    stdin.write('j');
+    const other = await frameMatching(lastFrame, /line 120\b/, 80);
+    expect(other).not.toContain('End follows');
+    expect(store.getState().logView.anchor).toBeUndefined();
+    unmount();
+  });
+
   it('shows only the selected session’s entries, and the filter counts among them', async () => {
     store.setState({
       sessions: [sessionRow(1), sessionRow(2)],
