@@ -4,6 +4,7 @@
  */
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {type ForwardSpec, tcpListenerOf} from '../core/protocols/forward-spec.js';
+import {forwardName} from './forward-name.js';
 import type {ForwardRow, SessionRow} from './state.js';
 
 /** The kinds whose listener is on this machine (the others listen on the server). */
@@ -72,7 +73,7 @@ export function forwardFieldProblem(spec: ForwardSpec, context: FieldCheckContex
       if (context.except?.sessionId === session.id && context.except.forwardId === row.id) continue;
       const held = rowListener(row);
       if (held?.port === port && sameListener(held.scope, scope)) {
-        return `port ${port} is already used here by ${session.name}'s ${row.label}; pick another port`;
+        return `port ${port} is already used here by ${session.name}'s ${forwardName(row)}; pick another port`;
       }
     }
   }

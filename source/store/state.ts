@@ -71,7 +71,8 @@ export interface LogEntry {
 export type Field = {text: string; cursor?: number};
 
 export type Dialog =
-  | {kind: 'help'}
+  /** `top`: the first line of the key list shown (help scrolls). */
+  | {kind: 'help'; top?: number}
   | ({kind: 'connect'; error?: string} & Field)
   /** `replacing`: `e` on a forward, whose spec the field starts with; Enter replaces it (forward-edit.ts). */
   | ({kind: 'add-forward'; sessionId: number; error?: string; replacing?: ReplacedForward} & Field)
@@ -123,6 +124,8 @@ export interface AppState {
   focus: 'sessions' | 'forwards';
   /** The newest last; bounded. */
   log: LogEntry[];
+  /** Where the log pane is scrolled to and what it is filtered by (see log-actions.ts). */
+  logView: LogView;
   dialog: Dialog | undefined;
   /** One line under the panes: what just happened, or why a key did nothing. */
   message: {kind: 'info' | 'error'; text: string} | undefined;
@@ -152,6 +155,21 @@ export interface LogFold {
   heldClosed: Record<string, string>;
 }
 
+/**
+ * The line at the bottom of a scrolled-back log pane: a log entry and which of its wrapped lines; and the
+ * newest entry when the pane stopped following, to count the ones that came after.
+ */
+export type LogAnchor = {id: number; line: number; newest: number};
+
+export interface LogView {
+  /** Undefined: the pane follows the newest entries. Set: it stays on this line while new ones arrive. */
+  anchor: LogAnchor | undefined;
+  /** The text typed after `/`: only entries that contain it are shown (undefined: no filter). */
+  filter: Field | undefined;
+  /** Whether keys go to the filter's field. */
+  editingFilter: boolean;
+}
+
 export const LOG_LIMIT = 500;
 
 export function initialState(): AppState {
@@ -161,6 +179,7 @@ export function initialState(): AppState {
     selectedForward: 0,
     focus: 'sessions',
     log: [],
+    logView: {anchor: undefined, filter: undefined, editingFilter: false},
     dialog: undefined,
     message: undefined,
     hosts: [],

@@ -26,7 +26,9 @@ export function moveSelection(delta: number): void {
   store.setState((state) => {
     if (state.focus === 'sessions') {
       const selected = clamp(state.selectedSession + delta, state.sessions.length);
-      return {selectedSession: selected, selectedForward: 0};
+      if (selected === state.selectedSession) return {selectedSession: selected, selectedForward: 0};
+      // The log shows the newly selected session's lines: from their newest, not from where the other's were.
+      return {selectedSession: selected, selectedForward: 0, logView: {...state.logView, anchor: undefined}};
     }
     return {
       selectedForward: clamp(state.selectedForward + delta, selectedSession(state)?.forwards.length ?? 0),

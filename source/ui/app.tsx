@@ -9,7 +9,7 @@ import {
   toggleChosenFavorite,
 } from '../store/favorites-actions.js';
 import {connectOrSelect} from '../store/session-match.js';
-import {type Dialog, selectedSession, store} from '../store/state.js';
+import {type AppState, type Dialog, selectedSession, store} from '../store/state.js';
 import {
   clearMessage,
   closeDialog,
@@ -21,9 +21,13 @@ import {
 } from '../store/ui-actions.js';
 import {DialogView} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
-import {findBinding, keymap} from './keymap.js';
+import {dialogFooter, FILTER_FOOTER, footerText, mainFooter, unboundKeyHint} from './footer.js';
+import {helpInput} from './help.js';
+import {findBinding} from './keymap.js';
 import {type Layout, layout, PANE_CHROME} from './layout.js';
-import {ForwardsPane, forwardLineCount, LogPane, SessionsPane} from './panes.js';
+import {editingLogFilter, logFilterInput} from './log-keys.js';
+import {LogPane} from './log-pane.js';
+import {ForwardsPane, forwardLineCount, SessionsPane} from './panes.js';
 import {color} from './theme.js';
 import {TooSmall} from './too-small.js';
 import {useAppState, useTerminalSize} from './use-app-state.js';
@@ -33,6 +37,12 @@ function keyName(input: string, key: Key): string {
   if (key.downArrow) return 'down';
   if (key.tab) return 'tab';
   if (key.delete) return 'delete';
+  if (key.return) return 'enter';
+  if (key.escape) return 'escape';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
   return input;
 }
 
@@ -58,7 +68,11 @@ function dialogInput(input: string, key: Key): void {
     if (match) editDialogText(() => match);
     return;
   }
-  if (dialog.kind === 'confirm' || dialog.kind === 'help') return;
+  if (dialog.kind === 'help') {
+    helpInput(dialog.top ?? 0, key, input);
+    return;
+  }
+  if (dialog.kind === 'confirm') return;
   // Several characters come at once when pasted or typed fast: what comes before a newline is typed, and
   // the newline is Enter (the line editor acts on the Backspace and Ctrl-U among them, and drops other
   // control characters).
@@ -114,11 +128,15 @@ function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: str
   return false;
 }
 
-/** The keys at the bottom of the screen, from the keymap. */
-const FOOTER = keymap
-  .filter((binding) => binding.footer)
-  .map((binding) => `${binding.keys[0]} ${binding.label}`)
-  .join(' · ');
+/** The keys at the bottom of the screen: the open dialog's, the log filter's, or the keymap's that act now. */
+function footerLine(state: AppState, width: number): string {
+  const items = state.dialog
+    ? dialogFooter(state.dialog, state.hosts)
+    : state.logView.editingFilter
+      ? FILTER_FOOTER
+      : mainFooter(state);
+  return footerText(items, width);
+}
 
 /** Lines a dialog wants: its border, title, hint lines, the field, an error of two lines and the hint. */
 const DIALOG_HEIGHT = 11;
@@ -142,7 +160,11 @@ function withDialog(heights: Layout): {sessions: number; forwards: number; dialo
 /** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
 function pressKey(name: string): void {
   const binding = findBinding(name);
-  if (!binding) return;
+  if (!binding) {
+    const hint = unboundKeyHint(name);
+    if (hint) showMessage('info', hint);
+    return;
+  }
   const state = store.getState();
   const reason = binding.disabledReason?.(state);
   if (reason) {
@@ -163,6 +185,10 @@ function appInput(input: string, key: Key): void {
     dialogInput(input, key);
     return;
   }
+  if (editingLogFilter()) {
+    logFilterInput(input, key);
+    return;
+  }
   // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
   const names =
     input.length > 1 && !key.ctrl && !key.meta
@@ -170,9 +196,13 @@ function appInput(input: string, key: Key): void {
       : [keyName(input, key)];
   for (const [index, name] of names.entries()) {
     pressKey(name);
-    // A key that opened a dialog: the rest of the burst is typed into it.
+    // A key that opened a dialog (or the log's filter): the rest of the burst is typed into it.
     if (store.getState().dialog && index < names.length - 1) {
       dialogInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
+      return;
+    }
+    if (editingLogFilter() && index < names.length - 1) {
+      logFilterInput([...input].slice(index + 1).join(''), {...key, tab: false, return: false});
       return;
     }
   }
@@ -215,6 +245,7 @@ export function App() {
   const message = useAppState((state) => state.message);
   const quitting = useAppState((state) => state.quitting);
   const session = useAppState(selectedSession);
+  const footer = useAppState((state) => footerLine(state, columns));
   const now = useMinuteClock(sessions.some((row) => row.state === 'connected'));
 
   useEffect(() => {
@@ -262,7 +293,7 @@ export function App() {
           {dialog ? (
             <DialogView dialog={dialog} width={width} height={shownHeights.dialog} />
           ) : (
-            <LogPane entries={logEntries} width={width} height={heights.log.height} />
+            <LogPane entries={log} sessionId={session?.id} width={width} height={heights.log.height} />
           )}
         </>
       )}
@@ -270,7 +301,7 @@ export function App() {
         {message?.text ?? ' '}
       </Text>
       <Text dimColor wrap="truncate-end">
-        {FOOTER}
+        {footer}
       </Text>
     </Box>
   );

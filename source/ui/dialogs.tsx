@@ -5,7 +5,7 @@ import {isLive} from '../store/session-match.js';
 import {type Dialog, type Field as FieldState, fieldLine, type SessionRow} from '../store/state.js';
 import {FAVORITE_OPTION_FLAGS, FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
 import {graphemesOf} from '../text/graphemes.js';
-import {keymap} from './keymap.js';
+import {helpContent} from './help.js';
 import {MoreLine, useScrollWindow} from './panes.js';
 import {moreAbove, moreBelow} from './scroll-window.js';
 import {TextInput} from './text-input.js';
@@ -66,7 +66,9 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
       paddingX={1}
       overflow="hidden"
     >
-      <Text bold>{title}</Text>
+      <Text bold wrap="truncate-end">
+        {title}
+      </Text>
       {body}
       <Box flexGrow={1} />
       <Text dimColor>{hint}</Text>
@@ -78,7 +80,7 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
 function contentOf(dialog: Dialog, inside: number, height: number, hosts: string[]): DialogContent {
   switch (dialog.kind) {
     case 'help':
-      return {title: 'Keys', body: <HelpBody />, hint: 'Esc or Enter to close'};
+      return helpContent(dialog.top ?? 0, inside, height);
     case 'connect':
       return {title: 'Connect to', body: <ConnectBody dialog={dialog} inside={inside} hosts={hosts} />};
     case 'add-forward':
@@ -160,27 +162,6 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
         ),
       };
   }
-}
-
-function HelpBody() {
-  return (
-    <Box flexDirection="column">
-      {keymap.map((binding) => (
-        <Box key={binding.label}>
-          <Box width={12} flexShrink={0}>
-            <Text color={color('cyan')}>{binding.keys.join(', ')}</Text>
-          </Box>
-          <Text wrap="wrap">{binding.description}</Text>
-        </Box>
-      ))}
-      <Box>
-        <Box width={12} flexShrink={0}>
-          <Text color={color('cyan')}>Ctrl-C</Text>
-        </Box>
-        <Text wrap="wrap">quit at once, closing every forward</Text>
-      </Box>
-    </Box>
-  );
 }
 
 function ConnectBody(props: {dialog: Extract<Dialog, {kind: 'connect'}>; inside: number; hosts: string[]}) {

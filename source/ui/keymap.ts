@@ -14,18 +14,24 @@ import {
 } from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
 import {FORWARD_EXAMPLES} from '../text/examples.js';
+import {logBindings} from './log-keys.js';
 
 /**
  * Every key of the main screen, as data: the footer and the help screen are made from this list, so
  * they cannot drift from what the keys do. A key that cannot act says why instead of doing nothing.
  */
 export interface Binding {
-  /** Key names: a printable character, or up, down, tab, delete. */
+  /** Key names: a printable character, or up, down, tab, delete, enter, escape, pageup, pagedown, home, end. */
   keys: string[];
   label: string;
   description: string;
-  /** Shown in the footer (the rest only in help). */
-  footer: boolean;
+  /**
+   * Shown in the footer while it can act (no disabledReason): always (true), never (false: help lists it),
+   * or while this says so (see footer.ts).
+   */
+  footer: boolean | ((state: AppState) => boolean);
+  /** The pane it acts on: in the footer only while that pane has the focus. */
+  pane?: AppState['focus'];
   disabledReason?: (state: AppState) => string | undefined;
   /** What the key does; the app exits when the store says quitting. */
   run: (state: AppState) => unknown;
@@ -66,7 +72,8 @@ export const keymap: Binding[] = [
     keys: ['s'],
     label: 'save',
     description: 'save the selected session, with its forwards now, as a favorite',
-    footer: false,
+    footer: true,
+    pane: 'sessions',
     disabledReason: noSession,
     run: (state) => {
       const session = selectedSession(state)!;
@@ -82,7 +89,8 @@ export const keymap: Binding[] = [
     label: 'run',
     description:
       'run a command on the selected session; its output and exit status go to the log (X11 and agent as the session was started: -X, -A)',
-    footer: false,
+    footer: true,
+    pane: 'sessions',
     disabledReason: (state) => {
       const session = selectedSession(state);
       if (!session) return noSession(state);
@@ -96,6 +104,7 @@ export const keymap: Binding[] = [
     label: 'remove',
     description: 'remove the selected forward (asks first when it has open connections)',
     footer: true,
+    pane: 'forwards',
     disabledReason: (state) => {
       if (!selectedSession(state)) return noSession(state);
       if (!selectedForward(state)) return 'no forward selected: add one with a';
@@ -108,7 +117,8 @@ export const keymap: Binding[] = [
     keys: ['e'],
     label: 'edit',
     description: 'edit the selected forward in place',
-    footer: false,
+    footer: true,
+    pane: 'forwards',
     disabledReason: editForwardDisabledReason,
     run: () => openForwardEdit(),
   },
@@ -117,6 +127,7 @@ export const keymap: Binding[] = [
     label: 'disconnect',
     description: 'disconnect the selected session, closing its forwards',
     footer: true,
+    pane: 'sessions',
     disabledReason: noSession,
     run: (state) => openDialog(disconnectQuestion(selectedSession(state)!)),
   },
@@ -124,7 +135,8 @@ export const keymap: Binding[] = [
     keys: ['R'],
     label: 'reconnect',
     description: 'reconnect now (no wait; a failed session starts again) or retry a failed forward',
-    footer: false,
+    // In the footer only while it can act: a session waiting to reconnect, failed, or a failed forward.
+    footer: true,
     disabledReason: (state) => {
       const session = selectedSession(state);
       if (!session) return noSession(state);
@@ -148,11 +160,12 @@ export const keymap: Binding[] = [
     keys: ['tab'],
     label: 'switch pane',
     description: 'move between sessions and forwards',
-    footer: false,
+    footer: (state) => selectedSession(state) !== undefined,
     run: () => switchFocus(),
   },
   {keys: ['up', 'k'], label: 'up', description: 'move up', footer: false, run: () => moveSelection(-1)},
   {keys: ['down', 'j'], label: 'down', description: 'move down', footer: false, run: () => moveSelection(1)},
+  ...logBindings,
   {
     keys: ['?'],
     label: 'help',

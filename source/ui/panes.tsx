@@ -1,7 +1,8 @@
 import {Box, Text} from 'ink';
 import {useRef} from 'react';
-import {type ForwardRow, kindLabel, type LogEntry, type SessionRow} from '../store/state.js';
+import {type ForwardRow, kindLabel, type SessionRow} from '../store/state.js';
 import {formatBytes} from '../text/format.js';
+import {fitColumns} from './columns.js';
 import {moreAbove, moreBelow, type ScrollWindow, scrollWindow} from './scroll-window.js';
 import {color, stateColor} from './theme.js';
 import {wrapText} from './wrap.js';
@@ -115,6 +116,7 @@ export function SessionsPane(props: {
 }) {
   const {sessions, selected, focused, width, height, now} = props;
   const inner = width - 4;
+  const widths = sessionColumns(sessions, inner);
   const shown = useScrollWindow(
     sessions.map(() => 1),
     selected,
@@ -130,13 +132,8 @@ export function SessionsPane(props: {
         sessions.slice(shown.first, shown.end).map((session, shownIndex) => {
           const index = shown.first + shownIndex;
           const marker = index === selected ? '›' : ' ';
-          const state =
-            session.state === 'failed' || (session.state === 'closed' && session.failure)
-              ? `failed: ${session.failure ?? ''}`
-              : session.state === 'reconnecting'
-                ? `${session.retryIn === undefined ? 'reconnecting now' : `reconnecting in ${session.retryIn}s`}: ${session.failure ?? ''}`
-                : session.state;
-          const left = `${marker} ${cell(session.name, 16)} ${cell(session.address, 26)} `;
+          const state = sessionStateText(session);
+          const left = `${marker} ${cell(session.name, widths.name)} ${cell(session.address, widths.address)} `;
           const reconnects = session.reconnects > 0 ? ` ↻${session.reconnects}` : '';
           const time =
             session.state === 'connected' ? ` ${uptime(session.connectedAt, now)}${reconnects}` : reconnects;
@@ -165,8 +162,91 @@ export function SessionsPane(props: {
 const connsText = ({openConnections, totalConnections, failedConnections}: ForwardRow['counters']) =>
   `${openConnections}/${totalConnections + failedConnections}${failedConnections > 0 ? ` ✗${failedConnections}` : ''}`;
 
+function sessionStateText(session: SessionRow): string {
+  if (session.state === 'failed' || (session.state === 'closed' && session.failure))
+    return `failed: ${session.failure ?? ''}`;
+  if (session.state === 'reconnecting')
+    return `${session.retryIn === undefined ? 'reconnecting now' : `reconnecting in ${session.retryIn}s`}: ${session.failure ?? ''}`;
+  return session.state;
+}
+
+/** Long host names and routes ("via bastion") are shown whole up to this, when the terminal is wide. */
+const SESSION_NAME_MOST = 40;
+const SESSION_ADDRESS_MOST = 40;
+
+/** The state column keeps up to this much (a failure's start) before the name and the address shrink. */
+const SESSION_STATE_KEPT = 24;
+
+/**
+ * The name and address columns of the sessions pane: as wide as their longest (up to 40 each) when there
+ * is room, else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
+ */
+function sessionColumns(sessions: SessionRow[], inner: number): {name: number; address: number} {
+  const state = Math.min(
+    SESSION_STATE_KEPT,
+    Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length)),
+  );
+  // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
+  const longest = (text: (session: SessionRow) => string) =>
+    Math.max(4, ...sessions.map((session) => text(session).length));
+  const [name = SESSION_NAME_MOST, address = SESSION_ADDRESS_MOST] = fitColumns(
+    [
+      {
+        want: Math.min(
+          SESSION_NAME_MOST,
+          longest((session) => session.name),
+        ),
+        least: 8,
+      },
+      {
+        want: Math.min(
+          SESSION_ADDRESS_MOST,
+          longest((session) => session.address),
+        ),
+        least: 12,
+      },
+      {want: state, least: state},
+    ],
+    inner - 2 - 3 - 6,
+    [1, 0],
+  );
+  return {name, address};
+}
+
 const rate = (bytesPerSecond: number) =>
   bytesPerSecond > 0 ? `${formatBytes(Math.round(bytesPerSecond))}/s` : '';
+
+/**
+ * KIND, FORWARD, STATE, CONNS, IN, OUT and RATE in a pane `width` wide: the spec takes what the others
+ * leave; on a narrow terminal it shrinks first, then CONNS, IN and OUT, and STATE and RATE keep their width.
+ */
+export function forwardColumns(width: number): {
+  kind: number;
+  spec: number;
+  state: number;
+  conns: number;
+  in: number;
+  out: number;
+  rate: number;
+} {
+  // Inside the border, less the six blanks between the columns.
+  const room = width - 2 - 6;
+  const others = 4 + 9 + 9 + 8 + 8 + 10;
+  const [kind = 4, spec = 10, state = 9, conns = 9, bytesIn = 8, bytesOut = 8, rate = 10] = fitColumns(
+    [
+      {want: 4, least: 4},
+      {want: Math.max(10, room - others), least: 10},
+      {want: 9, least: 9},
+      {want: 9, least: 5},
+      {want: 8, least: 7},
+      {want: 8, least: 7},
+      {want: 10, least: 10},
+    ],
+    room,
+    [1, 3, 4, 5],
+  );
+  return {kind, spec, state, conns, in: bytesIn, out: bytesOut, rate};
+}
 
 export function ForwardsPane(props: {
   session: SessionRow | undefined;
@@ -176,10 +256,16 @@ export function ForwardsPane(props: {
   height: number;
 }) {
   const {session, selected, focused, width, height} = props;
-  const inner = width - 4;
-  const fixed = 4 + 9 + 9 + 8 + 8 + 10 + 6;
-  const specWidth = Math.max(10, inner - fixed);
-  const header = `${cell('KIND', 4)} ${cell('FORWARD', specWidth)} ${cell('STATE', 9)} ${cell('CONNS', 9)} ${cell('IN', 8)} ${cell('OUT', 8)} ${cell('RATE', 10)}`;
+  const {
+    kind: kindWidth,
+    spec: specWidth,
+    state: stateWidth,
+    conns: connsWidth,
+    in: inWidth,
+    out: outWidth,
+    rate: rateWidth,
+  } = forwardColumns(width);
+  const header = `${cell('KIND', kindWidth)} ${cell('FORWARD', specWidth)} ${cell('STATE', stateWidth)} ${cell('CONNS', connsWidth)} ${cell('IN', inWidth)} ${cell('OUT', outWidth)} ${cell('RATE', rateWidth)}`;
   const forwards = session?.forwards ?? [];
   const reasons = forwards.map((forward, index) => reasonLines(forward, width, index === selected));
   const channels = forwards.map((forward, index) => dataChannelLines(forward, index === selected));
@@ -192,12 +278,12 @@ export function ForwardsPane(props: {
   for (let index = shown.first; index < shown.end; index++) {
     const forward = forwards[index]!;
     const {counters} = forward;
-    const line = `${cell(kindLabel(forward), 4)} ${cell(forward.display, specWidth)} `;
-    const numbers = ` ${cell(connsText(counters), 9)} ${cell(formatBytes(counters.bytesIn), 8)} ${cell(formatBytes(counters.bytesOut), 8)} ${cell(rate(forward.rateIn + forward.rateOut), 10)}`;
+    const line = `${cell(kindLabel(forward), kindWidth)} ${cell(forward.display, specWidth)} `;
+    const numbers = ` ${cell(connsText(counters), connsWidth)} ${cell(formatBytes(counters.bytesIn), inWidth)} ${cell(formatBytes(counters.bytesOut), outWidth)} ${cell(rate(forward.rateIn + forward.rateOut), rateWidth)}`;
     rows.push(
       <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>
         {line}
-        <Text color={color(stateColor[forward.state] ?? 'white')}>{cell(forward.state, 9)}</Text>
+        <Text color={color(stateColor[forward.state] ?? 'white')}>{cell(forward.state, stateWidth)}</Text>
         {numbers}
       </Text>,
     );
@@ -242,25 +328,6 @@ export function ForwardsPane(props: {
           {session ? (session.state === 'connected' ? 'No forwards. Press a to add one.' : '') : ''}
         </Text>
       )}
-    </Pane>
-  );
-}
-
-export function LogPane(props: {entries: LogEntry[]; width: number; height: number}) {
-  const {entries, width, height} = props;
-  const visible = entries.slice(-Math.max(0, height - 3));
-  return (
-    <Pane focused={false} width={width} height={height}>
-      <Text bold>Log</Text>
-      {visible.map((entry) => (
-        <Text
-          key={entry.id}
-          wrap="truncate-end"
-          color={color(entry.kind === 'error' ? 'red' : entry.kind === 'ftp' ? 'magenta' : 'white')}
-        >
-          {`${new Date(entry.time).toTimeString().slice(0, 8)} ${entry.text}`}
-        </Text>
-      ))}
     </Pane>
   );
 }

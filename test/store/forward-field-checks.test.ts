@@ -38,11 +38,11 @@ describe('the add dialog checks what this machine and the forwards here allow', 
       ),
     ];
     expect(check('L 8080:other:1', sessions)).toBe(
-      "port 8080 is already used here by db's -L 8080:db:5432; pick another port",
+      "port 8080 is already used here by db's L 8080:db:5432; pick another port",
     );
     // A forward that asked for port 0 holds the one it bound (its display).
     expect(check('D 41234', sessions)).toBe(
-      "port 41234 is already used here by web's -D 0; pick another port",
+      "port 41234 is already used here by web's D 41234; pick another port",
     );
     expect(check('L 9090:db:1', sessions)).toBeUndefined();
     // A -R listens on the server: its port is free here.

@@ -182,7 +182,9 @@ describe('the add dialog refuses a port the session already forwards', () => {
     editDialogText(() => 'D');
     expect(store.getState().dialog).toMatchObject({error: 'D needs a port, e.g. D 1080'});
     editDialogText(() => 'D 1080');
-    expect(store.getState().dialog).toMatchObject({error: 'port 1080 is already forwarded by D 1080'});
+    expect(store.getState().dialog).toMatchObject({
+      error: expect.stringMatching(/^port 1080 is already used here by .*'s D 1080; pick another port$/),
+    });
     editDialogText(() => 'D 1081');
     expect(store.getState().dialog).toMatchObject({error: undefined});
     store.setState(initialState());

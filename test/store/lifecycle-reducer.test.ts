@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import type {ForwardCounters, TunnelEvent} from '../../source/core/events.js';
-import {checkForwardEntry} from '../../source/store/forward-entry-check.js';
+import {addForwardProblem, checkForwardEntry} from '../../source/store/forward-entry-check.js';
 import {addSessionRow, reduce, restartSessionRow} from '../../source/store/reducer.js';
 import {type AppState, initialState} from '../../source/store/state.js';
 import {forwardRow, sessionRow} from '../helpers/rows.js';
@@ -294,22 +294,21 @@ describe('the add-forward entry is checked against the session', () => {
   });
 
   it('refuses a port this session already listens on, on the same side, naming the forward that has it', () => {
-    expect(checkForwardEntry('D 1080', session).error).toBe('port 1080 is already forwarded by D 1080');
-    expect(checkForwardEntry('L 127.0.0.1:1080:db:5432', session).error).toBe(
-      'port 1080 is already forwarded by D 1080',
-    );
+    const problem = (text: string) => addForwardProblem({sessionId: session.id}, text, [session]);
+    expect(problem('D 1080')).toMatch(/^port 1080 is already used here by .*'s D 1080; pick another port$/);
+    expect(problem('L 127.0.0.1:1080:db:5432')).toMatch(/^port 1080 is already used here by .*'s D 1080/);
     // The port a "D 0" was given.
-    expect(checkForwardEntry('L 40291:web:80', session).error).toBe(
-      'port 40291 is already forwarded by D 40291',
-    );
+    expect(problem('L 40291:web:80')).toMatch(/^port 40291 is already used here by .*'s D 40291/);
     expect(checkForwardEntry('R 9000:localhost:4000', session).error).toBe(
       'port 9000 on the server is already forwarded by R 9000:localhost:3000',
     );
   });
 
   it('lets through another port, the other side, port 0, another address, and a failed forward’s port', () => {
-    for (const text of ['D 1081', 'L 9000:db:5432', 'R 1080', 'D 0', 'D 10.0.0.7:1080', 'L 5432:db:5432'])
+    for (const text of ['D 1081', 'L 9000:db:5432', 'R 1080', 'D 0', 'D 10.0.0.7:1080', 'L 5432:db:5432']) {
       expect(checkForwardEntry(text, session), text).toMatchObject({spec: expect.anything()});
+      expect(addForwardProblem({sessionId: session.id}, text, [session]), text).toBeUndefined();
+    }
     expect(checkForwardEntry('D 1080', undefined)).toMatchObject({spec: {kind: 'dynamic', port: 1080}});
   });
 });

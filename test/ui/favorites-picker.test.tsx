@@ -174,7 +174,7 @@ describe('the favorites picker, the overwrite question and e, as frames', () => 
     expect(editing).toContain('> L 9090:db:5432');
     await press(stdin, CTRL_U, 'L 5432:db:1');
     expect(await frameMatching(lastFrame, /already used/)).toContain(
-      "port 5432 is already used here by web's -L 5432:db:5432; pick another port",
+      "port 5432 is already used here by web's L 5432:db:5432; pick another port",
     );
     await press(stdin, CTRL_U, 'D 80');
     expect(await frameMatching(lastFrame, /privileged/)).toContain(

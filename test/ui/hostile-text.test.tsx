@@ -124,7 +124,7 @@ describe('the UI draws text from outside harmless (escaped), and aligned', () =>
     // The log's lines are long enough to show all of it; the truncated cells show its start.
     for (const kind of ['info', 'error', 'ftp']) expect(shown).toContain(`${kind}: ${SHOWN}`);
     expect(shown).toContain(`Forwards of n${SHOWN.slice(0, 20)}`);
-    expect(shown).toContain(String.raw`› n\033]0;pwned\0…`);
+    expect(shown).toContain(String.raw`› n\033]0;pwned\007\033]52;c;cm0g\007\033…`);
     expect(shown).toContain(String.raw`↳ open failed: \033]0;pwned\007`);
     expect(shown).toContain(String.raw`↳ refused: \033]0;pwned\007`);
     expect(shown).toContain(String.raw`● failed: disconnected: \033]0;`);

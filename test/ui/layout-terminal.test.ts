@@ -107,7 +107,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
           expect(line.length).toBeLessThanOrEqual(width);
           if (/^[║╔╚]/.test(line)) expect(line).toMatch(/[║╗╝]$/);
         }
-        expect(dialog).toMatch(/╚═+╝\n.*\nc connect/);
+        expect(dialog).toMatch(/╚═+╝\n.*\nEnter add · Esc cancel/);
         await terminal.keys('Escape');
         await terminal.waitForScreen(/Log/);
         await quitAndCheckScrollback(terminal);
