@@ -44,6 +44,11 @@ export function copyText(
   const {session, forward} = rows;
   if (!forward) return {text: session.address};
   if (forward.listeningOn) return {text: forward.listeningOn};
-  const why = forward.state === 'starting' ? 'not listening yet' : `${forward.state}, not listening`;
-  return {reason: `nothing to copy: ${forward.label} is ${why}`};
+  const why =
+    forward.state === 'starting'
+      ? 'is not listening yet'
+      : forward.state === 'failed'
+        ? 'failed'
+        : 'is closed';
+  return {reason: `nothing to copy: this forward ${why}`};
 }

@@ -1,8 +1,10 @@
 import {openRunCommand, requestQuit, requestRemoveForward} from '../store/actions.js';
+import {copyText, openDetail, selectedTarget} from '../store/detail-actions.js';
 import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {type AppState, openConnections, selectedForward, selectedSession} from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
 import {FAVORITES_PICKER_KEYS, FORWARD_EXAMPLES} from '../text/examples.js';
+import {copyAddress} from './clipboard.js';
 
 /**
  * Every key of the main screen, as data: the footer and the help screen are made from this list, so
@@ -112,6 +114,26 @@ export const keymap: Binding[] = [
         action: {kind: 'disconnect', sessionId: session.id},
       });
     },
+  },
+  {
+    keys: ['enter'],
+    label: 'detail',
+    description:
+      'the whole of the selected forward (its reason, addresses, open connections, rate) or session; Esc closes it',
+    footer: false,
+    disabledReason: noSession,
+    run: () => openDetail(),
+  },
+  {
+    keys: ['y'],
+    label: 'copy',
+    description: "copy the selected forward's listening address, or the session's address (OSC 52)",
+    footer: false,
+    disabledReason: (state) => {
+      const what = copyText(state, selectedTarget(state));
+      return 'reason' in what ? what.reason : undefined;
+    },
+    run: (state) => copyAddress(state, selectedTarget(state)),
   },
   {
     keys: ['tab'],
