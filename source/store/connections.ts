@@ -56,7 +56,8 @@ function keptConnections(forward: ForwardRow, rows: ConnectionRow[] | undefined)
 }
 
 /**
- * The forward with its rate now added to its history when it changed: the history is a step function (each
+ * The forward with its rate now added to its history when it changed (and its connection rows as its
+ * counters have them): the history is a step function (each
  * rate holds until the next point), so a sample that changes nothing adds nothing and redraws nothing. The
  * last point older than the minute is kept, for the rate at the minute's start.
  */
@@ -64,7 +65,7 @@ export function withRatePoint(forward: ForwardRow, time: number): ForwardRow {
   const rate = forward.rateIn + forward.rateOut;
   const history = forward.rateHistory ?? [];
   const last = history.at(-1);
-  if (last ? last.rate === rate : rate === 0) return forward;
+  if (last ? last.rate === rate : rate === 0) return keptConnections(forward, forward.connections);
   const inside = history.findIndex((point) => point.time > time - RATE_HISTORY_MS);
   const kept = inside === -1 ? history.slice(-1) : history.slice(Math.max(0, inside - 1));
   const point: RatePoint = {time, rate};
