@@ -10,7 +10,8 @@ import {wrapText} from './wrap.js';
  * its label, so a long failure reason or address is read to its end by scrolling, never cut.
  */
 
-export type DetailLine = {text: string; color?: string; bold?: boolean; dim?: boolean};
+/** A line; its style is its text's, not its label's (a field's name, drawn plain before it). */
+export type DetailLine = {label?: string; text: string; color?: string; bold?: boolean; dim?: boolean};
 
 /** Labels take this many columns; their values wrap in the rest. */
 const LABEL_WIDTH = 13;
@@ -25,7 +26,8 @@ function field(
   const values = typeof value === 'string' ? [value] : value;
   const lines = values.flatMap((one) => wrapText(one, Math.max(10, width - LABEL_WIDTH)));
   return lines.map((line, index) => ({
-    text: `${(index === 0 ? label : '').padEnd(LABEL_WIDTH)}${line}`,
+    label: (index === 0 ? label : '').padEnd(LABEL_WIDTH),
+    text: line,
     ...style,
   }));
 }
@@ -90,9 +92,10 @@ function rateLines(forward: ForwardRow, width: number, now: number): DetailLine[
   const columns = Math.max(10, Math.min(RATE_HISTORY_MS / 1000, width - LABEL_WIDTH));
   const {bars, peak} = sparkline(forward.rateHistory ?? [], now, columns);
   const label = columns === RATE_HISTORY_MS / 1000 ? 'Last minute' : `Last ${columns}s`;
-  lines.push({text: `${label.padEnd(LABEL_WIDTH)}${bars}`, color: 'cyan'});
+  lines.push({label: label.padEnd(LABEL_WIDTH), text: bars, color: 'cyan'});
   lines.push({
-    text: `${''.padEnd(LABEL_WIDTH)}${peak > 0 ? `highest ${rateText(peak)}` : 'no traffic'}`,
+    label: ''.padEnd(LABEL_WIDTH),
+    text: peak > 0 ? `highest ${rateText(peak)}` : 'no traffic',
     dim: true,
   });
   return lines;

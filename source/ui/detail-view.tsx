@@ -90,15 +90,12 @@ export function DetailView(props: {target: DetailTarget; width: number; height: 
       </Text>
       {window.above > 0 ? <Text dimColor>{moreAbove(window.above)}</Text> : null}
       {lines.slice(window.first, window.end).map((line, index) => (
-        <Text
-          // biome-ignore lint/suspicious/noArrayIndexKey: lines of one frame, by position
-          key={index}
-          wrap="truncate-end"
-          bold={line.bold}
-          dimColor={line.dim}
-          color={line.color ? color(line.color) : undefined}
-        >
-          {line.text || ' '}
+        // biome-ignore lint/suspicious/noArrayIndexKey: lines of one frame, by position
+        <Text key={index} wrap="truncate-end">
+          {line.label ?? ''}
+          <Text bold={line.bold} dimColor={line.dim} color={line.color ? color(line.color) : undefined}>
+            {line.text || ' '}
+          </Text>
         </Text>
       ))}
       {window.below > 0 ? <Text dimColor>{moreBelow(window.below)}</Text> : null}
