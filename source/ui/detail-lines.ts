@@ -125,7 +125,8 @@ export function forwardDetailLines(
       ...field('Why', forward.failure, width, {color: forward.state === 'failed' ? 'red' : 'yellow'}),
     );
   const addresses = forward.listeningAddresses ?? (forward.listeningOn ? [forward.listeningOn] : []);
-  lines.push(...field('Listening', addresses.length > 0 ? addresses : 'not yet', width));
+  const nowhere = forward.state === 'starting' ? 'not yet' : 'nowhere';
+  lines.push(...field('Listening', addresses.length > 0 ? addresses : nowhere, width));
   lines.push(
     ...field(
       'Connections',
