@@ -32,6 +32,15 @@ function foldConnections(forward: ForwardRow, event: TunnelEvent, time: number):
         forward,
         (forward.connections ?? []).filter((row) => row.id !== event.connectionId),
       );
+    case 'ftp-data-opened':
+      return {
+        ...forward,
+        dataChannels: forward.dataChannels?.map((channel) =>
+          channel.id === event.dataId && channel.openedAt === undefined
+            ? {...channel, openedAt: time}
+            : channel,
+        ),
+      };
     case 'forward-listening': {
       const addresses = event.bindAddresses?.map((address) => hostPort(address, event.port));
       if (addresses === undefined && forward.listeningAddresses === undefined) return forward;

@@ -56,6 +56,8 @@ export interface DataChannelRow {
   local: string;
   /** Passive: the FTP server's data port. Active: the listener on the SSH server the FTP server connects to. */
   remote: string;
+  /** When it opened (epoch ms), for the detail view (see connections.ts). */
+  openedAt?: number;
 }
 
 /** A forward's byte counters sampled over the last seconds, for its rates (see rate-window.ts). */

@@ -149,12 +149,11 @@ export function forwardDetailLines(
     const channels = forward.dataChannels ?? [];
     lines.push(blank, heading(`Data channels (${channels.length})`));
     if (channels.length === 0) lines.push({text: '  none open', dim: true});
-    for (const channel of channels)
-      lines.push(
-        ...wrapped(`#${channel.id} ${channel.mode} ${channel.local} <-> ${channel.remote}`, width, 2, {
-          color: 'magenta',
-        }),
-      );
+    for (const channel of channels) {
+      const since = channel.openedAt === undefined ? '' : `   ${age(now - channel.openedAt)}`;
+      const text = `#${channel.id} ${channel.mode} ${channel.local} <-> ${channel.remote}${since}`;
+      lines.push(...wrapped(text, width, 2, {color: 'magenta'}));
+    }
   }
   return lines;
 }

@@ -91,6 +91,26 @@ describe("the detail's fold: open connections, addresses and the rate history", 
     expect(forwardOf(state).connections).toBeUndefined();
   });
 
+  it('stamps an FTP data channel with when it opened', () => {
+    let state = listeningState();
+    state = reduce(
+      state,
+      1,
+      {
+        event: 'ftp-data-opened',
+        forwardId: 'L1',
+        dataId: 3,
+        mode: 'passive',
+        local: '127.0.0.1:40003',
+        remote: '127.0.0.1:50003',
+      },
+      7000,
+    );
+    expect(forwardOf(state).dataChannels).toEqual([
+      {id: 3, mode: 'passive', local: '127.0.0.1:40003', remote: '127.0.0.1:50003', openedAt: 7000},
+    ]);
+  });
+
   it('keeps at most CONNECTION_ROWS_LIMIT rows, the newest', () => {
     let state = listeningState();
     const count = CONNECTION_ROWS_LIMIT + 5;

@@ -97,7 +97,7 @@ describe('the detail view (Enter)', () => {
       connections: [{id: 4, from: '127.0.0.1:50123', to: 'ftp:21', openedAt: now - 75_000}],
       dataChannels: [
         {id: 1, mode: 'passive', local: '127.0.0.1:40001', remote: '127.0.0.1:50001'},
-        {id: 2, mode: 'active', local: '127.0.0.1:40002', remote: '127.0.0.1:50002'},
+        {id: 2, mode: 'active', local: '127.0.0.1:40002', remote: '127.0.0.1:50002', openedAt: now - 5000},
       ],
     });
     const {lastFrame, stdin, unmount} = renderAt(100, 40, {
@@ -115,7 +115,7 @@ describe('the detail view (Enter)', () => {
     expect(frame).toMatch(/127\.0\.0\.1:50123 -> ftp:21 1m1[5-7]s/);
     expect(frame).toContain('Data channels (2)');
     expect(frame).toContain('#1 passive 127.0.0.1:40001 <-> 127.0.0.1:50001');
-    expect(frame).toContain('#2 active 127.0.0.1:40002 <-> 127.0.0.1:50002');
+    expect(frame).toMatch(/#2 active 127\.0\.0\.1:40002 <-> 127\.0\.0\.1:50002 [5-7]s/);
     unmount();
   });
 
