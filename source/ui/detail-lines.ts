@@ -81,11 +81,11 @@ export function sparkline(history: RatePoint[], now: number, columns: number): {
 }
 
 function rateLines(forward: ForwardRow, width: number, now: number): DetailLine[] {
-  const now_ = forward.rateIn + forward.rateOut;
+  const total = forward.rateIn + forward.rateOut;
   const lines = field(
     'Rate',
-    now_ > 0
-      ? `${rateText(now_)} (in ${rateText(forward.rateIn)} · out ${rateText(forward.rateOut)})`
+    total > 0
+      ? `${rateText(total)} (in ${rateText(forward.rateIn)} · out ${rateText(forward.rateOut)})`
       : 'idle',
     width,
   );

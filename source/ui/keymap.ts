@@ -11,7 +11,7 @@ import {copyAddress} from './clipboard.js';
  * they cannot drift from what the keys do. A key that cannot act says why instead of doing nothing.
  */
 export interface Binding {
-  /** Key names: a printable character, or up, down, tab, delete. */
+  /** Key names: a printable character, or up, down, tab, delete, enter. */
   keys: string[];
   label: string;
   description: string;
