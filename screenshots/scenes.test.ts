@@ -6,7 +6,7 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {readFileSync} from 'node:fs';
-import {access, constants, mkdir, mkdtemp, readdir, rm, stat, writeFile} from 'node:fs/promises';
+import {access, constants, mkdir, mkdtemp, readdir, rm, stat, truncate, writeFile} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -331,6 +331,44 @@ describe('screenshots of the full-screen UI', () => {
     await terminal.waitForScreen(/> yes/);
     await snapshot(terminal, 'host-key', scratch, 'tunnels staging');
     await terminal.keys('Escape');
+  });
+
+  it('detail: Enter on a forward during a slow download: its open connection and the rate of the last seconds', async () => {
+    const home = await makeHome('home-detail', sshd.knownHosts, [`LocalForward 0 127.0.0.1:${HTTP_PORT}`]);
+    const terminal = await start(home);
+    const screen = await terminal.waitForScreen(
+      new RegExp(`L\\s+\\d+:127\\.0\\.0\\.1:${HTTP_PORT}\\s+listening`),
+    );
+    const httpPort = port(screen, new RegExp(`\\bL\\s+(\\d+):127\\.0\\.0\\.1:${HTTP_PORT}\\s`));
+    // Large enough that the socket buffers fill and the download then runs at curl's pace while on screen.
+    const image = path.join(ftp.root, 'image.iso');
+    await writeFile(image, '', {mode: 0o644});
+    await truncate(image, 256 * 1024 * 1024);
+    const slow = spawn(
+      'curl',
+      ['-sS', '--limit-rate', '1M', '-o', '/dev/null', `http://127.0.0.1:${httpPort}/image.iso`],
+      {stdio: 'ignore'},
+    );
+    try {
+      await terminal.waitForScreen(/listening\s+1\/1/);
+      await terminal.keys('Tab');
+      await terminal.keys('Enter');
+      await terminal.waitForScreen(/Open connections \(1\)[\s\S]*127\.0\.0\.1:\d+ -> 127\.0\.0\.1:8080/);
+      // Some seconds of the download in the sparkline.
+      await terminal.waitForScreen(/Last minute +▁*(?:[▂-█]▁*){15}/, 40_000);
+      await snapshot(terminal, 'detail', scratch, 'tunnels staging');
+    } finally {
+      // It may have finished already: then there is no exit to wait for.
+      if (slow.pid !== undefined && slow.exitCode === null && slow.signalCode === null) {
+        const exited = new Promise((resolve) => slow.once('exit', resolve));
+        process.kill(slow.pid, 'SIGKILL');
+        await exited;
+      }
+    }
+    await terminal.keys('Escape');
+    await terminal.waitForScreen(/listening\s+0\/1/);
+    await terminal.type('q');
+    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
   });
 
   it('reconnecting: the server went away; the countdown, the waiting remote forward, then back', async () => {

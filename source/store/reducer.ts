@@ -1,5 +1,6 @@
 import type {ForwardCounters, TunnelEvent} from '../core/events.js';
 import {hostPort} from '../text/address.js';
+import {foldDetail, withRatePoint} from './connections.js';
 import {logLinesOf, withoutSession} from './log-text.js';
 import {addSample, emptyRateWindow, rateOf} from './rate-window.js';
 import {afterDrop, afterReconnect, listeningAgain, refusesAll} from './row-status.js';
@@ -266,7 +267,9 @@ function applyForwardEvent(state: AppState, sessionId: number, event: ForwardEve
       fold: {...state.fold, samples},
     });
   }
-  return withForward(state, sessionId, event.forwardId, (forward) => forwardAfter(forward, event));
+  return withForward(state, sessionId, event.forwardId, (forward) =>
+    foldDetail(forwardAfter(forward, event), event, time),
+  );
 }
 
 function withForward(
@@ -378,7 +381,7 @@ function applyTraffic(
     next = withForward(next, sessionId, forwardId, (forward) =>
       sameCounters(forward.counters, counters) && forward.rateIn === rateIn && forward.rateOut === rateOut
         ? forward
-        : {...withCounters(forward, counters), rateIn, rateOut},
+        : withRatePoint({...withCounters(forward, counters), rateIn, rateOut}, time),
     );
   }
   return {...next, fold: {...next.fold, samples}};

@@ -23,7 +23,32 @@ export interface ForwardRow {
   rateOut: number;
   /** An FTP forward's data channels open now. */
   dataChannels?: DataChannelRow[];
+  /** Every address it listens on, when several (127.0.0.1 and ::1); see connections.ts. */
+  listeningAddresses?: string[];
+  /** Its connections open now, the newest last (bounded); see connections.ts. */
+  connections?: ConnectionRow[];
+  /** Its rate (in and out) at each traffic sample of the last minute, for the detail's sparkline. */
+  rateHistory?: RatePoint[];
 }
+
+export interface ConnectionRow {
+  id: number;
+  /** The side that opened it ("address:port"). */
+  from: string;
+  /** Where it goes ("host:port"). */
+  to: string;
+  /** When it opened (epoch ms). */
+  openedAt: number;
+}
+
+export interface RatePoint {
+  time: number;
+  /** Bytes per second, in and out together. */
+  rate: number;
+}
+
+/** What the detail view shows: a forward of a session, or the session itself. */
+export type DetailTarget = {sessionId: number; forwardId?: string};
 
 export interface DataChannelRow {
   id: number;
@@ -32,6 +57,8 @@ export interface DataChannelRow {
   local: string;
   /** Passive: the FTP server's data port. Active: the listener on the SSH server the FTP server connects to. */
   remote: string;
+  /** When it opened (epoch ms), for the detail view (see connections.ts). */
+  openedAt?: number;
 }
 
 /** A forward's byte counters sampled over the last seconds, for its rates (see rate-window.ts). */
@@ -127,6 +154,8 @@ export interface AppState {
   /** Where the log pane is scrolled to and what it is filtered by (see log-actions.ts). */
   logView: LogView;
   dialog: Dialog | undefined;
+  /** The detail view open over the panes (Enter), if any; a dialog still comes before it. */
+  detail: DetailTarget | undefined;
   /** One line under the panes: what just happened, or why a key did nothing. */
   message: {kind: 'info' | 'error'; text: string} | undefined;
   /** Host aliases from ~/.ssh/config, for completion. */
@@ -181,6 +210,7 @@ export function initialState(): AppState {
     log: [],
     logView: {anchor: undefined, filter: undefined, editingFilter: false},
     dialog: undefined,
+    detail: undefined,
     message: undefined,
     hosts: [],
     quitting: false,

@@ -19,6 +19,8 @@ import {
   selectFavorite,
   showMessage,
 } from '../store/ui-actions.js';
+import {useClipboardWriter} from './clipboard.js';
+import {DetailView} from './detail-view.js';
 import {DialogView} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {dialogFooter, FILTER_FOOTER, footerText, mainFooter, unboundKeyHint} from './footer.js';
@@ -36,8 +38,8 @@ function keyName(input: string, key: Key): string {
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
   if (key.tab) return 'tab';
-  if (key.delete) return 'delete';
   if (key.return) return 'enter';
+  if (key.delete) return 'delete';
   if (key.escape) return 'escape';
   if (key.pageUp) return 'pageup';
   if (key.pageDown) return 'pagedown';
@@ -185,6 +187,8 @@ function appInput(input: string, key: Key): void {
     dialogInput(input, key);
     return;
   }
+  // The detail view takes its own keys (detail-view.tsx).
+  if (store.getState().detail) return;
   if (editingLogFilter()) {
     logFilterInput(input, key);
     return;
@@ -192,7 +196,7 @@ function appInput(input: string, key: Key): void {
   // Keys typed fast or pasted arrive together ("\td"): each is a key of its own.
   const names =
     input.length > 1 && !key.ctrl && !key.meta
-      ? [...input].map((char) => (char === '\t' ? 'tab' : char))
+      ? [...input].map((char) => (char === '\t' ? 'tab' : char === '\r' ? 'enter' : char))
       : [keyName(input, key)];
   for (const [index, name] of names.entries()) {
     pressKey(name);
@@ -244,6 +248,7 @@ export function App() {
   const dialog = useAppState((state) => state.dialog);
   const message = useAppState((state) => state.message);
   const quitting = useAppState((state) => state.quitting);
+  const detail = useAppState((state) => state.detail);
   const session = useAppState(selectedSession);
   const footer = useAppState((state) => footerLine(state, columns));
   const now = useMinuteClock(sessions.some((row) => row.state === 'connected'));
@@ -253,6 +258,7 @@ export function App() {
   }, [quitting, app]);
 
   useInput(appInput);
+  useClipboardWriter();
 
   const width = columns;
   const logEntries = log.filter((entry) => !session || entry.sessionId === session.id);
@@ -271,7 +277,9 @@ export function App() {
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
     <Box flexDirection="column" width={width} height={heights.height}>
       <Header sessions={sessions.length} />
-      {dialog?.kind === 'help' ? (
+      {detail && !dialog ? (
+        <DetailView target={detail} width={width} height={heights.height - 3} active />
+      ) : dialog?.kind === 'help' ? (
         <DialogView dialog={dialog} width={width} height={heights.height - 3} />
       ) : (
         <>

@@ -94,7 +94,7 @@ export const FILTER_FOOTER: FooterItem[] = [
 ];
 
 /** Always kept when the footer is too narrow for every key: help lists the others. */
-const KEPT = new Set(['?', 'q', 'Esc', 'End']);
+const KEPT = new Set(['?', 'q', 'Esc', 'End', 'Tab']);
 
 /**
  * The footer's line in `width` columns: every key with " · " between them, or with two blanks when that is
@@ -121,7 +121,6 @@ export function footerText(items: readonly FooterItem[], width: number): string 
 /** What a key the main screen does not bind says on the status line, so it never does nothing silently. */
 export function unboundKeyHint(name: string): string | undefined {
   if (name === ' ') return 'Space does nothing here: ↑↓ or j k select, Tab switches pane, ? lists the keys';
-  if (name === 'enter') return 'Enter does nothing here yet: ? lists the keys';
   if ([...name].length !== 1 || name < ' ') return undefined;
   return `${name} is not a key here: ? lists the keys`;
 }

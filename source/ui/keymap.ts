@@ -1,4 +1,5 @@
 import {openRunCommand, requestQuit, requestRemoveForward} from '../store/actions.js';
+import {copyText, openDetail, selectedTarget} from '../store/detail-actions.js';
 import {openFavoritesPicker} from '../store/favorites-actions.js';
 import {editForwardDisabledReason, openForwardEdit} from '../store/forward-edit.js';
 import {forwardName} from '../store/forward-name.js';
@@ -14,6 +15,7 @@ import {
 } from '../store/state.js';
 import {moveSelection, openDialog, switchFocus} from '../store/ui-actions.js';
 import {FORWARD_EXAMPLES} from '../text/examples.js';
+import {copyAddress} from './clipboard.js';
 import {logBindings} from './log-keys.js';
 
 /**
@@ -155,6 +157,26 @@ export const keymap: Binding[] = [
       const forward = retryable(state);
       return forward ? retryForward(session.id, forward.id) : reconnectSession(session.id);
     },
+  },
+  {
+    keys: ['enter'],
+    label: 'detail',
+    description:
+      'the whole of the selected forward (its reason, addresses, open connections, rate) or session; Esc closes it',
+    footer: true,
+    disabledReason: noSession,
+    run: () => openDetail(),
+  },
+  {
+    keys: ['y'],
+    label: 'copy',
+    description: "copy the selected forward's listening address, or the session's address (OSC 52)",
+    footer: false,
+    disabledReason: (state) => {
+      const what = copyText(state, selectedTarget(state));
+      return 'reason' in what ? what.reason : undefined;
+    },
+    run: (state) => copyAddress(state, selectedTarget(state)),
   },
   {
     keys: ['tab'],

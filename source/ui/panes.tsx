@@ -170,16 +170,19 @@ function sessionStateText(session: SessionRow): string {
   return session.state;
 }
 
-/** Long host names and routes ("via bastion") are shown whole up to this, when the terminal is wide. */
-const SESSION_NAME_MOST = 40;
-const SESSION_ADDRESS_MOST = 40;
+/**
+ * The most the name and the address columns take: a share of the pane, so that a wide terminal shows long
+ * host names and routes ("via bastion") whole while the state (a failure's words) keeps the most room.
+ */
+const sessionNameMost = (inner: number) => Math.max(16, Math.floor(inner * 0.3));
+const sessionAddressMost = (inner: number) => Math.max(26, Math.floor(inner * 0.25));
 
 /** The state column keeps up to this much (a failure's start) before the name and the address shrink. */
 const SESSION_STATE_KEPT = 24;
 
 /**
- * The name and address columns of the sessions pane: as wide as their longest (up to 40 each) when there
- * is room, else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
+ * The name and address columns of the sessions pane: as wide as their longest (up to a share of the pane)
+ * when there is room, else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
  */
 function sessionColumns(sessions: SessionRow[], inner: number): {name: number; address: number} {
   const state = Math.min(
@@ -189,18 +192,18 @@ function sessionColumns(sessions: SessionRow[], inner: number): {name: number; a
   // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
   const longest = (text: (session: SessionRow) => string) =>
     Math.max(4, ...sessions.map((session) => text(session).length));
-  const [name = SESSION_NAME_MOST, address = SESSION_ADDRESS_MOST] = fitColumns(
+  const [name = sessionNameMost(inner), address = sessionAddressMost(inner)] = fitColumns(
     [
       {
         want: Math.min(
-          SESSION_NAME_MOST,
+          sessionNameMost(inner),
           longest((session) => session.name),
         ),
         least: 8,
       },
       {
         want: Math.min(
-          SESSION_ADDRESS_MOST,
+          sessionAddressMost(inner),
           longest((session) => session.address),
         ),
         least: 12,

@@ -22,6 +22,8 @@ export interface Terminal {
   type(text: string): Promise<void>;
   keys(...keys: string[]): Promise<void>;
   resize(width: number, height: number): Promise<void>;
+  /** Runs a tmux command on this terminal's server ("show-buffer", "set-option ..."); its output. */
+  tmux(...args: string[]): Promise<string>;
   /** Whether the program's process is still alive. */
   alive(): boolean;
   /** Ends the program by PID, then the tmux server. */
@@ -77,6 +79,7 @@ export async function openTerminal(
     screenWithStyles: async () => (await tmux('capture-pane', '-e', '-p', '-t', 'main')).stdout,
     title: async () => (await tmux('display-message', '-p', '-t', 'main', '#{pane_title}')).stdout.trim(),
     alive,
+    tmux: async (...args) => (await tmux(...args)).stdout,
     async waitForScreen(pattern, ms = 15_000) {
       const deadline = Date.now() + ms;
       for (;;) {

@@ -246,9 +246,10 @@ describe('the store as a fold of core events', () => {
       remote: `ftp:5000${dataId}`,
     });
     let state = fold([...connected, ftp, opened(1), opened(2)]);
+    // Each with the time it opened (the events come a second apart from t=1000).
     expect(state.sessions[0]!.forwards[0]!.dataChannels).toEqual([
-      {id: 1, mode: 'passive', local: '127.0.0.1:40001', remote: 'ftp:50001'},
-      {id: 2, mode: 'passive', local: '127.0.0.1:40002', remote: 'ftp:50002'},
+      {id: 1, mode: 'passive', local: '127.0.0.1:40001', remote: 'ftp:50001', openedAt: 4000},
+      {id: 2, mode: 'passive', local: '127.0.0.1:40002', remote: 'ftp:50002', openedAt: 5000},
     ]);
     state = fold(
       [
@@ -265,7 +266,7 @@ describe('the store as a fold of core events', () => {
       state,
     );
     expect(state.sessions[0]!.forwards[0]!.dataChannels).toEqual([
-      {id: 2, mode: 'passive', local: '127.0.0.1:40002', remote: 'ftp:50002'},
+      {id: 2, mode: 'passive', local: '127.0.0.1:40002', remote: 'ftp:50002', openedAt: 5000},
     ]);
     expect(state.sessions[0]!.forwards[0]!.counters.totalConnections).toBe(3);
     expect(state.log.at(-1)).toMatchObject({
