@@ -4,14 +4,19 @@
  * A reader that takes data in bursts (a slow client reading 4 MiB every 4 s) moves the counter in steps.
  * The rate over one sample interval is then 0, 4 MiB/s, 0: a steady reader looks erratic. Here the rate is
  * the bytes moved between the counter's steps divided by the time between them, over the steps of the last
- * window and the one step before it: 1 MiB/s for that reader, every second. When the steps stop coming, the
- * rate falls as the wait grows longer than the usual gap, and is 0 once no step is left in the window.
+ * window and the two steps before it: 1 MiB/s for that reader, every second, even when its steps come
+ * further apart than the window. When the steps stop coming, the rate falls as the wait grows longer than
+ * the usual gap, and is 0 once the wait is longer than the window and twice that gap.
  */
 
 export const RATE_WINDOW_MS = 5000;
 
-/** How far back a step before the window is still taken as the start of the current pace. */
-const LOOKBACK_WINDOWS = 3;
+/** How far back steps before the window are still taken as the current pace (a reader's bursts may be
+ * further apart than the window: a slow client behind full socket buffers). */
+const LOOKBACK_WINDOWS = 6;
+
+/** Steps before the window kept to set the pace: two give the gap between bursts. */
+const STEPS_BEFORE = 2;
 
 /** A sample at which the counter had grown since the sample before. */
 type Step = {time: number; before: number; after: number};
@@ -40,22 +45,25 @@ export function addSample(
   return {since: window.since, last: {time, bytes}, steps: keptSteps(steps, time, windowMs)};
 }
 
-/** The steps in the window, and the last one before it if it is recent enough to set the pace. */
+/** The steps in the window, and the last ones before it that are recent enough to set the pace. */
 function keptSteps(steps: Step[], now: number, windowMs: number): Step[] {
-  const inWindow = steps.findIndex((step) => step.time >= now - windowMs);
-  if (inWindow === -1)
-    return steps.slice(-1).filter((step) => step.time >= now - LOOKBACK_WINDOWS * windowMs);
-  const before = steps[inWindow - 1];
-  const kept = steps.slice(inWindow);
-  return before && before.time >= now - LOOKBACK_WINDOWS * windowMs ? [before, ...kept] : kept;
+  let inWindow = steps.findIndex((step) => step.time >= now - windowMs);
+  if (inWindow === -1) inWindow = steps.length;
+  const before = steps
+    .slice(Math.max(0, inWindow - STEPS_BEFORE), inWindow)
+    .filter((step) => step.time >= now - LOOKBACK_WINDOWS * windowMs);
+  return [...before, ...steps.slice(inWindow)];
 }
 
 /** Bytes per second at `now` (the time of the last sample, or later). */
 export function rateOf(window: RateWindow, now: number, windowMs = RATE_WINDOW_MS): number {
   const steps = keptSteps(window.steps, now, windowMs);
   const newest = steps.at(-1);
-  if (!newest || newest.time < now - windowMs) return 0;
+  if (!newest) return 0;
   const oldest = steps[0]!;
+  // Quiet for longer than the window and than twice the usual gap between steps: stopped.
+  const usualGap = steps.length > 1 ? (newest.time - oldest.time) / (steps.length - 1) : 0;
+  if (newest.time < now - Math.max(windowMs, 2 * usualGap)) return 0;
   if (steps.length === 1) {
     // One step: its bytes came since the sampling began, or over a window at most.
     const span = Math.min(windowMs, newest.time - (window.since ?? newest.time));

@@ -1,17 +1,11 @@
 import type {ForwardCounters, TunnelEvent} from '../core/events.js';
 import {hostPort} from '../text/address.js';
-import {foldDetail, withRatePoint} from './connections.js';
+import {foldDetail} from './connections.js';
 import {logLinesOf, withoutSession} from './log-text.js';
-import {addSample, emptyRateWindow, rateOf} from './rate-window.js';
 import {afterDrop, afterReconnect, listeningAgain, refusesAll} from './row-status.js';
-import {
-  type AppState,
-  type ForwardRow,
-  LOG_LIMIT,
-  type LogEntry,
-  type SessionRow,
-  type TrafficSamples,
-} from './state.js';
+import {withCounters, withForward, withSession} from './rows.js';
+import {type AppState, type ForwardRow, LOG_LIMIT, type LogEntry, type SessionRow} from './state.js';
+import {applyTraffic, withRateStart} from './traffic-fold.js';
 
 /**
  * The rows as a pure fold of core events: `reduce(state, sessionId, event, time)` gives the next state,
@@ -147,10 +141,6 @@ function keepSelectionInBounds(state: AppState): AppState {
   return {...state, selectedSession, selectedForward};
 }
 
-function withSession(state: AppState, id: number, update: (row: SessionRow) => SessionRow): AppState {
-  return {...state, sessions: state.sessions.map((row) => (row.id === id ? update(row) : row))};
-}
-
 function withRetryAt(state: AppState, sessionId: number, at: number | undefined): AppState {
   const {[sessionId]: _old, ...rest} = state.fold.retryAt;
   return {...state, fold: {...state.fold, retryAt: at === undefined ? rest : {...rest, [sessionId]: at}}};
@@ -267,26 +257,10 @@ function applyForwardEvent(state: AppState, sessionId: number, event: ForwardEve
       fold: {...state.fold, samples},
     });
   }
-  return withForward(state, sessionId, event.forwardId, (forward) =>
+  const next = withForward(state, sessionId, event.forwardId, (forward) =>
     foldDetail(forwardAfter(forward, event), event, time),
   );
-}
-
-function withForward(
-  state: AppState,
-  sessionId: number,
-  forwardId: string,
-  update: (row: ForwardRow) => ForwardRow,
-): AppState {
-  const session = state.sessions.find((row) => row.id === sessionId);
-  const forward = session?.forwards.find((row) => row.id === forwardId);
-  if (!forward) return state;
-  const updated = update(forward);
-  if (updated === forward) return state;
-  return withSession(state, sessionId, (row) => ({
-    ...row,
-    forwards: row.forwards.map((candidate) => (candidate === forward ? updated : candidate)),
-  }));
+  return event.event === 'connection-opened' ? withRateStart(next, sessionId, event, time) : next;
 }
 
 function forwardAfter(
@@ -336,63 +310,4 @@ function forwardAfter(
         event.counters,
       );
   }
-}
-
-/**
- * A connection's counters; with none open, no rate (a rate with nothing open would be stale). Bytes only
- * grow: a connection's event counts the closed connections' bytes alone, a traffic sample every byte, so
- * the larger is the nearer.
- */
-function withCounters(forward: ForwardRow, reported: ForwardCounters | undefined): ForwardRow {
-  if (!reported) return forward;
-  const counters = {
-    ...reported,
-    bytesIn: Math.max(reported.bytesIn, forward.counters.bytesIn),
-    bytesOut: Math.max(reported.bytesOut, forward.counters.bytesOut),
-  };
-  const idle = counters.openConnections === 0;
-  const rateStays = !idle || (forward.rateIn === 0 && forward.rateOut === 0);
-  if (rateStays && sameCounters(forward.counters, counters)) return forward;
-  return {...forward, counters, rateIn: idle ? 0 : forward.rateIn, rateOut: idle ? 0 : forward.rateOut};
-}
-
-/**
- * Counters sampled each second while connections are open: rates over a window of samples, so a reader
- * that takes its data in bursts shows its steady pace (see rate-window.ts).
- */
-function applyTraffic(
-  state: AppState,
-  sessionId: number,
-  sampled: {forwardId: string; counters: ForwardCounters}[],
-  time: number,
-): AppState {
-  let next = state;
-  const samples: Record<string, TrafficSamples> = {...state.fold.samples};
-  for (const {forwardId, counters} of sampled) {
-    const key = `${sessionId} ${forwardId}`;
-    const last = samples[key] ?? {in: emptyRateWindow(), out: emptyRateWindow()};
-    const windows = {
-      in: addSample(last.in, time, counters.bytesIn),
-      out: addSample(last.out, time, counters.bytesOut),
-    };
-    samples[key] = windows;
-    const rateIn = rateOf(windows.in, time);
-    const rateOut = rateOf(windows.out, time);
-    next = withForward(next, sessionId, forwardId, (forward) =>
-      sameCounters(forward.counters, counters) && forward.rateIn === rateIn && forward.rateOut === rateOut
-        ? forward
-        : withRatePoint({...withCounters(forward, counters), rateIn, rateOut}, time),
-    );
-  }
-  return {...next, fold: {...next.fold, samples}};
-}
-
-function sameCounters(a: ForwardCounters, b: ForwardCounters): boolean {
-  return (
-    a.openConnections === b.openConnections &&
-    a.totalConnections === b.totalConnections &&
-    a.failedConnections === b.failedConnections &&
-    a.bytesIn === b.bytesIn &&
-    a.bytesOut === b.bytesOut
-  );
 }

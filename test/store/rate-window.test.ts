@@ -59,15 +59,33 @@ describe('rate over a window', () => {
     for (const {rate} of shown) expect(rate).toBeCloseTo(10 * 1024 * 1000, -3);
   });
 
-  it('falls once the reader stops, and is 0 when the window holds no bytes', () => {
+  it('falls once the reader stops, and is 0 once quiet for longer than the window and twice the usual gap', () => {
     const shown = rates(burstyReader(20_000), 40);
     const at = (second: number) => shown[second]!.rate;
     expect(at(20)).toBeCloseTo(MiB, -3);
     expect(at(24)).toBeCloseTo(MiB, -3);
     expect(at(25)).toBeLessThan(MiB);
     expect(at(25)).toBeGreaterThan(0);
-    expect(at(26)).toBe(0);
+    expect(at(27)).toBeLessThan(at(25));
+    expect(at(28)).toBeGreaterThan(0);
+    // 8 s quiet: twice the 4 s between the bursts.
+    expect(at(29)).toBe(0);
     expect(at(40)).toBe(0);
+    // A steady reader that stops: 0 after the window, as before.
+    const steady = rates((time) => Math.min(time, 10_000) * 1024, 30);
+    expect(steady[15]!.rate).toBeGreaterThan(0);
+    expect(steady[16]!.rate).toBe(0);
+  });
+
+  it('shows a reader behind full socket buffers, 9 MiB every 9 s, as about 1 MiB/s and never blank', () => {
+    // The field case: the buffers take 19 MiB at once, then the client's reads free 9 MiB every 9 s.
+    const bytesAt = (time: number) =>
+      time < 1000 ? 0 : 19 * MiB + Math.floor((time - 1000) / 9000) * 9 * MiB;
+    const shown = rates(bytesAt, 60).filter(({time}) => time >= 11_000);
+    for (const {rate} of shown) {
+      expect(rate).toBeGreaterThan(0.6 * MiB);
+      expect(rate).toBeLessThan(1.7 * MiB);
+    }
   });
 
   it('shows the first burst over the time since sampling began, at most a window', () => {
