@@ -256,7 +256,7 @@ describe('screenshots of the full-screen UI', () => {
     await terminal.waitForScreen(/data channel #2 closed/);
     // The last control connection closed, and no forward shows an open connection.
     await terminal.waitForScreen(
-      /^(?![\s\S]*listening\s+[1-9]\d*\/)[\s\S]*ftp\/0:127\.0\.0\.1:21: connection #3 closed/,
+      /^(?![\s\S]*listening\s+[1-9]\d*\/)[\s\S]*data channel #2 closed[\s\S]*ftp\/\d+:127\.0\.0\.1:21: connection from [\d.:]+ closed/,
     );
     await snapshot(terminal, 'main', scratch, 'tunnels staging');
 
@@ -312,7 +312,7 @@ describe('screenshots of the full-screen UI', () => {
       },
     );
     await terminal.type('f');
-    await terminal.waitForScreen(/Favorites[\s\S]*2 staging/);
+    await terminal.waitForScreen(/Favorites[\s\S]*2 \[ \] staging\s+connected/);
     await snapshot(terminal, 'favorites', scratch, 'tunnels staging');
     await terminal.keys('Escape');
     await terminal.waitForScreen(/Log/);

@@ -13,7 +13,7 @@ import {readFile} from 'node:fs/promises';
  * dialogs), each one column wide in string-width when ambiguous-width characters count as narrow (its
  * default, and Ink's).
  */
-export const NARROW_SYMBOLS = '·•…›↳↻●↑↓×─│╭╮╰╯═║╔╗╚╝';
+export const NARROW_SYMBOLS = '·•…›↳↻●↑↓×─│╭╮╰╯═║╔╗╚╝▁▂▃▄▅▆▇█✗';
 
 const RGI_EMOJI_LINE = String.raw`const rgiEmojiRegex = /^\p{RGI_Emoji}$/v;`;
 const ASCII_FAST_PATH = String.raw`if (/^[\u0020-\u007E]*$/.test(string)) {`;

@@ -8,7 +8,7 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {OPTIONS, type OptionEntry, optionWords, SSH_OPTION_KEYS} from '../config/option-table.js';
 import {homeDirectory} from '../text/home-path.js';
-import {safeText} from '../text/safe-text.js';
+import {safeLines, safeText} from '../text/safe-text.js';
 import {type ArgumentCompletion, COMMANDS, commandNamed} from './command-table.js';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
@@ -269,21 +269,24 @@ export async function completionWords(kind: string): Promise<string[]> {
 export async function runCompletionsCommand(args: string[]): Promise<number> {
   const [shell, kind] = args;
   if (shell === '--help' || shell === '-h') {
-    process.stdout.write(`${commandNamed('completions')!.help}\n`);
+    process.stdout.write(`${safeLines(commandNamed('completions')!.help)}\n`);
     return 0;
   }
   if (shell === 'words' && kind !== undefined) {
     // One word a line: a name with spaces or control characters is not offered.
     for (const word of await completionWords(kind))
-      if (!/\s/.test(word) && safeText(word) === word) process.stdout.write(`${word}\n`);
+      if (!/\s/.test(word) && safeText(word) === word) process.stdout.write(`${safeText(word)}\n`);
     return 0;
   }
   if (!SHELLS.includes(shell as Shell) || args.length > 1) {
     process.stderr.write(
-      `tunnels: completions takes one of ${SHELLS.join(', ')}\n${commandNamed('completions')!.help}\n`,
+      safeLines(
+        `tunnels: completions takes one of ${SHELLS.join(', ')}\n${commandNamed('completions')!.help}\n`,
+      ),
     );
     return 255;
   }
-  process.stdout.write(completionScript(shell as Shell));
+  // The script is made from the option and command tables alone; safeLines keeps it as it is (a test checks).
+  process.stdout.write(safeLines(completionScript(shell as Shell)));
   return 0;
 }

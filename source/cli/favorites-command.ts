@@ -41,7 +41,7 @@ export async function runFavoritesCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     const favorites = commandNamed('favorites')!;
     const help = favorites.subcommands?.find((sub) => sub.name === (verb === 'remove' ? 'rm' : verb));
-    process.stdout.write(`${(help ?? favorites).help}\n`);
+    process.stdout.write(`${safeLines((help ?? favorites).help)}\n`);
     return 0;
   }
   let favoritesFile: FavoritesFile;

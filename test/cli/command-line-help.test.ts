@@ -9,6 +9,7 @@ import {renderManPage} from '../../source/cli/man-page.js';
 import {buildProgram} from '../../source/config/command-line.js';
 import {OPTIONS, SSH_OPTION_KEYS} from '../../source/config/option-table.js';
 import {HANDLERS} from '../../source/config/ssh-config/keywords.js';
+import {safeLines} from '../../source/text/safe-text.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 import {useServiceHome} from '../service/service-home.js';
@@ -104,6 +105,8 @@ describe('the command line a newcomer reads: --help, the man page, completions',
     };
     for (const shell of SHELLS) {
       const script = completionScript(shell);
+      // Printed through safeLines: the script has nothing it would change.
+      expect(safeLines(script), shell).toBe(script);
       const flags = offered[shell](script);
       for (const {flag, hidden} of parserFlags())
         expect(flags.includes(flag), `${shell} ${flag}`).toBe(!hidden);

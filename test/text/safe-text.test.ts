@@ -150,6 +150,10 @@ describe('every write to the terminal passes its text through safe-text', () => 
   const WRITERS: Record<string, string> = {
     'cli.tsx': 'safeText / safeLines, or fixed sentences',
     'source/cli/arguments.ts': "commander's error message: safeLines",
+    'source/cli/background.ts':
+      "the service's errors for -f: safeLines (its prompts go through tty-prompter.ts)",
+    'source/cli/completions.ts':
+      'help and scripts from the tables, through safeLines; names offered only when safeText leaves them as they are',
     'source/cli/favorites-command.ts': 'out() and err(): safeLines',
     'source/cli/service-commands.ts':
       "stdout() and stderr() take EventPrinter's lines (safeText, safeJson), ls rows through safeText, err(): safeLines, or fixed help",
