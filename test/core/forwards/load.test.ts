@@ -46,7 +46,9 @@ describe('load and faults through one forward (real sshd)', () => {
       `ssh channels back to ${channels}`,
     );
     await fixture.session.removeForward(forward.id);
-  });
+    // About 30 s on two busy cores; three times that on a machine busier still, rather than a timeout that
+    // leaves its connections to the next test.
+  }, 180_000);
 
   it('3,000 connections to a closed target: each client closed promptly, counted, no growth of fds or channels', async () => {
     const closedPort = await freePort();
