@@ -23,7 +23,14 @@ import {useClipboardWriter} from './clipboard.js';
 import {DetailView} from './detail-view.js';
 import {DialogView} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
-import {dialogFooter, FILTER_FOOTER, footerText, mainFooter, unboundKeyHint} from './footer.js';
+import {
+  DETAIL_FOOTER,
+  dialogFooter,
+  FILTER_FOOTER,
+  footerText,
+  mainFooter,
+  unboundKeyHint,
+} from './footer.js';
 import {helpInput} from './help.js';
 import {findBinding} from './keymap.js';
 import {type Layout, layout, PANE_CHROME} from './layout.js';
@@ -130,13 +137,18 @@ function favoritesInput(dialog: Extract<Dialog, {kind: 'favorites'}>, input: str
   return false;
 }
 
-/** The keys at the bottom of the screen: the open dialog's, the log filter's, or the keymap's that act now. */
+/**
+ * The keys at the bottom of the screen: the open dialog's, the detail view's, the log filter's, or the
+ * keymap's that act now.
+ */
 function footerLine(state: AppState, width: number): string {
   const items = state.dialog
     ? dialogFooter(state.dialog, state.hosts)
-    : state.logView.editingFilter
-      ? FILTER_FOOTER
-      : mainFooter(state);
+    : state.detail
+      ? DETAIL_FOOTER
+      : state.logView.editingFilter
+        ? FILTER_FOOTER
+        : mainFooter(state);
   return footerText(items, width);
 }
 

@@ -93,6 +93,13 @@ export const FILTER_FOOTER: FooterItem[] = [
   {key: 'PgUp PgDn', label: 'scroll'},
 ];
 
+/** The detail view's keys (detail-view.tsx takes them; the main screen's do not act under it). */
+export const DETAIL_FOOTER: FooterItem[] = [
+  {key: '↑↓ PgUp PgDn', label: 'scroll'},
+  {key: 'y', label: 'copy'},
+  {key: 'Enter Esc', label: 'close'},
+];
+
 /** Always kept when the footer is too narrow for every key: help lists the others. */
 const KEPT = new Set(['?', 'q', 'Esc', 'End', 'Tab']);
 

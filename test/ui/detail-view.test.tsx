@@ -67,6 +67,8 @@ describe('the detail view (Enter)', () => {
     for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     expect(frame).toMatch(/↓ \d+ more/);
     expect(frame).not.toContain('Open connections');
+    // The footer offers the detail's keys, not the main screen's (which do not act under it).
+    expect(frame.split('\n').at(-1)).toBe('↑↓ PgUp PgDn scroll · y copy · Enter Esc close');
     stdin.write(DOWN);
     await frameMatching(lastFrame, /↑ 1 more/, 23);
     stdin.write(PAGE_DOWN);
