@@ -1,4 +1,4 @@
-import {openTracked} from './actions.js';
+import {NOT_OVER_THE_SERVICE, openTracked} from './actions.js';
 import {flush} from './bridge.js';
 import {forwardName} from './forward-name.js';
 import {restartSessionRow} from './reducer.js';
@@ -19,6 +19,10 @@ const rowOf = (sessionId: number) => store.getState().sessions.find((row) => row
  * never connected).
  */
 export async function reconnectSession(sessionId: number): Promise<void> {
+  if (handles.remote(sessionId)) {
+    showMessage('error', NOT_OVER_THE_SERVICE.reconnect);
+    return;
+  }
   const handle = handles.get(sessionId);
   const row = rowOf(sessionId);
   if (!handle || !row) return;
@@ -60,6 +64,10 @@ async function restart(
 
 /** Starts a failed forward again with the same spec; says how it went. */
 export async function retryForward(sessionId: number, forwardId: string): Promise<void> {
+  if (handles.remote(sessionId)) {
+    showMessage('error', NOT_OVER_THE_SERVICE.retry);
+    return;
+  }
   const session = handles.session(sessionId);
   if (!session) return;
   const forward = await session.retryForward(forwardId);
