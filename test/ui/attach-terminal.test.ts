@@ -1,3 +1,5 @@
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange} from '../helpers/targets.js';
@@ -128,6 +130,33 @@ describe('tunnels attach in a real terminal (tmux)', () => {
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('a session connected from the attached UI goes to the service; its host key question comes to this UI, not the log', async () => {
+    const sshDirectory = path.join(home.env.HOME!, '.ssh');
+    const knownHosts = path.join(sshDirectory, 'known_hosts');
+    await mkdir(sshDirectory, {mode: 0o700});
+    const {sshd} = fixture;
+    await writeFile(
+      path.join(sshDirectory, 'config'),
+      `Host box\n  HostName ${sshd.host}\n  Port ${sshd.port}\n  User ${sshd.user}\n  IdentityFile ${sshd.clientKey}\n  UserKnownHostsFile ${knownHosts}\n`,
+    );
+    const terminal = await attach();
+    try {
+      await terminal.waitForScreen(/tunnels · service/);
+      await terminal.type('c');
+      await terminal.waitForScreen(/Connect/);
+      await terminal.type('box\r');
+      await terminal.waitForScreen(/Are you sure you want to continue connecting/);
+      await terminal.type('yes\r');
+      await terminal.waitForScreen(/box\s+\S+@127\.0\.0\.1:\d+\s+● connected/);
+      expect((await home.sessions()).map((session) => session.name)).toEqual(['box']);
+      expect(await readFile(knownHosts, 'utf8')).toContain('ssh-ed25519');
+      // The question went over the socket only.
+      expect(await readFile(home.logFile(), 'utf8')).not.toContain('authenticity');
+    } finally {
+      await terminal.close();
     }
   });
 });
