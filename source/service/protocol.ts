@@ -69,6 +69,8 @@ export type Request = Command & {id: number};
 export interface SessionEvent {
   session: string;
   event: TunnelEvent;
+  /** When the service saw it (epoch ms): an attached UI's log says when it happened, not when it attached. */
+  time?: number;
 }
 
 /** Id 0 answers no command: the service refuses the connection itself (garbage, another version), then closes it. */

@@ -164,7 +164,7 @@ export class SessionTable {
   }
 
   private record(name: string, held: Held, event: TunnelEvent): void {
-    const tagged = {session: name, event};
+    const tagged = {session: name, event, time: Date.now()};
     // The traffic samples are for live views, not a log: kept out of the recent lines.
     if (event.event !== 'forward-traffic') {
       held.recent.push(tagged);

@@ -246,9 +246,9 @@ export function requestRemoveForward(): void {
 
 /** Why a key that acts on an in-process session only cannot act on one of the service's. */
 export const NOT_OVER_THE_SERVICE = {
-  run: 'r runs a command in a session of a UI of its own: run tunnels without attach, or ssh',
-  reconnect: 'the service reconnects its sessions itself; to start one again now: x, then connect it again',
-  retry: 'R cannot retry a forward of the service yet: d removes it, a adds it again',
+  run: "r: the service's sessions run no commands; tunnels (not attach) or ssh runs one",
+  reconnect: 'R: the service reconnects on its own; x, then c, starts it again now',
+  retry: 'R: the service cannot retry a forward yet; d, then a, adds it again',
 };
 
 /**

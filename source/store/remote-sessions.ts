@@ -61,7 +61,8 @@ export interface ServiceResult {
 /** A connection to the service, as the attached UI uses it. */
 export interface ServiceTransport {
   request(command: ServiceCommand): Promise<ServiceResult>;
-  onEvent(listener: (message: {session: string; event: TunnelEvent}) => void): void;
+  /** time: when the service saw it (epoch ms). */
+  onEvent(listener: (message: {session: string; event: TunnelEvent; time?: number}) => void): void;
   onPrompt(
     listener: (
       message:
@@ -96,7 +97,7 @@ function stateAfter(state: SessionState, event: TunnelEvent): SessionState {
 
 /** One of the service's sessions, as a row of this UI: its commands go to the service by its name. */
 class RemoteSession implements SessionControl {
-  readonly events = new Emitter<TunnelEvent>();
+  readonly events = new Emitter<{event: TunnelEvent; time: number | undefined}>();
   rowId = 0;
 
   constructor(
@@ -194,7 +195,7 @@ class ServiceLink {
   async attach(transport: ServiceTransport): Promise<string | undefined> {
     this.transport = transport;
     store.setState({attached: true});
-    transport.onEvent(({session, event}) => this.receive(session, event));
+    transport.onEvent(({session, event, time}) => this.receive(session, event, time));
     transport.onPrompt((message) => {
       if ('inform' in message) uiPrompter.inform(`${message.session}: ${message.inform}`);
       else
@@ -270,7 +271,7 @@ class ServiceLink {
     this.transport = undefined;
   }
 
-  private receive(name: string, event: TunnelEvent): void {
+  private receive(name: string, event: TunnelEvent, time?: number): void {
     let session = this.byName.get(name);
     // A session's first event makes its row (one started by tunnels up, another UI, or this one); a
     // name used again after its session ended starts that row over.
@@ -284,7 +285,7 @@ class ServiceLink {
     }
     if (!session) return;
     session.state = stateAfter(session.state, event);
-    session.events.emit(event);
+    session.events.emit({event, time});
   }
 
   private rowExists(session: RemoteSession): boolean {
@@ -297,7 +298,9 @@ class ServiceLink {
     this.byName.set(name, session);
     const {rowId} = session;
     store.setState((current) => addSessionRow(current, rowId, name, address));
-    trackSession(rowId, session.events);
+    trackSession(rowId, {
+      on: (listener) => session.events.on(({event, time}) => listener(event, time)),
+    });
     return session;
   }
 

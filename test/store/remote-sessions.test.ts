@@ -79,7 +79,7 @@ class FakeService implements ServiceTransport {
   readonly requests: ServiceCommand[] = [];
   readonly answers: [number, string | undefined][] = [];
   readonly closed = new Promise<void>(() => {});
-  replay: {session: string; event: TunnelEvent}[] = [];
+  replay: {session: string; event: TunnelEvent; time?: number}[] = [];
   listed: ListedSession[] = [];
   private eventListener: EventListener = () => {};
   promptListener: PromptListener = () => {};
@@ -174,7 +174,8 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
   it('folds the replayed events into a row per session, with its counters and log; ls fills in what the replay no longer holds', async () => {
     const service = new FakeService();
     service.replay = [
-      ...startOf(8080).map((event) => ({session: 'alpha', event})),
+      // When the service saw them: the log and the uptime say when it happened, not when the UI attached.
+      ...startOf(8080).map((event) => ({session: 'alpha', event, time: 1_700_000_000_000})),
       // The recent events of a long-running session no longer hold its forward-added: ls has the forward.
       {session: 'beta', event: {event: 'warning', message: 'something old'}},
     ];
@@ -193,7 +194,12 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
     expect(service.requests.map((request) => request.command)).toEqual(['ls', 'watch', 'ls']);
     expect(service.requests[1]).toEqual({command: 'watch', replay: true});
     const alpha = rowNamed('alpha')!;
-    expect(alpha).toMatchObject({state: 'connected', address: 'deploy@db1:22'});
+    expect(alpha).toMatchObject({
+      state: 'connected',
+      address: 'deploy@db1:22',
+      connectedAt: 1_700_000_000_000,
+    });
+    expect(state.log.find((entry) => entry.text.includes('connecting to'))?.time).toBe(1_700_000_000_000);
     // ls's counters are the newer: they count the bytes of connections open at the time.
     expect(alpha.forwards[0]).toMatchObject({id: 'L1', state: 'listening', counters: counters(4096)});
     const beta = rowNamed('beta')!;
@@ -288,10 +294,10 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
     expect(store.getState().dialog).toBeUndefined();
     expect(store.getState().message).toMatchObject({
       kind: 'error',
-      text: expect.stringContaining('r runs a command'),
+      text: expect.stringContaining("r: the service's sessions run no commands"),
     });
     await reconnectSession(id);
-    expect(store.getState().message?.text).toContain('the service reconnects its sessions itself');
+    expect(store.getState().message?.text).toContain('the service reconnects on its own');
     expect(await requestQuit(true)).toBe(true);
     expect(store.getState().quitting).toBe(true);
   });
