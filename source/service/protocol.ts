@@ -57,6 +57,10 @@ export type Command =
   /** forward: "-L 8080:db:5432" */
   | {command: 'add'; name: string; forward: string}
   | {command: 'rm'; name: string; forward: string}
+  /** A reconnecting session tries now, without the rest of its wait (the UI's R). */
+  | {command: 'reconnect'; name: string}
+  /** A failed forward started again with the same spec, under the same id (the UI's R). */
+  | {command: 'retry'; name: string; forward: string}
   /** The recent events of each session (or of one). */
   | {command: 'logs'; name?: string}
   /** From now on, the events of every session (or of one) come to this connection; replay: recent first. */
@@ -106,6 +110,8 @@ const COMMANDS = new Set<Command['command']>([
   'watch',
   'stop',
   'answer',
+  'reconnect',
+  'retry',
 ]);
 
 export function encode(message: ServerMessage | ClientMessage): string {
@@ -178,9 +184,9 @@ export function parseRequest(line: string): Request | {error: string} {
     return {error: 'a command needs a numeric id; is this a tunnels client?'};
   if (typeof command !== 'string' || !COMMANDS.has(command as Command['command']))
     return {error: `unknown command ${JSON.stringify(command)}; see tunnels --help`};
-  const needsName = command === 'up' || command === 'down' || command === 'add' || command === 'rm';
+  const needsName = ['up', 'down', 'add', 'rm', 'reconnect', 'retry'].includes(command);
   if (needsName && !isString(value.name)) return {error: `${command} needs a session name`};
-  if ((command === 'add' || command === 'rm') && !isString(value.forward))
+  if ((command === 'add' || command === 'rm' || command === 'retry') && !isString(value.forward))
     return {error: `${command} needs a forward, e.g. -L 8080:db:5432`};
   if (command === 'up') {
     const origin = value.origin as Record<string, unknown> | undefined;

@@ -182,7 +182,7 @@ export async function shutdown(): Promise<void> {
 /** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
 export function openRunCommand(sessionId: number): void {
   if (handles.remote(sessionId)) {
-    showMessage('error', NOT_OVER_THE_SERVICE.run);
+    showMessage('error', NO_COMMANDS_IN_THE_SERVICE);
     return;
   }
   const invocation = handles.get(sessionId)?.invocation;
@@ -244,12 +244,9 @@ export function requestRemoveForward(): void {
   void removeForward(session.id, forward.id);
 }
 
-/** Why a key that acts on an in-process session only cannot act on one of the service's. */
-export const NOT_OVER_THE_SERVICE = {
-  run: "r: the service's sessions run no commands; tunnels (not attach) or ssh runs one",
-  reconnect: 'R: the service reconnects on its own; x, then c, starts it again now',
-  retry: 'R: the service cannot retry a forward yet; d, then a, adds it again',
-};
+/** Why r cannot act on a session of the service's. */
+const NO_COMMANDS_IN_THE_SERVICE =
+  "r: the service's sessions run no commands; tunnels (not attach) or ssh runs one";
 
 /**
  * Quit; ask first while connections are open. Attached to the service, q asks whether to leave the

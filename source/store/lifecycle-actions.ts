@@ -1,7 +1,8 @@
-import {NOT_OVER_THE_SERVICE, openTracked} from './actions.js';
+import {openTracked} from './actions.js';
 import {flush} from './bridge.js';
 import {forwardName} from './forward-name.js';
 import {restartSessionRow} from './reducer.js';
+import {serviceLink} from './remote-sessions.js';
 import {handles, type SessionHandle} from './session-handles.js';
 import {store} from './state.js';
 import {showMessage} from './ui-actions.js';
@@ -20,7 +21,7 @@ const rowOf = (sessionId: number) => store.getState().sessions.find((row) => row
  */
 export async function reconnectSession(sessionId: number): Promise<void> {
   if (handles.remote(sessionId)) {
-    showMessage('error', NOT_OVER_THE_SERVICE.reconnect);
+    await serviceLink.reconnect(sessionId);
     return;
   }
   const handle = handles.get(sessionId);
@@ -65,7 +66,7 @@ async function restart(
 /** Starts a failed forward again with the same spec; says how it went. */
 export async function retryForward(sessionId: number, forwardId: string): Promise<void> {
   if (handles.remote(sessionId)) {
-    showMessage('error', NOT_OVER_THE_SERVICE.retry);
+    await serviceLink.retry(sessionId, forwardId);
     return;
   }
   const session = handles.session(sessionId);

@@ -15,6 +15,7 @@ import {formatForwardFlag} from '../core/protocols/forward-spec-format.js';
 import type {SessionState} from '../core/session/session.js';
 import {userAtHostPort} from '../text/address.js';
 import {flush, sessionAddress, trackSession} from './bridge.js';
+import {forwardName} from './forward-name.js';
 import {addSessionRow, restartSessionRow} from './reducer.js';
 import type {ForwardOutcome, SessionControl} from './session-control.js';
 import {handles} from './session-handles.js';
@@ -29,6 +30,8 @@ export type ServiceCommand =
   | {command: 'down'; name: string}
   | {command: 'add'; name: string; forward: string}
   | {command: 'rm'; name: string; forward: string}
+  | {command: 'reconnect'; name: string}
+  | {command: 'retry'; name: string; forward: string}
   | {command: 'watch'; replay?: boolean}
   | {command: 'stop'};
 
@@ -99,6 +102,8 @@ function stateAfter(state: SessionState, event: TunnelEvent): SessionState {
 class RemoteSession implements SessionControl {
   readonly events = new Emitter<{event: TunnelEvent; time: number | undefined}>();
   rowId = 0;
+  /** The command line it was opened with, when this UI opened it: R opens it again once it ended. */
+  origin: CommandLineOptions | undefined;
 
   constructor(
     readonly name: string,
@@ -248,7 +253,15 @@ class ServiceLink {
     let name = wanted;
     for (let n = 2; taken.has(name); n++) name = `${wanted}-${n}`;
     const session = this.addRow(name, sessionAddress(invocation.session), 'connecting');
+    session.origin = origin;
     store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
+    await this.open(session);
+  }
+
+  /** Sends the up of a session this UI opened (again: R once it ended, under the same name). */
+  private async open(session: RemoteSession): Promise<void> {
+    const {name, origin} = session;
+    if (!origin) return;
     const result = await this.request({command: 'up', name, origin, favorite: true, prompts: true});
     flush();
     if (result.ok || result.told) return;
@@ -259,6 +272,55 @@ class ServiceLink {
         level: 'config',
       });
     showMessage('error', result.error ?? 'the service refused it');
+  }
+
+  /**
+   * R on a row of the service: a reconnecting session tries now; one that ended, opened from this UI, is
+   * opened again under its name; one that ended opened elsewhere (tunnels up) is left to be opened there.
+   */
+  async reconnect(sessionId: number): Promise<void> {
+    const session = this.sessionOf(sessionId);
+    if (!session) return;
+    if (session.state === 'reconnecting') {
+      const result = await this.request({command: 'reconnect', name: session.name});
+      showMessage(
+        result.ok ? 'info' : 'error',
+        result.ok ? `${session.name}: reconnecting now` : (result.error ?? ''),
+      );
+      return;
+    }
+    if (!isOver(session.state)) return;
+    if (!session.origin || this.byName.get(session.name) !== session) {
+      showMessage(
+        'error',
+        `${session.name} was opened outside this UI: tunnels up opens it again (or c here)`,
+      );
+      return;
+    }
+    showMessage('info', `${session.name}: reconnecting`);
+    await this.open(session);
+  }
+
+  /** R on a failed forward of the service's: started again, with the same spec and id. */
+  async retry(sessionId: number, forwardId: string): Promise<void> {
+    const session = this.sessionOf(sessionId);
+    if (!session) return;
+    const result = await this.request({command: 'retry', name: session.name, forward: forwardId});
+    flush();
+    const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
+    const forward = row?.forwards.find((candidate) => candidate.id === forwardId);
+    const name = forward ? forwardName(forward) : forwardId;
+    if (result.ok) showMessage('info', `${name}: ${forward?.state ?? 'retried'}`);
+    else
+      showMessage(
+        'error',
+        result.told && forward?.failure ? `${name}: ${forward.failure}` : (result.error ?? ''),
+      );
+  }
+
+  private sessionOf(sessionId: number): RemoteSession | undefined {
+    const control = handles.remote(sessionId);
+    return control instanceof RemoteSession ? control : undefined;
   }
 
   /** q's other answer: every tunnel of the service stops, and the service with them. */

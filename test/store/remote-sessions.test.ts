@@ -11,7 +11,7 @@ import {
   requestQuit,
 } from '../../source/store/actions.js';
 import {flush, stopBridge} from '../../source/store/bridge.js';
-import {reconnectSession} from '../../source/store/lifecycle-actions.js';
+import {reconnectSession, retryForward} from '../../source/store/lifecycle-actions.js';
 import {
   attachService,
   type ListedSession,
@@ -284,7 +284,7 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
     expect(store.getState().selectedSession).toBe(1);
   });
 
-  it('q asks to detach or stop (Ctrl-C detaches at once); r and R say why they cannot act on its sessions', async () => {
+  it('q asks to detach or stop (Ctrl-C detaches at once); r says why it cannot act on its sessions', async () => {
     await attachedTo('theta', 3030);
     const id = rowNamed('theta')!.id;
     expect(await requestQuit()).toBe(false);
@@ -296,9 +296,62 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
       kind: 'error',
       text: expect.stringContaining("r: the service's sessions run no commands"),
     });
-    await reconnectSession(id);
-    expect(store.getState().message?.text).toContain('the service reconnects on its own');
     expect(await requestQuit(true)).toBe(true);
     expect(store.getState().quitting).toBe(true);
+  });
+
+  it('R: a reconnecting session tries now and a failed forward again, in the service; one this UI opened is opened again once it ended', async () => {
+    const service = await attachedTo('iota', 2020);
+    const id = rowNamed('iota')!.id;
+    service.send('iota', {
+      event: 'forward-failed',
+      forwardId: 'L1',
+      kind: 'local',
+      spec: '2020:db:5432',
+      reason: 'port 2020 is in use',
+    });
+    flush();
+    await retryForward(id, 'L1');
+    expect(service.requests.at(-1)).toEqual({command: 'retry', name: 'iota', forward: 'L1'});
+    service.send('iota', {
+      event: 'session-reconnecting',
+      attempt: 1,
+      delayMs: 5000,
+      reason: 'connection lost',
+    });
+    flush();
+    await reconnectSession(id);
+    expect(service.requests.at(-1)).toEqual({command: 'reconnect', name: 'iota'});
+    expect(store.getState().message?.text).toBe('iota: reconnecting now');
+    // Opened by tunnels up, ended: left to be opened there.
+    service.send('iota', {event: 'session-failed', reason: 'gave up', level: 'connect'});
+    flush();
+    const before = service.requests.length;
+    await reconnectSession(id);
+    expect(service.requests.length).toBe(before);
+    expect(store.getState().message?.text).toContain('opened outside this UI');
+    // Opened here, ended: up again under its name, in its row.
+    const invocation = {
+      session: {user: 'deploy', host: 'db1', port: 22},
+      forwards: [],
+    } as unknown as ResolvedInvocation;
+    const origin = {destination: 'deploy@db1'} as CommandLineOptions;
+    await connect('kappa', invocation, origin);
+    const kappa = rowNamed('kappa')!.id;
+    service.send('kappa', {event: 'session-failed', reason: 'gave up', level: 'connect'});
+    flush();
+    await reconnectSession(kappa);
+    expect(service.requests.at(-1)).toEqual({
+      command: 'up',
+      name: 'kappa',
+      origin,
+      favorite: true,
+      prompts: true,
+    });
+    service.send('kappa', {event: 'session-connecting', host: 'db1', port: 22, user: 'deploy'});
+    flush();
+    expect(store.getState().sessions.filter((row) => row.name === 'kappa')).toMatchObject([
+      {id: kappa, state: 'connecting'},
+    ]);
   });
 });
