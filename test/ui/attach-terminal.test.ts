@@ -2,7 +2,7 @@ import {mkdir, readFile, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {exchange} from '../helpers/targets.js';
+import {exchange, serve} from '../helpers/targets.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 import {useServiceHome, waitUntil} from '../service/service-home.js';
@@ -156,6 +156,37 @@ describe('tunnels attach in a real terminal (tmux)', () => {
       // The question went over the socket only.
       expect(await readFile(home.logFile(), 'utf8')).not.toContain('authenticity');
     } finally {
+      await terminal.close();
+    }
+  });
+
+  it('R on a failed forward of the service retries it there, once its port is free', async () => {
+    const squatter = await serve((socket) => socket.destroy());
+    let freed = false;
+    const terminal = await attach();
+    try {
+      const up = await home.run([
+        'up',
+        ...fixture.sshd.sshArgs(),
+        '-o',
+        'BatchMode=yes',
+        '-L',
+        `127.0.0.1:${squatter.port}:127.0.0.1:${fixture.echo.port}`,
+        '127.0.0.1',
+        '--name',
+        'taken',
+      ]);
+      expect(up.stderr).toContain('failed');
+      // A session brought up by another command while this UI is attached becomes a row of it.
+      await terminal.waitForScreen(/L\s+\S+\s+failed/);
+      await squatter.close();
+      freed = true;
+      await terminal.keys('Tab');
+      await terminal.type('R');
+      await terminal.waitForScreen(/L\s+\S+\s+listening/);
+      expect((await home.sessions())[0]!.forwards[0]).toMatchObject({state: 'listening'});
+    } finally {
+      if (!freed) await squatter.close();
       await terminal.close();
     }
   });
