@@ -122,9 +122,9 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: 'the full-screen UI on the background sessions',
     help: `usage: tunnels attach
   The full-screen UI on the background service's sessions (the service is
-  started if none runs): their forwards, counters and log since each
-  started, and the keys act on them there. Sessions connected from it go to
-  the service, their prompts to this UI. q asks whether to leave them up
+  started if none runs), with their forwards, counters and log since each
+  started; its keys act on them in the service, and what it connects goes
+  there too (its prompts come to this UI). q asks whether to leave them up
   (the default) or stop them; Ctrl-C leaves them up.`,
     flags: [],
     completes: 'none',

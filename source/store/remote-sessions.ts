@@ -190,6 +190,8 @@ function withListedForwards(row: SessionRow, listed: ListedSession): SessionRow 
 /** The attached UI's one connection to the service, and its sessions by name. */
 class ServiceLink {
   private transport: ServiceTransport | undefined;
+  /** The service closed the connection: a command now would wait for an answer that never comes. */
+  private gone = false;
   private readonly byName = new Map<string, RemoteSession>();
 
   /**
@@ -199,6 +201,7 @@ class ServiceLink {
    */
   async attach(transport: ServiceTransport): Promise<string | undefined> {
     this.transport = transport;
+    this.gone = false;
     store.setState({attached: true});
     transport.onEvent(({session, event, time}) => this.receive(session, event, time));
     transport.onPrompt((message) => {
@@ -210,10 +213,11 @@ class ServiceLink {
         );
     });
     void transport.closed.then(() => {
+      this.gone = true;
       if (!store.getState().quitting)
         showMessage(
           'error',
-          'the service closed the connection (stopped, or it died): q leaves, tunnels attach again',
+          'the service is gone (stopped, or it died): q leaves; tunnels attach starts one',
         );
     });
     const before = await this.request({command: 'ls'});
@@ -227,7 +231,8 @@ class ServiceLink {
   }
 
   request(command: ServiceCommand): Promise<ServiceResult> {
-    if (!this.transport) return Promise.resolve({ok: false, error: 'not attached to the service'});
+    if (!this.transport || this.gone)
+      return Promise.resolve({ok: false, error: 'the service is gone: q leaves; tunnels attach starts one'});
     return this.transport.request(command);
   }
 
