@@ -23,7 +23,7 @@ export function sessionOrigin(sessionId: number): {
 } {
   const row = store.getState().sessions.find((session) => session.id === sessionId);
   return {
-    origin: handles.get(sessionId)?.origin,
+    origin: handles.get(sessionId)?.origin ?? serviceLink.originOf(sessionId),
     forwards:
       row?.forwards.filter((forward) => forward.state !== 'failed').map((forward) => forward.label) ?? [],
   };

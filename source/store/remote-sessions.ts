@@ -17,66 +17,12 @@ import {userAtHostPort} from '../text/address.js';
 import {flush, sessionAddress, trackSession} from './bridge.js';
 import {forwardName} from './forward-name.js';
 import {addSessionRow, restartSessionRow} from './reducer.js';
+import type {ListedSession, ServiceCommand, ServiceResult, ServiceTransport} from './service-transport.js';
 import type {ForwardOutcome, SessionControl} from './session-control.js';
 import {handles} from './session-handles.js';
 import {type AppState, type ForwardRow, type SessionRow, store} from './state.js';
 import {showMessage} from './ui-actions.js';
 import {uiPrompter} from './ui-prompter.js';
-
-/** The service's commands the UI sends, as source/service/protocol.ts defines them. */
-export type ServiceCommand =
-  | {command: 'ls'}
-  | {command: 'up'; name: string; origin: CommandLineOptions; favorite: boolean; prompts?: boolean}
-  | {command: 'down'; name: string}
-  | {command: 'add'; name: string; forward: string}
-  | {command: 'rm'; name: string; forward: string}
-  | {command: 'reconnect'; name: string}
-  | {command: 'retry'; name: string; forward: string}
-  | {command: 'watch'; replay?: boolean}
-  | {command: 'stop'};
-
-/** One session as the service lists it (protocol.ts's SessionSummary, the fields used here). */
-export interface ListedSession {
-  name: string;
-  destination: string;
-  state: string;
-  forwards: {
-    id: string;
-    label: string;
-    state: string;
-    failure?: string;
-    listening?: string;
-    openConnections: number;
-    totalConnections: number;
-    bytesIn: number;
-    bytesOut: number;
-  }[];
-}
-
-export interface ServiceResult {
-  ok: boolean;
-  error?: string;
-  /** The session's own events already said why. */
-  told?: boolean;
-  sessions?: ListedSession[];
-}
-
-/** A connection to the service, as the attached UI uses it. */
-export interface ServiceTransport {
-  request(command: ServiceCommand): Promise<ServiceResult>;
-  /** time: when the service saw it (epoch ms). */
-  onEvent(listener: (message: {session: string; event: TunnelEvent; time?: number}) => void): void;
-  onPrompt(
-    listener: (
-      message:
-        | {prompt: number; session: string; text: string; secret: boolean}
-        | {inform: string; session: string},
-    ) => void,
-  ): void;
-  answer(prompt: number, answer: string | undefined): void;
-  close(): void;
-  readonly closed: Promise<void>;
-}
 
 const isOver = (state: SessionState) => state === 'failed' || state === 'closed';
 
@@ -323,6 +269,11 @@ class ServiceLink {
       );
   }
 
+  /** The command line a session of the service was opened with, when this UI opened it (s saves it). */
+  originOf(sessionId: number): CommandLineOptions | undefined {
+    return this.sessionOf(sessionId)?.origin;
+  }
+
   private sessionOf(sessionId: number): RemoteSession | undefined {
     const control = handles.remote(sessionId);
     return control instanceof RemoteSession ? control : undefined;
@@ -382,6 +333,8 @@ class ServiceLink {
     return {...state, sessions};
   }
 }
+
+export type {ListedSession, ServiceCommand, ServiceResult, ServiceTransport} from './service-transport.js';
 
 export const serviceLink = new ServiceLink();
 

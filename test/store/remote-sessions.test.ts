@@ -9,6 +9,7 @@ import {
   openRunCommand,
   removeForward,
   requestQuit,
+  sessionOrigin,
 } from '../../source/store/actions.js';
 import {flush, stopBridge} from '../../source/store/bridge.js';
 import {reconnectSession, retryForward} from '../../source/store/lifecycle-actions.js';
@@ -338,6 +339,8 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
     const origin = {destination: 'deploy@db1'} as CommandLineOptions;
     await connect('kappa', invocation, origin);
     const kappa = rowNamed('kappa')!.id;
+    // s saves it as a favorite from the command line it was opened with.
+    expect(sessionOrigin(kappa).origin).toBe(origin);
     service.send('kappa', {event: 'session-failed', reason: 'gave up', level: 'connect'});
     flush();
     await reconnectSession(kappa);
