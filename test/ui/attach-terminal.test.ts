@@ -58,7 +58,9 @@ describe('tunnels attach in a real terminal (tmux)', () => {
       await terminal.type('a');
       await terminal.waitForScreen(/Add a forward/i);
       await terminal.type(`-D 127.0.0.1:0\r`);
-      await terminal.waitForScreen(/D\s+\S+\s+listening/);
+      // The status line's "D 127.0.0.1:PORT: listening" (the log's line goes on, in its border): the add
+      // is done, and its forward selected.
+      await terminal.waitForScreen(/^D \S+: listening\s*$/m);
       expect(await forwardCount()).toBe(2);
       // d: removed from the service (the added one is selected, in the forwards pane).
       await terminal.type('d');
