@@ -9,7 +9,11 @@
 import type {CommandLineOptions} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: the commands reconnect and retry (an attached UI's R), and each event's time. A service of version 1
+ * would close the connection at an unknown command: the hello says so first, with what to do.
+ */
+export const PROTOCOL_VERSION = 2;
 /** A line longer than this is not ours: the connection is closed rather than buffered without end. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
