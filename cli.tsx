@@ -74,8 +74,15 @@ async function runAttached(args: string[]): Promise<number> {
   }
   const {ServiceClient, ServiceError} = await import('./source/service/client.js');
   try {
-    const client = await ServiceClient.connect({start: true});
-    return (await loadUi()).runUi({attach: client});
+    // A service that died without stopping: the UI says which sessions went with it.
+    let lost: string[] = [];
+    const client = await ServiceClient.connect({
+      start: true,
+      onStale: (held) => {
+        lost = held.map(({name, destination}) => `${name} (${destination})`);
+      },
+    });
+    return (await loadUi()).runUi({attach: {transport: client, lost}});
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     process.stderr.write(`tunnels: ${safeLines(error.message)}\n`);

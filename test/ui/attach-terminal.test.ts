@@ -5,7 +5,7 @@ import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange, serve} from '../helpers/targets.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
-import {useServiceHome, waitUntil} from '../service/service-home.js';
+import {alive, useServiceHome, waitUntil} from '../service/service-home.js';
 
 const listeningPort = (text: string) => Number(/listening on 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
 
@@ -189,6 +189,24 @@ describe('tunnels attach in a real terminal (tmux)', () => {
       expect((await home.sessions())[0]!.forwards[0]).toMatchObject({state: 'listening'});
     } finally {
       if (!freed) await squatter.close();
+      await terminal.close();
+    }
+  });
+
+  it('after a service killed with SIGKILL, attach starts a new one and says which sessions were lost', async () => {
+    await upWeb();
+    const [killed] = home.servicePids();
+    process.kill(killed!, 'SIGKILL');
+    await waitUntil(() => !alive(killed!), 'the service is gone');
+    const terminal = await attach();
+    try {
+      const shown = await terminal.waitForScreen(/its sessions were lost/);
+      expect(shown).toContain('web (');
+      expect(shown).toContain('0 sessions');
+      const now = home.servicePids().filter(alive);
+      expect(now).toHaveLength(1);
+      expect(now[0]).not.toBe(killed);
+    } finally {
       await terminal.close();
     }
   });
