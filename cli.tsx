@@ -38,6 +38,7 @@ async function runSubcommand(argv: string[]): Promise<number | undefined> {
     const {runFavoritesCommand} = await import('./source/cli/favorites-command.js');
     return runFavoritesCommand(argv.slice(1));
   }
+  if (argv[0] === 'attach') return runAttached(argv.slice(1));
   if (argv[0] === 'completions') {
     const {runCompletionsCommand} = await import('./source/cli/completions.js');
     return runCompletionsCommand(argv.slice(1));
@@ -48,6 +49,45 @@ async function runSubcommand(argv: string[]): Promise<number | undefined> {
     return runServiceCommand(argv[0]!, argv.slice(1));
   }
   return undefined;
+}
+
+/**
+ * `tunnels attach`: the full-screen UI on the background service's sessions (the service started if none
+ * runs); leaving it leaves them up.
+ */
+async function runAttached(args: string[]): Promise<number> {
+  const {commandNamed} = await import('./source/cli/command-table.js');
+  const help = commandNamed('attach')!.help;
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${help}\n`);
+    return 0;
+  }
+  const problem =
+    args.length > 0
+      ? `attach takes no arguments\n${help}`
+      : !process.stdout.isTTY || !process.stdin.isTTY
+        ? 'attach is the full-screen UI and needs a terminal; tunnels ls and tunnels logs -f print what the service holds'
+        : undefined;
+  if (problem) {
+    process.stderr.write(`tunnels: ${problem}\n`);
+    return EXIT_FAILURE;
+  }
+  const {ServiceClient, ServiceError} = await import('./source/service/client.js');
+  try {
+    // A service that died without stopping: the UI says which sessions went with it.
+    let lost: string[] = [];
+    const client = await ServiceClient.connect({
+      start: true,
+      onStale: (held) => {
+        lost = held.map(({name, destination}) => `${name} (${destination})`);
+      },
+    });
+    return (await loadUi()).runUi({attach: {transport: client, lost}});
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    process.stderr.write(`tunnels: ${safeLines(error.message)}\n`);
+    return EXIT_FAILURE;
+  }
 }
 
 /** The command line as typed, with @NAME's favorite under it. */

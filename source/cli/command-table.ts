@@ -118,6 +118,18 @@ export const COMMANDS: readonly CommandEntry[] = [
     completes: 'sessions',
   },
   {
+    name: 'attach',
+    summary: 'the full-screen UI on the background sessions',
+    help: `usage: tunnels attach
+  The full-screen UI on the background service's sessions (the service is
+  started if none runs), with their forwards, counters and log since each
+  started; its keys act on them in the service, and what it connects goes
+  there too (its prompts come to this UI). q asks whether to leave them up
+  (the default) or stop them; Ctrl-C leaves them up.`,
+    flags: [],
+    completes: 'none',
+  },
+  {
     name: 'stop',
     summary: 'stop the background service and all in it',
     help: `usage: tunnels stop

@@ -9,7 +9,11 @@
 import type {CommandLineOptions} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2: the commands reconnect and retry (an attached UI's R), and each event's time. A service of version 1
+ * would close the connection at an unknown command: the hello says so first, with what to do.
+ */
+export const PROTOCOL_VERSION = 2;
 /** A line longer than this is not ours: the connection is closed rather than buffered without end. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 
@@ -57,6 +61,10 @@ export type Command =
   /** forward: "-L 8080:db:5432" */
   | {command: 'add'; name: string; forward: string}
   | {command: 'rm'; name: string; forward: string}
+  /** A reconnecting session tries now, without the rest of its wait (the UI's R). */
+  | {command: 'reconnect'; name: string}
+  /** A failed forward started again with the same spec, under the same id (the UI's R). */
+  | {command: 'retry'; name: string; forward: string}
   /** The recent events of each session (or of one). */
   | {command: 'logs'; name?: string}
   /** From now on, the events of every session (or of one) come to this connection; replay: recent first. */
@@ -69,6 +77,8 @@ export type Request = Command & {id: number};
 export interface SessionEvent {
   session: string;
   event: TunnelEvent;
+  /** When the service saw it (epoch ms): an attached UI's log says when it happened, not when it attached. */
+  time?: number;
 }
 
 /** Id 0 answers no command: the service refuses the connection itself (garbage, another version), then closes it. */
@@ -104,6 +114,8 @@ const COMMANDS = new Set<Command['command']>([
   'watch',
   'stop',
   'answer',
+  'reconnect',
+  'retry',
 ]);
 
 export function encode(message: ServerMessage | ClientMessage): string {
@@ -176,9 +188,9 @@ export function parseRequest(line: string): Request | {error: string} {
     return {error: 'a command needs a numeric id; is this a tunnels client?'};
   if (typeof command !== 'string' || !COMMANDS.has(command as Command['command']))
     return {error: `unknown command ${JSON.stringify(command)}; see tunnels --help`};
-  const needsName = command === 'up' || command === 'down' || command === 'add' || command === 'rm';
+  const needsName = ['up', 'down', 'add', 'rm', 'reconnect', 'retry'].includes(command);
   if (needsName && !isString(value.name)) return {error: `${command} needs a session name`};
-  if ((command === 'add' || command === 'rm') && !isString(value.forward))
+  if ((command === 'add' || command === 'rm' || command === 'retry') && !isString(value.forward))
     return {error: `${command} needs a forward, e.g. -L 8080:db:5432`};
   if (command === 'up') {
     const origin = value.origin as Record<string, unknown> | undefined;

@@ -207,6 +207,10 @@ class Service {
         return done(await this.sessions.add(request.name, request.forward));
       case 'rm':
         return done(await this.sessions.rm(request.name, request.forward));
+      case 'reconnect':
+        return done(this.sessions.reconnect(request.name));
+      case 'retry':
+        return done(await this.sessions.retry(request.name, request.forward));
       case 'logs': {
         const recent = this.sessions.recent(request.name);
         return Array.isArray(recent) ? {id, ok: true, events: recent} : done(recent);

@@ -100,20 +100,50 @@ export class SessionTable {
   }
 
   async rm(name: string, forward: string): Promise<Outcome> {
+    const found = this.forwardOf(name, forward);
+    if ('ok' in found) return found;
+    await found.session.removeForward(found.forward.id);
+    return {ok: true};
+  }
+
+  /** A reconnecting session tries again now. */
+  reconnect(name: string): Outcome {
+    const held = this.held.get(name);
+    if (!held) return this.noSession(name);
+    if (held.session.reconnectNow()) return {ok: true};
+    return failure(
+      held.session.state === 'reconnecting'
+        ? `${name}: a reconnect attempt is already under way`
+        : `${name} is ${held.session.state}, not waiting to reconnect`,
+    );
+  }
+
+  /** A failed forward started again; `told` when it failed again (its events said why). */
+  async retry(name: string, forward: string): Promise<Outcome> {
+    const found = this.forwardOf(name, forward);
+    if ('ok' in found) return found;
+    const retried = await found.session.retryForward(found.forward.id);
+    if (!retried)
+      return failure(`${found.forward.label}: only a failed forward of a connected session can be retried`);
+    return retried.state === 'failed' ? failure(`${retried.label}: ${retried.failure}`, true) : {ok: true};
+  }
+
+  /** A forward of a session, by its id, its label or its spec alone; or why there is none. */
+  private forwardOf(
+    name: string,
+    forward: string,
+  ): {session: Session; forward: ReturnType<Session['forwards']>[number]} | Outcome {
     const held = this.held.get(name);
     if (!held) return this.noSession(name);
     const wanted = forward.trim();
     const found = held.session
       .forwards()
       .find((f) => f.id === wanted || f.label === wanted || f.label.replace(/^-[LRD] /, '') === wanted);
-    if (!found) {
-      const labels = held.session.forwards().map((f) => f.label);
-      return failure(
-        `session ${name} has no forward ${wanted}; ${labels.length ? `it has ${labels.join(', ')}` : 'it has none'} (see tunnels ls)`,
-      );
-    }
-    await held.session.removeForward(found.id);
-    return {ok: true};
+    if (found) return {session: held.session, forward: found};
+    const labels = held.session.forwards().map((f) => f.label);
+    return failure(
+      `session ${name} has no forward ${wanted}; ${labels.length ? `it has ${labels.join(', ')}` : 'it has none'} (see tunnels ls)`,
+    );
   }
 
   list(): SessionSummary[] {
@@ -164,7 +194,7 @@ export class SessionTable {
   }
 
   private record(name: string, held: Held, event: TunnelEvent): void {
-    const tagged = {session: name, event};
+    const tagged = {session: name, event, time: Date.now()};
     // The traffic samples are for live views, not a log: kept out of the recent lines.
     if (event.event !== 'forward-traffic') {
       held.recent.push(tagged);

@@ -10,6 +10,7 @@ import {lineWriter} from '../text/line-writer.js';
 import {appendLog, flush, trackSession, trackStarting, untrackSession} from './bridge.js';
 import {checkForwardEntry} from './forward-entry-check.js';
 import {forwardName} from './forward-name.js';
+import {isAttached, serviceLink} from './remote-sessions.js';
 import {handles} from './session-handles.js';
 import {type AppState, openConnections, selectedForward, selectedSession, store} from './state.js';
 import {openDialog, setHosts, showMessage} from './ui-actions.js';
@@ -22,7 +23,7 @@ export function sessionOrigin(sessionId: number): {
 } {
   const row = store.getState().sessions.find((session) => session.id === sessionId);
   return {
-    origin: handles.get(sessionId)?.origin,
+    origin: handles.get(sessionId)?.origin ?? serviceLink.originOf(sessionId),
     forwards:
       row?.forwards.filter((forward) => forward.state !== 'failed').map((forward) => forward.label) ?? [],
   };
@@ -40,6 +41,15 @@ export async function connect(
   invocation: ResolvedInvocation,
   origin?: CommandLineOptions,
 ): Promise<void> {
+  if (isAttached()) {
+    if (origin) await serviceLink.up(name, invocation, origin);
+    else
+      showMessage(
+        'error',
+        `${name}: this session cannot be handed to the service (it did not start from a host)`,
+      );
+    return;
+  }
   const id = handles.add(invocation, origin);
   trackStarting(id, name, invocation.session);
   store.setState((state) => ({selectedSession: state.sessions.length - 1, selectedForward: 0}));
@@ -108,7 +118,7 @@ export async function connectTo(destination: string, configFile?: string): Promi
 }
 
 export async function addForward(sessionId: number, text: string): Promise<void> {
-  const session = handles.session(sessionId);
+  const session = handles.control(sessionId);
   if (session?.state !== 'connected') {
     set({dialog: {kind: 'add-forward', sessionId, text, error: 'the session is not connected'}});
     return;
@@ -131,7 +141,7 @@ export async function addForward(sessionId: number, text: string): Promise<void>
 }
 
 export async function removeForward(sessionId: number, forwardId: string): Promise<void> {
-  const session = handles.session(sessionId);
+  const session = handles.control(sessionId);
   if (!session) return;
   const row = store.getState().sessions.find((candidate) => candidate.id === sessionId);
   const forward = row?.forwards.find((candidate) => candidate.id === forwardId);
@@ -143,6 +153,13 @@ export async function removeForward(sessionId: number, forwardId: string): Promi
 }
 
 export async function disconnect(sessionId: number): Promise<void> {
+  const remote = handles.remote(sessionId);
+  if (remote) {
+    await remote.close();
+    handles.remove(sessionId);
+    untrackSession(sessionId);
+    return;
+  }
   const handle = handles.get(sessionId);
   if (!handle) return;
   // Still starting: dropped here, connect() makes no Session for it.
@@ -156,7 +173,7 @@ export async function disconnect(sessionId: number): Promise<void> {
   untrackSession(sessionId);
 }
 
-/** Closes every forward and session. */
+/** Closes every forward and session of this process (an attached UI's stay up in the service). */
 export async function shutdown(): Promise<void> {
   set({quitting: true});
   await Promise.all(handles.takeSessions().map((session) => session.close()));
@@ -164,6 +181,10 @@ export async function shutdown(): Promise<void> {
 
 /** The run-command dialog for a session, with its -X / -A choices as it was started with them. */
 export function openRunCommand(sessionId: number): void {
+  if (handles.remote(sessionId)) {
+    showMessage('error', NO_COMMANDS_IN_THE_SERVICE);
+    return;
+  }
   const invocation = handles.get(sessionId)?.invocation;
   openDialog({
     kind: 'run-command',
@@ -223,8 +244,26 @@ export function requestRemoveForward(): void {
   void removeForward(session.id, forward.id);
 }
 
-/** Quit; ask first while connections are open. Resolves true when the app should exit now. */
+/** Why r cannot act on a session of the service's. */
+const NO_COMMANDS_IN_THE_SERVICE =
+  "r: the service's sessions run no commands; tunnels (not attach) or ssh runs one";
+
+/**
+ * Quit; ask first while connections are open. Attached to the service, q asks whether to leave the
+ * tunnels up (the default) or stop them; Ctrl-C (force) leaves them up. Resolves true when the app
+ * should exit now.
+ */
 export async function requestQuit(force = false): Promise<boolean> {
+  if (isAttached() && !force) {
+    openDialog({
+      kind: 'confirm',
+      title: 'Detach from the service?',
+      message:
+        'Enter or y: the tunnels stay up (tunnels ls, tunnels attach). s stops every tunnel and the service.',
+      action: {kind: 'detach'},
+    });
+    return false;
+  }
   const open = openConnections(store.getState());
   if (open > 0 && !force) {
     openDialog({
@@ -237,4 +276,11 @@ export async function requestQuit(force = false): Promise<boolean> {
   }
   await shutdown();
   return true;
+}
+
+/** s in the attached UI's quit question: every tunnel of the service stops, and then the UI. */
+export async function stopServiceAndQuit(): Promise<void> {
+  set({dialog: undefined});
+  await serviceLink.stopService();
+  await shutdown();
 }

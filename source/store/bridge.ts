@@ -38,12 +38,18 @@ class Bridge {
     store.setState((state) => addSessionRow(state, id, name, sessionAddress(config)));
   }
 
-  /** Follows a session's events into its row (see trackStarting). */
-  trackSession(id: number, events: {on(listener: (event: TunnelEvent) => void): () => void}): void {
+  /**
+   * Follows a session's events into its row (see trackStarting). `time`: when it happened, when that was
+   * before it came here (the background service's recent events); else now.
+   */
+  trackSession(
+    id: number,
+    events: {on(listener: (event: TunnelEvent, time?: number) => void): () => void},
+  ): void {
     this.unsubscribes.get(id)?.();
     this.unsubscribes.set(
       id,
-      events.on((event) => this.push({sessionId: id, event, time: Date.now()})),
+      events.on((event, time) => this.push({sessionId: id, event, time: time ?? Date.now()})),
     );
   }
 

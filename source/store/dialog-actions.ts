@@ -73,6 +73,7 @@ async function confirm(action: ConfirmAction): Promise<void> {
       await disconnect(action.sessionId);
       return;
     case 'quit':
+    case 'detach':
       await shutdown();
       return;
   }

@@ -58,7 +58,7 @@ export async function replaceForward(
   text: string,
 ): Promise<void> {
   const dialog: AddDialog = {kind: 'add-forward', sessionId, text, replacing};
-  const session = handles.session(sessionId);
+  const session = handles.control(sessionId);
   if (session?.state !== 'connected') {
     store.setState({dialog: {...dialog, error: 'the session is not connected'}});
     return;

@@ -2,6 +2,7 @@ import {openTracked} from './actions.js';
 import {flush} from './bridge.js';
 import {forwardName} from './forward-name.js';
 import {restartSessionRow} from './reducer.js';
+import {serviceLink} from './remote-sessions.js';
 import {handles, type SessionHandle} from './session-handles.js';
 import {store} from './state.js';
 import {showMessage} from './ui-actions.js';
@@ -19,6 +20,10 @@ const rowOf = (sessionId: number) => store.getState().sessions.find((row) => row
  * never connected).
  */
 export async function reconnectSession(sessionId: number): Promise<void> {
+  if (handles.remote(sessionId)) {
+    await serviceLink.reconnect(sessionId);
+    return;
+  }
   const handle = handles.get(sessionId);
   const row = rowOf(sessionId);
   if (!handle || !row) return;
@@ -60,6 +65,10 @@ async function restart(
 
 /** Starts a failed forward again with the same spec; says how it went. */
 export async function retryForward(sessionId: number, forwardId: string): Promise<void> {
+  if (handles.remote(sessionId)) {
+    await serviceLink.retry(sessionId, forwardId);
+    return;
+  }
   const session = handles.session(sessionId);
   if (!session) return;
   const forward = await session.retryForward(forwardId);

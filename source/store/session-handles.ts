@@ -2,6 +2,7 @@ import type {CommandLineOptions} from '../config/command-line.js';
 import type {FavoritesFile} from '../config/favorites/index.js';
 import type {ResolvedInvocation} from '../config/session-options.js';
 import type {Session} from '../core/session/session.js';
+import type {SessionControl} from './session-control.js';
 
 /** A session the store started: what it was started from, and its handle once made. */
 export interface SessionHandle {
@@ -21,6 +22,8 @@ export interface SessionHandle {
  */
 class SessionHandles {
   private readonly handles = new Map<number, SessionHandle>();
+  /** Sessions of the background service, when the UI is attached to it (remote-sessions.ts). */
+  private readonly remotes = new Map<number, SessionControl>();
   private nextSessionId = 1;
   /** The core's question on screen (the prompt dialog): how to answer it. */
   pendingPrompt: {resolve: (answer: string) => void; reject: (error: Error) => void} | undefined;
@@ -32,6 +35,22 @@ class SessionHandles {
     const id = this.nextSessionId++;
     this.handles.set(id, {session: undefined, invocation, origin});
     return id;
+  }
+
+  /** A row for a session of the background service; its id, as the store's rows number them. */
+  addRemote(control: SessionControl): number {
+    const id = this.nextSessionId++;
+    this.remotes.set(id, control);
+    return id;
+  }
+
+  remote(id: number): SessionControl | undefined {
+    return this.remotes.get(id);
+  }
+
+  /** What commands to a session go to: its Session here, or the service's session. */
+  control(id: number): SessionControl | undefined {
+    return this.handles.get(id)?.session ?? this.remotes.get(id);
   }
 
   get(id: number): SessionHandle | undefined {
@@ -54,6 +73,7 @@ class SessionHandles {
   remove(id: number): SessionHandle | undefined {
     const handle = this.handles.get(id);
     this.handles.delete(id);
+    this.remotes.delete(id);
     return handle;
   }
 

@@ -142,7 +142,9 @@ export type ConfirmAction =
   | {kind: 'overwrite-favorite'; sessionId: number; name: string}
   | {kind: 'remove-forward'; sessionId: number; forwardId: string}
   | {kind: 'disconnect'; sessionId: number}
-  | {kind: 'quit'};
+  | {kind: 'quit'}
+  /** Leave an attached UI; its tunnels stay up in the service. */
+  | {kind: 'detach'};
 
 export interface AppState {
   sessions: SessionRow[];
@@ -161,6 +163,8 @@ export interface AppState {
   /** Host aliases from ~/.ssh/config, for completion. */
   hosts: string[];
   quitting: boolean;
+  /** Attached to the background service (tunnels attach): quitting leaves its tunnels up. */
+  attached: boolean;
   /** What the fold of core events keeps besides the rows; no view reads it (see reducer.ts). */
   fold: {
     nextLogId: number;
@@ -214,6 +218,7 @@ export function initialState(): AppState {
     message: undefined,
     hosts: [],
     quitting: false,
+    attached: false,
     fold: {nextLogId: 1, samples: {}, retryAt: {}, lines: {from: {}, heldClosed: {}}},
   };
 }

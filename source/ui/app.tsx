@@ -1,6 +1,6 @@
 import {Box, type Key, Text, useApp, useInput} from 'ink';
 import {useEffect, useState} from 'react';
-import {requestQuit} from '../store/actions.js';
+import {requestQuit, stopServiceAndQuit} from '../store/actions.js';
 import {submitDialog} from '../store/dialog-actions.js';
 import {
   connectFavorite,
@@ -81,6 +81,8 @@ function dialogInput(input: string, key: Key): void {
     helpInput(dialog.top ?? 0, key, input);
     return;
   }
+  if (dialog.kind === 'confirm' && dialog.action.kind === 'detach' && input === 's')
+    void stopServiceAndQuit();
   if (dialog.kind === 'confirm') return;
   // Several characters come at once when pasted or typed fast: what comes before a newline is typed, and
   // the newline is Enter (the line editor acts on the Backspace and Ctrl-U among them, and drops other
@@ -238,11 +240,11 @@ function useMinuteClock(ticking: boolean): number {
   return now;
 }
 
-function Header(props: {sessions: number}) {
+function Header(props: {sessions: number; attached: boolean}) {
   return (
     <Text wrap="truncate-end">
       <Text bold color={color('cyan')}>
-        {' tunnels '}
+        {props.attached ? ' tunnels · service ' : ' tunnels '}
       </Text>
       <Text dimColor>{` ${props.sessions} session${props.sessions === 1 ? '' : 's'} · ? for help`}</Text>
     </Text>
@@ -260,6 +262,7 @@ export function App() {
   const dialog = useAppState((state) => state.dialog);
   const message = useAppState((state) => state.message);
   const quitting = useAppState((state) => state.quitting);
+  const attached = useAppState((state) => state.attached);
   const detail = useAppState((state) => state.detail);
   const session = useAppState(selectedSession);
   const footer = useAppState((state) => footerLine(state, columns));
@@ -288,7 +291,7 @@ export function App() {
   return (
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
     <Box flexDirection="column" width={width} height={heights.height}>
-      <Header sessions={sessions.length} />
+      <Header sessions={sessions.length} attached={attached} />
       {detail && !dialog ? (
         <DetailView target={detail} width={width} height={heights.height - 3} active />
       ) : dialog?.kind === 'help' ? (

@@ -198,9 +198,11 @@ export const keymap: Binding[] = [
   {
     keys: ['q'],
     label: 'quit',
-    description: 'quit, closing every forward (asks first while connections are open)',
+    description:
+      'quit, closing every forward (asks first while connections are open); attached: asks to leave them up',
     footer: true,
-    run: (state) => (openConnections(state) > 0 ? requestQuit() : requestQuit(true)),
+    // Attached, q always asks: leave the service's tunnels up, or stop them.
+    run: (state) => (openConnections(state) > 0 || state.attached ? requestQuit() : requestQuit(true)),
   },
 ];
 

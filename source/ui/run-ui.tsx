@@ -1,6 +1,8 @@
 import {render} from 'ink';
 import {connect, loadHostAliases, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
+import {attachService, detachService, type ServiceTransport} from '../store/remote-sessions.js';
+import {showMessage} from '../store/ui-actions.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
 
@@ -29,7 +31,23 @@ function keepingScrollback(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
 export async function runUi(options: {
   configFile?: string | undefined;
   initial?: {name: string; invocation: Parameters<typeof connect>[1]; origin?: Parameters<typeof connect>[2]};
+  /**
+   * tunnels attach: the service's sessions are the rows, and the UI's commands go to it. lost: the
+   * sessions of a service that died without stopping, found when this one was started.
+   */
+  attach?: {transport: ServiceTransport; lost: string[]};
 }): Promise<number> {
+  if (options.attach) {
+    const {lost} = options.attach;
+    void attachService(options.attach.transport).then((error) => {
+      if (error) showMessage('error', error);
+      else if (lost.length > 0)
+        showMessage(
+          'error',
+          `the service had ended without stopping; its sessions were lost: ${lost.join(', ')}`,
+        );
+    });
+  }
   // The command line's session first: its row is in the store, connecting, for the first frame, which
   // is drawn while the connection code loads (connect awaits it).
   if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
@@ -60,6 +78,8 @@ export async function runUi(options: {
     await instance.waitUntilExit();
   } finally {
     await shutdown();
+    // Attached: the connection goes, the service's tunnels stay (unless q's answer stopped them).
+    detachService();
     stopBridge();
     instance.cleanup();
     process.stdout.write(LEAVE_ALTERNATE_SCREEN);

@@ -19,7 +19,7 @@ if (token === 'read') {
 }
 let text = '';
 const s = require('net').connect(${JSON.stringify(socket)});
-s.on('data', (d) => { text += d; if (text.split('\\n').length === 2) s.write(JSON.stringify({hello: 'tunnels', version: 1, token}) + '\\n' + JSON.stringify({id: 1, command: 'ls'}) + '\\n'); });
+s.on('data', (d) => { text += d; if (text.split('\\n').length === 2) s.write(JSON.stringify({hello: 'tunnels', version: 2, token}) + '\\n' + JSON.stringify({id: 1, command: 'ls'}) + '\\n'); });
 s.on('close', () => { console.log(JSON.stringify({readError, lines: text.split('\\n').filter(Boolean).map((l) => JSON.parse(l))})); process.exit(0); });
 s.on('error', (e) => { console.log(JSON.stringify({error: e.code})); process.exit(0); });
 setTimeout(() => { console.log(JSON.stringify({timeout: text})); process.exit(0); }, 8000);
@@ -62,7 +62,7 @@ describe('the service checks who connects: a client shows the token only its use
     await startService();
     for (const token of ['', 'f'.repeat(64)]) {
       const outcome = await runRaw(rawClient(home.socketFile(), token));
-      expect(outcome.lines?.[0]).toEqual({hello: 'tunnels', version: 1});
+      expect(outcome.lines?.[0]).toEqual({hello: 'tunnels', version: 2});
       expect(outcome.lines?.[1]).toEqual({
         id: 0,
         ok: false,

@@ -60,6 +60,26 @@ describe('the service protocol', () => {
     expect(parseRequest('not json')).toEqual({error: expect.stringMatching(/not a tunnels message/)});
   });
 
+  it("takes the attached UI's R: reconnect a session now, retry a forward (each naming what it needs)", () => {
+    expect(parseRequest('{"id":4,"command":"reconnect","name":"db"}')).toEqual({
+      id: 4,
+      command: 'reconnect',
+      name: 'db',
+    });
+    expect(parseRequest('{"id":5,"command":"retry","name":"db","forward":"L1"}')).toEqual({
+      id: 5,
+      command: 'retry',
+      name: 'db',
+      forward: 'L1',
+    });
+    expect(parseRequest('{"id":6,"command":"reconnect"}')).toEqual({
+      error: expect.stringMatching(/session name/),
+    });
+    expect(parseRequest('{"id":7,"command":"retry","name":"db"}')).toEqual({
+      error: expect.stringMatching(/-L/),
+    });
+  });
+
   it('tells results, events and hellos from the service apart', () => {
     expect(parseServerMessage('{"id":1,"ok":true}')).toEqual({id: 1, ok: true});
     expect(parseServerMessage('{"id":1,"ok":false,"error":"no session named db"}')).toEqual({

@@ -136,7 +136,7 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
       socket.write('GET / HTTP/1.1\r\n\r\n');
     });
     const lines = answer.split('\n').filter(Boolean);
-    expect(JSON.parse(lines[0]!)).toEqual({hello: 'tunnels', version: 1});
+    expect(JSON.parse(lines[0]!)).toEqual({hello: 'tunnels', version: 2});
     expect(JSON.parse(lines[1]!)).toEqual({
       id: 0,
       ok: false,
