@@ -59,7 +59,7 @@ async function runAttached(args: string[]): Promise<number> {
   const {commandNamed} = await import('./source/cli/command-table.js');
   const help = commandNamed('attach')!.help;
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${help}\n`);
+    process.stdout.write(`${safeLines(help)}\n`);
     return 0;
   }
   const problem =
@@ -69,7 +69,7 @@ async function runAttached(args: string[]): Promise<number> {
         ? 'attach is the full-screen UI and needs a terminal; tunnels ls and tunnels logs -f print what the service holds'
         : undefined;
   if (problem) {
-    process.stderr.write(`tunnels: ${problem}\n`);
+    process.stderr.write(`tunnels: ${safeLines(problem)}\n`);
     return EXIT_FAILURE;
   }
   const {ServiceClient, ServiceError} = await import('./source/service/client.js');

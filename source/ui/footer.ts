@@ -77,6 +77,13 @@ export function dialogFooter(dialog: Dialog, hosts: readonly string[]): FooterIt
     case 'edit-favorite':
       return [{key: 'Enter', label: 'save'}, CANCEL];
     case 'confirm':
+      // Quitting an attached UI: leave the tunnels up (the default), stop them all, or stay.
+      if (dialog.action.kind === 'detach')
+        return [
+          {key: 'y Enter', label: 'detach'},
+          {key: 's', label: 'stop all'},
+          {key: 'n Esc', label: 'stay'},
+        ];
       return [
         {key: 'y Enter', label: 'yes'},
         {key: 'n Esc', label: 'no'},
