@@ -8,7 +8,7 @@ import {
 } from '../forwards/forward-context.js';
 import {notConnectedMessage} from './messages.js';
 import {ReconnectingSession} from './reconnect.js';
-import {openChannelCount} from './ssh2-internals.js';
+import {connectionWritable, openChannelCount} from './ssh2-internals.js';
 
 /**
  * OpenSSH's sshd ends the whole connection (fatal "channels_alloc ... too big") once a client holds more
@@ -30,8 +30,17 @@ export abstract class SessionChannels extends ReconnectingSession {
   }
 
   openLink(source: {address: string; port: number}, host: string, port: number): Promise<ChannelLink> {
-    // Taken over in ssh2's callback, before ssh2 has read anything more for the channel.
-    return this.openChannelThen(source, host, port, (channel) => this.adoptChannel(channel));
+    // The link is made when the server confirms, before anything more is read for the channel.
+    return this.openWith<ChannelLink, ChannelLink>(
+      (client, done) => {
+        const links = this.links;
+        // What forwardOut throws on a connection it cannot write to.
+        if (!links || !connectionWritable(client)) throw new Error('Not connected');
+        links.openDirectTcpip(source, host, port, done);
+      },
+      (error) => channelOpenError(error, host, port),
+      (link) => link,
+    );
   }
 
   adoptChannel(channel: ClientChannel): ChannelLink {
@@ -50,7 +59,7 @@ export abstract class SessionChannels extends ReconnectingSession {
     port: number,
     take: (channel: ClientChannel) => T,
   ): Promise<T> {
-    return this.openWith(
+    return this.openWith<ClientChannel, T>(
       (client, done) => client.forwardOut(source.address, source.port, host, port, done),
       (error) => channelOpenError(error, host, port),
       take,
@@ -61,10 +70,10 @@ export abstract class SessionChannels extends ReconnectingSession {
    * Opens a channel the way `open` asks ssh2 to, once the session is up and the server has channels to
    * spare; `take` runs in ssh2's callback, before ssh2 has read anything more for the channel.
    */
-  private openWith<T>(
-    open: (client: Client, done: (error: Error | undefined, channel: ClientChannel) => void) => void,
+  private openWith<Opened, T>(
+    open: (client: Client, done: (error: Error | undefined, opened?: Opened) => void) => void,
     describe: (error: Error) => Error,
-    take: (channel: ClientChannel) => T,
+    take: (opened: Opened) => T,
   ): Promise<T> {
     return new Promise((resolve, reject) => {
       const client = this.client;
@@ -78,9 +87,9 @@ export abstract class SessionChannels extends ReconnectingSession {
         return;
       }
       try {
-        open(client, (error, channel) => {
+        open(client, (error, opened) => {
           if (error) reject(describe(error));
-          else resolve(take(channel));
+          else resolve(take(opened as Opened));
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));
@@ -115,7 +124,7 @@ export abstract class SessionChannels extends ReconnectingSession {
   }
 
   openStreamLocalLink(path: string): Promise<ChannelLink> {
-    return this.openWith(
+    return this.openWith<ClientChannel, ChannelLink>(
       (client, done) => client.openssh_forwardOutStreamLocal(path, done),
       (error) => streamLocalOpenError(error, path),
       (channel) => this.adoptChannel(channel),
