@@ -15,7 +15,7 @@ import type {ProtocolInternals} from '../session/ssh2-internals.js';
 
 const MiB = 1024 * 1024;
 /** ssh2's initial window, which it advertised when it opened or accepted the channel: every channel's floor. */
-export const BASE_WINDOW_BYTES = 2 * MiB;
+const BASE_WINDOW_BYTES = 2 * MiB;
 /** The most one channel's window grows to, on a long link with a reader that keeps up. */
 export const MAX_WINDOW_BYTES = 16 * MiB;
 /**

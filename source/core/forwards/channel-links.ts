@@ -5,10 +5,9 @@ import {
   type ChannelTableInternals,
   channelInternals,
   linkInternals,
-  type OpenConfirmation,
   type ProtocolInternals,
 } from '../session/ssh2-internals.js';
-import {BASE_WINDOW_BYTES, ChannelLink} from './channel-link.js';
+import {ChannelLink} from './channel-link.js';
 
 /**
  * The ChannelLinks of one SSH connection: ssh2's channel handlers are wrapped so that an adopted channel's
@@ -28,11 +27,6 @@ const BUSY_SAMPLE_SHARE = 0.25;
 /** Another one this often, when the links have been quiet for QUIET_MS. */
 const ROUND_TRIP_RESAMPLE_MS = 30_000;
 const QUIET_MS = 200;
-/** The largest packet a link's channel takes from the server: what ssh2 asks for its own channels. */
-const PACKET_BYTES = 32 * 1024;
-
-/** How a link being opened is answered: the link, or why the server would not open its channel. */
-export type LinkOpened = (error: Error | undefined, link?: ChannelLink) => void;
 
 /** The links of one ssh2 connection, and the routing of their messages. */
 export class ChannelLinks {
@@ -43,8 +37,6 @@ export class ChannelLinks {
   roundTripTimingsWanted = 0;
   private readonly table: ChannelTableInternals;
   private readonly links = new Map<number, ChannelLink>();
-  /** Links whose channel the server has not answered yet, by our id. */
-  private readonly opening = new Map<number, LinkOpened>();
   /** Channel messages so far, any channel's: a quiet moment to time a round trip in is one without. */
   private packets = 0;
 
@@ -65,17 +57,6 @@ export class ChannelLinks {
         if (link) deliver(link, first, second);
         else original(protocol, recipient, first, second, third);
       };
-    };
-    const confirmed = handlers.CHANNEL_OPEN_CONFIRMATION;
-    if (!confirmed)
-      throw new Error(
-        'ssh2 has no CHANNEL_OPEN_CONFIRMATION handler: this version of ssh2 is not one tunnels knows',
-      );
-    handlers.CHANNEL_OPEN_CONFIRMATION = (protocol, answer) => {
-      const info = answer as unknown as OpenConfirmation;
-      const opened = this.opening.get(info.recipient);
-      if (opened) this.confirmed(info, opened);
-      else confirmed(protocol, answer);
     };
     route('CHANNEL_DATA', (link, data) => link.received(data as Buffer));
     route('CHANNEL_WINDOW_ADJUST', (link, amount) => link.windowGrew(amount as number));
@@ -134,47 +115,6 @@ export class ChannelLinks {
       this.protocol.ping();
     };
     sample(samples);
-  }
-
-  /**
-   * Opens a direct-tcpip channel for a link, as ssh2's forwardOut does, except that the server's
-   * confirmation makes the link itself: ssh2 would build its channel stream (a Duplex, with a Readable for
-   * stderr) only for adopt() to take it over at once. The id is reserved in ssh2's table with a callback,
-   * as ssh2 reserves its own, so a refusal (OPEN_FAILURE, or a CLOSE instead) or the end of the connection
-   * reaches `opened` through ssh2 as it reached forwardOut's callback.
-   */
-  openDirectTcpip(
-    source: {address: string; port: number},
-    host: string,
-    port: number,
-    opened: LinkOpened,
-  ): void {
-    let localId = -1;
-    const refused = (error: Error) => {
-      this.opening.delete(localId);
-      opened(error);
-    };
-    localId = this.table.add(refused);
-    if (localId === -1) {
-      opened(new Error('No free channels available'));
-      return;
-    }
-    this.opening.set(localId, opened);
-    this.protocol.directTcpip(localId, BASE_WINDOW_BYTES, PACKET_BYTES, {
-      srcIP: source.address,
-      srcPort: source.port,
-      dstIP: host,
-      dstPort: port,
-    });
-  }
-
-  /** The server opened a link's channel: the link takes its messages from now on. */
-  private confirmed(info: OpenConfirmation, opened: LinkOpened): void {
-    this.opening.delete(info.recipient);
-    const link = new ChannelLink(this, info.recipient, info.sender, info.window, info.packetSize);
-    this.links.set(info.recipient, link);
-    this.table.update(info.recipient, true);
-    opened(undefined, link);
   }
 
   /** Takes over a channel ssh2 has just opened or accepted (before it has seen any of its data). */

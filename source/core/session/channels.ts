@@ -8,7 +8,7 @@ import {
 } from '../forwards/forward-context.js';
 import {notConnectedMessage} from './messages.js';
 import {ReconnectingSession} from './reconnect.js';
-import {connectionWritable, openChannelCount} from './ssh2-internals.js';
+import {openChannelCount} from './ssh2-internals.js';
 
 /**
  * OpenSSH's sshd ends the whole connection (fatal "channels_alloc ... too big") once a client holds more
@@ -30,17 +30,8 @@ export abstract class SessionChannels extends ReconnectingSession {
   }
 
   openLink(source: {address: string; port: number}, host: string, port: number): Promise<ChannelLink> {
-    // The link is made when the server confirms, before anything more is read for the channel.
-    return this.openWith<ChannelLink, ChannelLink>(
-      (client, done) => {
-        const links = this.links;
-        // What forwardOut throws on a connection it cannot write to.
-        if (!links || !connectionWritable(client)) throw new Error('Not connected');
-        links.openDirectTcpip(source, host, port, done);
-      },
-      (error) => channelOpenError(error, host, port),
-      (link) => link,
-    );
+    // Taken over in ssh2's callback, before ssh2 has read anything more for the channel.
+    return this.openChannelThen(source, host, port, (channel) => this.adoptChannel(channel));
   }
 
   adoptChannel(channel: ClientChannel): ChannelLink {
@@ -59,7 +50,7 @@ export abstract class SessionChannels extends ReconnectingSession {
     port: number,
     take: (channel: ClientChannel) => T,
   ): Promise<T> {
-    return this.openWith<ClientChannel, T>(
+    return this.openWith(
       (client, done) => client.forwardOut(source.address, source.port, host, port, done),
       (error) => channelOpenError(error, host, port),
       take,
@@ -70,10 +61,10 @@ export abstract class SessionChannels extends ReconnectingSession {
    * Opens a channel the way `open` asks ssh2 to, once the session is up and the server has channels to
    * spare; `take` runs in ssh2's callback, before ssh2 has read anything more for the channel.
    */
-  private openWith<Opened, T>(
-    open: (client: Client, done: (error: Error | undefined, opened?: Opened) => void) => void,
+  private openWith<T>(
+    open: (client: Client, done: (error: Error | undefined, channel: ClientChannel) => void) => void,
     describe: (error: Error) => Error,
-    take: (opened: Opened) => T,
+    take: (channel: ClientChannel) => T,
   ): Promise<T> {
     return new Promise((resolve, reject) => {
       const client = this.client;
@@ -87,9 +78,9 @@ export abstract class SessionChannels extends ReconnectingSession {
         return;
       }
       try {
-        open(client, (error, opened) => {
+        open(client, (error, channel) => {
           if (error) reject(describe(error));
-          else resolve(take(opened as Opened));
+          else resolve(take(channel));
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));
@@ -124,7 +115,7 @@ export abstract class SessionChannels extends ReconnectingSession {
   }
 
   openStreamLocalLink(path: string): Promise<ChannelLink> {
-    return this.openWith<ClientChannel, ChannelLink>(
+    return this.openWith(
       (client, done) => client.openssh_forwardOutStreamLocal(path, done),
       (error) => streamLocalOpenError(error, path),
       (channel) => this.adoptChannel(channel),

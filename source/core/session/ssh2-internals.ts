@@ -9,38 +9,21 @@ import type {Client, ClientChannel} from 'ssh2';
  */
 export interface ProtocolInternals {
   ping(): void;
-  directTcpip(
-    id: number,
-    window: number,
-    packetSize: number,
-    target: {srcIP: string; srcPort: number; dstIP: string; dstPort: number},
-  ): void;
   channelData(id: number, data: Buffer): void;
   channelEOF(id: number): void;
   channelClose(id: number): void;
   channelWindowAdjust(id: number, amount: number): void;
   channelFailure(id: number): void;
-  /** A channel message's handler gets its recipient first; CHANNEL_OPEN_CONFIRMATION gets OpenConfirmation. */
   _handlers: Record<
     string,
     (protocol: unknown, recipient: number, first?: unknown, second?: unknown, third?: unknown) => void
   >;
 }
 
-/** What ssh2's CHANNEL_OPEN_CONFIRMATION handler is given: the ids, and the server's window and packet size. */
-export interface OpenConfirmation {
-  recipient: number;
-  sender: number;
-  window: number;
-  packetSize: number;
-}
-
 /** ssh2's table of channels: its own channel objects, and `true` for ids that links hold. */
 export interface ChannelTableInternals {
   _channels: Record<number, {outgoing?: {id?: number; state?: string}} | true>;
   _count: number;
-  /** Reserves an id for `value` (what ssh2 keeps for a channel being opened: the callback of the opening). */
-  add(value: unknown): number;
   update(id: number, value: unknown): void;
   remove(id: number): void;
 }
@@ -79,14 +62,6 @@ export function linkInternals(client: Client): {
       'ssh2 has no message writer or channel table: this version of ssh2 is not one tunnels knows',
     );
   return {protocol: _protocol, handlers: _protocol._handlers, table: _chanMgr, callbacks: _callbacks};
-}
-
-/** Whether ssh2 would write to the connection now: its own check before it opens a channel. */
-export function connectionWritable(client: Client): boolean {
-  const socket = clientInternals(client)._sock as
-    | (net.Socket & {_readableState?: {ended: boolean}})
-    | undefined;
-  return !!socket && socket.writable && socket._readableState?.ended === false;
 }
 
 /** SSH channels open on the connection now (ssh2's own count). */
