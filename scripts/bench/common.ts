@@ -85,7 +85,8 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
           '  --quick  64 MiB transfers, 1 run, 100 sequential (after 200 to warm up) and 1,000 concurrent\n' +
           '           connections, 32 MiB FTP\n' +
           '  --runs N repetitions of each measurement (default 3, 1 with --quick)\n' +
-          'BENCH_TUNNELS_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles each headless tunnels process.',
+          'BENCH_TUNNELS_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles each headless tunnels process.\n' +
+          'BENCH_TUNNELS_BIN=PATH/cli.js measures another build of tunnels (a copy of dist/) instead of dist/cli.js.',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
@@ -94,7 +95,8 @@ export function parseOptions(argv: string[], root: string): BenchOptions {
     quick,
     only,
     root,
-    tunnelsBin: path.join(root, 'dist', 'cli.js'),
+    // Another build of tunnels to measure (a copy of dist/ from an earlier commit, to compare with).
+    tunnelsBin: process.env.BENCH_TUNNELS_BIN ?? path.join(root, 'dist', 'cli.js'),
     runs: runs ?? (quick ? 1 : 3),
     bulkBytes: quick ? 64 * MiB : GiB,
     ciphers: ['aes128-gcm@openssh.com', 'chacha20-poly1305@openssh.com'],

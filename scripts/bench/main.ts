@@ -86,7 +86,8 @@ async function machine(options: BenchOptions): Promise<Machine> {
     sshcryptoFile: existsSync(path.join(ssh2Dir, 'lib/protocol/crypto/build/Release/sshcrypto.node')),
     sshcryptoLoadedInTunnels: undefined,
     ssh2BindingAvailable: bindingProbe ? bindingProbe.stdout.trim() === 'true' : undefined,
-    tunnels: version.stdout.trim(),
+    // A build other than dist/ says which one, so a report cannot pass for the checked-out commit's.
+    tunnels: `${version.stdout.trim()}${process.env.BENCH_TUNNELS_BIN ? ` (the build at ${options.tunnelsBin})` : ''}`,
     nofile: /^Max open files\s+(\d+)\s+(\d+)/m.exec(limits)?.slice(1).join(' / ') ?? 'unknown',
   };
 }
