@@ -144,7 +144,10 @@ function contentOf(dialog: Dialog, inside: number, height: number, hosts: string
       return {
         title: dialog.title,
         body: <Text wrap="wrap">{dialog.message}</Text>,
-        hint: 'Enter or y to confirm · Esc or n to cancel',
+        hint:
+          dialog.action.kind === 'detach'
+            ? 'Enter or y to detach · s to stop all · Esc or n to stay'
+            : 'Enter or y to confirm · Esc or n to cancel',
       };
     case 'prompt':
       return {

@@ -254,7 +254,8 @@ export class ChannelLink {
   private sendAsWindowAllows(data: Buffer): Buffer | undefined {
     const length = data.length;
     let offset = 0;
-    while (offset < length && this.sendWindow > 0) {
+    // A server that gives a packet size of 0 can be sent nothing (OpenSSH sends it nothing either): held.
+    while (offset < length && this.sendWindow > 0 && this.packetSize > 0) {
       const size = Math.min(length - offset, this.sendWindow, this.packetSize);
       this.links.protocol.channelData(
         this.remoteId,
