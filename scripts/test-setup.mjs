@@ -24,6 +24,8 @@ const needs = [
   ['/usr/bin/redis-benchmark', 'redis-tools'],
   ['/usr/bin/wget', 'wget'],
   ['/usr/bin/nc.openbsd', 'netcat-openbsd'],
+  ['/usr/bin/zsh', 'zsh'],
+  ['/usr/bin/fish', 'fish'],
 ];
 
 const missing = [
