@@ -251,6 +251,43 @@ export function forwardColumns(width: number): {
   return {kind, spec, state, conns, in: bytesIn, out: bytesOut, rate};
 }
 
+/** A forward's row, then the lines of its reason and of its data channels that fit in `room`. */
+function forwardLines(
+  forward: ForwardRow,
+  columns: ReturnType<typeof forwardColumns>,
+  shown: {selected: boolean; reason: string[]; channels: string[]; room: number},
+): React.ReactNode[] {
+  const {counters} = forward;
+  const line = `${cell(kindLabel(forward), columns.kind)} ${cell(forward.display, columns.spec)} `;
+  const numbers = ` ${cell(connsText(counters), columns.conns)} ${cell(formatBytes(counters.bytesIn), columns.in)} ${cell(formatBytes(counters.bytesOut), columns.out)} ${cell(rate(forward.rateIn + forward.rateOut), columns.rate)}`;
+  const lines: React.ReactNode[] = [
+    <Text key={forward.id} wrap="truncate-end" inverse={shown.selected}>
+      {line}
+      <Text color={color(stateColor[forward.state] ?? 'white')}>{cell(forward.state, columns.state)}</Text>
+      {numbers}
+    </Text>,
+  ];
+  for (const [at, text] of shown.reason.entries()) {
+    lines.push(
+      <Text
+        key={`${forward.id}-why-${at}`}
+        color={color(forward.state === 'failed' ? 'red' : 'yellow')}
+        wrap="truncate-end"
+      >
+        {`${at === 0 ? '     ↳ ' : ' '.repeat(REASON_INDENT)}${text}`}
+      </Text>,
+    );
+  }
+  for (const [at, text] of shown.channels.slice(0, Math.max(0, shown.room - shown.reason.length)).entries()) {
+    lines.push(
+      <Text key={`${forward.id}-data-${at}`} color={color('magenta')} wrap="truncate-end">
+        {`     ↳ ${text}`}
+      </Text>,
+    );
+  }
+  return lines;
+}
+
 export function ForwardsPane(props: {
   session: SessionRow | undefined;
   selected: number;
@@ -259,16 +296,8 @@ export function ForwardsPane(props: {
   height: number;
 }) {
   const {session, selected, focused, width, height} = props;
-  const {
-    kind: kindWidth,
-    spec: specWidth,
-    state: stateWidth,
-    conns: connsWidth,
-    in: inWidth,
-    out: outWidth,
-    rate: rateWidth,
-  } = forwardColumns(width);
-  const header = `${cell('KIND', kindWidth)} ${cell('FORWARD', specWidth)} ${cell('STATE', stateWidth)} ${cell('CONNS', connsWidth)} ${cell('IN', inWidth)} ${cell('OUT', outWidth)} ${cell('RATE', rateWidth)}`;
+  const columns = forwardColumns(width);
+  const header = `${cell('KIND', columns.kind)} ${cell('FORWARD', columns.spec)} ${cell('STATE', columns.state)} ${cell('CONNS', columns.conns)} ${cell('IN', columns.in)} ${cell('OUT', columns.out)} ${cell('RATE', columns.rate)}`;
   const forwards = session?.forwards ?? [];
   const reasons = forwards.map((forward, index) => reasonLines(forward, width, index === selected));
   const channels = forwards.map((forward, index) => dataChannelLines(forward, index === selected));
@@ -279,38 +308,16 @@ export function ForwardsPane(props: {
   );
   const rows: React.ReactNode[] = [];
   for (let index = shown.first; index < shown.end; index++) {
-    const forward = forwards[index]!;
-    const {counters} = forward;
-    const line = `${cell(kindLabel(forward), kindWidth)} ${cell(forward.display, specWidth)} `;
-    const numbers = ` ${cell(connsText(counters), connsWidth)} ${cell(formatBytes(counters.bytesIn), inWidth)} ${cell(formatBytes(counters.bytesOut), outWidth)} ${cell(rate(forward.rateIn + forward.rateOut), rateWidth)}`;
-    rows.push(
-      <Text key={forward.id} wrap="truncate-end" inverse={index === selected && focused}>
-        {line}
-        <Text color={color(stateColor[forward.state] ?? 'white')}>{cell(forward.state, stateWidth)}</Text>
-        {numbers}
-      </Text>,
-    );
     // The last row shown may have room for its first lines only.
     const room = index < shown.end - 1 ? Number.POSITIVE_INFINITY : shown.lastRowLines - 1;
-    const reason = reasons[index]!.slice(0, room);
-    for (const [at, text] of reason.entries()) {
-      rows.push(
-        <Text
-          key={`${forward.id}-why-${at}`}
-          color={color(forward.state === 'failed' ? 'red' : 'yellow')}
-          wrap="truncate-end"
-        >
-          {`${at === 0 ? '     ↳ ' : ' '.repeat(REASON_INDENT)}${text}`}
-        </Text>,
-      );
-    }
-    for (const [at, text] of channels[index]!.slice(0, Math.max(0, room - reason.length)).entries()) {
-      rows.push(
-        <Text key={`${forward.id}-data-${at}`} color={color('magenta')} wrap="truncate-end">
-          {`     ↳ ${text}`}
-        </Text>,
-      );
-    }
+    rows.push(
+      ...forwardLines(forwards[index]!, columns, {
+        selected: index === selected && focused,
+        reason: reasons[index]!.slice(0, room),
+        channels: channels[index]!,
+        room,
+      }),
+    );
   }
   return (
     <Pane focused={focused} width={width} height={height}>
