@@ -59,15 +59,21 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
       height,
       env: {HOME: home, SSH_AUTH_SOCK: ''},
     });
-    await terminal.waitForScreen(/1 session\b/);
-    for (let n = 2; n <= SESSIONS; n++) {
-      await terminal.type('c');
-      await terminal.waitForScreen(/Connect/);
-      await terminal.type(hostName(n));
-      await terminal.keys('Enter');
-      await terminal.waitForScreen(new RegExp(`${n} sessions`));
+    try {
+      await terminal.waitForScreen(/1 session\b/);
+      for (let n = 2; n <= SESSIONS; n++) {
+        await terminal.type('c');
+        await terminal.waitForScreen(/Connect/);
+        await terminal.type(hostName(n));
+        await terminal.keys('Enter');
+        await terminal.waitForScreen(new RegExp(`${n} sessions`));
+      }
+      return terminal;
+    } catch (error) {
+      // Not handed to the test yet: closed here, tunnels and the tmux server with it.
+      await terminal.close();
+      throw error;
     }
-    return terminal;
   }
 
   for (const [width, height] of [
