@@ -120,3 +120,14 @@ async function readPid(file: string): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** A screen that matches and stays the same for 100 ms: a whole frame, not one caught while being drawn. */
+export async function settledScreen(terminal: Terminal, pattern: RegExp): Promise<string> {
+  let last = await terminal.waitForScreen(pattern);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const now = await terminal.waitForScreen(pattern);
+    if (now === last) return now;
+    last = now;
+  }
+}

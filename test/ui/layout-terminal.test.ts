@@ -1,8 +1,9 @@
 import {rm} from 'node:fs/promises';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {bordersIntact} from '../helpers/ink-frames.js';
 import {homeWithHost} from '../helpers/sshd.js';
-import {openTerminal, type Terminal} from '../helpers/tmux.js';
+import {openTerminal, settledScreen, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 /** The lines printed in the terminal before tunnels starts: its scrollback must keep them. */
@@ -17,25 +18,6 @@ const selectedForward = (n: number, width: number) =>
   new RegExp(
     `${ESC}\\[7m(${ESC}\\[[0-9;]*m)*L\\s+127\\.0\\.0\\.${width < 80 ? `${n < 10 ? n : 1}…` : `${n}:\\d+:`}`,
   );
-
-/** No line of the frame drawn over the right border: every line that ends a pane's row ends in it. */
-function expectBordersIntact(screen: string, columns: number): void {
-  for (const line of screen.split('\n')) {
-    expect(line.length).toBeLessThanOrEqual(columns);
-    if (/^[│╭╰]/.test(line)) expect(line).toMatch(/[│╮╯]$/);
-  }
-}
-
-/** A screen that matches and stays the same for 100 ms: a whole frame, not one caught while being drawn. */
-async function settledScreen(terminal: Terminal, pattern: RegExp): Promise<string> {
-  let last = await terminal.waitForScreen(pattern);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await terminal.waitForScreen(pattern);
-    if (now === last) return now;
-    last = now;
-  }
-}
 
 describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
   const fixture = useSshdAndEcho();
@@ -82,7 +64,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
       try {
         const up = await settledScreen(terminal, /↓ \d+ more/);
         expect(up.split('\n').filter((line) => /listening/.test(line)).length).toBeGreaterThan(0);
-        expectBordersIntact(up, width);
+        expect(bordersIntact(up, width)).toBe(true);
         await terminal.keys('Tab');
         await expect
           .poll(async () => selectedForward(1, width).test(await terminal.screenWithStyles()))
@@ -97,7 +79,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
         // The last forward selected: the rows above it are counted, none is left below.
         const bottom = await settledScreen(terminal, /↑ \d+ more(?![\s\S]*↓ \d+ more)/);
         expect(bottom).not.toMatch(/↓ \d+ more/);
-        expectBordersIntact(bottom, width);
+        expect(bordersIntact(bottom, width)).toBe(true);
         // The add dialog, with a spec in error: its field, error and hint inside its border, above the footer.
         await terminal.type('a');
         await terminal.waitForScreen(/Add a forward/);
@@ -123,7 +105,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
       await terminal.waitForScreen(/↓ \d+ more/);
       await terminal.resize(80, 24);
       const wide = await settledScreen(terminal, /╭─{78}╮/);
-      expectBordersIntact(wide, 80);
+      expect(bordersIntact(wide, 80)).toBe(true);
       await quitAndCheckScrollback(terminal);
     } finally {
       await terminal.close();

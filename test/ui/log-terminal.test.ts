@@ -3,23 +3,12 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {bordersIntact} from '../helpers/ink-frames.js';
 import {homeWithHost} from '../helpers/sshd.js';
-import {openTerminal, type Terminal} from '../helpers/tmux.js';
+import {openTerminal, settledScreen, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 /** The numbers `seq` printed that the log shows ("12:34:56 417"), in order. */
 const seqLines = (screen: string) =>
   [...screen.matchAll(/^│\d\d:\d\d:\d\d (\d+) *│$/gm)].map((match) => Number(match[1]));
-
-/** A screen that matches and stays the same for 100 ms: a whole frame, not one caught while being drawn. */
-async function settledScreen(terminal: Terminal, pattern: RegExp): Promise<string> {
-  let last = await terminal.waitForScreen(pattern);
-  for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const now = await terminal.waitForScreen(pattern);
-    if (now === last) return now;
-    last = now;
-  }
-}
 
 describe('the log in a real terminal (tmux): scrolled through after a command printed 500 lines', () => {
   const fixture = useSshdAndEcho();

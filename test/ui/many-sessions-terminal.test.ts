@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {bordersIntact} from '../helpers/ink-frames.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -19,14 +20,6 @@ const hostName = (n: number) => `h${String(n).padStart(2, '0')}-bastion.eu-west-
 const ESC = String.fromCharCode(27);
 /** A row drawn in inverse video (selected) that starts with this text. */
 const selectedRow = (start: string) => new RegExp(`${ESC}\\[7m(${ESC}\\[[0-9;]*m)*[›\\s]*${start}`);
-
-/** No line of the frame drawn over the right border: every line that starts a pane's row ends in it. */
-function expectBordersIntact(screen: string, columns: number): void {
-  for (const line of screen.split('\n')) {
-    expect(line.length).toBeLessThanOrEqual(columns);
-    if (/^[│╭╰]/.test(line)) expect(line).toMatch(/[│╮╯]$/);
-  }
-}
 
 describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at every size the README names', () => {
   const fixture = useSshdAndEcho();
@@ -97,7 +90,7 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
               selectedRow(`h${String(n).padStart(2, '0')}`).test(await terminal.screenWithStyles()),
             )
             .toBe(true);
-          expectBordersIntact(await terminal.screen(), width);
+          expect(bordersIntact(await terminal.screen(), width)).toBe(true);
         }
         // The first session's 8 forwards, each selected in turn and on screen.
         await terminal.keys('Tab');
@@ -105,7 +98,7 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
           if (n > 1) await terminal.type('j');
           const row = width < 80 ? `L\\s+127\\.0\\.0\\.${n}` : `L\\s+127\\.0\\.0\\.${n}:\\d+:`;
           await expect.poll(async () => selectedRow(row).test(await terminal.screenWithStyles())).toBe(true);
-          expectBordersIntact(await terminal.screen(), width);
+          expect(bordersIntact(await terminal.screen(), width)).toBe(true);
         }
         await terminal.type('q');
         // Quitting with no open connections does not ask.
