@@ -11,19 +11,24 @@ export function renderAt(element: ReactElement, columns: number, rows: number) {
 }
 
 /**
- * Waits for a frame that matches, drawn at `columns` (its second line, a top border, that wide) when given,
- * instead of sleeping.
+ * Waits for a frame that matches, instead of sleeping; once given, drawn at `columns` (its second line, a
+ * top border, that wide: a number is the columns) and `lines` tall, so a frame from before a resize does
+ * not count.
  */
 export async function frameMatching(
   lastFrame: () => string | undefined,
   pattern: RegExp,
-  columns?: number,
+  wanted?: number | {columns?: number; lines?: number},
   ms = 2000,
 ): Promise<string> {
+  const {columns, lines} = typeof wanted === 'number' ? {columns: wanted, lines: undefined} : (wanted ?? {});
   const deadline = Date.now() + ms;
   for (;;) {
     const frame = lastFrame() ?? '';
-    const sized = columns === undefined || frame.split('\n')[1]?.length === columns;
+    const rows = frame.split('\n');
+    const sized =
+      (columns === undefined || rows[1]?.length === columns) &&
+      (lines === undefined || rows.length === lines);
     if (pattern.test(frame) && sized) return frame;
     if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -2,6 +2,7 @@ import {render} from 'ink-testing-library';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
 const session = sessionRow;
@@ -17,27 +18,6 @@ function resizeTo(stdout: NodeJS.EventEmitter, columns: number, rows: number): v
   Object.defineProperty(stdout, 'columns', {value: columns, configurable: true});
   Object.defineProperty(stdout, 'rows', {value: rows, configurable: true});
   stdout.emit('resize');
-}
-
-/**
- * Waits for a frame that matches, drawn after the resize to `size` (as many lines as the frame should have,
- * its top border as wide as the terminal), instead of sleeping.
- */
-async function frameMatching(
-  lastFrame: () => string | undefined,
-  pattern: RegExp,
-  size?: {columns: number; lines: number},
-  ms = 2000,
-) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    const lines = frame.split('\n');
-    const drawnAfterResize = !size || (lines.length === size.lines && lines[1]?.length === size.columns);
-    if (pattern.test(frame) && drawnAfterResize) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 const forwards = (count: number) => Array.from({length: count}, (_, index) => forward(8001 + index));

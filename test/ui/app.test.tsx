@@ -4,6 +4,7 @@ import type {ForwardRow, SessionRow} from '../../source/store/state.js';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
 import {keymap} from '../../source/ui/keymap.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 
 const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
 
@@ -36,21 +37,6 @@ function session(partial: Partial<SessionRow>): SessionRow {
     forwards: [],
     ...partial,
   };
-}
-
-/** Waits for a frame that matches, instead of sleeping. */
-async function frameMatching(
-  lastFrame: () => string | undefined,
-  pattern: RegExp,
-  ms = 2000,
-): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('the full-screen UI', () => {

@@ -5,6 +5,7 @@ import {App} from '../../source/ui/app.js';
 import {clipboardSequence, osc52} from '../../source/ui/clipboard.js';
 import {sparkline} from '../../source/ui/detail-lines.js';
 import {detailWindow} from '../../source/ui/detail-view.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 import {forwardRow, sessionRow} from '../helpers/rows.js';
 
 /** The App in a terminal of this size, with this state. */
@@ -15,17 +16,6 @@ function renderAt(columns: number, rows: number, state: Partial<AppState>) {
   Object.defineProperty(rendered.stdout, 'rows', {value: rows, configurable: true});
   rendered.stdout.emit('resize');
   return rendered;
-}
-
-/** Waits for a frame that matches (and is `lines` lines tall, once given), instead of sleeping. */
-async function frameMatching(lastFrame: () => string | undefined, pattern: RegExp, lines?: number) {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame) && (lines === undefined || frame.split('\n').length === lines)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The text inside the view's border, line by line, without the label column. */
@@ -58,9 +48,9 @@ describe('the detail view (Enter)', () => {
       focus: 'forwards',
       selectedForward: 1,
     });
-    await frameMatching(lastFrame, /Forwards of host-1/, 23);
+    await frameMatching(lastFrame, /Forwards of host-1/, {lines: 23});
     stdin.write(ENTER);
-    const frame = await frameMatching(lastFrame, /Why/, 23);
+    const frame = await frameMatching(lastFrame, /Why/, {lines: 23});
     expect(frame).toContain('-L 80:db:5432');
     expect(frame).toMatch(/State\s+failed/);
     expect(valueLines(frame, /^Why/, /^Listening/).join(' ')).toBe(REASON);
@@ -70,12 +60,12 @@ describe('the detail view (Enter)', () => {
     // The footer offers the detail's keys, not the main screen's (which do not act under it).
     expect(frame.split('\n').at(-1)).toBe('↑↓ PgUp PgDn scroll · y copy · Enter Esc close');
     stdin.write(DOWN);
-    await frameMatching(lastFrame, /↑ 1 more/, 23);
+    await frameMatching(lastFrame, /↑ 1 more/, {lines: 23});
     stdin.write(PAGE_DOWN);
-    const scrolled = await frameMatching(lastFrame, /Open connections \(0\)/, 23);
+    const scrolled = await frameMatching(lastFrame, /Open connections \(0\)/, {lines: 23});
     expect(scrolled).toMatch(/↑ \d+ more/);
     stdin.write(ESC);
-    await frameMatching(lastFrame, /Forwards of host-1/, 23);
+    await frameMatching(lastFrame, /Forwards of host-1/, {lines: 23});
     unmount();
   });
 
@@ -130,9 +120,9 @@ describe('the detail view (Enter)', () => {
       retryIn: 7,
     });
     const {lastFrame, stdin, unmount} = renderAt(80, 24, {sessions: [reconnecting]});
-    await frameMatching(lastFrame, /Sessions/, 23);
+    await frameMatching(lastFrame, /Sessions/, {lines: 23});
     stdin.write(ENTER);
-    const frame = await frameMatching(lastFrame, /Address/, 23);
+    const frame = await frameMatching(lastFrame, /Address/, {lines: 23});
     expect(frame).toMatch(/Address\s+deploy@10\.0\.0\.1:22/);
     expect(frame).toMatch(/State\s+reconnecting in 7s/);
     expect(valueLines(frame, /^Why/, /^Reconnects/).join(' ')).toBe(reason);
@@ -143,7 +133,7 @@ describe('the detail view (Enter)', () => {
     expect(frame).toMatch(/L\s+9090:db:5432\s+waiting/);
     // Enter closes it too.
     stdin.write(ENTER);
-    await frameMatching(lastFrame, /Forwards of host-1/, 23);
+    await frameMatching(lastFrame, /Forwards of host-1/, {lines: 23});
     unmount();
   });
 

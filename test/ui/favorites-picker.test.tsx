@@ -10,25 +10,11 @@ import {setFavoritesFile} from '../../source/store/favorites-actions.js';
 import {handles} from '../../source/store/session-handles.js';
 import {type Dialog, type FavoriteRow, initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 import {forwardRow, sessionRow} from '../helpers/rows.js';
 
 const DOWN = '\u001b[B';
 const CTRL_U = '\u0015';
-
-/** Waits for a frame that matches, instead of sleeping. */
-async function frameMatching(
-  lastFrame: () => string | undefined,
-  pattern: RegExp,
-  ms = 2000,
-): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 /** Types keys one at a time, each once the one before has changed the store. */
 async function press(stdin: {write(data: string): void}, ...keys: string[]): Promise<void> {

@@ -5,6 +5,7 @@ import type {AppState, Dialog, ForwardRow, SessionRow} from '../../source/store/
 import {initialState, store} from '../../source/store/state.js';
 import {uiPrompter} from '../../source/store/ui-prompter.js';
 import {App} from '../../source/ui/app.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 
 const ESC = '\u001b';
 const BEL = '\u0007';
@@ -22,16 +23,6 @@ function expectHarmless(frame: string): void {
     expect(row).not.toMatch(/[\p{Cc}\u202e]/u);
     // A pane's row as wide as the screen: the escapes keep the borders in their columns.
     if (/^[│║╭╰╔╚]/.test(row)) expect([row, stringWidth(row)]).toEqual([row, 100]);
-  }
-}
-
-async function frameMatching(lastFrame: () => string | undefined, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(withoutStyles(frame))) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 

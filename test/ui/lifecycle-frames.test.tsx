@@ -4,22 +4,8 @@ import {initialState, store} from '../../source/store/state.js';
 import {uiPrompter} from '../../source/store/ui-prompter.js';
 import {App} from '../../source/ui/app.js';
 import {ForwardsPane} from '../../source/ui/panes.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 import {forwardRow, NO_COUNTERS, sessionRow} from '../helpers/rows.js';
-
-/** Waits for a frame that matches, instead of sleeping. */
-async function frameMatching(
-  lastFrame: () => string | undefined,
-  pattern: RegExp,
-  ms = 2000,
-): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('the lifecycle on screen', () => {
   beforeEach(() => store.setState(initialState()));

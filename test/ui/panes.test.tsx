@@ -3,21 +3,12 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
 import {ForwardsPane} from '../../source/ui/panes.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
 const session = sessionRow;
 
 const twelveForwards = Array.from({length: 12}, (_, index) => forward(8001 + index));
-
-async function frameMatching(lastFrame: () => string | undefined, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('panes with more rows than lines', () => {
   beforeEach(() => store.setState(initialState()));

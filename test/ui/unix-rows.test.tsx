@@ -3,6 +3,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import type {ForwardRow} from '../../source/store/state.js';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
+import {frameMatching} from '../helpers/ink-frames.js';
 
 const counters = {openConnections: 0, totalConnections: 0, failedConnections: 0, bytesIn: 0, bytesOut: 0};
 
@@ -18,16 +19,6 @@ function row(
     rateOut: 0,
     ...partial,
   };
-}
-
-async function frameMatching(lastFrame: () => string | undefined, pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    const frame = lastFrame() ?? '';
-    if (pattern.test(frame)) return frame;
-    if (Date.now() > deadline) throw new Error(`no frame matched ${pattern}; last frame:\n${frame}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('rows of unix-socket and remote dynamic forwards', () => {
