@@ -1,4 +1,6 @@
-import type {ForwardRow, SessionRow} from '../../source/store/state.js';
+import type {ForwardCounters, TunnelEvent} from '../../source/core/events.js';
+import {addSessionRow, reduce} from '../../source/store/reducer.js';
+import {type AppState, type ForwardRow, initialState, type SessionRow} from '../../source/store/state.js';
 
 export const NO_COUNTERS = {
   openConnections: 0,
@@ -44,3 +46,23 @@ export function sessionRow(
     ...partial,
   };
 }
+
+/** Feeds events to session 1 ("db"), one second apart from t=1000, from a state with its starting row. */
+export function fold(
+  events: TunnelEvent[],
+  state = addSessionRow(initialState(), 1, 'db', 'u@h:22'),
+): AppState {
+  return events.reduce((next, event, index) => reduce(next, 1, event, 1000 * (index + 1)), state);
+}
+
+/** A forward's counters: zero but what `partial` says. */
+export const counters = (partial: Partial<ForwardCounters>): ForwardCounters => ({
+  ...NO_COUNTERS,
+  ...partial,
+});
+
+/** A session's first two events: connecting, then connected. */
+export const connected: TunnelEvent[] = [
+  {event: 'session-connecting', host: 'h', port: 22, user: 'u'},
+  {event: 'session-connected', host: 'h', port: 22, user: 'u', authMethod: 'publickey'},
+];

@@ -1,17 +1,9 @@
 import {describe, expect, it} from 'vitest';
-import type {ForwardCounters, TunnelEvent} from '../../source/core/events.js';
+import type {TunnelEvent} from '../../source/core/events.js';
 import {CONNECTION_ROWS_LIMIT, RATE_HISTORY_MS} from '../../source/store/connections.js';
 import {addSessionRow, reduce} from '../../source/store/reducer.js';
 import {type AppState, initialState} from '../../source/store/state.js';
-
-const counters = (partial: Partial<ForwardCounters>): ForwardCounters => ({
-  openConnections: 0,
-  totalConnections: 0,
-  failedConnections: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-  ...partial,
-});
+import {counters} from '../helpers/rows.js';
 
 const spec = {forwardId: 'L1', kind: 'local' as const, spec: '-L 0:db:5432'};
 

@@ -1,28 +1,10 @@
 import {describe, expect, it} from 'vitest';
-import type {ForwardCounters, TunnelEvent} from '../../source/core/events.js';
+import type {TunnelEvent} from '../../source/core/events.js';
 import {addForwardProblem, checkForwardEntry} from '../../source/store/forward-entry-check.js';
-import {addSessionRow, reduce, restartSessionRow} from '../../source/store/reducer.js';
+import {addSessionRow, restartSessionRow} from '../../source/store/reducer.js';
 import {type AppState, initialState} from '../../source/store/state.js';
-import {forwardRow, sessionRow} from '../helpers/rows.js';
+import {connected, counters, fold, forwardRow, sessionRow} from '../helpers/rows.js';
 
-/** Feeds events to session 1 ("db"), one second apart, from a state with its starting row. */
-function fold(events: TunnelEvent[], state = addSessionRow(initialState(), 1, 'db', 'u@h:22')): AppState {
-  return events.reduce((next, event, index) => reduce(next, 1, event, 1000 * (index + 1)), state);
-}
-
-const counters = (partial: Partial<ForwardCounters>): ForwardCounters => ({
-  openConnections: 0,
-  totalConnections: 0,
-  failedConnections: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-  ...partial,
-});
-
-const connected: TunnelEvent[] = [
-  {event: 'session-connecting', host: 'h', port: 22, user: 'u'},
-  {event: 'session-connected', host: 'h', port: 22, user: 'u', authMethod: 'publickey'},
-];
 const dynamic: TunnelEvent[] = [
   {event: 'forward-added', forwardId: 'D1', kind: 'dynamic', spec: '-D 0', display: '0'},
   {
