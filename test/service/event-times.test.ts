@@ -2,7 +2,7 @@ import {afterEach, describe, expect, it} from 'vitest';
 import {ServiceClient} from '../../source/service/client.js';
 import type {SessionEvent} from '../../source/service/protocol.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {jsonLines, useServiceHome} from './service-home.js';
+import {jsonLines, upArgs, useServiceHome} from './service-home.js';
 
 /** What an attached UI reads: each event with when the service saw it; the commands' output as it was. */
 describe("the service's event stream carries each event's time", () => {
@@ -16,17 +16,7 @@ describe("the service's event stream carries each event's time", () => {
 
   it('watch with replay: the recent events with the time each happened; logs --json prints no time', async () => {
     const before = Date.now();
-    const up = await home.run([
-      'up',
-      ...fixture.sshd.sshArgs(),
-      '-o',
-      'BatchMode=yes',
-      '-L',
-      `0:127.0.0.1:${fixture.echo.port}`,
-      '127.0.0.1',
-      '--name',
-      'web',
-    ]);
+    const up = await home.run(upArgs(fixture.sshd, `0:127.0.0.1:${fixture.echo.port}`, 'web'));
     expect(up.status, up.stderr).toBe(0);
     const after = Date.now();
     // This process talks to the test's service (the client finds the socket through XDG_RUNTIME_DIR).

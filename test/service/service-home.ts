@@ -40,6 +40,14 @@ export const jsonLines = <T = TunnelEvent>(stdout: string): T[] =>
  * A temporary HOME, runtime, state and config directory for each test, and the built binary run in
  * them; every service a test started (their PIDs are in its log) is killed after it, by PID.
  */
+/**
+ * `tunnels up` of a session to the test's sshd (as BatchMode: the service asks nothing) named `name`, with
+ * one -L: the arguments, for home.run.
+ */
+export function upArgs(sshd: {sshArgs(): string[]}, forward: string, name: string): string[] {
+  return ['up', ...sshd.sshArgs(), '-o', 'BatchMode=yes', '-L', forward, '127.0.0.1', '--name', name];
+}
+
 export function useServiceHome() {
   let scratch = '';
   let env: NodeJS.ProcessEnv = {};

@@ -5,7 +5,7 @@ import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange, serve} from '../helpers/targets.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
-import {alive, useServiceHome, waitUntil} from '../service/service-home.js';
+import {alive, upArgs, useServiceHome, waitUntil} from '../service/service-home.js';
 
 const listeningPort = (text: string) => Number(/listening on 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
 
@@ -27,17 +27,7 @@ describe('tunnels attach in a real terminal (tmux)', () => {
 
   /** `tunnels up` of a session named web with one -L to the echo server; the port it listens on. */
   async function upWeb(): Promise<number> {
-    const up = await home.run([
-      'up',
-      ...fixture.sshd.sshArgs(),
-      '-o',
-      'BatchMode=yes',
-      '-L',
-      `0:127.0.0.1:${fixture.echo.port}`,
-      '127.0.0.1',
-      '--name',
-      'web',
-    ]);
+    const up = await home.run(upArgs(fixture.sshd, `0:127.0.0.1:${fixture.echo.port}`, 'web'));
     expect(up.status, up.stderr).toBe(0);
     return listeningPort(up.stderr);
   }
@@ -167,17 +157,9 @@ describe('tunnels attach in a real terminal (tmux)', () => {
     let freed = false;
     const terminal = await attach();
     try {
-      const up = await home.run([
-        'up',
-        ...fixture.sshd.sshArgs(),
-        '-o',
-        'BatchMode=yes',
-        '-L',
-        `127.0.0.1:${squatter.port}:127.0.0.1:${fixture.echo.port}`,
-        '127.0.0.1',
-        '--name',
-        'taken',
-      ]);
+      const up = await home.run(
+        upArgs(fixture.sshd, `127.0.0.1:${squatter.port}:127.0.0.1:${fixture.echo.port}`, 'taken'),
+      );
       expect(up.stderr).toContain('failed');
       // A session brought up by another command while this UI is attached becomes a row of it.
       await terminal.waitForScreen(/L\s+\S+\s+failed/);
