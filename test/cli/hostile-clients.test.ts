@@ -29,6 +29,9 @@ import {isEvent, startTunnels, type TunnelsProcess} from '../helpers/tunnels-pro
 const run = promisify(execFile);
 
 /** The round's seed: printed with every failure, and taken from HOSTILE_SEED to replay one. */
+/** Where the SOCKS scripts connect: the only destinations the server and tunnels open (see beforeAll). */
+const SOCKS_TARGETS = '127.0.0.1:* localhost:* nonexistent.invalid:80';
+
 const SEED = Number(process.env.HOSTILE_SEED ?? Math.floor(Math.random() * 2 ** 31));
 /** Clients per listener kind and round. */
 const CLIENTS = Number(process.env.HOSTILE_CLIENTS ?? 600);
@@ -92,7 +95,10 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
   const file = randomBytes(256 * 1024);
 
   beforeAll(async () => {
-    sshd = await startSshd();
+    // Garbage that lands in a SOCKS request's address makes a connect to a random public address, which
+    // would leave this machine (and wait in SYN-SENT for minutes where nothing answers): the server (-D)
+    // and tunnels (-R port) open connections only to the targets the scripts name, and refuse the rest.
+    sshd = await startSshd({config: [`PermitOpen ${SOCKS_TARGETS}`]});
     echo = await startEchoServer();
     refusedPort = await freePort();
     // A client that asks for a data channel and never comes holds vsftpd's session until it gives up
@@ -124,6 +130,8 @@ describe(`hostile clients on every listener (seed ${SEED}; replay with HOSTILE_S
       ...sshd.sshArgs(),
       '-o',
       'BatchMode=yes',
+      '-o',
+      `PermitRemoteOpen=${SOCKS_TARGETS}`,
       '-L',
       `0:127.0.0.1:${echo.port}`,
       '-L',
