@@ -40,7 +40,11 @@ describe('the log in a real terminal (tmux): scrolled through after a command pr
       try {
         await terminal.waitForScreen(/● connected/);
         await run(terminal, 'seq 1 500');
-        const end = await settledScreen(terminal, /seq 1 500: exit status 0/);
+        // The status line says it at once; the log's lines come with the store's next fold: wait for the log's.
+        const end = await settledScreen(
+          terminal,
+          /│\d\d:\d\d:\d\d exit status 0 +│[\s\S]*seq 1 500: exit status 0/,
+        );
         expect(bordersIntact(end, width)).toBe(true);
         expect(end).toContain('PgUp scrolls back');
         const rows = end.split('\n').filter((line) => /^│\d\d:\d\d:\d\d /.test(line)).length;
