@@ -40,6 +40,7 @@ import {ForwardsPane, forwardLineCount, SessionsPane} from './panes.js';
 import {color} from './theme.js';
 import {TooSmall} from './too-small.js';
 import {useAppState, useTerminalSize} from './use-app-state.js';
+import {wrapText} from './wrap.js';
 
 function keyName(input: string, key: Key): string {
   if (key.upArrow) return 'up';
@@ -173,6 +174,25 @@ function withDialog(heights: Layout): {sessions: number; forwards: number; dialo
   };
 }
 
+/**
+ * The status message, wrapped so that it is read whole; on a terminal too small to spare the lines, the
+ * last one shown ends in an ellipsis.
+ */
+function StatusMessage(props: {lines: string[]; shown: number; error: boolean}) {
+  const shown = props.lines.slice(0, props.shown - 1);
+  shown.push(props.lines.slice(props.shown - 1).join(' '));
+  return (
+    <>
+      {shown.map((line, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the lines of one message, in order
+        <Text key={index} wrap="truncate-end" color={color(props.error ? 'red' : 'green')}>
+          {line || ' '}
+        </Text>
+      ))}
+    </>
+  );
+}
+
 /** A key on the main screen: the keymap's binding, or a word on why it cannot act. */
 function pressKey(name: string): void {
   const binding = findBinding(name);
@@ -277,12 +297,14 @@ export function App() {
 
   const width = columns;
   const logEntries = log.filter((entry) => !session || entry.sessionId === session.id);
+  const messageLines = message ? wrapText(message.text, columns) : [' '];
   const heights = layout({
     columns,
     rows,
     sessions: sessions.length,
     forwardLines: forwardLineCount(session?.forwards ?? [], columns, selectedForwardIndex),
     logLines: logEntries.length,
+    messageLines: messageLines.length,
   });
   if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
   const shownHeights = dialog
@@ -293,9 +315,9 @@ export function App() {
     <Box flexDirection="column" width={width} height={heights.height}>
       <Header sessions={sessions.length} attached={attached} />
       {detail && !dialog ? (
-        <DetailView target={detail} width={width} height={heights.height - 3} active />
+        <DetailView target={detail} width={width} height={heights.height - 2 - heights.message} active />
       ) : dialog?.kind === 'help' ? (
-        <DialogView dialog={dialog} width={width} height={heights.height - 3} />
+        <DialogView dialog={dialog} width={width} height={heights.height - 2 - heights.message} />
       ) : (
         <>
           <SessionsPane
@@ -320,9 +342,7 @@ export function App() {
           )}
         </>
       )}
-      <Text wrap="truncate-end" color={color(message?.kind === 'error' ? 'red' : 'green')}>
-        {message?.text ?? ' '}
-      </Text>
+      <StatusMessage lines={messageLines} shown={heights.message} error={message?.kind === 'error'} />
       <Text dimColor wrap="truncate-end">
         {footer}
       </Text>

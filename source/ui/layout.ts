@@ -18,6 +18,9 @@ const SINGLE_LINES = 3;
 /** Rows each pane shows at the least: one session, a forward and its failure line, one log line. */
 const LEAST_CONTENT = {sessions: 1, forwards: 2, log: 1};
 
+/** A long status message wraps to this many lines at most, where the panes can spare them. */
+export const MESSAGE_LINES_AT_MOST = 3;
+
 export type LayoutInput = {
   columns: number;
   rows: number;
@@ -26,6 +29,8 @@ export type LayoutInput = {
   forwardLines: number;
   /** Log lines there are to show. */
   logLines: number;
+  /** Lines the status message takes wrapped to the width (1 when there is none). */
+  messageLines?: number;
 };
 
 /** Heights in lines: of the panes with their borders, and of the rows inside them (what they scroll). */
@@ -36,6 +41,8 @@ export type Layout = {
   sessions: {height: number; rows: number};
   forwards: {height: number; rows: number};
   log: {height: number; rows: number};
+  /** Lines of the status message: it wraps into the log's space, never below the panes' least. */
+  message: number;
 };
 
 export type TooSmall = {fits: false; columns: number; rows: number; minimum: typeof MINIMUM_SIZE};
@@ -47,7 +54,13 @@ export function layout(input: LayoutInput): Layout | TooSmall {
   }
   const height = rows - 1;
   const chrome = PANE_CHROME.sessions + PANE_CHROME.forwards + PANE_CHROME.log;
-  const content = height - SINGLE_LINES - chrome;
+  const spare =
+    height - SINGLE_LINES - chrome - LEAST_CONTENT.sessions - LEAST_CONTENT.forwards - LEAST_CONTENT.log;
+  const message = Math.max(
+    1,
+    Math.min(input.messageLines ?? 1, MESSAGE_LINES_AT_MOST, 1 + Math.max(0, spare)),
+  );
+  const content = height - SINGLE_LINES - chrome - (message - 1);
   // "No sessions" and "No forwards" take a line too.
   const sessionsWanted = Math.max(1, input.sessions);
   const forwardsWanted = Math.max(1, input.forwardLines);
@@ -65,5 +78,6 @@ export function layout(input: LayoutInput): Layout | TooSmall {
     sessions: {height: sessions + PANE_CHROME.sessions, rows: sessions},
     forwards: {height: forwards + PANE_CHROME.forwards, rows: forwards},
     log: {height: log + PANE_CHROME.log, rows: log},
+    message,
   };
 }

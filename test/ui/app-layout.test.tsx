@@ -105,4 +105,17 @@ describe('the screen divided by the terminal size', () => {
     expect(frame.split('\n')).toHaveLength(23);
     unmount();
   });
+
+  it('wraps a long status message so that it is read whole, above the footer, the frame keeping its height', async () => {
+    const text =
+      'the background service could not be reached, so these tunnels end with this UI: /run/user/1000/tunnels is open to other users (mode 0777); fix it with chmod 700 /run/user/1000/tunnels';
+    store.setState({sessions: [session(1, forwards(3))], message: {kind: 'error', text}});
+    const {lastFrame, unmount} = renderAt(80, 24);
+    const frame = await frameMatching(lastFrame, /chmod 700/, {columns: 80, lines: 23});
+    const lines = frame.split('\n');
+    expect(lines).toHaveLength(23);
+    expect(lines.at(-1)).toMatch(/^c connect/);
+    expect(lines.slice(-4, -1).join(' ').replace(/\s+/g, ' ').trim()).toBe(text);
+    unmount();
+  });
 });

@@ -5,7 +5,7 @@ import {type Layout, layout, MINIMUM_SIZE, PANE_CHROME} from '../../source/ui/la
 const SINGLE_LINES = 3;
 
 const frameHeight = (fitted: Layout) =>
-  SINGLE_LINES + fitted.sessions.height + fitted.forwards.height + fitted.log.height;
+  SINGLE_LINES + fitted.message - 1 + fitted.sessions.height + fitted.forwards.height + fitted.log.height;
 
 function fitted(input: Parameters<typeof layout>[0]): Layout {
   const result = layout(input);
@@ -85,5 +85,19 @@ describe('layout', () => {
       minimum: MINIMUM_SIZE,
     });
     expect(layout({columns: 100, rows: MINIMUM_SIZE.rows - 1, ...busyDay}).fits).toBe(false);
+  });
+
+  it('gives a long status message up to three lines where the panes can spare them, one at the minimum size', () => {
+    for (let rows = MINIMUM_SIZE.rows; rows <= 50; rows++) {
+      const result = fitted({columns: 80, rows, ...busyDay, messageLines: 5});
+      expect(frameHeight(result)).toBe(rows - 1);
+      expect(Math.min(result.sessions.rows, result.forwards.rows, result.log.rows)).toBeGreaterThanOrEqual(1);
+      expect(result.message).toBeGreaterThanOrEqual(1);
+      expect(result.message).toBeLessThanOrEqual(3);
+    }
+    expect(fitted({columns: 80, rows: 24, ...busyDay, messageLines: 2}).message).toBe(2);
+    expect(fitted({columns: 80, rows: 24, ...busyDay, messageLines: 9}).message).toBe(3);
+    expect(fitted({columns: 60, rows: MINIMUM_SIZE.rows, ...busyDay, messageLines: 3}).message).toBe(1);
+    expect(fitted({columns: 80, rows: 24, ...busyDay}).message).toBe(1);
   });
 });
