@@ -51,9 +51,40 @@ async function runSubcommand(argv: string[]): Promise<number | undefined> {
   return undefined;
 }
 
+type UiOptions = Parameters<Awaited<ReturnType<typeof loadUi>>['runUi']>[0];
+
+/**
+ * The full-screen UI attached to the background service (started if none runs), so its tunnels outlive
+ * it. `fallBack`: when the service cannot be reached, the UI runs with its sessions in this process and
+ * says why, rather than not at all (tunnels attach, which asks for the service by name, fails instead).
+ */
+async function runAttachedUi(ui: Omit<UiOptions, 'attach'>, fallBack: boolean): Promise<number> {
+  const {ServiceClient, ServiceError} = await import('./source/service/client.js');
+  try {
+    // A service that died without stopping: the UI says which sessions went with it.
+    let lost: string[] = [];
+    const client = await ServiceClient.connect({
+      start: true,
+      onStale: (held) => {
+        lost = held.map(({name, destination}) => `${name} (${destination})`);
+      },
+    });
+    return (await loadUi()).runUi({...ui, attach: {transport: client, lost}});
+  } catch (error) {
+    if (!(error instanceof ServiceError)) throw error;
+    if (fallBack)
+      return (await loadUi()).runUi({
+        ...ui,
+        notice: `the background service could not be reached, so these tunnels end with this UI: ${error.message}`,
+      });
+    process.stderr.write(`tunnels: ${safeLines(error.message)}\n`);
+    return EXIT_FAILURE;
+  }
+}
+
 /**
  * `tunnels attach`: the full-screen UI on the background service's sessions (the service started if none
- * runs); leaving it leaves them up.
+ * runs); leaving it leaves them up. What plain `tunnels` does, but never in-process.
  */
 async function runAttached(args: string[]): Promise<number> {
   const {commandNamed} = await import('./source/cli/command-table.js');
@@ -72,22 +103,13 @@ async function runAttached(args: string[]): Promise<number> {
     process.stderr.write(`tunnels: ${safeLines(problem)}\n`);
     return EXIT_FAILURE;
   }
-  const {ServiceClient, ServiceError} = await import('./source/service/client.js');
-  try {
-    // A service that died without stopping: the UI says which sessions went with it.
-    let lost: string[] = [];
-    const client = await ServiceClient.connect({
-      start: true,
-      onStale: (held) => {
-        lost = held.map(({name, destination}) => `${name} (${destination})`);
-      },
-    });
-    return (await loadUi()).runUi({attach: {transport: client, lost}});
-  } catch (error) {
-    if (!(error instanceof ServiceError)) throw error;
-    process.stderr.write(`tunnels: ${safeLines(error.message)}\n`);
-    return EXIT_FAILURE;
-  }
+  return runAttachedUi({}, false);
+}
+
+/** The UI as the command line asks: attached to the service, or with --no-service in this process. */
+async function runFullScreen(parsed: Parsed, ui: Omit<UiOptions, 'attach'>): Promise<number> {
+  if (parsed.noService) return (await loadUi()).runUi(ui);
+  return runAttachedUi(ui, true);
 }
 
 /** The command line as typed, with @NAME's favorite under it. */
@@ -168,12 +190,18 @@ async function main(argv: string[]): Promise<number> {
     !parsed.noCommand &&
     !parsed.json &&
     parsed.command.length === 0;
+  if (parsed.background && parsed.noService) {
+    process.stderr.write(
+      'tunnels: -f hands the session to the background service and --no-service keeps it out of it; drop one\n',
+    );
+    return EXIT_FAILURE;
+  }
   // -f: up in the foreground, then in the background service.
   if (parsed.background && !parsed.printConfig)
     return (await import('./source/cli/background.js')).runInBackground(parsed);
   const {destination} = parsed;
   if (destination === undefined) {
-    if (interactive) return (await loadUi()).runUi({configFile: parsed.configFile});
+    if (interactive) return runFullScreen(parsed, {configFile: parsed.configFile});
     process.stderr.write(
       'tunnels: give a host to connect to, e.g. tunnels -N -L 8080:db:5432 user@host (see tunnels --help)\n',
     );
@@ -195,13 +223,11 @@ async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return told(error);
   }
-  if (interactive) {
-    const {runUi} = await loadUi();
-    return runUi({
+  if (interactive)
+    return runFullScreen(parsed, {
       configFile: parsed.configFile,
       initial: {name: destination.replace(/^@/, ''), invocation, origin},
     });
-  }
   return runHeadlessFrom(parsed, invocation);
 }
 

@@ -65,6 +65,8 @@ async function startUi(
     [
       process.execPath,
       options.tunnelsBin,
+      // The forwarding in the UI's own process, beside its drawing: the case where drawing could slow it.
+      '--no-service',
       ...commonArgs(sshd, options.ciphers[0]!),
       ...forwards.flatMap(({port, target}) => ['-L', `127.0.0.1:${port}:127.0.0.1:${target}`]),
       `${sshd.user}@127.0.0.1`,
@@ -321,7 +323,7 @@ export async function ui(context: SectionContext): Promise<SectionResult> {
       },
     ],
     notes: [
-      'The UI: `node dist/cli.js` with the same options and two -L, without -N, in a private tmux at 100×30 (test/helpers/tmux.ts); its screen is polled with capture-pane every ~10 ms (each poll takes a few ms), so first-frame times include tmux starting and that resolution.',
+      'The UI: `node dist/cli.js --no-service` (its sessions in its own process, where drawing and forwarding share one thread) with the same options and two -L, without -N, in a private tmux at 100×30 (test/helpers/tmux.ts); its screen is polled with capture-pane every ~10 ms (each poll takes a few ms), so first-frame times include tmux starting and that resolution.',
       "Idle CPU: the three processes side by side, 2 s after start-up settled, measured over the same window. tunnels -N --json spends its share on V8's memory reducer: two GCs ~8 s after start, then nothing.",
       `Start-up: \`tunnels --version\`, \`ssh -V\` and \`node -e 0\` are timed in turn, one of each ${options.startupRuns} times over, so that the machine's pace changing meanwhile weighs on all three alike.`,
       `The UI's screen after the transfers:\n\n\`\`\`\n${screenAfter.trimEnd()}\n\`\`\``,

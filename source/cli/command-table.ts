@@ -125,7 +125,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   started if none runs), with their forwards, counters and log since each
   started; its keys act on them in the service, and what it connects goes
   there too (its prompts come to this UI). q asks whether to leave them up
-  (the default) or stop them; Ctrl-C leaves them up.`,
+  (the default) or stop them; Ctrl-C leaves them up. Plain tunnels does
+  the same, but falls back to keeping its sessions itself when the service
+  cannot be reached.`,
     flags: [],
     completes: 'none',
   },

@@ -61,9 +61,10 @@ export function mainHelp(): string {
     '',
     ...wrap(
       'SSH sessions and their port forwards: local (-L), remote (-R), dynamic SOCKS (-D). On a terminal, ' +
-        'with a host or without, tunnels opens its full-screen UI; -N (or --json, or a remote command) runs ' +
-        'headless instead, printing what happens until Ctrl-C. -f brings the session up here and then hands it ' +
-        'to the background service, as the up command does.',
+        'with a host or without, tunnels opens its full-screen UI on the background service (started if none ' +
+        'runs), so the tunnels stay up when it is left; --no-service keeps them in the UI. -N (or --json, or a ' +
+        'remote command) runs headless instead, in the foreground, printing what happens until Ctrl-C. -f ' +
+        'brings the session up here and then hands it to the background service, as the up command does.',
       HELP_WIDTH,
     ),
     '',

@@ -130,6 +130,8 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
   printConfig: boolean;
   /** -f: connect and bind in the foreground, then hand the session to the background service. */
   background: boolean;
+  /** --no-service: the full-screen UI holds its sessions itself instead of attaching to the service. */
+  noService: boolean;
 }
 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
@@ -141,6 +143,7 @@ export function commandLineOptions(parsed: ParsedArguments, destination: string)
     verbose: _verbose,
     printConfig: _printConfig,
     background: _background,
+    noService: _noService,
     ...session
   } = parsed;
   return {...session, destination};
@@ -294,6 +297,7 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     f?: boolean;
     v: number;
     json?: boolean;
+    service?: boolean;
   }>();
   const sequence = commandLineSequence(split);
   // The last of -A and -a counts, as in ssh (and of -X and -x).
@@ -325,6 +329,8 @@ export function readArguments(program: Command, argv: string[]): ParsedArguments
     verbose: flags.v,
     printConfig: flags.G === true,
     background: flags.f === true,
+    // commander's --no-X: `service` is false when given, true by default.
+    noService: flags.service === false,
     sequence,
   };
 }

@@ -99,6 +99,11 @@ export const OPTIONS: readonly OptionEntry[] = [
   {flag: '-y', description: "ssh's: log to syslog", hidden: true},
   {flag: '-v', description: 'more detail on stderr (repeatable)', repeatable: true},
   {flag: '--json', description: 'one JSON event per line on stdout'},
+  {
+    flag: '--no-service',
+    description:
+      'the UI keeps its sessions in its own process (they end with it), not in the background service',
+  },
   {flag: '-V', long: '--version', description: 'print the version'},
   {flag: '-h', long: '--help', description: 'show this help'},
 ];

@@ -4,10 +4,11 @@
  * (Ctrl-N in the connect dialog and the favorites picker), for another Host alias (two aliases for one
  * server are two sessions, as they are two ssh commands), or when the user, port, route or forwards differ.
  */
-import {ConfigError, destinationOnly} from '../config/command-line.js';
-import {resolveInvocation} from '../config/session-options.js';
+import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
+import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import type {ForwardSpec} from '../core/protocols/forward-spec.js';
-import {connectTo} from './actions.js';
+import {formatForwardFlag} from '../core/protocols/forward-spec-format.js';
+import {connect, connectTo} from './actions.js';
 import {sessionAddress} from './bridge.js';
 import {handles} from './session-handles.js';
 import {type AppState, type SessionRow, store} from './state.js';
@@ -77,4 +78,27 @@ export async function connectOrSelect(destination: string, options: {again?: boo
     }
   }
   await connectTo(destination);
+}
+
+/**
+ * The command line's session (`tunnels [options] host`): when the service already holds a live session of
+ * that name with every forward the command line asks for (the same `tunnels @db` typed again in another
+ * terminal), it is selected; a second one would only fail on the first one's ports. Otherwise connected.
+ */
+export async function connectOrSelectInitial(
+  name: string,
+  invocation: ResolvedInvocation,
+  origin?: CommandLineOptions,
+): Promise<void> {
+  const existing = liveSessionNamed(store.getState(), name);
+  const labels = new Set(existing?.forwards.map((forward) => forward.label));
+  if (existing && invocation.forwards.every((spec) => labels.has(formatForwardFlag(spec)))) {
+    selectSession(existing.id);
+    showMessage(
+      'info',
+      `${name} (${existing.address}) is already ${existing.state === 'connected' ? 'up' : existing.state} in the service: selected it`,
+    );
+    return;
+  }
+  await connect(name, invocation, origin);
 }

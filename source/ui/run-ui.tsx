@@ -2,6 +2,7 @@ import {render} from 'ink';
 import {connect, loadHostAliases, shutdown} from '../store/actions.js';
 import {stopBridge} from '../store/bridge.js';
 import {attachService, detachService, type ServiceTransport} from '../store/remote-sessions.js';
+import {connectOrSelectInitial} from '../store/session-match.js';
 import {showMessage} from '../store/ui-actions.js';
 import {safeLines} from '../text/safe-text.js';
 import {App} from './app.js';
@@ -36,7 +37,10 @@ export async function runUi(options: {
    * sessions of a service that died without stopping, found when this one was started.
    */
   attach?: {transport: ServiceTransport; lost: string[]};
+  /** Said on the status line when the UI starts (the service could not be reached, say). */
+  notice?: string;
 }): Promise<number> {
+  const {initial} = options;
   if (options.attach) {
     const {lost} = options.attach;
     void attachService(options.attach.transport).then((error) => {
@@ -46,11 +50,15 @@ export async function runUi(options: {
           'error',
           `the service had ended without stopping; its sessions were lost: ${lost.join(', ')}`,
         );
+      // The command line's session once the service's are listed: it may be one of them already.
+      if (!error && initial) void connectOrSelectInitial(initial.name, initial.invocation, initial.origin);
     });
+  } else if (initial) {
+    // The command line's session first: its row is in the store, connecting, for the first frame, which
+    // is drawn while the connection code loads (connect awaits it).
+    void connect(initial.name, initial.invocation, initial.origin);
   }
-  // The command line's session first: its row is in the store, connecting, for the first frame, which
-  // is drawn while the connection code loads (connect awaits it).
-  if (options.initial) void connect(options.initial.name, options.initial.invocation, options.initial.origin);
+  if (options.notice) showMessage('error', options.notice);
   process.stdout.write(ENTER_ALTERNATE_SCREEN);
   // Traffic cannot redraw more often than the bridge writes the store (FLUSH_INTERVAL_MS, counters once a
   // second). Ink's own limit is a debounce: at 10 fps a change right after a frame waited up to 200 ms.

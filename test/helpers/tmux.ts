@@ -1,7 +1,7 @@
 import {execFile} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
-import {readFileSync} from 'node:fs';
-import {readFile, rm} from 'node:fs/promises';
+import {existsSync, readFileSync} from 'node:fs';
+import {mkdir, mkdtemp, readFile, rm} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {promisify} from 'node:util';
@@ -37,7 +37,17 @@ export async function openTerminal(
   const socket = `tunnels-test-${randomBytes(4).toString('hex')}`;
   const pidFile = path.join(os.tmpdir(), `${socket}.pid`);
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
-  const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+  // A background service the program starts (plain tunnels attaches to one) lives in directories of this
+  // terminal's own, and is stopped by its PID when the terminal closes; a test that gives its own
+  // directories (test/service/service-home.ts) stops its services itself.
+  const serviceScratch = await mkdtemp(path.join(os.tmpdir(), 'tunnels-terminal-'));
+  await mkdir(path.join(serviceScratch, 'run'), {mode: 0o700});
+  const serviceEnv = {
+    XDG_RUNTIME_DIR: path.join(serviceScratch, 'run'),
+    XDG_STATE_HOME: path.join(serviceScratch, 'state'),
+    ...options.env,
+  };
+  const env = Object.entries(serviceEnv).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
   // A shell runs the program and then prints its exit status and waits, so the last screen and the
   // status stay readable; the trap keeps the shell alive through the program's Ctrl-C.
   const quoted = command.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(' ');
@@ -100,6 +110,8 @@ export async function openTerminal(
     },
     async close() {
       if (alive()) process.kill(pid, 'SIGKILL');
+      stopServices(path.join(serviceScratch, 'state', 'tunnels', 'service.log'));
+      await rm(serviceScratch, {recursive: true, force: true});
       await tmux('kill-server').catch(() => {});
       await rm(pidFile, {force: true});
       // tmux 3.3 leaves its socket file behind after kill-server.
@@ -108,6 +120,18 @@ export async function openTerminal(
       });
     },
   };
+}
+
+/** Kills, by PID, every background service whose log is `logFile` ("service PID listening"). */
+export function stopServices(logFile: string): void {
+  if (!existsSync(logFile)) return;
+  for (const match of readFileSync(logFile, 'utf8').matchAll(/service (\d+) listening/g)) {
+    try {
+      process.kill(Number(match[1]), 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
 }
 
 async function readPid(file: string): Promise<number> {

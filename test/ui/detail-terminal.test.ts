@@ -35,7 +35,7 @@ describe('the detail view in a real terminal (tmux)', () => {
   ] as const) {
     it(`at ${width}x${height}: Enter shows a forward's open connection, y copies its address (tmux buffer), Esc goes back`, async () => {
       const terminal = await openTerminal(
-        [process.execPath, TUNNELS_BIN, '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
+        [process.execPath, TUNNELS_BIN, '--no-service', '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
         {width, height, env: {HOME: home, SSH_AUTH_SOCK: ''}},
       );
       const socket = new net.Socket();

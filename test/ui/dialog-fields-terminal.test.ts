@@ -19,7 +19,7 @@ describe('a dialog field in a real terminal (tmux)', () => {
     [80, 24],
   ] as const) {
     it(`at ${width}x${height}: Left, Home and Ctrl-E move the cursor, typing goes where it is, no line over a border`, async () => {
-      const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {
+      const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service'], {
         width,
         height,
         env: {HOME: home},

@@ -28,6 +28,7 @@ describe("a forward's failure reason in a real terminal (tmux)", () => {
         [
           process.execPath,
           TUNNELS_BIN,
+          '--no-service',
           '-L',
           `127.0.0.1:${taken.port}:127.0.0.1:${fixture.echo.port}`,
           'box',

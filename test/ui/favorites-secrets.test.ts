@@ -30,6 +30,7 @@ describe('a password typed during a session never reaches the favorites file', (
       [
         process.execPath,
         TUNNELS_BIN,
+        '--no-service',
         '-p',
         String(sshd.port),
         '-o',

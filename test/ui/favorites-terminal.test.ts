@@ -30,7 +30,11 @@ describe('favorites in a real terminal (tmux, 100x30, a real sshd, favorites in 
   });
 
   it('Space chooses two favorites, Enter connects both; the first again is selected, not a second row, unless Ctrl-N asks', async () => {
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {width: 100, height: 30, env});
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service'], {
+      width: 100,
+      height: 30,
+      env,
+    });
     try {
       await terminal.waitForScreen(/No sessions/);
       await terminal.type('f');

@@ -22,7 +22,7 @@ describe(`the full-screen UI under hostile SOCKS clients (seed ${SEED})`, () => 
   });
 
   it('survives resets after refused SOCKS requests and a round of 300 hostile clients, and still forwards', async () => {
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'box'], {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
       width: 100,
       height: 30,
       env: {HOME: home, SSH_AUTH_SOCK: ''},

@@ -36,7 +36,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
       '-L',
       `127.0.0.${index + 1}:0:127.0.0.1:${fixture.echo.port}`,
     ]).flat();
-    const command = [process.execPath, TUNNELS_BIN, ...forwards, 'box'];
+    const command = [process.execPath, TUNNELS_BIN, '--no-service', ...forwards, 'box'];
     const quoted = command.map((arg) => `'${arg}'`).join(' ');
     return openTerminal(['sh', '-c', `printf '%s\\n' ${BEFORE.join(' ')}; exec ${quoted}`], {
       width,

@@ -19,7 +19,7 @@ describe('R in a real terminal (tmux): a failed session and a failed forward com
   it('a session that could not connect stays listed with why; R connects it with its forwards', async () => {
     await fixture.sshd.kill();
     let restarted = false;
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '-D', '0', 'box'], {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', '-D', '0', 'box'], {
       width: 80,
       height: 24,
       env: {HOME: home, SSH_AUTH_SOCK: ''},
@@ -50,6 +50,7 @@ describe('R in a real terminal (tmux): a failed session and a failed forward com
       [
         process.execPath,
         TUNNELS_BIN,
+        '--no-service',
         '-L',
         `0:127.0.0.1:${fixture.echo.port}`,
         '-L',

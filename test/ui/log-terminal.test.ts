@@ -32,7 +32,7 @@ describe('the log in a real terminal (tmux): scrolled through after a command pr
     [80, 24],
   ] as const) {
     it(`at ${width}x${height}: PgUp, Home, PgDn and End move through it, new lines wait, no line over a border`, async () => {
-      const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'box'], {
+      const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
         width,
         height,
         env: {HOME: home, SSH_AUTH_SOCK: ''},

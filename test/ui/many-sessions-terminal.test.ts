@@ -45,7 +45,7 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
 
   /** tunnels connected to the first host, then to the other eleven by the connect dialog. */
   async function start(width: number, height: number): Promise<Terminal> {
-    const command = [process.execPath, TUNNELS_BIN, hostName(1)];
+    const command = [process.execPath, TUNNELS_BIN, '--no-service', hostName(1)];
     const quoted = command.map((arg) => `'${arg}'`).join(' ');
     const terminal = await openTerminal(['sh', '-c', `printf '%s\\n' ${BEFORE.join(' ')}; exec ${quoted}`], {
       width,

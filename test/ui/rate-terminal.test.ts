@@ -18,7 +18,7 @@ describe('RATE in a real terminal (tmux, 80x24)', () => {
 
   it('shows a client that sends 256 KiB every 2 s at a steady rate, not a rate one second and none the next', async () => {
     const terminal = await openTerminal(
-      [process.execPath, TUNNELS_BIN, '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
+      [process.execPath, TUNNELS_BIN, '--no-service', '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
       {width: 80, height: 24, env: {HOME: home, SSH_AUTH_SOCK: ''}},
     );
     let timer: NodeJS.Timeout | undefined;

@@ -21,6 +21,7 @@ describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restar
       [
         process.execPath,
         TUNNELS_BIN,
+        '--no-service',
         '-L',
         `0:127.0.0.1:${fixture.echo.port}`,
         '-R',

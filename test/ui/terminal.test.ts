@@ -18,7 +18,7 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
 
   it('connects, adds a forward by keys, shows its traffic, removes it (port closed), quits cleanly', async () => {
     // CI=true, as on a CI machine: with a real terminal the UI must still draw, and in colour.
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'box'], {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
       width: 80,
       height: 24,
       env: {HOME: home, SSH_AUTH_SOCK: '', CI: 'true'},
@@ -66,7 +66,7 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
   });
 
   it('follows a resize', async () => {
-    const terminal = await openTerminal([process.execPath, TUNNELS_BIN], {
+    const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service'], {
       width: 80,
       height: 24,
       env: {HOME: home},
