@@ -27,6 +27,11 @@ import {
 /** Where ssh's system-wide files are (tests give their own). */
 export interface ResolveSettings {
   systemConfig?: string;
+  /**
+   * Where IdentityAgent's SSH_AUTH_SOCK (and $VAR) are read: the background service resolves a session
+   * with the agent of the command that asked for it, not of the one that started the service.
+   */
+  agentEnvironment?: NodeJS.ProcessEnv;
 }
 
 export interface ResolvedOptions {

@@ -49,11 +49,11 @@ function forwardsOf(options: FilledOptions): ForwardSpec[] {
   return forwards;
 }
 
-function agentSocketOf(options: FilledOptions): string | undefined {
+function agentSocketOf(options: FilledOptions, env: NodeJS.ProcessEnv): string | undefined {
   const agent = options.identityAgent;
-  if (agent === undefined || agent === 'SSH_AUTH_SOCK') return process.env.SSH_AUTH_SOCK || undefined;
+  if (agent === undefined || agent === 'SSH_AUTH_SOCK') return env.SSH_AUTH_SOCK || undefined;
   if (agent.toLowerCase() === 'none') return undefined;
-  if (agent.startsWith('$')) return process.env[agent.slice(1)] || undefined;
+  if (agent.startsWith('$')) return env[agent.slice(1)] || undefined;
   return agent;
 }
 
@@ -76,7 +76,7 @@ export async function resolveInvocation(
     throw new ConfigError(
       `${options.hostname} is an IPv${options.addressFamily === 'inet6' ? 4 : 6} address, but AddressFamily (or ${options.addressFamily === 'inet6' ? '-6' : '-4'}) allows only IPv${options.addressFamily === 'inet6' ? 6 : 4}`,
     );
-  const session = sessionConfigOf(options, tokens);
+  const session = sessionConfigOf(options, tokens, settings.agentEnvironment ?? process.env);
 
   if (options.jump !== undefined) {
     const where = sequence.some((word) => word.flag === 'J') ? '-J' : 'ProxyJump';
@@ -102,7 +102,7 @@ export async function resolveInvocation(
 }
 
 /** What core's session takes, from the options (the jump host and ProxyCommand are set after). */
-function sessionConfigOf(options: FilledOptions, tokens: Tokens): SessionConfig {
+function sessionConfigOf(options: FilledOptions, tokens: Tokens, env: NodeJS.ProcessEnv): SessionConfig {
   const expand = (value: string, what: string) =>
     toConfigError(() => expandTokensAndVariables(expandTilde(value, homeDirectory(), what), tokens, what));
   const identityFiles = options.identityFiles
@@ -117,7 +117,7 @@ function sessionConfigOf(options: FilledOptions, tokens: Tokens): SessionConfig 
     port: options.port,
     user: options.user,
     identityFiles,
-    agentSocket: agentSocketOf(options),
+    agentSocket: agentSocketOf(options, env),
     identitiesOnly: options.identitiesOnly,
     pubkeyAuthentication: options.pubkeyAuthentication !== 'false',
     knownHostsFiles: options.userKnownHostsFiles,

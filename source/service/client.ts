@@ -136,9 +136,15 @@ export class ServiceClient {
 
   request(command: Command): Promise<Result> {
     const id = this.nextId++;
+    // A session is brought up with this command's agent, as ssh run here would use it: the service's
+    // own is that of whichever command started it, maybe a login since gone.
+    const sent =
+      command.command === 'up' && command.agent === undefined
+        ? {...command, agent: process.env.SSH_AUTH_SOCK ?? ''}
+        : command;
     return new Promise((resolve) => {
       this.waiting.set(id, resolve);
-      this.socket.write(encode({...command, id}));
+      this.socket.write(encode({...sent, id}));
     });
   }
 

@@ -54,7 +54,15 @@ export type Command =
    * prompts: this client answers the session's prompts (host key, password, passphrase) while it comes
    * up (`tunnels -f` on a terminal); without it the session runs as with BatchMode.
    */
-  | {command: 'up'; name: string; origin: CommandLineOptions; favorite: boolean; prompts?: boolean}
+  | {
+      command: 'up';
+      name: string;
+      origin: CommandLineOptions;
+      favorite: boolean;
+      prompts?: boolean;
+      /** The SSH_AUTH_SOCK of the command that asked ('' for none); absent: the service's own. */
+      agent?: string;
+    }
   /** The answer to a prompt the service sent this client; without `answer` the person cancelled. */
   | {command: 'answer'; prompt: number; answer?: string}
   | {command: 'down'; name: string}
@@ -196,6 +204,8 @@ export function parseRequest(line: string): Request | {error: string} {
     const origin = value.origin as Record<string, unknown> | undefined;
     if (typeof origin !== 'object' || origin === null || !isString(origin.destination))
       return {error: 'up needs a destination'};
+    if ('agent' in value && typeof value.agent !== 'string')
+      return {error: "up's agent is the path of an agent's socket, or '' for none"};
   }
   if (
     command === 'answer' &&

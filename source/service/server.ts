@@ -195,6 +195,7 @@ class Service {
             request.origin,
             request.favorite,
             request.prompts === true ? client.prompts.prompterFor(request.name) : undefined,
+            request.agent,
           ),
         );
       case 'answer':

@@ -48,6 +48,8 @@ export class SessionTable {
     origin: CommandLineOptions,
     favorite: boolean,
     prompter?: Prompter,
+    /** The SSH_AUTH_SOCK of the command that asked ('' for none); undefined: this process's. */
+    agent?: string,
   ): Promise<Outcome> {
     if (this.held.has(name))
       return failure(
@@ -55,7 +57,10 @@ export class SessionTable {
       );
     let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
     try {
-      invocation = await resolveInvocation(origin);
+      invocation = await resolveInvocation(
+        origin,
+        agent === undefined ? {} : {agentEnvironment: {...process.env, SSH_AUTH_SOCK: agent}},
+      );
     } catch (error) {
       if (error instanceof ConfigError) return failure(error.message);
       throw error;

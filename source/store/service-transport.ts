@@ -9,7 +9,14 @@ import type {TunnelEvent} from '../core/events.js';
 /** The service's commands the UI sends, as source/service/protocol.ts defines them. */
 export type ServiceCommand =
   | {command: 'ls'}
-  | {command: 'up'; name: string; origin: CommandLineOptions; favorite: boolean; prompts?: boolean}
+  | {
+      command: 'up';
+      name: string;
+      origin: CommandLineOptions;
+      favorite: boolean;
+      prompts?: boolean;
+      agent?: string;
+    }
   | {command: 'down'; name: string}
   | {command: 'add'; name: string; forward: string}
   | {command: 'rm'; name: string; forward: string}
