@@ -246,7 +246,7 @@ export function requestRemoveForward(): void {
 
 /** Why r cannot act on a session of the service's. */
 const NO_COMMANDS_IN_THE_SERVICE =
-  "r: the service's sessions run no commands; tunnels (not attach) or ssh runs one";
+  "r: the service's sessions run no commands; tunnels --no-service (a session of its own) or ssh runs one";
 
 /**
  * Quit; ask first while connections are open. Attached to the service, q asks whether to leave the

@@ -91,7 +91,8 @@ export const keymap: Binding[] = [
     label: 'run',
     description:
       'run a command on the selected session; its output and exit status go to the log (X11 and agent as the session was started: -X, -A)',
-    footer: true,
+    // The service's sessions run no commands: not offered when attached (the key says why).
+    footer: (state) => !state.attached,
     pane: 'sessions',
     disabledReason: (state) => {
       const session = selectedSession(state);

@@ -36,6 +36,16 @@ describe('the footer, made from the keymap for what has the focus', () => {
     unmount();
   });
 
+  it('attached to the service leaves r out: the service’s sessions run no commands', async () => {
+    store.setState({sessions: [sessionRow(1, [forwardRow(8001)])], attached: true});
+    const {lastFrame, unmount} = renderAt(<App />, 120, 30);
+    const sessions = footerOf(await frameMatching(lastFrame, /8001:db/, 120));
+    expect(sessions).toBe(
+      'c connect  a add  f favorites  s save  x disconnect  Enter detail  Tab switch pane  / filter log  ? help  q quit',
+    );
+    unmount();
+  });
+
   it('under a dialog shows that dialog’s keys: Tab where it completes, the picker’s keys', async () => {
     store.setState({sessions: [sessionRow(1)], hosts: ['db1', 'web']});
     const {lastFrame, stdin, unmount} = renderAt(<App />, 100, 30);
