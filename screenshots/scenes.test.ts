@@ -158,6 +158,14 @@ describe('screenshots of the full-screen UI', () => {
     return home;
   }
 
+  /** q, then s: the UI (attached to the service, as by default) leaves, stopping every tunnel. */
+  async function quitStoppingAll(terminal: Terminal): Promise<void> {
+    await terminal.type('q');
+    await terminal.waitForScreen(/Detach from the service\?/);
+    await terminal.type('s');
+    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+  }
+
   async function start(home: string): Promise<Terminal> {
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, 'staging'], {
       width: COLUMNS,
@@ -317,8 +325,7 @@ describe('screenshots of the full-screen UI', () => {
     await terminal.keys('Escape');
     await terminal.waitForScreen(/Log/);
 
-    await terminal.type('q');
-    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    await quitStoppingAll(terminal);
   });
 
   it('host-key: the question for a server not in known_hosts', async () => {
@@ -367,8 +374,7 @@ describe('screenshots of the full-screen UI', () => {
     }
     await terminal.keys('Escape');
     await terminal.waitForScreen(/listening\s+0\/1/);
-    await terminal.type('q');
-    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    await quitStoppingAll(terminal);
   });
 
   it('reconnecting: the server went away; the countdown, the waiting remote forward, then back', async () => {
@@ -383,7 +389,6 @@ describe('screenshots of the full-screen UI', () => {
     await snapshot(terminal, 'reconnecting', scratch, 'tunnels staging');
     await sshd.restart();
     await terminal.waitForScreen(/● connected\s+<1m ↻1/, 30_000);
-    await terminal.type('q');
-    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+    await quitStoppingAll(terminal);
   });
 });
