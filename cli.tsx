@@ -60,6 +60,8 @@ type UiOptions = Parameters<Awaited<ReturnType<typeof loadUi>>['runUi']>[0];
  */
 async function runAttachedUi(ui: Omit<UiOptions, 'attach'>, fallBack: boolean): Promise<number> {
   const {ServiceClient, ServiceError} = await import('./source/service/client.js');
+  // The UI's code loads while the service starts (or answers).
+  const uiLoaded = loadUi();
   try {
     // A service that died without stopping: the UI says which sessions went with it.
     let lost: string[] = [];
@@ -69,11 +71,11 @@ async function runAttachedUi(ui: Omit<UiOptions, 'attach'>, fallBack: boolean): 
         lost = held.map(({name, destination}) => `${name} (${destination})`);
       },
     });
-    return (await loadUi()).runUi({...ui, attach: {transport: client, lost}});
+    return (await uiLoaded).runUi({...ui, attach: {transport: client, lost}});
   } catch (error) {
     if (!(error instanceof ServiceError)) throw error;
     if (fallBack)
-      return (await loadUi()).runUi({
+      return (await uiLoaded).runUi({
         ...ui,
         notice: `the background service could not be reached, so these tunnels end with this UI: ${error.message}`,
       });
