@@ -1,5 +1,6 @@
 import {type ChildProcess, execFile, spawn} from 'node:child_process';
-import {mkdir, mkdtemp, readdir, readFile, rm, writeFile} from 'node:fs/promises';
+import {readdirSync, readFileSync} from 'node:fs';
+import {mkdir, mkdtemp, readFile, rm, writeFile} from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,12 +37,20 @@ export interface TestSshd {
   log(): Promise<string>;
 }
 
-/** The PIDs of a process and all its descendants, from /proc. */
+/**
+ * The PIDs of a process and all its descendants, from /proc. Read synchronously: one await per process
+ * made a walk of a busy machine's /proc take seconds, and a signal sent after it came too late.
+ */
 export async function processTree(root: number): Promise<number[]> {
   const children = new Map<number, number[]>();
-  for (const entry of await readdir('/proc')) {
+  for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    let stat = '';
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      // Gone meanwhile.
+    }
     // The parent PID is the second field after the parenthesised command name.
     const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (!children.has(parent)) children.set(parent, []);
