@@ -27,9 +27,21 @@ import {
 
 type Kind = 'L' | 'R' | 'D';
 type Direction = 'upload' | 'download';
-const KINDS: Kind[] = ['L', 'R', 'D'];
-const DIRECTIONS: Direction[] = ['download', 'upload'];
-const ROUND_TRIPS_MS = [10, 40, 100];
+/**
+ * A part of the section while working on one case (not for reports): BENCH_LONGLINK_ROUND_TRIPS=10,
+ * BENCH_LONGLINK_KINDS=L,D, BENCH_LONGLINK_DIRECTIONS=download.
+ */
+function listFromEnvironment<T extends string | number>(name: string, all: readonly T[]): T[] {
+  const value = process.env[name];
+  if (!value) return [...all];
+  const wanted = value.split(',').map((item) => item.trim());
+  const chosen = all.filter((item) => wanted.includes(String(item)));
+  if (chosen.length === 0) throw new Error(`${name}: none of ${value} is one of ${all.join(', ')}`);
+  return chosen;
+}
+const KINDS = listFromEnvironment<Kind>('BENCH_LONGLINK_KINDS', ['L', 'R', 'D']);
+const DIRECTIONS = listFromEnvironment<Direction>('BENCH_LONGLINK_DIRECTIONS', ['download', 'upload']);
+const ROUND_TRIPS_MS = listFromEnvironment('BENCH_LONGLINK_ROUND_TRIPS', [10, 40, 100]);
 const CIPHER = 'aes128-gcm@openssh.com';
 
 interface Case {

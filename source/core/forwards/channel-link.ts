@@ -53,6 +53,8 @@ export interface LinkRouter {
   readonly protocol: ProtocolInternals;
   /** The shortest round trip to the server measured, in ms. */
   readonly roundTripMs: number | undefined;
+  /** A link is weighing its window against the round trip: time it again (at most now and then). */
+  roundTripWanted(): void;
   /** Both sides have closed: the id is free for ssh2 to use again. */
   forget(localId: number): void;
 }
@@ -83,6 +85,8 @@ export class ChannelLink {
   private growthPeriodStart = 0;
   private waitingForDrain = false;
   private drainWaitSince = 0;
+  /** The local reader made the link wait since the window was last weighed: it, not the window, held the rate. */
+  private readerHeldUp = false;
   private socketEnded = false;
   private eofSent = false;
   private eofReceived = false;
@@ -240,6 +244,7 @@ export class ChannelLink {
     if (socket.write(data)) this.adjustWindow();
     else if (!this.waitingForDrain) {
       this.waitingForDrain = true;
+      this.readerHeldUp = true;
       this.drainWaitSince = Date.now();
     }
   }
@@ -269,34 +274,42 @@ export class ChannelLink {
 
   /**
    * Tops the window up once a little of it is used and the socket is keeping up. After each window's
-   * worth delivered, the window doubles (up to MAX_WINDOW_BYTES, within the process's budget) if that
-   * much went by in about two round trips: the window is then smaller than the link's bandwidth-delay
-   * product and is what holds the rate down (HPN-SSH grows its windows on the same measure). On loopback
-   * the round trip is a fraction of a millisecond and the window stays as it is.
+   * worth delivered, the window is weighed against the link (weighWindow).
    */
   private adjustWindow(): void {
     if (this.waitingForDrain || !this.open) return;
     const used = this.windowSize - this.receiveWindow;
     if (used < ADJUST_AFTER_BYTES) return;
     this.deliveredSinceGrowth += used;
-    if (this.deliveredSinceGrowth >= this.windowSize) {
-      // Half a window or more delivered per round trip: the window, not the reader, holds the rate down.
-      const now = Date.now();
-      const perRoundTrip =
-        (this.deliveredSinceGrowth / Math.max(now - this.growthPeriodStart, 1)) *
-        (this.links.roundTripMs ?? 0);
-      if (perRoundTrip >= this.windowSize / 2 && this.windowSize < MAX_WINDOW_BYTES) {
-        const wanted = Math.min(2 * this.windowSize, MAX_WINDOW_BYTES) - BASE_WINDOW_BYTES - this.budgetHeld;
-        const growth = Math.max(0, Math.min(wanted, windowBudgetLeft));
-        windowBudgetLeft -= growth;
-        this.budgetHeld += growth;
-        this.windowSize = BASE_WINDOW_BYTES + this.budgetHeld;
-      }
-      this.deliveredSinceGrowth = 0;
-      this.growthPeriodStart = now;
-    }
+    if (this.deliveredSinceGrowth >= this.windowSize) this.weighWindow();
     this.links.protocol.channelWindowAdjust(this.remoteId, this.windowSize - this.receiveWindow);
     this.receiveWindow = this.windowSize;
+  }
+
+  /**
+   * The window doubles (up to MAX_WINDOW_BYTES, within the process's budget) if a window's worth went by
+   * in about two round trips while the local reader kept up: the window is then smaller than the link's
+   * bandwidth-delay product and is what holds the rate down (HPN-SSH grows its windows on the same
+   * measure). A reader that made the link wait for it at all in that time set the rate itself, and a
+   * larger window would only hold more in our memory. On loopback the round trip is a fraction of a
+   * millisecond and the window stays at its base. Each weighing has the round trip timed again, so a
+   * first timing that came out long does not make windows grow for the life of the connection.
+   */
+  private weighWindow(): void {
+    const now = Date.now();
+    const perRoundTrip =
+      (this.deliveredSinceGrowth / Math.max(now - this.growthPeriodStart, 1)) * (this.links.roundTripMs ?? 0);
+    if (perRoundTrip >= this.windowSize / 2 && this.windowSize < MAX_WINDOW_BYTES && !this.readerHeldUp) {
+      const wanted = Math.min(2 * this.windowSize, MAX_WINDOW_BYTES) - BASE_WINDOW_BYTES - this.budgetHeld;
+      const growth = Math.max(0, Math.min(wanted, windowBudgetLeft));
+      windowBudgetLeft -= growth;
+      this.budgetHeld += growth;
+      this.windowSize = BASE_WINDOW_BYTES + this.budgetHeld;
+    }
+    this.deliveredSinceGrowth = 0;
+    this.growthPeriodStart = now;
+    this.readerHeldUp = false;
+    this.links.roundTripWanted();
   }
 
   /**

@@ -27,6 +27,8 @@ const BUSY_SAMPLE_SHARE = 0.25;
 /** Another one this often, when the links have been quiet for QUIET_MS. */
 const ROUND_TRIP_RESAMPLE_MS = 30_000;
 const QUIET_MS = 200;
+/** While links weigh their windows (bulk data), a timing at most this often. */
+const ROUND_TRIP_FOLLOW_MS = 1000;
 
 /** The links of one ssh2 connection, and the routing of their messages. */
 export class ChannelLinks {
@@ -39,6 +41,9 @@ export class ChannelLinks {
   private readonly links = new Map<number, ChannelLink>();
   /** Channel messages so far, any channel's: a quiet moment to time a round trip in is one without. */
   private packets = 0;
+  /** One more timing, when a link asks for it (undefined until the connection is timed at all). */
+  private timeAgain: (() => void) | undefined;
+  private lastAskedAt = Number.NEGATIVE_INFINITY;
 
   constructor(client: Client) {
     const {protocol, handlers, table, callbacks} = linkInternals(client);
@@ -72,12 +77,23 @@ export class ChannelLinks {
   }
 
   /**
+   * A link weighs its window against the round trip: timed again now and then for as long as links do,
+   * so that a first timing that came out long (sshd or this machine busy then) is soon put right.
+   */
+  roundTripWanted(): void {
+    const now = performance.now();
+    if (now - this.lastAskedAt < ROUND_TRIP_FOLLOW_MS || this.roundTripTimingsWanted > 0) return;
+    this.lastAskedAt = now;
+    this.timeAgain?.();
+  }
+
+  /**
    * Times keepalive requests (answered in order from ssh2's list, as its own are) while the connection is
-   * new, then one now and then when no link has data moving: a reply that waited behind bulk data would
-   * make the link look longer than it is, so the shortest is kept. A reply that waited on this process
-   * instead (busy starting up, or on a busy machine) is not kept either: a timing during which the event
-   * loop was mostly at work measures the loop, not the link, and on loopback it made windows grow that
-   * nothing needed (and memory with them).
+   * new, then one now and then when no link has data moving, and while links weigh their windows: a
+   * reply that waited behind bulk data would make the link look longer than it is, so the shortest is
+   * kept. A reply that waited on this process instead (busy starting up, or on a busy machine) is not
+   * kept either: a timing during which the event loop was mostly at work measures the loop, not the link,
+   * and on loopback it made windows grow that nothing needed (and memory with them).
    */
   private measureRoundTrip(client: Client, callbacks: Array<() => void>, samples: number): void {
     let closed = false;
@@ -93,9 +109,9 @@ export class ChannelLinks {
       closed = true;
       clearInterval(resample);
     });
-    const sample = (left: number) => {
+    const sample = (left: number, retry = true) => {
       if (closed) return;
-      this.roundTripTimingsWanted = left;
+      if (retry) this.roundTripTimingsWanted = left;
       attempts++;
       const start = performance.now();
       const loopBefore = loopClock.eventLoopUtilization();
@@ -104,6 +120,7 @@ export class ChannelLinks {
         const busy = loopClock.eventLoopUtilization(loopBefore).active;
         const kept = busy <= Math.max(BUSY_SAMPLE_MS, elapsed * BUSY_SAMPLE_SHARE);
         if (kept) this.roundTripMs = Math.min(this.roundTripMs ?? Number.POSITIVE_INFINITY, elapsed);
+        if (!retry) return;
         const stillWanted = kept ? left - 1 : left;
         this.roundTripTimingsWanted = stillWanted;
         if (stillWanted > 0)
@@ -115,6 +132,8 @@ export class ChannelLinks {
       this.protocol.ping();
     };
     sample(samples);
+    // A timing a link asks for is not tried again when it is not kept: the link asks again.
+    this.timeAgain = () => sample(1, false);
   }
 
   /** Takes over a channel ssh2 has just opened or accepted (before it has seen any of its data). */

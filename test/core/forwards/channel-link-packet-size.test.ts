@@ -6,7 +6,12 @@ function recordingRouter(): {router: LinkRouter; sent: Buffer[]} {
   const sent: Buffer[] = [];
   const protocol = {channelData: (_id: number, data: Buffer) => sent.push(data)};
   return {
-    router: {protocol, roundTripMs: undefined, forget: () => {}} as unknown as LinkRouter,
+    router: {
+      protocol,
+      roundTripMs: undefined,
+      roundTripWanted: () => {},
+      forget: () => {},
+    } as unknown as LinkRouter,
     sent,
   };
 }

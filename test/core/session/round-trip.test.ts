@@ -78,6 +78,53 @@ describe('the round trip a window is weighed against', () => {
     expect(fake.pings()).toBe(4);
   });
 
+  it('is timed again while links weigh their windows, at most once a second, and the shortest is kept', () => {
+    vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
+    let busy = 0;
+    loopAtWork(() => busy);
+    const fake = fakeClient();
+    const links = new ChannelLinks(fake.client as unknown as Client);
+    // Asked while the first timings are still under way: those go on as they are.
+    links.roundTripWanted();
+    expect(fake.pings()).toBe(1);
+    // The first three come out long (sshd busy as the connection starts, say).
+    for (let sample = 0; sample < 3; sample++) {
+      vi.advanceTimersByTime(60);
+      fake.callbacks.shift()!();
+      vi.advanceTimersByTime(20);
+    }
+    expect(fake.pings()).toBe(3);
+    expect(links.roundTripMs).toBeCloseTo(60, 0);
+    // A link weighs its window: timed again, and the shorter timing is kept.
+    links.roundTripWanted();
+    expect(fake.pings()).toBe(4);
+    vi.advanceTimersByTime(10);
+    fake.callbacks.shift()!();
+    expect(links.roundTripMs).toBeCloseTo(10, 0);
+    // Asked again within the second: not timed.
+    links.roundTripWanted();
+    expect(fake.pings()).toBe(4);
+    // A second later, timed; one that was not kept (this loop at work) is not retried by itself, and a
+    // longer one never replaces the shorter.
+    vi.advanceTimersByTime(1000);
+    links.roundTripWanted();
+    expect(fake.pings()).toBe(5);
+    vi.advanceTimersByTime(8);
+    busy = 8;
+    fake.callbacks.shift()!();
+    busy = 0;
+    vi.advanceTimersByTime(500);
+    expect(fake.pings()).toBe(5);
+    expect(links.roundTripMs).toBeCloseTo(10, 0);
+    vi.advanceTimersByTime(1000);
+    links.roundTripWanted();
+    vi.advanceTimersByTime(30);
+    fake.callbacks.shift()!();
+    expect(fake.pings()).toBe(6);
+    expect(links.roundTripMs).toBeCloseTo(10, 0);
+    fake.client.emit('close');
+  });
+
   it('keeps no timing during which this process was at work (it measured the process): it times again', () => {
     vi.useFakeTimers({toFake: ['setTimeout', 'setInterval', 'performance']});
     let busy = 0;
