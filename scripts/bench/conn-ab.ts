@@ -2,7 +2,9 @@
 // runs as its own headless forwarder against one sshd, and rounds of sequential -L and -D connections are
 // interleaved between them, so the machine's drift hits all alike. Not part of `npm run bench`:
 //   node scripts/bench/conn-ab.mjs before=/tmp/old/cli.js after=dist/cli.js 'semi=dist/cli.js|--max-semi-space-size=4'
-// AB_ROUNDS (default 6), AB_COUNT (connections per round, default 1500), AB_WARMUP (default 3000).
+// AB_ROUNDS (default 6), AB_COUNT (connections per round, default 1500), AB_WARMUP (connections through each
+// forward first, default 3000), AB_REWARM (unmeasured ones before each round, default 300), AB_KINDS (L,D),
+// AB_DEBUG=1 (the forwarders' stderr). A copy of dist/ elsewhere needs node_modules beside it (a symlink).
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {freePort, startSshd} from '../../test/helpers/sshd.js';
@@ -16,14 +18,17 @@ import {
   killPid,
   type Opener,
   onJsonLines,
+  run,
   socks5Connect,
 } from './common.js';
+
+const clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
 
 /** stime of a process, ms. */
 async function systemMs(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[12]) * 10;
+  return (Number(fields[12]) * 1000) / clockTicks;
 }
 
 const PAYLOAD = Buffer.alloc(1024, 0x61);
