@@ -4,7 +4,9 @@
 //   node scripts/bench/conn-ab.mjs before=/tmp/old/cli.js after=dist/cli.js 'semi=dist/cli.js|--max-semi-space-size=4'
 // AB_ROUNDS (default 6), AB_COUNT (connections per round, default 1500), AB_WARMUP (connections through each
 // forward first, default 3000), AB_REWARM (unmeasured ones before each round, default 300), AB_KINDS (L,D),
-// AB_DEBUG=1 (the forwarders' stderr). A copy of dist/ elsewhere needs node_modules beside it (a symlink).
+// AB_PROCESSES (forwarders per build, default 1: two processes of one build can differ by a fifth, from
+// how V8 happened to optimize each), AB_DEBUG=1 (the forwarders' stderr). A copy of dist/ elsewhere needs
+// node_modules beside it (a symlink).
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {freePort, startSshd} from '../../test/helpers/sshd.js';
@@ -73,13 +75,16 @@ const rounds = Number(process.env.AB_ROUNDS ?? 6);
 const count = Number(process.env.AB_COUNT ?? 1500);
 const warmUp = Number(process.env.AB_WARMUP ?? 3000);
 const kinds = (process.env.AB_KINDS ?? 'L,D').split(',');
+const processes = Number(process.env.AB_PROCESSES ?? 1);
 
 await initClockTicks();
 const sshd = await startSshd();
 const echo = await startEchoServer();
 const builds: Build[] = [];
 try {
-  for (const arg of process.argv.slice(2)) {
+  const args = process.argv.slice(2);
+  // Instances of the builds taken in turn (A, B, A, B), so that each build's processes start alike.
+  for (const arg of Array.from({length: processes}, () => args).flat()) {
     const name = arg.slice(0, arg.indexOf('='));
     const rest = arg.slice(arg.indexOf('=') + 1);
     const [bin, ...flags] = rest.split('|');
@@ -118,8 +123,12 @@ try {
   for (const build of builds) for (const kind of kinds) await sequential(opener(build, kind), warmUp);
   const results = new Map<string, number[]>();
   const system = new Map<string, number[]>();
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   for (let round = 0; round < rounds; round++) {
     const order = builds.map((_, index) => builds[(index + round) % builds.length]!);
+    // A build's figure in a round: the mean over its processes.
+    const roundResults = new Map<string, number[]>();
+    const roundSystem = new Map<string, number[]>();
     for (const kind of kinds)
       for (const build of order) {
         await sequential(opener(build, kind), Number(process.env.AB_REWARM ?? 300));
@@ -129,20 +138,25 @@ try {
         const usPer = (((await cpuMs(build.pid)) - before) * 1000) / count;
         const systemPer = (((await systemMs(build.pid)) - systemBefore) * 1000) / count;
         const key = `${kind} ${build.name}`;
-        results.set(key, [...(results.get(key) ?? []), usPer]);
-        system.set(key, [...(system.get(key) ?? []), systemPer]);
+        roundResults.set(key, [...(roundResults.get(key) ?? []), usPer]);
+        roundSystem.set(key, [...(roundSystem.get(key) ?? []), systemPer]);
       }
+    for (const [key, values] of roundResults) {
+      results.set(key, [...(results.get(key) ?? []), mean(values)]);
+      system.set(key, [...(system.get(key) ?? []), mean(roundSystem.get(key)!)]);
+    }
     console.log(
       `round ${round + 1}: ${[...results].map(([key, values]) => `${key} ${values.at(-1)!.toFixed(0)}`).join(', ')}`,
     );
   }
+  const names = [...new Set(builds.map((build) => build.name))];
   for (const kind of kinds) {
-    const base = results.get(`${kind} ${builds[0]!.name}`)!;
-    for (const build of builds) {
-      const values = results.get(`${kind} ${build.name}`)!;
+    const base = results.get(`${kind} ${names[0]}`)!;
+    for (const name of names) {
+      const values = results.get(`${kind} ${name}`)!;
       const paired = median(values.map((value, index) => value / base[index]!));
       console.log(
-        `-${kind} ${build.name}: median ${median(values).toFixed(1)} µs/conn (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${builds[0]!.name} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${build.name}`)!).toFixed(1)}`,
+        `-${kind} ${name}: median ${median(values).toFixed(1)} µs/conn (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}`,
       );
     }
   }
