@@ -1,5 +1,7 @@
 // Section 1: bulk throughput through -L, -R, -D (SOCKS5), -R port (remote dynamic, SOCKS5 on the server)
 // and -L on a unix socket, upload and download, per cipher, with direct loopback as the ceiling.
+// While working on one path: BENCH_THROUGHPUT_CASES="aes128-gcm:L:download,aes128-gcm:RD" measures only
+// the cases named (cipher, then optionally forward and direction; forwards L, R, D, RD, LU).
 import {rmSync} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -49,6 +51,20 @@ function connectToPath(file: string): Promise<net.Socket> {
 }
 const DIRECTIONS: Direction[] = ['upload', 'download'];
 
+/** The cases BENCH_THROUGHPUT_CASES names, or all of them. */
+function caseSelected(cipher: string, kind?: Kind, direction?: Direction): boolean {
+  const wanted = process.env.BENCH_THROUGHPUT_CASES;
+  if (!wanted) return true;
+  return wanted.split(',').some((entry) => {
+    const [c, k, d] = entry.trim().split(':');
+    return (
+      cipher.startsWith(c ?? '') &&
+      (kind === undefined || k === undefined || k === kind) &&
+      (direction === undefined || d === undefined || d === direction)
+    );
+  });
+}
+
 interface Ports {
   lUp: number;
   lDown: number;
@@ -94,6 +110,7 @@ export async function throughput(context: SectionContext): Promise<SectionResult
   );
 
   for (const cipher of options.ciphers) {
+    if (!caseSelected(cipher)) continue;
     const ports = new Map<Tool, Ports>();
     const forwarders = new Map<Tool, Forwarder>();
     try {
@@ -139,6 +156,7 @@ export async function throughput(context: SectionContext): Promise<SectionResult
       };
       for (const kind of KINDS) {
         for (const direction of DIRECTIONS) {
+          if (!caseSelected(cipher, kind, direction)) continue;
           const speeds: Record<Tool, number[]> = {tunnels: [], ssh: []};
           const cpu: Record<Tool, number[]> = {tunnels: [], ssh: []};
           await interleaved(options.runs, TOOLS, async (tool) => {
