@@ -17,6 +17,7 @@ import {createTestHost, type TestHost} from '../test/helpers/netns.js';
 import {startSshd, type TestSshd} from '../test/helpers/sshd.js';
 import {openTerminal, type Terminal} from '../test/helpers/tmux.js';
 import {TUNNELS_BIN} from '../test/helpers/tunnels-process.js';
+import {quitAttached} from '../test/service/service-home.js';
 import {screenToPage} from './ansi-to-html.js';
 
 const run = promisify(execFile);
@@ -156,14 +157,6 @@ describe('screenshots of the full-screen UI', () => {
       {mode: 0o600},
     );
     return home;
-  }
-
-  /** q, then s: the UI (attached to the service, as by default) leaves, stopping every tunnel. */
-  async function quitStoppingAll(terminal: Terminal): Promise<void> {
-    await terminal.type('q');
-    await terminal.waitForScreen(/Detach from the service\?/);
-    await terminal.type('s');
-    expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
   }
 
   async function start(home: string): Promise<Terminal> {
@@ -325,7 +318,7 @@ describe('screenshots of the full-screen UI', () => {
     await terminal.keys('Escape');
     await terminal.waitForScreen(/Log/);
 
-    await quitStoppingAll(terminal);
+    await quitAttached(terminal, 'stop all');
   });
 
   it('host-key: the question for a server not in known_hosts', async () => {
@@ -374,7 +367,7 @@ describe('screenshots of the full-screen UI', () => {
     }
     await terminal.keys('Escape');
     await terminal.waitForScreen(/listening\s+0\/1/);
-    await quitStoppingAll(terminal);
+    await quitAttached(terminal, 'stop all');
   });
 
   it('reconnecting: the server went away; the countdown, the waiting remote forward, then back', async () => {
@@ -389,6 +382,6 @@ describe('screenshots of the full-screen UI', () => {
     await snapshot(terminal, 'reconnecting', scratch, 'tunnels staging');
     await sshd.restart();
     await terminal.waitForScreen(/● connected\s+<1m ↻1/, 30_000);
-    await quitStoppingAll(terminal);
+    await quitAttached(terminal, 'stop all');
   });
 });

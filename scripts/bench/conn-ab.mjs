@@ -1,25 +1,12 @@
 // Bundles conn-ab.ts with esbuild and runs it (see that file).
 import {spawn} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
-import os from 'node:os';
+import {rmSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {build, stop} from 'esbuild';
+import {bundle} from './bundle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const outDir = mkdtempSync(path.join(os.tmpdir(), 'tunnels-conn-ab-'));
-const outFile = path.join(outDir, 'conn-ab.mjs');
-await build({
-  entryPoints: [path.join(here, 'conn-ab.ts')],
-  outfile: outFile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['ssh2'],
-  logLevel: 'warning',
-});
-await stop();
+const {outDir, outFile} = await bundle(path.join(here, 'conn-ab.ts'), 'conn-ab');
 const child = spawn(process.execPath, [outFile, ...process.argv.slice(2)], {stdio: 'inherit'});
 child.on('exit', (code) => {
   rmSync(outDir, {recursive: true, force: true});

@@ -2,28 +2,14 @@
 // Bundles scripts/bench/main.ts (with the test helpers it uses) into a temporary file with esbuild and
 // runs it under a raised open-file limit (prlimit execs node, so Ctrl-C reaches the bench itself).
 import {spawn} from 'node:child_process';
-import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {readFileSync, rmSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {build, stop} from 'esbuild';
+import {bundle} from './bundle.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const outDir = mkdtempSync(path.join(os.tmpdir(), 'tunnels-bench-'));
-const outFile = path.join(outDir, 'main.mjs');
-
-await build({
-  entryPoints: [path.join(root, 'scripts', 'bench', 'main.ts')],
-  outfile: outFile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['ssh2'],
-  logLevel: 'warning',
-});
-// esbuild's service process is not needed while the bench runs.
-await stop();
+const {outDir, outFile} = await bundle(path.join(root, 'scripts', 'bench', 'main.ts'), 'bench');
 
 // 65536 where allowed; without CAP_SYS_RESOURCE (a container) no more than the hard limit we have.
 const hard = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];

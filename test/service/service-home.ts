@@ -5,6 +5,7 @@ import path from 'node:path';
 import {afterEach, beforeEach, expect} from 'vitest';
 import type {TunnelEvent} from '../../source/core/events.js';
 import type {SessionSummary} from '../../source/service/protocol.js';
+import type {Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 export interface Run {
@@ -59,6 +60,14 @@ export function useServiceHome() {
     get env() {
       return env;
     },
+    /** This home's directories as a tmux terminal takes them (no agent). */
+    terminalEnv: (): Record<string, string> => ({
+      HOME: env.HOME!,
+      XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR!,
+      XDG_STATE_HOME: env.XDG_STATE_HOME!,
+      XDG_CONFIG_HOME: env.XDG_CONFIG_HOME!,
+      SSH_AUTH_SOCK: '',
+    }),
     logFile: () => path.join(scratch, 'state', 'tunnels', 'service.log'),
     socketFile: () => path.join(scratch, 'run', 'tunnels', 'control.sock'),
     run: (args: string[], options: {env?: NodeJS.ProcessEnv; cwd?: string} = {}): Promise<Run> =>
@@ -117,4 +126,16 @@ export function useServiceHome() {
   });
 
   return home;
+}
+
+/**
+ * q in a UI attached to the service, then its question answered: Enter detaches (the tunnels stay up), s
+ * stops them all; either way the UI exits with status 0.
+ */
+export async function quitAttached(terminal: Terminal, answer: 'detach' | 'stop all'): Promise<void> {
+  await terminal.type('q');
+  await terminal.waitForScreen(/Detach from the service\?/);
+  if (answer === 'detach') await terminal.keys('Enter');
+  else await terminal.type('s');
+  expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
 }

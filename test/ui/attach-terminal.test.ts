@@ -5,7 +5,7 @@ import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange, serve} from '../helpers/targets.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
-import {alive, upArgs, useServiceHome, waitUntil} from '../service/service-home.js';
+import {alive, quitAttached, upArgs, useServiceHome, waitUntil} from '../service/service-home.js';
 
 const listeningPort = (text: string) => Number(/listening on 127\.0\.0\.1:(\d+)/.exec(text)?.[1]);
 
@@ -14,14 +14,7 @@ describe('tunnels attach in a real terminal (tmux)', () => {
   const fixture = useSshdAndEcho();
   const home = useServiceHome();
 
-  /** The env of this test's service home, as tmux takes it. */
-  const terminalEnv = (): Record<string, string> => ({
-    HOME: home.env.HOME!,
-    XDG_RUNTIME_DIR: home.env.XDG_RUNTIME_DIR!,
-    XDG_STATE_HOME: home.env.XDG_STATE_HOME!,
-    XDG_CONFIG_HOME: home.env.XDG_CONFIG_HOME!,
-    SSH_AUTH_SOCK: '',
-  });
+  const terminalEnv = home.terminalEnv;
   const attach = (size = {width: 100, height: 30}) =>
     openTerminal([process.execPath, TUNNELS_BIN, 'attach'], {...size, env: terminalEnv()});
 
@@ -57,10 +50,7 @@ describe('tunnels attach in a real terminal (tmux)', () => {
       await terminal.waitForScreen(/removed/);
       expect(await forwardCount()).toBe(1);
       // q asks; Enter leaves the tunnels up.
-      await terminal.type('q');
-      await terminal.waitForScreen(/Detach from the service\?/);
-      await terminal.keys('Enter');
-      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+      await quitAttached(terminal, 'detach');
       await terminal.close();
       terminal = undefined;
       const after = await home.sessions();

@@ -6,7 +6,7 @@ import {useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange} from '../helpers/targets.js';
 import {openTerminal, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
-import {alive, useServiceHome, waitUntil} from '../service/service-home.js';
+import {alive, quitAttached, upArgs, useServiceHome, waitUntil} from '../service/service-home.js';
 
 const listeningPort = (screen: string) => Number(/listening on 127\.0\.0\.1:(\d+)/.exec(screen)?.[1]);
 
@@ -18,13 +18,7 @@ describe('the UI and the background service by default, in a real terminal (tmux
   const fixture = useSshdAndEcho();
   const home = useServiceHome();
 
-  const terminalEnv = (): Record<string, string> => ({
-    HOME: home.env.HOME!,
-    XDG_RUNTIME_DIR: home.env.XDG_RUNTIME_DIR!,
-    XDG_STATE_HOME: home.env.XDG_STATE_HOME!,
-    XDG_CONFIG_HOME: home.env.XDG_CONFIG_HOME!,
-    SSH_AUTH_SOCK: '',
-  });
+  const terminalEnv = home.terminalEnv;
   /** `tunnels [args] -L 0:ECHO 127.0.0.1` to the test's sshd, at 80×24. */
   const tunnels = (...args: string[]) =>
     openTerminal(
@@ -46,10 +40,7 @@ describe('the UI and the background service by default, in a real terminal (tmux
       const shown = await terminal.waitForScreen(/listening on 127\.0\.0\.1:\d+/);
       expect(shown).toContain('tunnels · service');
       const port = listeningPort(shown);
-      await terminal.type('q');
-      await terminal.waitForScreen(/Detach from the service\?/);
-      await terminal.keys('Enter');
-      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+      await quitAttached(terminal, 'detach');
       await terminal.close();
       terminal = undefined;
 
@@ -68,10 +59,7 @@ describe('the UI and the background service by default, in a real terminal (tmux
 
       // q, then s: every tunnel and the service stop.
       const [service] = home.servicePids();
-      await terminal.type('q');
-      await terminal.waitForScreen(/Detach from the service\?/);
-      await terminal.type('s');
-      expect(await terminal.waitForScreen(/\[exit status \d+\]/)).toContain('[exit status 0]');
+      await quitAttached(terminal, 'stop all');
       await waitUntil(() => !alive(service!), 'the service has stopped');
     } finally {
       await terminal?.close();
@@ -79,17 +67,7 @@ describe('the UI and the background service by default, in a real terminal (tmux
   });
 
   it('plain tunnels starts the service and shows what it holds; --no-service starts none', async () => {
-    const up = await home.run([
-      'up',
-      ...fixture.sshd.sshArgs(),
-      '-o',
-      'BatchMode=yes',
-      '-L',
-      `0:127.0.0.1:${fixture.echo.port}`,
-      '127.0.0.1',
-      '--name',
-      'db',
-    ]);
+    const up = await home.run(upArgs(fixture.sshd, `0:127.0.0.1:${fixture.echo.port}`, 'db'));
     expect(up.status, up.stderr).toBe(0);
     const attached = await openTerminal([process.execPath, TUNNELS_BIN], {
       width: 80,
