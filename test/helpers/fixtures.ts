@@ -1,6 +1,7 @@
+import {rm} from 'node:fs/promises';
 import {afterAll, beforeAll} from 'vitest';
 import {connectedSession} from './session.js';
-import {startSshd, type TestSshd} from './sshd.js';
+import {homeWithHost, startSshd, type TestSshd} from './sshd.js';
 import {startEchoServer, type TestServer} from './targets.js';
 
 /** What connectedSession() gives: a connected Session and the events it has emitted. */
@@ -50,4 +51,19 @@ export function useSshdAndEcho(options: {session?: boolean} = {}): SshdAndEcho {
       return started(session, 'session');
     },
   };
+}
+
+/**
+ * A temporary HOME whose ~/.ssh/config has Host box for the fixture's sshd (homeWithHost), made before the
+ * file's tests and removed after them; the function gives its path.
+ */
+export function useHomeWithHost(fixture: {sshd: TestSshd}): () => string {
+  let home = '';
+  beforeAll(async () => {
+    home = await homeWithHost(fixture.sshd);
+  });
+  afterAll(async () => {
+    if (home) await rm(home, {recursive: true, force: true});
+  });
+  return () => home;
 }

@@ -1,8 +1,6 @@
-import {rm} from 'node:fs/promises';
 import net from 'node:net';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {homeWithHost} from '../helpers/sshd.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -21,13 +19,7 @@ function expectBoxIntact(screen: string, width: number): void {
 
 describe('the detail view in a real terminal (tmux)', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   for (const [width, height] of [
     [80, 24],
@@ -36,7 +28,7 @@ describe('the detail view in a real terminal (tmux)', () => {
     it(`at ${width}x${height}: Enter shows a forward's open connection, y copies its address (tmux buffer), Esc goes back`, async () => {
       const terminal = await openTerminal(
         [process.execPath, TUNNELS_BIN, '--no-service', '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
-        {width, height, env: {HOME: home, SSH_AUTH_SOCK: ''}},
+        {width, height, env: {HOME: home(), SSH_AUTH_SOCK: ''}},
       );
       const socket = new net.Socket();
       try {

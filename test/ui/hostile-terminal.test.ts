@@ -1,11 +1,7 @@
-// The full-screen UI holds every session of the day: a client that crashed it would lose them all. The
-// field reproduction and a round of hostile SOCKS clients against a -D added by keys, in a real terminal.
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {hostileClient, runClients, seededRandom} from '../helpers/hostile-client.js';
 import {connectTo, socks5Connect} from '../helpers/socks-client.js';
-import {homeWithHost} from '../helpers/sshd.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -13,19 +9,13 @@ const SEED = Number(process.env.HOSTILE_SEED ?? Math.floor(Math.random() * 2 ** 
 
 describe(`the full-screen UI under hostile SOCKS clients (seed ${SEED})`, () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   it('survives resets after refused SOCKS requests and a round of 300 hostile clients, and still forwards', async () => {
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
       width: 100,
       height: 30,
-      env: {HOME: home, SSH_AUTH_SOCK: ''},
+      env: {HOME: home(), SSH_AUTH_SOCK: ''},
     });
     try {
       await terminal.waitForScreen(/● connected/);

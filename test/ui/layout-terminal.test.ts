@@ -1,8 +1,6 @@
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {bordersIntact} from '../helpers/ink-frames.js';
-import {homeWithHost} from '../helpers/sshd.js';
 import {openTerminal, settledScreen, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -21,13 +19,7 @@ const selectedForward = (n: number, width: number) =>
 
 describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   /** tunnels with 12 -L forwards to the echo server, started after 60 numbered lines were printed. */
   async function start(width: number, height: number): Promise<Terminal> {
@@ -41,7 +33,7 @@ describe('the UI at small sizes in a real terminal (tmux, 12 forwards)', () => {
     return openTerminal(['sh', '-c', `printf '%s\\n' ${BEFORE.join(' ')}; exec ${quoted}`], {
       width,
       height,
-      env: {HOME: home, SSH_AUTH_SOCK: ''},
+      env: {HOME: home(), SSH_AUTH_SOCK: ''},
     });
   }
 

@@ -1,20 +1,12 @@
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {homeWithHost} from '../helpers/sshd.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange, serve} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('R in a real terminal (tmux): a failed session and a failed forward come back', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   it('a session that could not connect stays listed with why; R connects it with its forwards', async () => {
     await fixture.sshd.kill();
@@ -22,7 +14,7 @@ describe('R in a real terminal (tmux): a failed session and a failed forward com
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', '-D', '0', 'box'], {
       width: 80,
       height: 24,
-      env: {HOME: home, SSH_AUTH_SOCK: ''},
+      env: {HOME: home(), SSH_AUTH_SOCK: ''},
     });
     try {
       const failed = await terminal.waitForScreen(/● failed: /);
@@ -58,7 +50,7 @@ describe('R in a real terminal (tmux): a failed session and a failed forward com
         'box',
       ],
       // 100 columns: the spec with its bind address fits its column.
-      {width: 100, height: 30, env: {HOME: home, SSH_AUTH_SOCK: ''}},
+      {width: 100, height: 30, env: {HOME: home(), SSH_AUTH_SOCK: ''}},
     );
     try {
       await terminal.waitForScreen(new RegExp(`127\\.0\\.0\\.1:${port}:127\\.0\\.0\\.1:\\d+\\s+failed`));

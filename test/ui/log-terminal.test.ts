@@ -1,8 +1,6 @@
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {bordersIntact} from '../helpers/ink-frames.js';
-import {homeWithHost} from '../helpers/sshd.js';
 import {openTerminal, settledScreen, type Terminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
@@ -12,13 +10,7 @@ const seqLines = (screen: string) =>
 
 describe('the log in a real terminal (tmux): scrolled through after a command printed 500 lines', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   async function run(terminal: Terminal, command: string): Promise<void> {
     await terminal.type('r');
@@ -35,7 +27,7 @@ describe('the log in a real terminal (tmux): scrolled through after a command pr
       const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
         width,
         height,
-        env: {HOME: home, SSH_AUTH_SOCK: ''},
+        env: {HOME: home(), SSH_AUTH_SOCK: ''},
       });
       try {
         await terminal.waitForScreen(/● connected/);

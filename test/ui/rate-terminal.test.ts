@@ -1,25 +1,17 @@
-import {rm} from 'node:fs/promises';
 import net from 'node:net';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {homeWithHost} from '../helpers/sshd.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('RATE in a real terminal (tmux, 80x24)', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   it('shows a client that sends 256 KiB every 2 s at a steady rate, not a rate one second and none the next', async () => {
     const terminal = await openTerminal(
       [process.execPath, TUNNELS_BIN, '--no-service', '-L', `0:127.0.0.1:${fixture.echo.port}`, 'box'],
-      {width: 80, height: 24, env: {HOME: home, SSH_AUTH_SOCK: ''}},
+      {width: 80, height: 24, env: {HOME: home(), SSH_AUTH_SOCK: ''}},
     );
     let timer: NodeJS.Timeout | undefined;
     const socket = new net.Socket();

@@ -1,20 +1,12 @@
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {homeWithHost} from '../helpers/sshd.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {exchange} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restarted)', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   it('shows the countdown and the waiting remote forward, then the session back with its reconnect count', async () => {
     const terminal = await openTerminal(
@@ -28,7 +20,7 @@ describe('the UI while a session reconnects (tmux, 80x24, sshd killed and restar
         `0:127.0.0.1:${fixture.echo.port}`,
         'box',
       ],
-      {width: 80, height: 24, env: {HOME: home, SSH_AUTH_SOCK: ''}},
+      {width: 80, height: 24, env: {HOME: home(), SSH_AUTH_SOCK: ''}},
     );
     try {
       const up = await terminal.waitForScreen(

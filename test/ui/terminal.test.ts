@@ -1,27 +1,19 @@
-import {rm} from 'node:fs/promises';
-import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {homeWithHost} from '../helpers/sshd.js';
+import {describe, expect, it} from 'vitest';
+import {useHomeWithHost, useSshdAndEcho} from '../helpers/fixtures.js';
 import {connectionRefused, exchange} from '../helpers/targets.js';
 import {openTerminal} from '../helpers/tmux.js';
 import {TUNNELS_BIN} from '../helpers/tunnels-process.js';
 
 describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
   const fixture = useSshdAndEcho();
-  let home: string;
-  beforeAll(async () => {
-    home = await homeWithHost(fixture.sshd);
-  });
-  afterAll(async () => {
-    if (home) await rm(home, {recursive: true, force: true});
-  });
+  const home = useHomeWithHost(fixture);
 
   it('connects, adds a forward by keys, shows its traffic, removes it (port closed), quits cleanly', async () => {
     // CI=true, as on a CI machine: with a real terminal the UI must still draw, and in colour.
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service', 'box'], {
       width: 80,
       height: 24,
-      env: {HOME: home, SSH_AUTH_SOCK: '', CI: 'true'},
+      env: {HOME: home(), SSH_AUTH_SOCK: '', CI: 'true'},
     });
     try {
       await terminal.waitForScreen(/● connected/);
@@ -69,7 +61,7 @@ describe('the full-screen UI in a real terminal (tmux, 80x24)', () => {
     const terminal = await openTerminal([process.execPath, TUNNELS_BIN, '--no-service'], {
       width: 80,
       height: 24,
-      env: {HOME: home},
+      env: {HOME: home()},
     });
     try {
       await terminal.waitForScreen(/No sessions/);
