@@ -59,6 +59,15 @@ describe('the command line a newcomer reads: --help, the man page, completions',
       if (!hidden) expect(stdout).toMatch(new RegExp(`^  ${flag}\\b|, ${flag}\\b`, 'm'));
   });
 
+  it('-f with --no-service is refused with a sentence (255), and nothing is started', async () => {
+    const refused = await home.run(['-f', '--no-service', '-N', '-L', '0:127.0.0.1:1', 'nowhere.invalid']);
+    expect(refused.status).toBe(255);
+    expect(refused.stderr).toBe(
+      'tunnels: -f hands the session to the background service and --no-service keeps it out of it; drop one\n',
+    );
+    expect(home.servicePids()).toEqual([]);
+  });
+
   it('the -o keys listed are the ones the config reader acts on', () => {
     const listed = SSH_OPTION_KEYS.map((key) => key.toLowerCase());
     expect(new Set(listed).size).toBe(listed.length);
