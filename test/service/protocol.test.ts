@@ -60,6 +60,16 @@ describe('the service protocol', () => {
     expect(parseRequest('not json')).toEqual({error: expect.stringMatching(/not a tunnels message/)});
   });
 
+  it("carries up's agent, the asking command's SSH_AUTH_SOCK ('' for none), and refuses one that is not text", () => {
+    const up = {id: 4, command: 'up', name: 'db', favorite: false, origin: {destination: 'user@host'}};
+    for (const agent of ['/run/user/1000/ssh-agent.sock', ''])
+      expect(parseRequest(JSON.stringify({...up, agent}))).toEqual({...up, agent});
+    for (const agent of [5, null, {path: '/tmp/x'}, ['/tmp/x']])
+      expect(parseRequest(JSON.stringify({...up, agent}))).toEqual({
+        error: expect.stringMatching(/agent is the path of an agent's socket/),
+      });
+  });
+
   it("takes the attached UI's R: reconnect a session now, retry a forward (each naming what it needs)", () => {
     expect(parseRequest('{"id":4,"command":"reconnect","name":"db"}')).toEqual({
       id: 4,

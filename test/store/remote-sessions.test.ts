@@ -168,6 +168,17 @@ async function attachedTo(name: string, port: number): Promise<FakeService> {
   return service;
 }
 
+/** What connect gets for `deploy@db1`: its resolved invocation (no forwards) and its command line. */
+function deployAtDb1(): {invocation: ResolvedInvocation; origin: CommandLineOptions} {
+  return {
+    invocation: {
+      session: {user: 'deploy', host: 'db1', port: 22},
+      forwards: [],
+    } as unknown as ResolvedInvocation,
+    origin: {destination: 'deploy@db1'} as CommandLineOptions,
+  };
+}
+
 describe('the UI attached to the service (remote-sessions.ts), against a service in memory', () => {
   beforeEach(() => store.setState(initialState(), true));
   afterEach(() => stopBridge());
@@ -268,11 +279,7 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
 
   it('connect sends up with prompts, named apart from the sessions the service holds', async () => {
     const service = await attachedTo('eta', 4040);
-    const invocation = {
-      session: {user: 'deploy', host: 'db1', port: 22},
-      forwards: [],
-    } as unknown as ResolvedInvocation;
-    const origin = {destination: 'deploy@db1'} as CommandLineOptions;
+    const {invocation, origin} = deployAtDb1();
     await connect('eta', invocation, origin);
     expect(service.requests.at(-1)).toEqual({
       command: 'up',
@@ -332,11 +339,7 @@ describe('the UI attached to the service (remote-sessions.ts), against a service
     expect(service.requests.length).toBe(before);
     expect(store.getState().message?.text).toContain('opened outside this UI');
     // Opened here, ended: up again under its name, in its row.
-    const invocation = {
-      session: {user: 'deploy', host: 'db1', port: 22},
-      forwards: [],
-    } as unknown as ResolvedInvocation;
-    const origin = {destination: 'deploy@db1'} as CommandLineOptions;
+    const {invocation, origin} = deployAtDb1();
     await connect('kappa', invocation, origin);
     const kappa = rowNamed('kappa')!.id;
     // s saves it as a favorite from the command line it was opened with.
