@@ -187,6 +187,37 @@ export function checkHello(line: string, peer: 'service' | 'client'): Hello | {e
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 
+/** The command line's lists (CommandLineOptions): each of strings. */
+const ORIGIN_LISTS = [
+  'identityFiles',
+  'options',
+  'localForwards',
+  'remoteForwards',
+  'dynamicForwards',
+] as const;
+const ORIGIN_TEXTS = ['port', 'user', 'configFile', 'cipher', 'jumpHost'] as const;
+const ORIGIN_SWITCHES = ['forwardAgent', 'forwardX11', 'configForwards'] as const;
+
+/** What in an up's command line is not of its type (another client's, not tunnels'); undefined if all is. */
+function originProblem(origin: Record<string, unknown>): string | undefined {
+  const strings = (list: unknown) => Array.isArray(list) && list.every((item) => typeof item === 'string');
+  for (const list of ORIGIN_LISTS)
+    if (origin[list] !== undefined && !strings(origin[list])) return `${list} is a list of strings`;
+  for (const text of ORIGIN_TEXTS)
+    if (origin[text] !== undefined && typeof origin[text] !== 'string') return `${text} is a string`;
+  for (const yesNo of ORIGIN_SWITCHES)
+    if (origin[yesNo] !== undefined && typeof origin[yesNo] !== 'boolean') return `${yesNo} is true or false`;
+  const {sequence} = origin;
+  const word = (item: unknown) =>
+    typeof item === 'object' &&
+    item !== null &&
+    typeof (item as {flag?: unknown}).flag === 'string' &&
+    ['string', 'undefined'].includes(typeof (item as {value?: unknown}).value);
+  if (sequence !== undefined && !(Array.isArray(sequence) && sequence.every(word)))
+    return 'sequence is a list of {"flag": ..., "value": ...}';
+  return undefined;
+}
+
 /** A client's command line, checked; an error sentence (the connection is closed) when it is not one. */
 export function parseRequest(line: string): Request | {error: string} {
   const value = parseObject(line);
@@ -204,6 +235,8 @@ export function parseRequest(line: string): Request | {error: string} {
     const origin = value.origin as Record<string, unknown> | undefined;
     if (typeof origin !== 'object' || origin === null || !isString(origin.destination))
       return {error: 'up needs a destination'};
+    const problem = originProblem(origin);
+    if (problem) return {error: `up's origin: ${problem}`};
     if ('agent' in value && typeof value.agent !== 'string')
       return {error: "up's agent is the path of an agent's socket, or '' for none"};
   }

@@ -2,7 +2,7 @@
  * The sessions the service holds, by name, and what the commands do to them. Each session's events go
  * out as they are (tagged with its name) to whoever listens, and the recent ones are kept for `logs`.
  */
-import {type CommandLineOptions, ConfigError} from '../config/command-line.js';
+import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {Emitter} from '../core/emitter.js';
 import type {TunnelEvent} from '../core/events.js';
@@ -58,7 +58,8 @@ export class SessionTable {
     let invocation: Awaited<ReturnType<typeof resolveInvocation>>;
     try {
       invocation = await resolveInvocation(
-        origin,
+        // Another client's command line may leave out the lists it has nothing in; tunnels' own sends them.
+        {...destinationOnly(origin.destination, undefined), ...origin},
         agent === undefined ? {} : {agentEnvironment: {...process.env, SSH_AUTH_SOCK: agent}},
       );
     } catch (error) {

@@ -70,6 +70,20 @@ describe('the service protocol', () => {
       });
   });
 
+  it("checks up's command line: another client's may leave out its lists (the service fills them in), but not give them of another type", () => {
+    const up = {id: 5, command: 'up', name: 'db', favorite: false};
+    const bare = {...up, origin: {destination: 'user@host'}};
+    expect(parseRequest(JSON.stringify(bare))).toEqual(bare);
+    for (const [origin, problem] of [
+      [{destination: 'h', identityFiles: 'id_rsa'}, /identityFiles is a list of strings/],
+      [{destination: 'h', localForwards: [8080]}, /localForwards is a list of strings/],
+      [{destination: 'h', port: 22}, /port is a string/],
+      [{destination: 'h', forwardAgent: 'yes'}, /forwardAgent is true or false/],
+      [{destination: 'h', sequence: [{value: 'x'}]}, /sequence is a list/],
+    ] as const)
+      expect(parseRequest(JSON.stringify({...up, origin}))).toEqual({error: expect.stringMatching(problem)});
+  });
+
   it("takes the attached UI's R: reconnect a session now, retry a forward (each naming what it needs)", () => {
     expect(parseRequest('{"id":4,"command":"reconnect","name":"db"}')).toEqual({
       id: 4,
