@@ -51,6 +51,10 @@ const PEER_CLOSE_TIMEOUT_MS = 5000;
 /** What a link needs of the connection's ChannelLinks (channel-links.ts), which route its messages to it. */
 export interface LinkRouter {
   readonly protocol: ProtocolInternals;
+  /** A read from the server is being handled: data for the local socket waits until all of it has been. */
+  readonly parsing: boolean;
+  /** The link holds data to write once the read has been handled (flushDeliveries). */
+  deliveryPending(link: ChannelLink): void;
   /** The shortest round trip to the server measured, in ms. */
   readonly roundTripMs: number | undefined;
   /** A link is weighing its window against the round trip: time it again (at most now and then). */
@@ -69,6 +73,8 @@ export class ChannelLink {
   private onClose: ((error: Error | undefined) => void) | undefined;
   /** Data from the server before start(). */
   private early: Buffer[] = [];
+  /** Data from the server's current read, written to the socket together once the read is handled. */
+  private batch: Buffer[] = [];
   /** Socket data waiting for window, oldest first. */
   private unsent: Buffer[] = [];
   private unsentBytes = 0;
@@ -139,6 +145,8 @@ export class ChannelLink {
       if (this.unsentBytes === 0) this.sendEof();
     });
     socket.on('drain', () => {
+      // A batch written while corked sets needDrain even when it all went out at once (flushDeliveries).
+      if (!this.waitingForDrain) return;
       this.waitingForDrain = false;
       // A socket's buffer fills for a moment at any bulk rate; a reader that held it full this long is
       // slower than the link, and no more than the base window is granted again until it catches up.
@@ -211,6 +219,7 @@ export class ChannelLink {
   receivedEof(): void {
     if (this.eofReceived) return;
     this.eofReceived = true;
+    this.flushDeliveries();
     this.socket?.end();
     this.startPeerCloseTimer();
   }
@@ -225,6 +234,7 @@ export class ChannelLink {
   }
 
   private closed(answer: boolean): void {
+    this.flushDeliveries();
     this.closeReceived = true;
     windowBudgetLeft += this.budgetHeld;
     this.budgetHeld = 0;
@@ -239,9 +249,38 @@ export class ChannelLink {
   }
 
   private deliver(data: Buffer): void {
+    if (this.links.parsing) {
+      if (this.batch.push(data) === 1) this.links.deliveryPending(this);
+      return;
+    }
     const socket = this.socket!;
     if (socket.destroyed || socket.writableEnded) return;
-    if (socket.write(data)) this.adjustWindow();
+    this.written(socket.write(data));
+  }
+
+  /**
+   * Writes what the server's latest read brought for this socket in one system call (a writev), as ssh
+   * writes what one read gave it; a write per packet cost a call and a pass through the stream each.
+   */
+  flushDeliveries(): void {
+    const batch = this.batch;
+    if (batch.length === 0) return;
+    this.batch = [];
+    const socket = this.socket!;
+    if (socket.destroyed || socket.writableEnded) return;
+    if (batch.length === 1) {
+      this.written(socket.write(batch[0]!));
+      return;
+    }
+    socket.cork();
+    for (const data of batch) socket.write(data);
+    socket.uncork();
+    // Corked writes return false; whether the socket took it all is what write() would have said.
+    this.written(socket.writableLength < socket.writableHighWaterMark);
+  }
+
+  private written(taken: boolean): void {
+    if (taken) this.adjustWindow();
     else if (!this.waitingForDrain) {
       this.waitingForDrain = true;
       this.readerHeldUp = true;

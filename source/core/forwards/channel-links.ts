@@ -44,6 +44,9 @@ export class ChannelLinks {
   /** One more timing, when a link asks for it (undefined until the connection is timed at all). */
   private timeAgain: (() => void) | undefined;
   private lastAskedAt = Number.NEGATIVE_INFINITY;
+  parsing = false;
+  /** Links holding data from the read being handled. */
+  private pendingDeliveries: ChannelLink[] = [];
 
   constructor(client: Client) {
     const {protocol, handlers, table, callbacks} = linkInternals(client);
@@ -62,6 +65,17 @@ export class ChannelLinks {
         if (link) deliver(link, first, second);
         else original(protocol, recipient, first, second, third);
       };
+    };
+    // Data for local sockets is written once the whole read has been handled, a writev per socket.
+    const parse = protocol.parse;
+    protocol.parse = (chunk, start, end) => {
+      this.parsing = true;
+      try {
+        parse.call(protocol, chunk, start, end);
+      } finally {
+        this.parsing = false;
+        this.flushDeliveries();
+      }
     };
     route('CHANNEL_DATA', (link, data) => link.received(data as Buffer));
     route('CHANNEL_WINDOW_ADJUST', (link, amount) => link.windowGrew(amount as number));
@@ -153,6 +167,17 @@ export class ChannelLinks {
     this.table.update(incoming.id, true);
     if (incoming.state === 'eof') link.receivedEof();
     return link;
+  }
+
+  deliveryPending(link: ChannelLink): void {
+    this.pendingDeliveries.push(link);
+  }
+
+  private flushDeliveries(): void {
+    const pending = this.pendingDeliveries;
+    if (pending.length === 0) return;
+    this.pendingDeliveries = [];
+    for (const link of pending) link.flushDeliveries();
   }
 
   /** The server's id of some open link: any channel can carry a connection-level packet. */

@@ -8,6 +8,8 @@ import type {Client, ClientChannel} from 'ssh2';
  * one of these breaks here, and nowhere else.
  */
 export interface ProtocolInternals {
+  /** Takes in what was read from the server: every whole packet in it is handled before it returns. */
+  parse(chunk: Buffer, start: number, end: number): void;
   ping(): void;
   channelData(id: number, data: Buffer): void;
   channelEOF(id: number): void;
