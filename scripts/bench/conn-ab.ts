@@ -5,7 +5,9 @@
 // AB_ROUNDS (default 6), AB_COUNT (connections per round, default 1500), AB_WARMUP (connections through each
 // forward first, default 3000), AB_REWARM (unmeasured ones before each round, default 300), AB_KINDS (L,D),
 // AB_PROCESSES (forwarders per build, default 1: two processes of one build can differ by a fifth, from
-// how V8 happened to optimize each), AB_DEBUG=1 (the forwarders' stderr). A copy of dist/ elsewhere needs
+// how V8 happened to optimize each), AB_DEBUG=1 (the forwarders' stderr). Bulk kinds in AB_KINDS measure
+// CPU per GiB instead: LB (-L download), LP (-L upload), DB (-D download), each transfer AB_BULK_MIB
+// (default 256) MiB, AB_COUNT transfers a round (set it to 1 or 2 for these). A copy of dist/ elsewhere needs
 // node_modules beside it (a symlink).
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
@@ -16,12 +18,17 @@ import {
   commonArgs,
   connectTo,
   cpuMs,
+  download,
   initClockTicks,
   killPid,
+  MiB,
   type Opener,
   onJsonLines,
   run,
   socks5Connect,
+  startSink,
+  startSource,
+  upload,
 } from './common.js';
 
 const clockTicks = Number((await run('getconf', ['CLK_TCK'])).stdout.trim()) || 100;
@@ -69,6 +76,8 @@ interface Build {
   pid: number;
   l: number;
   d: number;
+  lSource: number;
+  lSink: number;
 }
 
 const rounds = Number(process.env.AB_ROUNDS ?? 6);
@@ -80,6 +89,10 @@ const processes = Number(process.env.AB_PROCESSES ?? 1);
 await initClockTicks();
 const sshd = await startSshd();
 const echo = await startEchoServer();
+const bulkBytes = Number(process.env.AB_BULK_MIB ?? 256) * MiB;
+const source = await startSource(() => bulkBytes);
+const sink = await startSink();
+const isBulk = (kind: string) => kind.endsWith('B') || kind === 'LP';
 const builds: Build[] = [];
 try {
   const args = process.argv.slice(2);
@@ -90,6 +103,8 @@ try {
     const [bin, ...flags] = rest.split('|');
     const l = await freePort();
     const d = await freePort();
+    const lSource = await freePort();
+    const lSink = await freePort();
     const child = spawn(
       process.execPath,
       [
@@ -102,6 +117,10 @@ try {
         `127.0.0.1:${l}:127.0.0.1:${echo.port}`,
         '-D',
         `127.0.0.1:${d}`,
+        '-L',
+        `127.0.0.1:${lSource}:127.0.0.1:${source.port}`,
+        '-L',
+        `127.0.0.1:${lSink}:127.0.0.1:${sink.port}`,
         `${sshd.user}@127.0.0.1`,
       ],
       {stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv()},
@@ -113,14 +132,29 @@ try {
       onJsonLines<{event: string}>(
         child.stdout!,
         (line) => line.includes('"forward-listening"'),
-        () => ++listening === 2 && resolve(),
+        () => ++listening === 4 && resolve(),
       );
     });
-    builds.push({name, pid: child.pid!, l, d});
+    builds.push({name, pid: child.pid!, l, d, lSource, lSink});
   }
-  const opener = (build: Build, kind: string): Opener =>
-    kind === 'L' ? () => connectTo(build.l) : () => socks5Connect(build.d, '127.0.0.1', echo.port);
-  for (const build of builds) for (const kind of kinds) await sequential(opener(build, kind), warmUp);
+  const opener = (build: Build, kind: string): Opener => {
+    if (kind === 'L') return () => connectTo(build.l);
+    if (kind === 'LB') return () => connectTo(build.lSource);
+    if (kind === 'LP') return () => connectTo(build.lSink);
+    if (kind === 'DB') return () => socks5Connect(build.d, '127.0.0.1', source.port);
+    return () => socks5Connect(build.d, '127.0.0.1', echo.port);
+  };
+  const transfers = async (build: Build, kind: string, times: number) => {
+    if (!isBulk(kind)) return sequential(opener(build, kind), times);
+    for (let index = 0; index < times; index++)
+      if (kind === 'LP') await upload(opener(build, kind), bulkBytes);
+      else await download(opener(build, kind), bulkBytes);
+  };
+  const warmUpOf = (kind: string) => (isBulk(kind) ? 1 : warmUp);
+  const rewarmOf = (kind: string) => (isBulk(kind) ? 0 : Number(process.env.AB_REWARM ?? 300));
+  // Per connection, or per GiB for bulk kinds.
+  const unitsOf = (kind: string) => (isBulk(kind) ? (count * bulkBytes) / (1024 * MiB) : count);
+  for (const build of builds) for (const kind of kinds) await transfers(build, kind, warmUpOf(kind));
   const results = new Map<string, number[]>();
   const system = new Map<string, number[]>();
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
@@ -131,12 +165,12 @@ try {
     const roundSystem = new Map<string, number[]>();
     for (const kind of kinds)
       for (const build of order) {
-        await sequential(opener(build, kind), Number(process.env.AB_REWARM ?? 300));
+        await transfers(build, kind, rewarmOf(kind));
         const before = await cpuMs(build.pid);
         const systemBefore = await systemMs(build.pid);
-        await sequential(opener(build, kind), count);
-        const usPer = (((await cpuMs(build.pid)) - before) * 1000) / count;
-        const systemPer = (((await systemMs(build.pid)) - systemBefore) * 1000) / count;
+        await transfers(build, kind, count);
+        const usPer = (((await cpuMs(build.pid)) - before) * 1000) / unitsOf(kind);
+        const systemPer = (((await systemMs(build.pid)) - systemBefore) * 1000) / unitsOf(kind);
         const key = `${kind} ${build.name}`;
         roundResults.set(key, [...(roundResults.get(key) ?? []), usPer]);
         roundSystem.set(key, [...(roundSystem.get(key) ?? []), systemPer]);
@@ -156,12 +190,14 @@ try {
       const values = results.get(`${kind} ${name}`)!;
       const paired = median(values.map((value, index) => value / base[index]!));
       console.log(
-        `-${kind} ${name}: median ${median(values).toFixed(1)} µs/conn (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}`,
+        `-${kind} ${name}: median ${median(values).toFixed(1)} ${isBulk(kind) ? 'µs/GiB' : 'µs/conn'} (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}`,
       );
     }
   }
 } finally {
   for (const build of builds) killPid(build.pid, 'SIGTERM');
   await echo.close();
+  await source.close();
+  await sink.close();
   await sshd.stop();
 }
