@@ -5,13 +5,15 @@
 // AB_ROUNDS (default 6), AB_COUNT (connections per round, default 1500), AB_WARMUP (connections through each
 // forward first, default 3000), AB_REWARM (unmeasured ones before each round, default 300), AB_KINDS (L,D),
 // AB_PROCESSES (forwarders per build, default 1: two processes of one build can differ by a fifth, from
-// how V8 happened to optimize each), AB_DEBUG=1 (the forwarders' stderr). Bulk kinds in AB_KINDS measure
+// how V8 happened to optimize each), 'name=bin|ENV:KEY=VALUE' (an environment variable), AB_DEBUG=1 (the forwarders' stderr). Bulk kinds in AB_KINDS measure
 // CPU per GiB instead: LB (-L download), LP (-L upload), DB (-D download), each transfer AB_BULK_MIB
-// (default 256) MiB, AB_COUNT transfers a round (set it to 1 or 2 for these). A copy of dist/ elsewhere needs
+// (default 256) MiB, AB_COUNT transfers a round (set it to 1 or 2 for these). A build given as `ssh`
+// (name=ssh) is OpenSSH's client with the same forwards, for reference. Beside each figure, what sshd's
+// processes for that forwarder's connection spent for the same units (`sshd`). A copy of dist/ elsewhere needs
 // node_modules beside it (a symlink).
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
-import {freePort, startSshd} from '../../test/helpers/sshd.js';
+import {freePort, processTree, startSshd} from '../../test/helpers/sshd.js';
 import {startEchoServer} from '../../test/helpers/targets.js';
 import {
   cleanEnv,
@@ -65,6 +67,13 @@ async function sequential(open: Opener, count: number): Promise<void> {
   for (let index = 0; index < count; index++) await oneConnection(open);
 }
 
+/** CPU time of a forwarder's sshd processes, ms. */
+async function serverMs(build: {serverPids: number[]}): Promise<number> {
+  let total = 0;
+  for (const pid of build.serverPids) total += await cpuMs(pid).catch(() => 0);
+  return total;
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
@@ -74,6 +83,8 @@ const median = (values: number[]) => {
 interface Build {
   name: string;
   pid: number;
+  /** sshd's processes for this forwarder's connection. */
+  serverPids: number[];
   l: number;
   d: number;
   lSource: number;
@@ -100,18 +111,25 @@ try {
   for (const arg of Array.from({length: processes}, () => args).flat()) {
     const name = arg.slice(0, arg.indexOf('='));
     const rest = arg.slice(arg.indexOf('=') + 1);
-    const [bin, ...flags] = rest.split('|');
+    const [bin, ...options] = rest.split('|');
+    // `ENV:KEY=VALUE` among a build's options sets an environment variable of its process.
+    const flags = options.filter((option) => !option.startsWith('ENV:'));
+    const env = Object.fromEntries(
+      options
+        .filter((option) => option.startsWith('ENV:'))
+        .map((option) => [option.slice(4, option.indexOf('=')), option.slice(option.indexOf('=') + 1)]),
+    );
+    const serverBefore = new Set(await processTree(sshd.pid));
     const l = await freePort();
     const d = await freePort();
     const lSource = await freePort();
     const lSink = await freePort();
     const child = spawn(
-      process.execPath,
+      bin === 'ssh' ? 'ssh' : process.execPath,
       [
-        ...flags.flatMap((flag) => flag.split(/\s+/)).filter(Boolean),
-        bin!,
-        '-N',
-        '--json',
+        ...(bin === 'ssh'
+          ? ['-N']
+          : [...flags.flatMap((flag) => flag.split(/\s+/)).filter(Boolean), bin!, '-N', '--json']),
         ...commonArgs(sshd, 'aes128-gcm@openssh.com'),
         '-L',
         `127.0.0.1:${l}:127.0.0.1:${echo.port}`,
@@ -123,11 +141,30 @@ try {
         `127.0.0.1:${lSink}:127.0.0.1:${sink.port}`,
         `${sshd.user}@127.0.0.1`,
       ],
-      {stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv()},
+      {stdio: ['ignore', 'pipe', 'pipe'], env: {...cleanEnv(), ...env}},
     );
     child.stderr!.on('data', (chunk: Buffer) => process.env.AB_DEBUG && process.stderr.write(chunk));
+    // With AB_DEBUG, what the forwarder prints that is not an event line (a Node flag's trace) too.
+    if (process.env.AB_DEBUG)
+      child.stdout!.on('data', (chunk: Buffer) => {
+        for (const line of chunk.toString().split('\n'))
+          if (line && !line.startsWith('{')) console.error(line);
+      });
     await new Promise<void>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`${name} exited (${code}) before listening`)));
+      if (bin === 'ssh') {
+        // ssh says nothing when its forwards listen: the last one accepting a connection will do.
+        const poll = () =>
+          connectTo(lSink).then(
+            (socket) => {
+              socket.destroy();
+              resolve();
+            },
+            () => setTimeout(poll, 20),
+          );
+        poll();
+        return;
+      }
       let listening = 0;
       onJsonLines<{event: string}>(
         child.stdout!,
@@ -135,7 +172,8 @@ try {
         () => ++listening === 4 && resolve(),
       );
     });
-    builds.push({name, pid: child.pid!, l, d, lSource, lSink});
+    const serverPids = (await processTree(sshd.pid)).filter((pid) => !serverBefore.has(pid));
+    builds.push({name, pid: child.pid!, serverPids, l, d, lSource, lSink});
   }
   const opener = (build: Build, kind: string): Opener => {
     if (kind === 'L') return () => connectTo(build.l);
@@ -157,20 +195,28 @@ try {
   for (const build of builds) for (const kind of kinds) await transfers(build, kind, warmUpOf(kind));
   const results = new Map<string, number[]>();
   const system = new Map<string, number[]>();
+  const server = new Map<string, number[]>();
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   for (let round = 0; round < rounds; round++) {
     const order = builds.map((_, index) => builds[(index + round) % builds.length]!);
     // A build's figure in a round: the mean over its processes.
     const roundResults = new Map<string, number[]>();
     const roundSystem = new Map<string, number[]>();
+    const roundServer = new Map<string, number[]>();
     for (const kind of kinds)
       for (const build of order) {
         await transfers(build, kind, rewarmOf(kind));
         const before = await cpuMs(build.pid);
         const systemBefore = await systemMs(build.pid);
+        const serverBefore = await serverMs(build);
         await transfers(build, kind, count);
         const usPer = (((await cpuMs(build.pid)) - before) * 1000) / unitsOf(kind);
         const systemPer = (((await systemMs(build.pid)) - systemBefore) * 1000) / unitsOf(kind);
+        const serverPer = (((await serverMs(build)) - serverBefore) * 1000) / unitsOf(kind);
+        roundServer.set(`${kind} ${build.name}`, [
+          ...(roundServer.get(`${kind} ${build.name}`) ?? []),
+          serverPer,
+        ]);
         const key = `${kind} ${build.name}`;
         roundResults.set(key, [...(roundResults.get(key) ?? []), usPer]);
         roundSystem.set(key, [...(roundSystem.get(key) ?? []), systemPer]);
@@ -178,6 +224,7 @@ try {
     for (const [key, values] of roundResults) {
       results.set(key, [...(results.get(key) ?? []), mean(values)]);
       system.set(key, [...(system.get(key) ?? []), mean(roundSystem.get(key)!)]);
+      server.set(key, [...(server.get(key) ?? []), mean(roundServer.get(key)!)]);
     }
     console.log(
       `round ${round + 1}: ${[...results].map(([key, values]) => `${key} ${values.at(-1)!.toFixed(0)}`).join(', ')}`,
@@ -190,7 +237,7 @@ try {
       const values = results.get(`${kind} ${name}`)!;
       const paired = median(values.map((value, index) => value / base[index]!));
       console.log(
-        `-${kind} ${name}: median ${median(values).toFixed(1)} ${isBulk(kind) ? 'µs/GiB' : 'µs/conn'} (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}`,
+        `-${kind} ${name}: median ${median(values).toFixed(1)} ${isBulk(kind) ? 'µs/GiB' : 'µs/conn'} (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}; sshd ${median(server.get(`${kind} ${name}`)!).toFixed(1)}`,
       );
     }
   }
