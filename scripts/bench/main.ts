@@ -273,3 +273,6 @@ try {
 } finally {
   await cleanupAll();
 }
+// A run that failed part-way may leave a server or timer of a section it never finished holding the event
+// loop open: it would wait for ever after saying why it failed.
+if (process.exitCode === 1) process.exit(1);
