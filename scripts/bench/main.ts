@@ -252,6 +252,13 @@ async function main(): Promise<void> {
   if (failures.length > 0) process.exitCode = 1;
 }
 
+// An exception thrown outside the sections' promises (an event handler of a server or a child) would end
+// the process at once and leave sshd and the forwarders running: everything started is stopped first.
+process.on('uncaughtException', (error) => {
+  console.error(`bench: ${error.stack ?? error}`);
+  void cleanupAll().finally(() => process.exit(1));
+});
+
 let interrupted = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
