@@ -21,6 +21,19 @@ const ESC = String.fromCharCode(27);
 /** A row drawn in inverse video (selected) that starts with this text. */
 const selectedRow = (start: string) => new RegExp(`${ESC}\\[7m(${ESC}\\[[0-9;]*m)*[›\\s]*${start}`);
 
+/**
+ * Whether the screen's borders are intact; when they are not, the screen is printed, and again 200 ms
+ * later, so that a failure says whether a line went over a border or the capture caught a frame being
+ * drawn (seen once, in a full run under load, and not reproduced since).
+ */
+async function bordersIntactOrShown(terminal: Terminal, width: number): Promise<boolean> {
+  const shown = await terminal.screen();
+  if (bordersIntact(shown, width)) return true;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  console.log(`borders broken at width ${width}:\n${shown}\n200 ms later:\n${await terminal.screen()}`);
+  return false;
+}
+
 describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at every size the README names', () => {
   const fixture = useSshdAndEcho();
   let home: string;
@@ -90,7 +103,7 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
               selectedRow(`h${String(n).padStart(2, '0')}`).test(await terminal.screenWithStyles()),
             )
             .toBe(true);
-          expect(bordersIntact(await terminal.screen(), width)).toBe(true);
+          expect(await bordersIntactOrShown(terminal, width)).toBe(true);
         }
         // The first session's 8 forwards, each selected in turn and on screen.
         await terminal.keys('Tab');
@@ -98,7 +111,7 @@ describe('the UI with 12 sessions and 30 forwards in a real terminal (tmux), at 
           if (n > 1) await terminal.type('j');
           const row = width < 80 ? `L\\s+127\\.0\\.0\\.${n}` : `L\\s+127\\.0\\.0\\.${n}:\\d+:`;
           await expect.poll(async () => selectedRow(row).test(await terminal.screenWithStyles())).toBe(true);
-          expect(bordersIntact(await terminal.screen(), width)).toBe(true);
+          expect(await bordersIntactOrShown(terminal, width)).toBe(true);
         }
         await terminal.type('q');
         // Quitting with no open connections does not ask.
