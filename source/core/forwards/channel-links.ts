@@ -44,6 +44,7 @@ export class ChannelLinks {
   /** One more timing, when a link asks for it (undefined until the connection is timed at all). */
   private timeAgain: (() => void) | undefined;
   private lastAskedAt = Number.NEGATIVE_INFINITY;
+  /** ssh2 is handling a read of the SSH socket (its wrapped `parse`): links hold their data until it is done. */
   parsing = false;
   /** Links holding data from the read being handled. */
   private pendingDeliveries: ChannelLink[] = [];
