@@ -1,5 +1,5 @@
-import type net from 'node:net';
 import type {ProtocolInternals} from '../session/ssh2-internals.js';
+import type {LocalSocket} from './handle-socket.js';
 
 /**
  * A TCP socket carried over one SSH channel, at the level of SSH messages: channel data goes straight to
@@ -69,7 +69,7 @@ export interface LinkRouter {
  * created with allowHalfOpen. onClose is called once, when the socket has closed, with the first error.
  */
 export class ChannelLink {
-  private socket: net.Socket | undefined;
+  private socket: LocalSocket | undefined;
   private onClose: ((error: Error | undefined) => void) | undefined;
   /** Data from the server before start(). */
   private early: Buffer[] = [];
@@ -128,7 +128,7 @@ export class ChannelLink {
     else this.hold(this.sendAsWindowAllows(data));
   }
 
-  start(socket: net.Socket, onClose: (error: Error | undefined) => void): void {
+  start(socket: LocalSocket, onClose: (error: Error | undefined) => void): void {
     this.socket = socket;
     this.onClose = onClose;
     socket.on('error', (error: Error) => {

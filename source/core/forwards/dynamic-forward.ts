@@ -1,9 +1,9 @@
-import type net from 'node:net';
 import type {DynamicForwardSpec} from '../protocols/forward-spec.js';
 import {socksConnectReply, socksOutcomeForOpenFailure} from '../protocols/socks-reply.js';
 import type {SocksConnectRequest} from '../protocols/socks-types.js';
 import {ForwardBase} from './forward.js';
 import {ChannelOpenError, type ForwardContext} from './forward-context.js';
+import type {LocalSocket} from './handle-socket.js';
 import {createListener, formatAddress, type Peer} from './listen.js';
 import {
   readSocksRequest,
@@ -16,9 +16,9 @@ export {SOCKS_HANDSHAKE_TIMEOUT_MS};
 
 /** -D: a SOCKS 4/4a/5 server; each CONNECT becomes a direct-tcpip channel, so names resolve on the server. */
 export class DynamicForward extends ForwardBase {
-  private readonly handshaking = new Set<net.Socket>();
+  private readonly handshaking = new Set<LocalSocket>();
   /** Clients whose channel is being opened. */
-  private readonly opening = new Set<net.Socket>();
+  private readonly opening = new Set<LocalSocket>();
 
   constructor(
     id: string,
@@ -34,7 +34,7 @@ export class DynamicForward extends ForwardBase {
       (await this.listenLocally(
         () =>
           createListener(
-            {allowHalfOpen: true, noDelay: true},
+            {allowHalfOpen: true, noDelay: true, handleSockets: true},
             (socket, peer) => this.accept(socket, peer),
             this.refuseClient,
           ),
@@ -47,7 +47,7 @@ export class DynamicForward extends ForwardBase {
    * The client's errors are handled from acceptance on (createListener), and whatever ends it ends this
    * connection only.
    */
-  private accept(socket: net.Socket, peer: Peer): void {
+  private accept(socket: LocalSocket, peer: Peer): void {
     const from = peer.text;
     this.handshaking.add(socket);
     socket.once('close', () => this.handshaking.delete(socket));
@@ -63,7 +63,7 @@ export class DynamicForward extends ForwardBase {
     });
   }
 
-  private openChannelFor(socket: net.Socket, peer: Peer, request: SocksConnectRequest): void {
+  private openChannelFor(socket: LocalSocket, peer: Peer, request: SocksConnectRequest): void {
     const {version, host, port, rest} = request;
     const from = peer.text;
     const to = formatAddress(host, port);
@@ -96,7 +96,7 @@ export class DynamicForward extends ForwardBase {
 
   /** Counts and reports a refused client, writes its refusal, and closes it soon whatever it does. */
   private refuse(
-    socket: net.Socket,
+    socket: LocalSocket,
     from: string,
     to: string,
     reason: string,

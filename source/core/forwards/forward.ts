@@ -9,6 +9,7 @@ import {
   withListenPort,
 } from '../protocols/forward-spec.js';
 import {formatForwardFlag, formatForwardSpec} from '../protocols/forward-spec-format.js';
+import type {LocalSocket} from './handle-socket.js';
 import {
   closeServers,
   describeBind,
@@ -44,7 +45,7 @@ export interface Forward {
 }
 
 interface Tallied {
-  socket: net.Socket;
+  socket: LocalSocket;
   /** Bytes of protocol overhead (a SOCKS handshake) that are not the user's traffic. */
   overheadIn: number;
   overheadOut: number;
@@ -129,7 +130,7 @@ export abstract class ForwardBase implements Forward {
   protected servers: net.Server[] = [];
 
   /** Closed: stops listening here, ends `sockets`, and waits until the listeners have closed. */
-  protected async closeLocally(sockets: Iterable<net.Socket>): Promise<void> {
+  protected async closeLocally(sockets: Iterable<LocalSocket>): Promise<void> {
     const servers = this.servers;
     this.servers = [];
     this.setClosed();
@@ -256,7 +257,7 @@ export abstract class ForwardBase implements Forward {
    * Registers a connection whose bytes are tallied from this socket; returns its id. `announce: false`
    * counts it without connection events (FTP data channels have events of their own).
    */
-  protected trackConnection(socket: net.Socket, from: string, to: string, announce = true): number {
+  protected trackConnection(socket: LocalSocket, from: string, to: string, announce = true): number {
     const connectionId = this.nextConnectionId++;
     const tallied: Tallied = {socket, overheadIn: 0, overheadOut: 0};
     this.open.set(connectionId, tallied);
@@ -323,7 +324,7 @@ export abstract class ForwardBase implements Forward {
   }
 
   /** Every socket still open, for closing them all. */
-  protected openSockets(): net.Socket[] {
+  protected openSockets(): LocalSocket[] {
     return [...this.open.values()].map((tallied) => tallied.socket);
   }
 

@@ -67,6 +67,11 @@ export class FtpForward extends LocalForward {
     return this.dataChannels.size;
   }
 
+  /** Control connections are read and rewritten here, on net.Socket. */
+  protected override linksOnly(): boolean {
+    return false;
+  }
+
   /** A control connection: an ssh2 channel stream, proxied line by line through the rewriter. */
   protected override connect(socket: net.Socket, peer: Peer, to: string): void {
     const opening = this.context.openChannel(peer, this.target.host, this.target.hostPort);

@@ -1,6 +1,7 @@
 import {readFileSync} from 'node:fs';
 import net from 'node:net';
 import {hostPort} from '../../text/address.js';
+import {acceptHandleSockets, handleSocketsAvailable, type LocalSocket} from './handle-socket.js';
 
 /** What the user asked to bind, turned into what net.Server.listen takes. */
 export function localBindHost(bindAddress: string | undefined): string | undefined {
@@ -182,6 +183,15 @@ export interface Peer {
   text: string;
 }
 
+/** How a listener is made: net.Server's options, and whether its clients may be HandleSockets. */
+export type ListenerOptions = net.ServerOpts & {
+  /**
+   * Clients as HandleSockets (handle-socket.ts), for forwards whose sockets only a ChannelLink carries.
+   * Not where Node cannot give them (then net.Socket, as without it) or TUNNELS_NET_SOCKETS=1 asks not to.
+   */
+  handleSockets?: boolean;
+};
+
 /**
  * A listener whose every client has an error handler from the moment it is accepted (any error then ends
  * that client's connection alone: Node destroys the socket, and its 'close' runs the forward's clean-up),
@@ -189,11 +199,22 @@ export interface Peer {
  * once and reported to `onRefused`.
  */
 export function createListener(
-  options: net.ServerOpts,
+  options: ListenerOptions & {handleSockets?: false},
   onClient: (socket: net.Socket, peer: Peer) => void,
   onRefused: (peer: Peer, reason: string) => void,
+): net.Server;
+export function createListener(
+  options: ListenerOptions,
+  onClient: (socket: LocalSocket, peer: Peer) => void,
+  onRefused: (peer: Peer, reason: string) => void,
+): net.Server;
+export function createListener(
+  options: ListenerOptions,
+  onClient: ((socket: net.Socket, peer: Peer) => void) | ((socket: LocalSocket, peer: Peer) => void),
+  onRefused: (peer: Peer, reason: string) => void,
 ): net.Server {
-  return net.createServer(options, (socket) => {
+  const {handleSockets, ...serverOptions} = options;
+  const take = (socket: LocalSocket) => {
     socket.on('error', ignoreError);
     const peer = peerOf(socket);
     const refusal = holdDescriptor(socket);
@@ -202,13 +223,28 @@ export function createListener(
       onRefused(peer, refusal);
       return;
     }
-    onClient(socket, peer);
-  });
+    (onClient as (socket: LocalSocket, peer: Peer) => void)(socket, peer);
+  };
+  const server = net.createServer(serverOptions, take);
+  if (handleSockets && handleSocketsAvailable && process.env.TUNNELS_NET_SOCKETS !== '1')
+    // The listening handle exists from here on, before any connection can be accepted.
+    server.once('listening', () =>
+      acceptHandleSockets(
+        server,
+        (socket) => {
+          if (options.noDelay) socket.setNoDelay(true);
+          take(socket);
+          if (!options.pauseOnConnect && !socket.destroyed) socket.resume();
+        },
+        (error) => server.emit('error', error),
+      ),
+    );
+  return server;
 }
 
 function ignoreError(): void {}
 
-export function peerOf(socket: net.Socket): Peer {
+export function peerOf(socket: LocalSocket): Peer {
   const address = socket.remoteAddress;
   const port = socket.remotePort;
   // Node accepts without the peer's address and asks the kernel for it; a client that reset at once

@@ -1,7 +1,7 @@
-import type net from 'node:net';
 import type {TargetForwardSpec} from '../protocols/forward-spec.js';
 import {ForwardBase} from './forward.js';
 import type {ForwardContext} from './forward-context.js';
+import type {LocalSocket} from './handle-socket.js';
 import {createListener, formatAddress, type Peer} from './listen.js';
 
 /** -L: a local listener whose every connection becomes a direct-tcpip channel to host:hostport. */
@@ -20,7 +20,7 @@ export class LocalForward extends ForwardBase {
       (await this.listenLocally(
         () =>
           createListener(
-            {allowHalfOpen: true, pauseOnConnect: true, noDelay: true},
+            {allowHalfOpen: true, pauseOnConnect: true, noDelay: true, handleSockets: this.linksOnly()},
             (socket, peer) => this.accept(socket, peer),
             this.refuseClient,
           ),
@@ -28,12 +28,17 @@ export class LocalForward extends ForwardBase {
       )) ?? [];
   }
 
-  protected accept(socket: net.Socket, peer: Peer): void {
+  /** Whether a ChannelLink is all that ever uses this forward's client sockets (so they can be HandleSockets). */
+  protected linksOnly(): boolean {
+    return true;
+  }
+
+  protected accept(socket: LocalSocket, peer: Peer): void {
     this.connect(socket, peer, formatAddress(this.target.host, this.target.hostPort));
   }
 
   /** Opens a connection's channel and carries the connection over it: here, as it is, both ways. */
-  protected connect(socket: net.Socket, peer: Peer, to: string): void {
+  protected connect(socket: LocalSocket, peer: Peer, to: string): void {
     const opening = this.context.openLink(peer, this.target.host, this.target.hostPort);
     this.whenOpen(socket, opening, peer.text, to, (link) => {
       const connectionId = this.trackConnection(socket, peer.text, to);
@@ -46,7 +51,7 @@ export class LocalForward extends ForwardBase {
    * (the client's errors meanwhile are handled by its listener: see createListener).
    */
   protected whenOpen<Opened extends {destroy(): void}>(
-    socket: net.Socket,
+    socket: LocalSocket,
     opening: Promise<Opened>,
     from: string,
     to: string,

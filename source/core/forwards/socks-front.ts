@@ -1,7 +1,21 @@
-import type {Duplex} from 'node:stream';
 import {SocksHandshake} from '../protocols/socks-parser.js';
 import {socksConnectReply} from '../protocols/socks-reply.js';
 import type {SocksConnectRequest} from '../protocols/socks-types.js';
+
+/** What the SOCKS front uses of its stream: a client's socket (net.Socket or HandleSocket), or an ssh2 channel. */
+interface SocksStream {
+  readonly destroyed: boolean;
+  on(event: 'data', listener: (data: Buffer) => void): unknown;
+  on(event: 'end' | 'close', listener: () => void): unknown;
+  once(event: 'close', listener: () => void): unknown;
+  off(event: 'data', listener: (data: Buffer) => void): unknown;
+  off(event: 'end' | 'close', listener: () => void): unknown;
+  write(data: Buffer): unknown;
+  end(data?: Buffer): unknown;
+  pause(): unknown;
+  resume(): unknown;
+  destroy(): unknown;
+}
 
 /**
  * The SOCKS server side of a connection, over any stream: a client's socket for -D, an SSH channel from the
@@ -36,7 +50,11 @@ export interface SocksRequestHandlers {
  * stall ends at the timeout, a half-close ends the stream, and one that left without sending anything (a
  * browser's preconnect) is not a failure, as ssh does not count it either.
  */
-export function readSocksRequest(stream: Duplex, timeoutMs: number, handlers: SocksRequestHandlers): void {
+export function readSocksRequest(
+  stream: SocksStream,
+  timeoutMs: number,
+  handlers: SocksRequestHandlers,
+): void {
   const handshake = new SocksHandshake();
   let received = 0;
   let timedOut = false;
@@ -75,7 +93,7 @@ export function readSocksRequest(stream: Duplex, timeoutMs: number, handlers: So
 }
 
 /** Writes a refusal and closes the stream soon after, whatever the client does (one that never closes holds nothing). */
-export function refuseSocksClient(stream: Duplex, reply: Buffer | undefined): void {
+export function refuseSocksClient(stream: SocksStream, reply: Buffer | undefined): void {
   if (stream.destroyed) return;
   if (reply) stream.end(reply);
   else stream.end();
