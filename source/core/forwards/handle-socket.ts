@@ -147,8 +147,9 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
   /** Our side is shut down: everything written went out, then the FIN. */
   writableFinished = false;
   private reading = false;
-  /** A write said "full" (returned false): a 'drain' is owed once everything has gone out. */
+  /** Writes held by cork() until uncork(). */
   private corked: Buffer[] | undefined;
+  /** A write said "full" (returned false): a 'drain' is owed once everything has gone out. */
   private needDrain = false;
   private shutdownPending = false;
 
