@@ -21,7 +21,7 @@ interface StreamHandle {
   writev(request: object, chunks: Buffer[], allBuffers: boolean): number;
   shutdown(request: object): number;
   close(callback: () => void): void;
-  getpeername(out: {address?: string; port?: number; family?: string}): number;
+  getpeername(out: {address?: string; port?: number}): number;
   setNoDelay(enable: boolean): number;
   onread: (arrayBuffer: ArrayBuffer | undefined) => void;
 }
@@ -138,7 +138,6 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
   readonly writableHighWaterMark = WRITABLE_HIGH_WATER_MARK;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
-  readonly remoteFamily: string | undefined;
   destroyed = false;
   /** The peer's EOF has been read and 'end' emitted. */
   readableEnded = false;
@@ -155,11 +154,10 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
 
   constructor(private readonly handle: StreamHandle) {
     super();
-    const peer: {address?: string; port?: number; family?: string} = {};
+    const peer: {address?: string; port?: number} = {};
     if (handle.getpeername(peer) === 0) {
       this.remoteAddress = peer.address;
       this.remotePort = peer.port;
-      this.remoteFamily = peer.family;
     }
     handle.onread = (arrayBuffer) => this.onRead(arrayBuffer);
   }
@@ -196,7 +194,7 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
     if (this.corked) {
       this.corked.push(data);
       this.corkedBytes += data.length;
-    } else this.dispatch(data, undefined);
+    } else this.dispatch(data);
     const taken = this.writableLength < WRITABLE_HIGH_WATER_MARK;
     if (!taken) this.needDrain = true;
     return taken;
@@ -211,8 +209,7 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
     this.corked = undefined;
     this.corkedBytes = 0;
     if (!corked || corked.length === 0 || this.destroyed) return;
-    if (corked.length === 1) this.dispatch(corked[0]!, undefined);
-    else this.dispatch(undefined, corked);
+    this.dispatch(corked.length === 1 ? corked[0]! : corked);
   }
 
   /** Ends our side once what is written has gone out (a FIN); the socket closes when both sides have ended. */
@@ -240,12 +237,21 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
     return this;
   }
 
-  private dispatch(data: Buffer | undefined, chunks: Buffer[] | undefined): void {
+  /** One write system call: a buffer, or a corked batch as one writev. */
+  private dispatch(data: Buffer | Buffer[]): void {
     const request = new bindings!.WriteWrap();
     request.handle = this.handle;
     request.async = false;
-    const size = data ? data.length : chunks!.reduce((sum, chunk) => sum + chunk.length, 0);
-    const status = data ? this.handle.writeBuffer(request, data) : this.handle.writev(request, chunks!, true);
+    let size: number;
+    let status: number;
+    if (Array.isArray(data)) {
+      size = 0;
+      for (const chunk of data) size += chunk.length;
+      status = this.handle.writev(request, data, true);
+    } else {
+      size = data.length;
+      status = this.handle.writeBuffer(request, data);
+    }
     if (status !== 0) {
       this.destroy(errnoError(status, 'write'));
       return;
@@ -259,9 +265,8 @@ export class HandleSocket extends EventEmitter implements LocalSocket {
     }
     // The kernel took part of it: the rest goes out from libuv's queue, and the buffers must live till then.
     this.queuedBytes += size;
-    const held = data ?? chunks;
     request.oncomplete = (completion: number) => {
-      void held;
+      void data;
       this.queuedBytes -= size;
       if (this.destroyed) return;
       if (completion < 0) {
