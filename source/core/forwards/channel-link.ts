@@ -1,3 +1,4 @@
+import {allocated} from '../garbage-budget.js';
 import type {ProtocolInternals} from '../session/ssh2-internals.js';
 import type {LocalSocket} from './handle-socket.js';
 
@@ -136,6 +137,8 @@ export class ChannelLink {
       socket.destroy();
     });
     socket.on('data', (data: Buffer) => {
+      // Every read is a buffer of its own, garbage once it has gone out.
+      allocated(data.length);
       // write() drops it once the channel is closed (unsent is then empty, so nothing pauses).
       this.write(data);
       if (this.unsentBytes >= UNSENT_LIMIT_BYTES) socket.pause();
@@ -184,8 +187,9 @@ export class ChannelLink {
     this.links.protocol.channelClose(this.remoteId);
   }
 
-  received(data: Buffer): void {
-    if (this.closeSent || this.receiveWindow === 0) return;
+  /** Takes in channel data; true when it is kept until the socket is handed over (not written yet). */
+  received(data: Buffer): boolean {
+    if (this.closeSent || this.receiveWindow === 0) return false;
     this.receiveWindow -= data.length;
     const now = Date.now();
     if (now - this.lastDataAt > IDLE_SHRINK_MS) {
@@ -194,8 +198,17 @@ export class ChannelLink {
     }
     this.lastDataAt = now;
     if (this.budgetHeld > 0) this.releaseUnneededBudget();
-    if (this.socket) this.deliver(data);
-    else this.early.push(data);
+    if (this.socket) {
+      this.deliver(data);
+      return false;
+    }
+    this.early.push(data);
+    return true;
+  }
+
+  /** Whether the socket still holds written data it has not handed to the system. */
+  writesQueued(): boolean {
+    return this.socket !== undefined && this.socket.writableLength > 0;
   }
 
   windowGrew(amount: number): void {
@@ -301,6 +314,8 @@ export class ChannelLink {
     // A server that gives a packet size of 0 can be sent nothing (OpenSSH sends it nothing either): held.
     while (offset < length && this.sendWindow > 0 && this.packetSize > 0) {
       const size = Math.min(length - offset, this.sendWindow, this.packetSize);
+      // ssh2 makes a packet of its own for it.
+      allocated(size);
       this.links.protocol.channelData(
         this.remoteId,
         offset === 0 && size === length ? data : data.subarray(offset, offset + size),

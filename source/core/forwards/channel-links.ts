@@ -4,6 +4,8 @@ import type {Client, ClientChannel} from 'ssh2';
 import {
   type ChannelTableInternals,
   channelInternals,
+  type DecipherInternals,
+  decipherHolds,
   linkInternals,
   type ProtocolInternals,
 } from '../session/ssh2-internals.js';
@@ -48,6 +50,16 @@ export class ChannelLinks {
   parsing = false;
   /** Links holding data from the read being handled. */
   private pendingDeliveries: ChannelLink[] = [];
+  /**
+   * The latest read handled whole (undefined while one is being handled, or when handling it threw), the
+   * decipher it began with and that decipher's packet count then: what readFree weighs.
+   */
+  private lastRead: Buffer | undefined;
+  private readDecipher: DecipherInternals | undefined;
+  private readSeqno = 0;
+  /** Messages of the latest read that links took, and whether any link kept some of its data. */
+  private linkPacketsInRead = 0;
+  private keptFromRead = false;
 
   constructor(client: Client) {
     const {protocol, handlers, table, callbacks} = linkInternals(client);
@@ -63,22 +75,32 @@ export class ChannelLinks {
       handlers[name] = (protocol, recipient, first, second, third) => {
         this.packets++;
         const link = this.links.get(recipient);
-        if (link) deliver(link, first, second);
-        else original(protocol, recipient, first, second, third);
+        if (link) {
+          this.linkPacketsInRead++;
+          deliver(link, first, second);
+        } else original(protocol, recipient, first, second, third);
       };
     };
     // Data for local sockets is written once the whole read has been handled, a writev per socket.
     const parse = protocol.parse;
     protocol.parse = (chunk, start, end) => {
       this.parsing = true;
+      this.lastRead = undefined;
+      this.readDecipher = protocol._decipher;
+      this.readSeqno = protocol._decipher?.inSeqno ?? 0;
+      this.linkPacketsInRead = 0;
+      this.keptFromRead = false;
       try {
         parse.call(protocol, chunk, start, end);
+        this.lastRead = chunk;
       } finally {
         this.parsing = false;
         this.flushDeliveries();
       }
     };
-    route('CHANNEL_DATA', (link, data) => link.received(data as Buffer));
+    route('CHANNEL_DATA', (link, data) => {
+      if (link.received(data as Buffer)) this.keptFromRead = true;
+    });
     route('CHANNEL_WINDOW_ADJUST', (link, amount) => link.windowGrew(amount as number));
     route('CHANNEL_EOF', (link) => link.receivedEof());
     route('CHANNEL_CLOSE', (link) => link.receivedClose());
@@ -178,7 +200,28 @@ export class ChannelLinks {
     const pending = this.pendingDeliveries;
     if (pending.length === 0) return;
     this.pendingDeliveries = [];
-    for (const link of pending) link.flushDeliveries();
+    for (const link of pending) {
+      link.flushDeliveries();
+      if (link.writesQueued()) this.keptFromRead = true;
+    }
+  }
+
+  /**
+   * Whether nothing holds any of `read` (the latest read of the SSH socket) any more, so that the next
+   * read may go into its buffer: every message in it was for a link (ssh2's own channels and requests
+   * may keep what they are given), each link wrote its data out whole, the key exchange did not change
+   * the decipher, and the decipher kept no packet of it waiting for its tag.
+   */
+  readFree(read: Buffer): boolean {
+    const decipher = this.protocol._decipher;
+    return (
+      read === this.lastRead &&
+      !this.keptFromRead &&
+      decipher !== undefined &&
+      decipher === this.readDecipher &&
+      (decipher.inSeqno - this.readSeqno) >>> 0 === this.linkPacketsInRead &&
+      !decipherHolds(decipher, read.buffer)
+    );
   }
 
   /** The server's id of some open link: any channel can carry a connection-level packet. */

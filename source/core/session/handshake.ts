@@ -16,9 +16,9 @@ import type {Prompter} from './prompter.js';
 import {routeOf} from './route.js';
 import type {SessionConfig, SessionState} from './session-config.js';
 import {watchGreeting} from './ssh-greeting.js';
-import {connectSshSocket} from './ssh-socket.js';
+import {connectSshSocket, reuseReadBuffer} from './ssh-socket.js';
 import ssh2 from './ssh2.js';
-import {acknowledgeSmallReads} from './ssh2-internals.js';
+import {acknowledgeSmallReads, clientSocket} from './ssh2-internals.js';
 import {type JumpHost, openJumpTransport, runProxyCommand, type Transport} from './transport.js';
 import {WakeWatch} from './wake-watch.js';
 
@@ -166,6 +166,8 @@ export abstract class SessionHandshake {
     client.setNoDelay(true);
     const links = new ChannelLinks(client);
     this.links = links;
+    const socket = clientSocket(client);
+    if (socket) reuseReadBuffer(socket, (read) => links.readFree(read));
     acknowledgeSmallReads(client, () => links.anyOpenRemoteId());
     const watch = new WakeWatch((pausedMs) => this.checkAfterWake(client, pausedMs));
     client.once('close', () => watch.stop());

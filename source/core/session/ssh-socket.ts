@@ -1,9 +1,23 @@
 import net from 'node:net';
+import {allocated} from '../garbage-budget.js';
 
 /** How much one read of the SSH connection may take: about what ssh reads at a time under bulk load. */
 export const SSH_READ_BYTES = 256 * 1024;
 /** Reads up to this size are copied out, so the read buffer is used again (no new 256 KiB for a few bytes). */
 export const COPIED_READ_BYTES = 16 * 1024;
+
+/** Per socket: what says whether nothing holds any of a large read any more (see reuseReadBuffer). */
+const readBufferFree = new WeakMap<net.Socket, (read: Buffer) => boolean>();
+
+/**
+ * Lets the next read of `socket` go into the buffer of a large read once it has been handled, when
+ * `isFree(read)` says nothing holds any of it any more (all of it was written out, nothing waits in it).
+ * Under bulk data that is most reads, and a buffer per read was most of what the garbage collector had
+ * to find and free.
+ */
+export function reuseReadBuffer(socket: net.Socket, isFree: (read: Buffer) => boolean): void {
+  readBufferFree.set(socket, isFree);
+}
 
 /**
  * Connects the TCP socket an SSH connection runs on, reading it in larger pieces than a plain socket does;
@@ -14,8 +28,8 @@ export const COPIED_READ_BYTES = 16 * 1024;
  *
  * What is read is emitted as 'data', as a plain socket's would be (ssh2 listens there once it has resumed
  * the socket, which is when reading starts). A large read hands its buffer on (packets decrypted in it may
- * wait in a channel until written) and the next read gets a new one; a small read is copied out and the
- * buffer read into again.
+ * wait in a channel until written) and the next read gets a new one, unless reuseReadBuffer's check says
+ * nothing kept any of it; a small read is copied out and the buffer read into again.
  */
 export function connectSshSocket(
   host: string,
@@ -32,8 +46,12 @@ export function connectSshSocket(
           socket.emit('data', Buffer.from(filled.subarray(0, bytes)));
           return;
         }
-        buffer = Buffer.allocUnsafe(SSH_READ_BYTES);
-        socket.emit('data', Buffer.from(filled.buffer, filled.byteOffset, bytes));
+        const read = Buffer.from(filled.buffer, filled.byteOffset, bytes);
+        socket.emit('data', read);
+        if (!readBufferFree.get(socket)?.(read)) {
+          buffer = Buffer.allocUnsafe(SSH_READ_BYTES);
+          allocated(SSH_READ_BYTES);
+        }
       },
     },
   } as net.SocketConstructorOpts);

@@ -16,10 +16,29 @@ export interface ProtocolInternals {
   channelClose(id: number): void;
   channelWindowAdjust(id: number, amount: number): void;
   channelFailure(id: number): void;
+  /** What decrypts what is read: replaced at each key exchange; counts the packets it has decrypted. */
+  _decipher?: DecipherInternals;
   _handlers: Record<
     string,
     (protocol: unknown, recipient: number, first?: unknown, second?: unknown, third?: unknown) => void
   >;
+}
+
+export interface DecipherInternals {
+  inSeqno: number;
+}
+
+/**
+ * Whether ssh2's decipher keeps a view into `buffer` (a packet whose tag has not been read yet can lie
+ * there undecrypted): its own fields are all it keeps between reads.
+ */
+export function decipherHolds(decipher: DecipherInternals, buffer: ArrayBufferLike): boolean {
+  const fields = decipher as unknown as Record<string, unknown>;
+  for (const key in fields) {
+    const value = fields[key];
+    if (value instanceof Uint8Array && value.buffer === buffer) return true;
+  }
+  return false;
 }
 
 /** ssh2's table of channels: its own channel objects, and `true` for ids that links hold. */
@@ -64,6 +83,11 @@ export function linkInternals(client: Client): {
       'ssh2 has no message writer or channel table: this version of ssh2 is not one tunnels knows',
     );
   return {protocol: _protocol, handlers: _protocol._handlers, table: _chanMgr, callbacks: _callbacks};
+}
+
+/** The socket ssh2 runs on (a TCP socket of ours, or a channel of a jump host's connection). */
+export function clientSocket(client: Client): net.Socket | undefined {
+  return clientInternals(client)._sock;
 }
 
 /** SSH channels open on the connection now (ssh2's own count). */
