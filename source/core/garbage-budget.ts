@@ -3,13 +3,13 @@ import {runInNewContext} from 'node:vm';
 
 /**
  * A bound on the dead buffers the forwarding path leaves for the garbage collector. V8 collects the young
- * generation once its buffers add up to a fixed 32 MiB (twice its largest semi-space, whatever the
+ * generation once its buffers add up to a fixed amount (twice its largest semi-space, whatever the
  * flags), and moving data through tunnels allocates a buffer for nearly every byte (reads of local
- * sockets, ssh2's packets, reads of the SSH connection that something still holds): so up to 32 MiB of
- * garbage per process on top of the data in flight, and the allocator keeps much of it resident after.
- * Counting what the path allocates and asking for a young collection every GARBAGE_BUDGET_BYTES keeps
- * that to a quarter. A young collection with nearly nothing alive is cheap (about half a millisecond),
- * and it frees what V8 would have freed a few collections later anyway.
+ * sockets, ssh2's packets, reads of the SSH connection that something still holds): all of that garbage
+ * sits on top of the data in flight, and the allocator keeps much of it resident after. Counting what the
+ * path allocates and asking for a young collection every GARBAGE_BUDGET_BYTES keeps it to a fraction. A
+ * young collection with nearly nothing alive is cheap, and it frees what V8 would have freed a little
+ * later anyway (README, Performance: the figures).
  */
 
 const MiB = 1024 * 1024;
@@ -45,8 +45,9 @@ function collectYoung(): void {
 
 /** The forwarding path allocated `bytes` of buffers that will soon be garbage. */
 export function allocated(bytes: number): void {
+  if (GARBAGE_BUDGET_BYTES <= 0) return;
   allocatedSince += bytes;
-  if (allocatedSince < GARBAGE_BUDGET_BYTES || scheduled || GARBAGE_BUDGET_BYTES <= 0) return;
+  if (allocatedSince < GARBAGE_BUDGET_BYTES || scheduled) return;
   collect ??= gcFunction();
   if (!collect) return;
   // After the current callback: what it allocated is still referenced from its stack.
