@@ -30,10 +30,11 @@ function gcFunction(): Collect | null {
   try {
     setFlagsFromString('--expose-gc');
     const found: unknown = runInNewContext('typeof gc === "function" ? gc : undefined');
-    setFlagsFromString('--no-expose-gc');
     return typeof found === 'function' ? (found as Collect) : null;
   } catch {
     return null;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
   }
 }
 

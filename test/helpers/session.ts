@@ -1,8 +1,11 @@
+import type net from 'node:net';
+import type {Client} from 'ssh2';
 import {resolveInvocation} from '../../source/config/session-options.js';
 import type {TunnelEvent} from '../../source/core/events.js';
 import type {Forward} from '../../source/core/forwards/forward.js';
 import type {Prompter} from '../../source/core/session/prompter.js';
 import {Session, type SessionConfig} from '../../source/core/session/session.js';
+import {clientSocket} from '../../source/core/session/ssh2-internals.js';
 import type {TestSshd} from './sshd.js';
 
 /** A session config for the test sshd: its key, its known_hosts, no agent, no prompts. */
@@ -82,4 +85,12 @@ export async function until(condition: () => boolean, ms = 10_000, what = 'condi
 export function forwardTo(session: Session, kind: 'local' | 'remote', hostPort: number): Promise<Forward> {
   const bindAddress = kind === 'remote' ? '127.0.0.1' : undefined;
   return session.addForward({kind, bindAddress, port: 0, host: '127.0.0.1', hostPort});
+}
+
+/** The socket a connected session's SSH connection runs on (the session keeps its ssh2 client private). */
+export function sshSocketOf(session: Session): net.Socket {
+  const client = (session as unknown as {client?: Client}).client;
+  const socket = client && clientSocket(client);
+  if (!socket) throw new Error('the session has no SSH socket');
+  return socket;
 }

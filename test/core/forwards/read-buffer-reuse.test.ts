@@ -1,11 +1,9 @@
 import net from 'node:net';
-import type {Client} from 'ssh2';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../../source/core/session/session.js';
 import {COPIED_READ_BYTES} from '../../../source/core/session/ssh-socket.js';
-import {clientSocket} from '../../../source/core/session/ssh2-internals.js';
 import {useSshdAndEcho} from '../../helpers/fixtures.js';
-import {forwardTo, until} from '../../helpers/session.js';
+import {forwardTo, sshSocketOf, until} from '../../helpers/session.js';
 import {sha256, startSourceServer, type TestServer} from '../../helpers/targets.js';
 
 const MiB = 1024 * 1024;
@@ -28,8 +26,7 @@ describe('reading the SSH connection into the same buffer again', () => {
 
   /** The large reads of the SSH socket from now on, and how many buffers they came in. */
   function watchReads(session: Session): {reads: number; buffers: Set<ArrayBufferLike>; stop: () => void} {
-    const client = (session as unknown as {client: Client}).client;
-    const socket = clientSocket(client)!;
+    const socket = sshSocketOf(session);
     const seen = {reads: 0, buffers: new Set<ArrayBufferLike>(), stop: () => {}};
     const onData = (chunk: Buffer) => {
       if (chunk.length <= COPIED_READ_BYTES) return;

@@ -1,16 +1,13 @@
 import net from 'node:net';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {Session} from '../../../source/core/session/session.js';
-import {connectedSession, forwardTo, until} from '../../helpers/session.js';
+import {connectedSession, forwardTo, sshSocketOf, until} from '../../helpers/session.js';
 import {startSshd, type TestSshd} from '../../helpers/sshd.js';
 import {readAll, serve, startSourceServer, type TestServer} from '../../helpers/targets.js';
 
-/** What the session has written on its SSH connection so far (ssh2 keeps the socket as _sock). */
+/** What the session has written on its SSH connection so far. */
 function sshBytesWritten(session: Session): number {
-  const client = (session as unknown as {client?: {_sock?: net.Socket}}).client;
-  const written = client?._sock?.bytesWritten;
-  if (written === undefined) throw new Error('no SSH socket');
-  return written;
+  return sshSocketOf(session).bytesWritten;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
