@@ -9,8 +9,10 @@
 // CPU per GiB instead: LB (-L download), LP (-L upload), DB (-D download), each transfer AB_BULK_MIB
 // (default 256) MiB, AB_COUNT transfers a round (set it to 1 or 2 for these). A build given as `ssh`
 // (name=ssh) is OpenSSH's client with the same forwards, for reference. Beside each figure, what sshd's
-// processes for that forwarder's connection spent for the same units (`sshd`). A copy of dist/ elsewhere needs
-// node_modules beside it (a symlink).
+// processes for that forwarder's connection spent for the same units (`sshd`), and a line of read and write
+// system calls and sleeps (voluntary context switches) per unit, of the forwarder and of sshd, from /proc:
+// where CPU is spent in the kernel, these counts say on what. A copy of dist/ elsewhere needs node_modules
+// beside it (a symlink).
 import {spawn} from 'node:child_process';
 import {readFile} from 'node:fs/promises';
 import {freePort, processTree, startSshd} from '../../test/helpers/sshd.js';
@@ -44,6 +46,19 @@ async function systemMs(pid: number): Promise<number> {
 
 const PAYLOAD = Buffer.alloc(1024, 0x61);
 
+/** Read and write system calls, and voluntary context switches (wake-ups), of processes. */
+async function activity(pids: number[]): Promise<{reads: number; writes: number; wakeups: number}> {
+  const total = {reads: 0, writes: 0, wakeups: 0};
+  for (const pid of pids) {
+    const io = await readFile(`/proc/${pid}/io`, 'utf8').catch(() => '');
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    total.reads += Number(/syscr: (\d+)/.exec(io)?.[1] ?? 0);
+    total.writes += Number(/syscw: (\d+)/.exec(io)?.[1] ?? 0);
+    total.wakeups += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  return total;
+}
+
 function oneConnection(open: Opener): Promise<void> {
   return open().then(
     (socket) =>
@@ -71,6 +86,13 @@ async function sequential(open: Opener, count: number): Promise<void> {
 async function serverMs(build: {serverPids: number[]}): Promise<number> {
   let total = 0;
   for (const pid of build.serverPids) total += await cpuMs(pid).catch(() => 0);
+  return total;
+}
+
+/** System CPU time of a forwarder's sshd processes, ms. */
+async function serverSystemMs(build: {serverPids: number[]}): Promise<number> {
+  let total = 0;
+  for (const pid of build.serverPids) total += await systemMs(pid).catch(() => 0);
   return total;
 }
 
@@ -196,6 +218,8 @@ try {
   const results = new Map<string, number[]>();
   const system = new Map<string, number[]>();
   const server = new Map<string, number[]>();
+  // Per unit: the forwarder's reads, writes, wake-ups, then sshd's.
+  const calls = new Map<string, number[][]>();
   const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
   for (let round = 0; round < rounds; round++) {
     const order = builds.map((_, index) => builds[(index + round) % builds.length]!);
@@ -209,7 +233,23 @@ try {
         const before = await cpuMs(build.pid);
         const systemBefore = await systemMs(build.pid);
         const serverBefore = await serverMs(build);
+        const serverSystemBefore = await serverSystemMs(build);
+        const forwarderActivity = await activity([build.pid]);
+        const serverActivity = await activity(build.serverPids);
         await transfers(build, kind, count);
+        const perUnit = (after: {reads: number; writes: number; wakeups: number}, before: typeof after) =>
+          [after.reads - before.reads, after.writes - before.writes, after.wakeups - before.wakeups].map(
+            (value) => value / unitsOf(kind),
+          );
+        const key0 = `${kind} ${build.name}`;
+        calls.set(key0, [
+          ...(calls.get(key0) ?? []),
+          [
+            ...perUnit(await activity([build.pid]), forwarderActivity),
+            ...perUnit(await activity(build.serverPids), serverActivity),
+            (((await serverSystemMs(build)) - serverSystemBefore) * 1000) / unitsOf(kind),
+          ],
+        ]);
         const usPer = (((await cpuMs(build.pid)) - before) * 1000) / unitsOf(kind);
         const systemPer = (((await systemMs(build.pid)) - systemBefore) * 1000) / unitsOf(kind);
         const serverPer = (((await serverMs(build)) - serverBefore) * 1000) / unitsOf(kind);
@@ -237,7 +277,8 @@ try {
       const values = results.get(`${kind} ${name}`)!;
       const paired = median(values.map((value, index) => value / base[index]!));
       console.log(
-        `-${kind} ${name}: median ${median(values).toFixed(1)} ${isBulk(kind) ? 'µs/GiB' : 'µs/conn'} (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}; sshd ${median(server.get(`${kind} ${name}`)!).toFixed(1)}`,
+        `-${kind} ${name}: reads/writes/wake-ups per unit, forwarder ${[0, 1, 2].map((i) => median(calls.get(`${kind} ${name}`)!.map((row) => row[i]!)).toFixed(1)).join('/')}, sshd ${[3, 4, 5].map((i) => median(calls.get(`${kind} ${name}`)!.map((row) => row[i]!)).toFixed(1)).join('/')}, sshd system ${median(calls.get(`${kind} ${name}`)!.map((row) => row[6]!)).toFixed(0)}\n` +
+          `-${kind} ${name}: median ${median(values).toFixed(1)} ${isBulk(kind) ? 'µs/GiB' : 'µs/conn'} (${values.map((v) => v.toFixed(0)).join(' ')}), paired ratio to ${names[0]} ${paired.toFixed(3)}; system ${median(system.get(`${kind} ${name}`)!).toFixed(1)}; sshd ${median(server.get(`${kind} ${name}`)!).toFixed(1)}`,
       );
     }
   }
