@@ -30,6 +30,53 @@ function userName(uid: number): string | undefined {
   return undefined;
 }
 
+/**
+ * Debian's ssh (its user-group-modes patch) takes a group-writable config file when that group has
+ * exactly one member, the user, and the file is the user's: a user private group, as with umask 002.
+ * Members are those whose primary group it is (passwd) and those listed in it (group). Pure: the two
+ * files' texts are given.
+ */
+export function groupIsUserAlone(
+  files: {passwd: string; group: string},
+  gid: number,
+  uid: number,
+  ownerUid: number,
+): boolean {
+  const entries = (text: string) =>
+    text
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.split(':'));
+  const passwd = entries(files.passwd);
+  const group = entries(files.group).find((fields) => fields[2] === String(gid));
+  if (!group) return false;
+  let members = 0;
+  for (const fields of passwd) {
+    if (fields[3] !== String(gid)) continue;
+    members++;
+    if (fields[2] !== String(uid)) return false;
+  }
+  const owner = passwd.find((fields) => fields[2] === String(ownerUid));
+  if (!owner) return false;
+  const listed = (group[3] ?? '').split(',').filter(Boolean);
+  if (listed.length > 0) {
+    members++;
+    if (listed.length > 1 || listed[0] !== owner[0]) return false;
+  }
+  return members > 0;
+}
+
+/** groupIsUserAlone on this machine's /etc/passwd and /etc/group; false when they cannot be read. */
+export function systemGroupIsUserAlone(gid: number, uid: number, ownerUid: number): boolean {
+  try {
+    const passwd = fs.readFileSync('/etc/passwd', 'utf8');
+    const group = fs.readFileSync('/etc/group', 'utf8');
+    return groupIsUserAlone({passwd, group}, gid, uid, ownerUid);
+  } catch {
+    return false;
+  }
+}
+
 function ownerText(uid: number): string {
   const name = userName(uid);
   return name === undefined ? `uid ${uid}` : `${name} (uid ${uid})`;

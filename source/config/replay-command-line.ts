@@ -166,9 +166,8 @@ function applyJumpFlag(options: SshOptions, value: string): void {
     throw new ConfigError('only one -J is taken; separate jump hosts with commas: -J first,second');
   if (options.proxyCommand !== undefined)
     throw new ConfigError('-J cannot be given with a ProxyCommand; drop one of them');
-  if (!applyJump(options, value, true))
-    throw new ConfigError(`-J ${value}: expected [user@]host[:port][,...]`);
-  options.proxyCommand = 'none';
+  const problem = applyJump(options, value, true, true);
+  if (problem !== undefined) throw new ConfigError(`-J ${value}: ${problem}`);
 }
 
 function describeError(error: unknown): string {

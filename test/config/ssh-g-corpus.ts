@@ -1323,6 +1323,36 @@ const BASE_CASES: SshGCase[] = [
     sshFails: true,
   },
   {name: '-J none', files: config('Host db', '  ProxyJump cfgbastion'), argv: ['-J', 'none', 'db']},
+  // OpenSSH since March 2026 (Debian's 9.2p1-2+deb12u10): ProxyJump none no longer stops a later
+  // ProxyCommand, and a -J or -o ProxyJump's names may not carry characters a shell gives meaning to.
+  {
+    name: 'ProxyJump none, then a ProxyCommand for every host',
+    files: config('Host db', '  ProxyJump none', 'Host *', '  ProxyCommand nc -X 5 -x proxy:1080 %h %p'),
+    argv: ['db'],
+  },
+  {
+    name: 'ProxyJump none and a ProxyCommand in one block',
+    files: config('Host db', '  ProxyJump none', '  ProxyCommand nc %h %p'),
+    argv: ['db'],
+  },
+  {
+    name: 'ProxyCommand, then ProxyJump none',
+    files: config('Host db', '  ProxyCommand nc %h %p', '  ProxyJump none'),
+    argv: ['db'],
+  },
+  {
+    name: '-J none keeps the config\'s ProxyCommand',
+    files: config('Host *', '  ProxyCommand nc %h %p'),
+    argv: ['-J', 'none', 'db'],
+  },
+  {name: '-J none, then -o ProxyCommand', files: {}, argv: ['-J', 'none', '-o', 'ProxyCommand=nc x', 'db']},
+  {name: '-J with a ; in the host', files: {}, argv: ['-J', 'a;b', 'db'], sshFails: true},
+  {name: '-J with a host that starts with -', files: {}, argv: ['-J', '-oFoo', 'db'], sshFails: true},
+  {name: '-J with ( in a hop before the last', files: {}, argv: ['-J', 'b(c),h', 'db'], sshFails: true},
+  {name: '-J with a ` in the user', files: {}, argv: ['-J', 'a`id`@h', 'db'], sshFails: true},
+  {name: '-J with a $ in the user (allowed)', files: {}, argv: ['-J', 'u$x@h', 'db']},
+  {name: '-o ProxyJump with a | in the host', files: {}, argv: ['-o', 'ProxyJump=a|b', 'db'], sshFails: true},
+  {name: 'ProxyJump with a ; in a config file (not checked there)', files: config('ProxyJump a;b'), argv: ['db']},
   {name: '-J with a bracketed IPv6 jump host', files: {}, argv: ['-J', '[2001:db8::7]:2200', 'db']},
   {
     name: 'ProxyJump ssh:// in the config',

@@ -24,24 +24,41 @@ import {
   parseJumpHop,
   parsePortValue,
   time,
+  validHostname,
+  validRemoteUser,
 } from './values.js';
 
-/** readconf.c's parse_jump: sets the jump host when `active` and nothing proxies yet. */
-export function applyJump(options: SshOptions, text: string, active: boolean): boolean {
+/**
+ * readconf.c's parse_jump as OpenSSH has it since March 2026 (and Debian's 9.2p1 with its security
+ * updates): `none` is taken when no jump host is set yet, whatever proxies; a jump host only when
+ * nothing proxies yet, and it then stops a later ProxyCommand. `strict` (a -J or -o ProxyJump on the
+ * command line): host and user names with characters a shell gives meaning to are refused, as ssh
+ * refuses them. Returns what is wrong, or undefined.
+ */
+export function applyJump(
+  options: SshOptions,
+  text: string,
+  active: boolean,
+  strict = false,
+): string | undefined {
+  if (text.toLowerCase() === 'none') {
+    if (active && options.jump === undefined) options.jump = {host: 'none'};
+    return undefined;
+  }
   const spec = text.replace(/#.*/, '').trimEnd();
   const hops = spec.split(',');
-  if (spec.toLowerCase() !== 'none') {
-    for (const hop of hops) if (parseJumpHop(hop) === undefined) return false;
+  for (const hop of hops) {
+    const parsed = parseJumpHop(hop);
+    if (parsed === undefined) return `expected [user@]host[:port][,...] or none, not "${hop}"`;
+    if (strict && !validHostname(parsed.host)) return `invalid host name "${parsed.host}"`;
+    if (strict && parsed.user !== undefined && !validRemoteUser(parsed.user))
+      return `invalid user name "${parsed.user}"`;
   }
-  if (!active || options.proxyCommand !== undefined || options.jump !== undefined) return true;
-  if (spec.toLowerCase() === 'none') {
-    options.jump = {host: 'none'};
-    return true;
-  }
+  if (!active || options.proxyCommand !== undefined || options.jump !== undefined) return undefined;
   const last = parseJumpHop(hops.at(-1)!)!;
   options.jump = {...last, ...(hops.length > 1 ? {extra: hops.slice(0, -1).join(',')} : {})};
   options.proxyCommand = 'none';
-  return true;
+  return undefined;
 }
 
 /** add_identity_file: the same file from the same kind of source is listed once. */
@@ -62,11 +79,12 @@ export function addForward(options: SshOptions, flag: ForwardFlag, spec: Forward
 
 /**
  * A keyword's reader. `line.applies`: the line's Host/Match block applies (a line that does not is still
- * checked); `line.userConfig`: from a user's file or the command line, not the system-wide file.
+ * checked); `line.userConfig`: from a user's file or the command line, not the system-wide file;
+ * `line.commandLine`: from -o.
  */
 type Handler = (
   options: SshOptions,
-  line: {args: string[]; rest: string; applies: boolean; userConfig: boolean},
+  line: {args: string[]; rest: string; applies: boolean; userConfig: boolean; commandLine: boolean},
   set: Setter,
   where: string,
 ) => void;
@@ -229,13 +247,11 @@ export const HANDLERS: Record<string, Handler> = {
     }
     if (options.permitRemoteOpen === undefined) set('permitRemoteOpen', args);
   },
-  proxycommand: (options, {rest}, set) => {
-    // A ProxyJump obtained first wins over any ProxyCommand.
-    if (options.jump === undefined) set('proxyCommand', rest.replace(/^[\s=]+/, ''));
-  },
-  proxyjump: (options, {rest, applies}, _set, where) => {
-    if (!applyJump(options, rest, applies))
-      throw badValue(where, 'ProxyJump', rest, 'expected [user@]host[:port][,...] or none');
+  // A ProxyJump obtained first has set ProxyCommand to none (applyJump); a ProxyJump none has not.
+  proxycommand: (_options, {rest}, set) => set('proxyCommand', rest.replace(/^[\s=]+/, '')),
+  proxyjump: (options, {rest, applies, commandLine}, _set, where) => {
+    const problem = applyJump(options, rest.replace(/^[\s=]+/, ''), applies, commandLine);
+    if (problem !== undefined) throw badValue(where, 'ProxyJump', rest, problem);
   },
   pubkeyauthentication: choiceHandler('pubkeyAuthentication', 'PubkeyAuthentication', {
     true: 'true',

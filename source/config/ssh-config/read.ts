@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import {systemGroupIsUserAlone} from '../paths.js';
 import {globFiles} from './glob.js';
 import {HANDLERS} from './keywords.js';
 import {ConfigLineError, splitConfigLine} from './line.js';
@@ -79,7 +80,12 @@ export function processLine(
   }
   handler(
     options,
-    {...line, applies: active, userConfig: context.userConfig || context.commandLine},
+    {
+      ...line,
+      applies: active,
+      userConfig: context.userConfig || context.commandLine,
+      commandLine: context.commandLine,
+    },
     (key, value) => {
       if (active && options[key] === undefined) options[key] = value;
     },
@@ -138,10 +144,11 @@ export function readConfigFile(
   let text = '';
   try {
     const stats = fs.fstatSync(fd);
-    if (
-      flags.checkPermissions &&
-      ((stats.uid !== 0 && stats.uid !== context.uid) || (stats.mode & 0o022) !== 0)
-    )
+    // readconf.c's check, with Debian's: a group-writable file is fine when the group is the user alone.
+    const writableByOthers = () =>
+      (stats.mode & 0o002) !== 0 ||
+      ((stats.mode & 0o020) !== 0 && !systemGroupIsUserAlone(stats.gid, context.uid, stats.uid));
+    if (flags.checkPermissions && ((stats.uid !== 0 && stats.uid !== context.uid) || writableByOthers()))
       throw new OptionError(
         `Bad owner or permissions on ${file}: it must be yours (or root's) and not writable by others; fix it with chmod go-w ${file}`,
       );

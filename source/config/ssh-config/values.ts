@@ -105,6 +105,23 @@ export function time(value: string | undefined, where: string, keyword: string):
   return seconds;
 }
 
+/** ssh_valid_hostname: no leading '-', no whitespace, control characters or "'`\"$\\;&<>|(){},". */
+export function validHostname(host: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  return !host.startsWith('-') && !/['`"$\\;&<>|(){},\s\x00-\x1f\x7f]/.test(host);
+}
+
+/** ssh_valid_ruser: no leading '-', control characters, "'`\";&<>|(){}", '-' after a space or '\\' last. */
+export function validRemoteUser(user: string): boolean {
+  return (
+    !user.startsWith('-') &&
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    !/['`";&<>|(){}\x00-\x1f\x7f]/.test(user) &&
+    !/\s-/.test(user) &&
+    !user.endsWith('\\')
+  );
+}
+
 /** ProxyJump / -J: "[user@]host[:port]" or "ssh://[user@]host[:port]", comma-separated. */
 export function parseJumpHop(text: string): {user?: string; host: string; port?: number} | undefined {
   if (text.startsWith('ssh://')) {

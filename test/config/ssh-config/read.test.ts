@@ -1,6 +1,15 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are ssh_config text, whose ${VAR} is its own syntax
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process';
-import {chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {afterEach, beforeEach, describe, expect, it} from 'vitest';
@@ -417,7 +426,7 @@ describe('Include', () => {
   });
 
   it('checks an included file’s permissions, even from -F', async () => {
-    write('config.d/10-work.conf', ['User x'], 0o664);
+    write('config.d/10-work.conf', ['User x'], 0o646);
     expect(await failure('work')).toMatch(/Bad owner or permissions on .*10-work\.conf/);
     const other = write(path.join(home, 'f'), ['Include config.d/*.conf']);
     expect(await failure('work', {configFile: other})).toMatch(/Bad owner or permissions/);
@@ -565,14 +574,36 @@ describe('Match', () => {
 
 describe('which files are read', () => {
   it('refuses a ~/.ssh/config others can write, or another user’s; -F files are not checked', async () => {
-    const file = write('config', ['User mine'], 0o620);
+    const file = write('config', ['User mine'], 0o602);
     expect(await failure('h')).toMatch(/Bad owner or permissions on .*\.ssh\/config/);
-    chmodSync(file, 0o602);
+    chmodSync(file, 0o666);
     expect(await failure('h')).toMatch(/Bad owner or permissions/);
     expect((await resolve('h', undefined, {configFile: file})).user).toBe('mine');
     chmodSync(file, 0o644);
     expect((await resolve('h')).user).toBe('mine');
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'a group-writable ~/.ssh/config or Include: taken when the group is the user alone, as Debian’s ssh does (as root: chgrp)',
+    async () => {
+      // This machine's root group is root alone (the premise of the case, as on Debian).
+      expect(readFileSync('/etc/group', 'utf8')).toMatch(/^root:[^:]*:0:$/m);
+      expect(readFileSync('/etc/passwd', 'utf8').match(/^[^:]*:[^:]*:\d+:0:/gm)).toEqual([
+        expect.stringMatching(/^root:[^:]*:0:0:/),
+      ]);
+      const file = write('config', ['Include config.d/*.conf', 'User mine'], 0o664);
+      const included = write('config.d/a.conf', ['Port 2020'], 0o620);
+      chownSync(file, 0, 0);
+      chownSync(included, 0, 0);
+      expect(await resolve('h')).toMatchObject({user: 'mine', port: 2020});
+      // A group no user file names: nobody can tell who is in it.
+      chownSync(included, 0, 2_000_000_123);
+      expect(await failure('h')).toMatch(/Bad owner or permissions on .*a\.conf/);
+      chownSync(included, 0, 0);
+      chownSync(file, 0, 2_000_000_123);
+      expect(await failure('h')).toMatch(/Bad owner or permissions on .*\.ssh\/config/);
+    },
+  );
 
   it.skipIf(process.getuid?.() !== 0)(
     'refuses a ~/.ssh/config owned by another user (as root: chown)',
