@@ -4,6 +4,7 @@
  */
 import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/command-line.js';
 import {resolveInvocation} from '../config/session-options.js';
+import {servicePort} from '../config/ssh-config/values.js';
 import {Emitter} from '../core/emitter.js';
 import type {TunnelEvent} from '../core/events.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
@@ -98,7 +99,7 @@ export class SessionTable {
     const held = this.held.get(name);
     if (!held) return this.noSession(name);
     try {
-      await held.session.addForward(parseForwardEntry(forward));
+      await held.session.addForward(parseForwardEntry(forward, servicePort));
     } catch (error) {
       return failure((error as Error).message, !(error instanceof ForwardSpecError));
     }

@@ -2,6 +2,8 @@
  * `e` on a forward: the add dialog pre-filled with its spec, and Enter replaces the forward (the old one
  * removed, then the new one added; when the new one fails, the old spec is offered back in the field).
  */
+
+import {servicePort} from '../config/ssh-config/values.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {flush} from './bridge.js';
 import {addForwardProblem} from './forward-entry-check.js';
@@ -69,7 +71,7 @@ export async function replaceForward(
     return;
   }
   store.setState({dialog: undefined});
-  const spec = parseForwardEntry(text);
+  const spec = parseForwardEntry(text, servicePort);
   await session.removeForward(replacing.forwardId);
   const forward = await session.addForward(spec);
   flush();

@@ -1,3 +1,4 @@
+import {servicePort} from '../config/ssh-config/values.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {type ForwardSpec, tcpListenerOf} from '../core/protocols/forward-spec.js';
 import {FORWARD_EXAMPLES} from '../text/examples.js';
@@ -19,7 +20,7 @@ export function checkForwardEntry(
   if (flagAlone) return {error: FLAG_ALONE[flagAlone[1]!.toUpperCase() as 'L' | 'R' | 'D']};
   let spec: ForwardSpec;
   try {
-    spec = parseForwardEntry(text);
+    spec = parseForwardEntry(text, servicePort);
   } catch (problem) {
     return {error: (problem as Error).message};
   }

@@ -2,6 +2,8 @@
  * Checks of a forward spec typed in the add dialog that need more than its syntax: what this machine and
  * the forwards already here allow. Pure: the caller passes the rows and whether it runs as root.
  */
+
+import {servicePort} from '../config/ssh-config/values.js';
 import {parseForwardEntry} from '../core/protocols/forward-entry.js';
 import {type ForwardSpec, tcpListenerOf} from '../core/protocols/forward-spec.js';
 import {forwardName} from './forward-name.js';
@@ -42,7 +44,7 @@ function rowListener(row: ForwardRow): {scope: string; port: number} | undefined
   const flag = row.label.slice(0, 2);
   for (const text of [`${flag} ${row.display}`, row.label]) {
     try {
-      const listener = localListener(parseForwardEntry(text));
+      const listener = localListener(parseForwardEntry(text, servicePort));
       if (listener?.port) return {scope: bindScope(listener.bindAddress), port: listener.port};
     } catch {
       // A display that is not a spec (a socket path shown shortened, say): the label says it.
@@ -84,7 +86,7 @@ export function forwardFieldProblem(spec: ForwardSpec, context: FieldCheckContex
 export function entryProblem(text: string, context: FieldCheckContext): string | undefined {
   let spec: ForwardSpec;
   try {
-    spec = parseForwardEntry(text);
+    spec = parseForwardEntry(text, servicePort);
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@ import {
   parseSeconds,
   parseYesNo,
 } from '../command-line.js';
+import {servicePort} from '../ssh-config/values.js';
 import type {Favorite} from './favorite.js';
 import {keptOptionTexts} from './favorite-text.js';
 
@@ -64,7 +65,7 @@ function forwardsInOrder(parsed: ReturnType<typeof parseOptionWords>): string[] 
     typed.length === byFlag.L.length + byFlag.R.length + byFlag.D.length
       ? typed.map((word) => ({flag: word.flag as ForwardFlag, spec: word.value!}))
       : (['L', 'R', 'D'] as const).flatMap((flag) => byFlag[flag].map((spec) => ({flag, spec})));
-  return words.map(({flag, spec}) => formatForwardFlag(parseForwardSpec(flag, spec)));
+  return words.map(({flag, spec}) => formatForwardFlag(parseForwardSpec(flag, spec, servicePort)));
 }
 
 /**

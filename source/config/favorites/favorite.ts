@@ -10,6 +10,7 @@ import {ForwardSpecError} from '../../core/protocols/forward-spec.js';
 import {splitForwardFlag} from '../../core/protocols/forward-spec-format.js';
 import {parseForwardSpec} from '../../core/protocols/forward-spec-parse.js';
 import {forwardExample} from '../../text/examples.js';
+import {servicePort} from '../ssh-config/values.js';
 
 export interface Favorite {
   /** 1-64 chars, [A-Za-z0-9._-], must not start with '-' or '@'. */
@@ -152,7 +153,7 @@ function validateForward(value: unknown, where: string): string | undefined {
     return `${where}: ${show(value)} does not start with -L, -R or -D and a space (e.g. "${forwardExample('L')}", "${forwardExample('D')}")`;
   }
   try {
-    parseForwardSpec(split.flag, split.spec);
+    parseForwardSpec(split.flag, split.spec, servicePort);
   } catch (error) {
     if (error instanceof ForwardSpecError) return `${where}: ${error.message}`;
     throw error;

@@ -64,7 +64,7 @@ export function parseTime(value: string): number | undefined {
 let services: Map<string, number> | undefined;
 
 /** getservbyname(name, "tcp") from /etc/services. */
-function servicePort(name: string): number | undefined {
+export function servicePort(name: string): number | undefined {
   if (!services) {
     services = new Map();
     let text = '';
@@ -164,7 +164,9 @@ export function parseForward(
   try {
     // parse_forward expands ${VAR} first (dollar_expand): a path or a port may come from the environment.
     const expanded = expandVariables(text, where || `-${flag}`);
-    return commandLine ? parseForwardSpec(flag, expanded) : parseConfigForward(flag, expanded);
+    return commandLine
+      ? parseForwardSpec(flag, expanded, servicePort)
+      : parseConfigForward(flag, expanded, servicePort);
   } catch (error) {
     if (error instanceof ForwardSpecError) throw new OptionError(`${where}: ${error.message}`);
     if (error instanceof TokenError) throw new OptionError(error.message);

@@ -26,7 +26,12 @@ export interface Context {
   config: boolean;
   /** Maps a range of the parsed string to a range of `input`. */
   toInput(start: number, end: number): [number, number];
+  /** A port's service name to its number (getservbyname), where names are taken as ssh takes them. */
+  servicePort?: ServicePort;
 }
+
+/** Looks a TCP service name up ("http" → 80); undefined when there is no such name. */
+export type ServicePort = (name: string) => number | undefined;
 
 /** Quotes a part of the input for a message, escaping control characters. */
 export function quote(text: string): string {
@@ -137,7 +142,12 @@ export function portNumber(ctx: Context, f: Field, role: 'listen' | 'destination
   const expected = role === 'listen' ? 'expected 0-65535; 0 picks a free port' : 'expected 1-65535';
   const text = f.value;
   if (text === '') fail(ctx, `the ${what} is missing (${expected})`, f.start, f.end);
-  if (!/^[0-9]+$/.test(text)) fail(ctx, `${quote(text)} is not a port number (${expected})`, f.start, f.end);
+  if (!/^[0-9]+$/.test(text)) {
+    // ssh's a2port takes a service name too.
+    const named = ctx.servicePort?.(text);
+    if (named !== undefined && named > 0) return named;
+    fail(ctx, `${quote(text)} is not a port number (${expected})`, f.start, f.end);
+  }
   const port = Number(text);
   if (port > 65535 || (role === 'destination' && port === 0)) {
     fail(ctx, `${what} ${quote(text)} is out of range (${expected})`, f.start, f.end);

@@ -14,6 +14,7 @@ import {
   portNumber,
   printable,
   quote,
+  type ServicePort,
   socketPath,
   splitFields,
 } from './forward-spec-fields.js';
@@ -176,8 +177,11 @@ function failFieldCount(ctx: Context, count: number, ftp: boolean, from: number,
   fail(ctx, `${quote(ctx.shown)} is not of the form ${shape} (${hint})`, from, to);
 }
 
-/** Parses the text of one -L, -R or -D argument. Throws ForwardSpecError. `-L ftp/...` yields kind 'ftp'. */
-export function parseForwardSpec(flag: ForwardFlag, text: string): ForwardSpec {
+/**
+ * Parses the text of one -L, -R or -D argument. Throws ForwardSpecError. `-L ftp/...` yields kind 'ftp'.
+ * With `servicePort`, a port may be given by its service name, as ssh takes it.
+ */
+export function parseForwardSpec(flag: ForwardFlag, text: string, servicePort?: ServicePort): ForwardSpec {
   const from = text.length - text.trimStart().length;
   const to = text.trimEnd().length;
   const ctx: Context = {
@@ -187,6 +191,7 @@ export function parseForwardSpec(flag: ForwardFlag, text: string): ForwardSpec {
     input: text,
     config: false,
     toInput: (start, end) => [start, end],
+    ...(servicePort ? {servicePort} : {}),
   };
   return parseRange(ctx, text, from, Math.max(from, to));
 }
@@ -196,7 +201,7 @@ export function parseForwardSpec(flag: ForwardFlag, text: string): ForwardSpec {
  * are separated by whitespace ("8080 db:5432", "[::1]:8080 [::2]:80", "1080"). OpenSSH joins the two
  * arguments with ':' then parses as above.
  */
-export function parseConfigForward(flag: ForwardFlag, value: string): ForwardSpec {
+export function parseConfigForward(flag: ForwardFlag, value: string, servicePort?: ServicePort): ForwardSpec {
   const keyword = configKeywords[flag];
   const tokens: {text: string; start: number; end: number}[] = [];
   const tokenPattern = /\S+/g;
@@ -211,6 +216,7 @@ export function parseConfigForward(flag: ForwardFlag, value: string): ForwardSpe
     input: value,
     config: true,
     toInput: identity,
+    ...(servicePort ? {servicePort} : {}),
   };
 
   const first = tokens[0];
