@@ -29,9 +29,13 @@ const out = (text: string) => process.stdout.write(`${safeLines(text)}\n`);
 const err = (text: string) => process.stderr.write(`tunnels: ${safeLines(text)}\n`);
 
 function describe(favorite: Favorite): string {
-  const where = favoriteAddress(favorite);
   // Escaped before padding, so the columns line up.
-  return `${safeText(favorite.name).padEnd(16)} ${safeText(where).padEnd(28)} ${favoriteSummary(favorite)}`;
+  return `${safeText(favorite.name).padEnd(16)} ${safeText(favoriteAddress(favorite)).padEnd(28)} ${favoriteSummary(favorite)}`;
+}
+
+/** A favorite without its name, for a line that has just named it. */
+function describeUnnamed(favorite: Favorite): string {
+  return `${safeText(favoriteAddress(favorite))} ${favoriteSummary(favorite)}`.trim();
 }
 
 /** `tunnels favorites ...`; returns the exit status. */
@@ -124,7 +128,7 @@ function addFavorite(favoritesFile: FavoritesFile, rest: string[]): number {
   const {favorite, warnings} = favoriteFromArguments(name, options);
   for (const warning of warnings) err(`warning: ${warning}`);
   favoritesFile.save(favorite);
-  out(`saved favorite ${name}: ${describe(favorite).slice(17).trim()}`);
+  out(`saved favorite ${safeText(name)}: ${describeUnnamed(favorite)}`);
   return 0;
 }
 

@@ -126,6 +126,12 @@ describe('favorites through the built binary (temporary HOME and XDG_CONFIG_HOME
     const typo = await tunnels(['favorites', 'add', 'typo', '-Z', 'host']);
     expect(typo.code).toBe(1);
     expect(typo.stderr.match(/unknown option '-Z'/g)).toHaveLength(1);
+    // A name longer than the list's column is said once, and the host after it whole.
+    const long = 'favorite-number-14-with-a-rather-long-descriptive-name';
+    const host = 'cache-cluster-redis-node-7.eu-west-3.cache.internal-example.com';
+    const saved = await tunnels(['favorites', 'add', long, '-L', '19014:127.0.0.1:18080', host]);
+    expect(saved.stdout.trim()).toBe(`saved favorite ${long}: ${host} -L 19014:127.0.0.1:18080`);
+    expect((await tunnels(['favorites', 'rm', long])).code).toBe(0);
   });
 
   it('quick-connects from the UI: f, then 1', async () => {
