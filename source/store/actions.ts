@@ -94,14 +94,26 @@ export async function openTracked(
   flush();
 }
 
-/** The Host aliases of the ssh config (~/.ssh/config unless -F said), for the connect dialog's completion. */
+/** The -F of the UI's command line: every connection of the run reads it, as every ssh of one would. */
+let runConfigFile: string | undefined;
+
+/** The -F the connect dialog's connections read (undefined: ~/.ssh/config). */
+export function connectConfigFile(): string | undefined {
+  return runConfigFile;
+}
+
+/**
+ * Takes the run's ssh config (~/.ssh/config unless -F said): its Host aliases for the connect dialog's
+ * completion, and the file itself for what the dialog connects to.
+ */
 export async function loadHostAliases(configFile: string | undefined): Promise<void> {
+  runConfigFile = configFile;
   const configText = await readFile(expandHome(configFile ?? '~/.ssh/config'), 'utf8').catch(() => '');
   setHosts(listHostAliases(configText));
 }
 
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
-export async function connectTo(destination: string, configFile?: string): Promise<void> {
+export async function connectTo(destination: string, configFile = runConfigFile): Promise<void> {
   let invocation: ResolvedInvocation;
   const origin: CommandLineOptions = destinationOnly(destination, configFile);
   try {

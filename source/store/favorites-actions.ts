@@ -2,6 +2,7 @@ import {
   commandLineFor,
   favoriteFromArguments,
   favoriteFromCommandLine,
+  notKept,
   splitWords,
 } from '../config/favorites/favorite-args.js';
 import {favoriteNameProblem} from '../config/favorites/favorite-name.js';
@@ -206,9 +207,10 @@ export async function saveSessionAsFavorite(
       opened.save(favoriteFromCommandLine(name, origin, forwards)),
     );
     store.setState({dialog: undefined});
+    const warnings = notKept(origin);
     showMessage(
       'info',
-      `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'})${told}`,
+      `saved favorite ${name} (${forwards.length} forward${forwards.length === 1 ? '' : 's'}${warnings.map((warning) => `; ${warning}`).join('')})${told}`,
     );
   } catch (error) {
     refuse((error as Error).message);

@@ -8,7 +8,7 @@ import {type CommandLineOptions, ConfigError, destinationOnly} from '../config/c
 import {type ResolvedInvocation, resolveInvocation} from '../config/session-options.js';
 import type {ForwardSpec} from '../core/protocols/forward-spec.js';
 import {formatForwardFlag} from '../core/protocols/forward-spec-format.js';
-import {connect, connectTo} from './actions.js';
+import {connect, connectConfigFile, connectTo} from './actions.js';
 import {sessionAddress} from './bridge.js';
 import {handles} from './session-handles.js';
 import {type AppState, type SessionRow, store} from './state.js';
@@ -52,7 +52,7 @@ export async function connectOrSelect(destination: string, options: {again?: boo
   if (!options.again) {
     let existing = liveSessionNamed(store.getState(), destination);
     try {
-      const invocation = await resolveInvocation(destinationOnly(destination, undefined));
+      const invocation = await resolveInvocation(destinationOnly(destination, connectConfigFile()));
       const address = sessionAddress(invocation.session);
       // A Host alias of its own is a session of its own (as two aliases are two ssh commands).
       const alias = store.getState().hosts.includes(destination);

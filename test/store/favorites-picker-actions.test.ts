@@ -5,6 +5,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {destinationOnly} from '../../source/config/command-line.js';
 import {openFavorites} from '../../source/config/favorites/favorites-file.js';
 import type {ResolvedInvocation} from '../../source/config/session-options.js';
+import {loadHostAliases} from '../../source/store/actions.js';
 import {submitDialog} from '../../source/store/dialog-actions.js';
 import {
   connectFavorite,
@@ -147,6 +148,41 @@ describe('favorites: a connected one is selected, several are chosen at once, a 
     } finally {
       handles.remove(plain);
       handles.remove(withForward);
+    }
+  });
+
+  it('the connect dialog reads the -F the UI was started with, as it completes its Hosts from it', async () => {
+    const config = path.join(directory, 'other-config');
+    fs.writeFileSync(config, 'Host only-in-f\n  HostName 127.0.0.1\n  Port nope\n');
+    try {
+      await loadHostAliases(config);
+      expect(store.getState().hosts).toEqual(['only-in-f']);
+      store.setState({dialog: {kind: 'connect', text: 'only-in-f'}});
+      await connectOrSelect('only-in-f');
+      // The file's own line is what stops it: the dialog stays, saying so.
+      expect(store.getState().dialog).toMatchObject({
+        kind: 'connect',
+        text: 'only-in-f',
+        error: expect.stringContaining(`${config} line 3: Port nope`),
+      });
+    } finally {
+      await loadHostAliases(undefined);
+    }
+  });
+
+  it('saving a session started with -F says that the favorite does not keep it', async () => {
+    const id = handles.add({session: {}} as ResolvedInvocation, {
+      ...destinationOnly('deploy@db1', path.join(directory, 'cfg')),
+      cipher: 'aes128-ctr',
+    });
+    try {
+      store.setState({sessions: [sessionRow(id, [forwardRow(8080)], {name: 'deploy@db1'})]});
+      await saveSessionAsFavorite(id, 'fromf');
+      expect(store.getState().message?.text).toBe(
+        'saved favorite fromf (1 forward; -c is not kept in favorites; -F is not kept in favorites)',
+      );
+    } finally {
+      handles.remove(id);
     }
   });
 

@@ -81,14 +81,11 @@ export function favoriteFromArguments(
     throw new ConfigError('a favorite needs a host: [user@]host or a ~/.ssh/config Host');
   if (parsed.command.length > 0)
     throw new ConfigError(`a favorite holds no remote command ("${parsed.command.join(' ')}")`);
-  const warnings: string[] = [];
+  const warnings = notKept(parsed);
   const target = parseDestination(parsed.destination);
-  const {options, dropped} = keptOptions(parsed.options);
-  for (const text of dropped) warnings.push(`-o ${text} is not kept in favorites`);
+  const {options} = keptOptions(parsed.options);
   if (parsed.forwardAgent !== undefined) options.forwardAgent = parsed.forwardAgent;
   if (parsed.forwardX11 !== undefined) options.forwardX11 = parsed.forwardX11;
-  if (parsed.cipher) warnings.push('-c is not kept in favorites');
-  if (parsed.configFile) warnings.push('-F is not kept in favorites');
   const forwards = forwardsInOrder(parsed);
   const port = parsed.port !== undefined ? Number(parsed.port) : target.port;
   const user = parsed.user ?? target.user;
@@ -130,6 +127,14 @@ export function commandLineFor(favorite: Favorite): CommandLineOptions {
 }
 
 /** A session as a favorite: what it was started from, with the forwards it has now (added ones too). */
+/** What of a command line a favorite does not keep, as warnings ("-F is not kept in favorites"). */
+export function notKept(cli: Pick<CommandLineOptions, 'options' | 'cipher' | 'configFile'>): string[] {
+  const warnings = keptOptions(cli.options).dropped.map((text) => `-o ${text} is not kept in favorites`);
+  if (cli.cipher) warnings.push('-c is not kept in favorites');
+  if (cli.configFile) warnings.push('-F is not kept in favorites');
+  return warnings;
+}
+
 export function favoriteFromCommandLine(
   name: string,
   cli: CommandLineOptions,
