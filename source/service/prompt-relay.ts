@@ -18,12 +18,12 @@ export class PromptRelay {
   /** A prompter for session `name` that asks this client. */
   prompterFor(session: string): Prompter {
     return {
-      ask: (text, {secret}) => {
+      ask: (text, {secret, shownBefore}) => {
         if (!this.connected()) return Promise.reject(new PromptCancelled());
         const prompt = this.nextPrompt++;
         return new Promise<string>((resolve, reject) => {
           this.pending.set(prompt, {resolve, reject});
-          this.send({prompt, session, text, secret});
+          this.send({prompt, session, text, secret, ...(shownBefore !== undefined ? {shownBefore} : {})});
         });
       },
       inform: (message) => {

@@ -49,7 +49,10 @@ export interface ForwardSummary {
 
 export type Command =
   | {command: 'ls'}
-  /** origin: the command line (a favorite's already merged in); favorite: it came from @NAME. */
+  /**
+   * origin: the command line (a favorite's already merged in); favorite: it came from @NAME (told, no
+   * longer acted on: every session of the service reconnects unless -o Reconnect=no).
+   */
   /**
    * prompts: this client answers the session's prompts (host key, password, passphrase) while it comes
    * up (`tunnels -f` on a terminal); without it the session runs as with BatchMode.
@@ -101,6 +104,8 @@ export interface PromptMessage {
   session: string;
   text: string;
   secret: boolean;
+  /** A question asked again: what it is about, shown before it again (the host and its fingerprint). */
+  shownBefore?: string;
 }
 
 /** Something to tell that person while prompts run ("Permission denied, please try again."). */
@@ -256,7 +261,13 @@ export function parseServerMessage(line: string): ServerMessage | {error: string
   if (typeof value === 'string') return {error: `${value}; stop the service (tunnels stop)`};
   if ('hello' in value) return value as unknown as Hello;
   if (typeof value.prompt === 'number' && typeof value.text === 'string' && isString(value.session))
-    return {prompt: value.prompt, session: value.session, text: value.text, secret: value.secret === true};
+    return {
+      prompt: value.prompt,
+      session: value.session,
+      text: value.text,
+      secret: value.secret === true,
+      ...(typeof value.shownBefore === 'string' ? {shownBefore: value.shownBefore} : {}),
+    };
   if (typeof value.inform === 'string' && isString(value.session))
     return {inform: value.inform, session: value.session};
   if (typeof value.id === 'number' && typeof value.ok === 'boolean') return value as unknown as Result;

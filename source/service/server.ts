@@ -193,7 +193,6 @@ class Service {
           await this.sessions.up(
             request.name,
             request.origin,
-            request.favorite,
             request.prompts === true ? client.prompts.prompterFor(request.name) : undefined,
             request.agent,
           ),

@@ -17,6 +17,8 @@ import type {ForwardSummary, SessionEvent, SessionSummary} from './protocol.js';
 
 /** How many recent events each session keeps for `logs`. */
 export const RECENT_EVENTS = 500;
+/** How many sessions that ended by themselves keep their events for `logs`. */
+const ENDED_KEPT = 20;
 
 /** What a command comes to: done, or a sentence that says what to do. `told`: the events said it. */
 export type Outcome = {ok: true} | {ok: false; error: string; told?: boolean};
@@ -33,6 +35,8 @@ export class SessionTable {
   /** Called when a session is added or gone (the service keeps a list, and may wind down when empty). */
   onChange: () => void = () => {};
   private readonly held = new Map<string, Held>();
+  /** The recent events of sessions that ended by themselves, oldest first: `logs NAME` still says why. */
+  private readonly ended = new Map<string, SessionEvent[]>();
 
   get size(): number {
     return this.held.size;
@@ -47,7 +51,6 @@ export class SessionTable {
   async up(
     name: string,
     origin: CommandLineOptions,
-    favorite: boolean,
     prompter?: Prompter,
     /** The SSH_AUTH_SOCK of the command that asked ('' for none); undefined: this process's. */
     agent?: string,
@@ -67,14 +70,16 @@ export class SessionTable {
       if (error instanceof ConfigError) return failure(error.message);
       throw error;
     }
-    // A favorite is a tunnel meant to stay up: it reconnects unless -o Reconnect=no (as in the CLI).
-    if (favorite) invocation.session.reconnect ??= true;
+    // A tunnel handed to the service is meant to stay up when the terminal is gone: it reconnects after a
+    // drop unless -o Reconnect=no (where ssh -f would end), as a favorite does everywhere.
+    invocation.session.reconnect ??= true;
     if (prompter === undefined) invocation.session.batchMode = true;
     // (Checked again: another up with this name may have come while the config was read.)
     if (this.held.has(name)) return failure(`a session named ${name} is already up; pick another --name`);
     const session = new Session(invocation.session, prompter);
     const held: Held = {session, recent: []};
     this.held.set(name, held);
+    this.ended.delete(name);
     this.onChange();
     session.events.on((event) => this.record(name, held, event));
     try {
@@ -90,8 +95,9 @@ export class SessionTable {
   async down(name: string): Promise<Outcome> {
     const held = this.held.get(name);
     if (!held) return this.noSession(name);
-    await held.session.close();
+    // Forgotten first: a session taken down is gone, not one that ended by itself (kept for logs).
     this.forget(name, held);
+    await held.session.close();
     return {ok: true};
   }
 
@@ -179,10 +185,10 @@ export class SessionTable {
   /** The recent events of one session or all, oldest first within each. */
   recent(name?: string): SessionEvent[] | Outcome {
     if (name !== undefined) {
-      const held = this.held.get(name);
-      return held ? [...held.recent] : this.noSession(name);
+      const events = this.held.get(name)?.recent ?? this.ended.get(name);
+      return events ? [...events] : this.noSession(name);
     }
-    return [...this.held.values()].flatMap((held) => held.recent);
+    return [...this.ended.values(), ...[...this.held.values()].map((held) => held.recent)].flat();
   }
 
   /** Each session's name and where it goes. */
@@ -196,7 +202,10 @@ export class SessionTable {
 
   async closeAll(): Promise<void> {
     await Promise.all(
-      [...this.held].map(([name, held]) => held.session.close().finally(() => this.forget(name, held))),
+      [...this.held].map(([name, held]) => {
+        this.forget(name, held);
+        return held.session.close();
+      }),
     );
   }
 
@@ -208,8 +217,16 @@ export class SessionTable {
       if (held.recent.length > RECENT_EVENTS) held.recent.shift();
     }
     this.events.emit(tagged);
-    // A session that ended by itself (its reconnects gave up, the server closed it) is not held.
-    if (event.event === 'session-failed' || event.event === 'session-closed') this.forget(name, held);
+    // A session that ended by itself (its reconnects gave up, the server closed it) is not held; its
+    // events are kept a while, for logs.
+    if (event.event === 'session-failed' || event.event === 'session-closed') {
+      if (this.held.get(name) === held) {
+        this.ended.delete(name);
+        this.ended.set(name, held.recent);
+        if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value!);
+      }
+      this.forget(name, held);
+    }
   }
 
   private forget(name: string, held: Held): void {
@@ -219,6 +236,7 @@ export class SessionTable {
   }
 
   private noSession(name: string): Outcome {
+    if (this.ended.has(name)) return failure(`${name} has ended (tunnels logs ${name} says why)`);
     const names = [...this.held.keys()];
     return failure(
       `no session named ${name}; ${names.length ? `the service holds ${names.join(', ')}` : 'the service holds none'} (see tunnels ls)`,

@@ -153,10 +153,15 @@ class ServiceLink {
     transport.onPrompt((message) => {
       if ('inform' in message) uiPrompter.inform(`${message.session}: ${message.inform}`);
       else
-        uiPrompter.ask(message.text, {secret: message.secret}).then(
-          (answer) => transport.answer(message.prompt, answer),
-          () => transport.answer(message.prompt, undefined),
-        );
+        uiPrompter
+          .ask(message.text, {
+            secret: message.secret,
+            ...(message.shownBefore !== undefined ? {shownBefore: message.shownBefore} : {}),
+          })
+          .then(
+            (answer) => transport.answer(message.prompt, answer),
+            () => transport.answer(message.prompt, undefined),
+          );
     });
     void transport.closed.then(() => {
       this.gone = true;

@@ -59,7 +59,7 @@ export interface ServiceTransport {
   onPrompt(
     listener: (
       message:
-        | {prompt: number; session: string; text: string; secret: boolean}
+        | {prompt: number; session: string; text: string; secret: boolean; shownBefore?: string}
         | {inform: string; session: string},
     ) => void,
   ): void;

@@ -27,6 +27,32 @@ describe('prompts relayed to the client that brings a session up', () => {
     expect(relay.answer(2, 'again')).toBe(false);
   });
 
+  it('a question asked again carries what it is about (the host and its fingerprint), on the wire too', () => {
+    const sent: ServerMessage[] = [];
+    const relay = new PromptRelay(
+      (message) => sent.push(message),
+      () => true,
+    );
+    const about =
+      "The authenticity of host 'db' can't be established.\nED25519 key fingerprint is SHA256:abc.";
+    const asked = relay.prompterFor('db').ask("Please type 'yes', 'no' or the fingerprint: ", {
+      secret: false,
+      shownBefore: about,
+    });
+    asked.catch(() => {});
+    expect(sent).toEqual([
+      {
+        prompt: 1,
+        session: 'db',
+        text: "Please type 'yes', 'no' or the fingerprint: ",
+        secret: false,
+        shownBefore: about,
+      },
+    ]);
+    expect(parseServerMessage(JSON.stringify(sent[0]))).toEqual(sent[0]);
+    relay.cancelAll();
+  });
+
   it('cancels what waits when the client goes, and asks nothing of a client that is gone', async () => {
     let connected = true;
     const relay = new PromptRelay(

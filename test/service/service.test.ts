@@ -5,6 +5,7 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TunnelEvent} from '../../source/core/events.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
+import {processTree} from '../helpers/sshd.js';
 import {createPasswordUser} from '../helpers/password-user.js';
 import {connectionRefused, exchange} from '../helpers/targets.js';
 import {alive, jsonLines, useServiceHome, waitUntil} from './service-home.js';
@@ -87,6 +88,37 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect((await run(['stop'])).status).toBe(0);
     await waitUntil(() => !alive(pid!), 'the service has exited');
     expect(fs.existsSync(socketFile())).toBe(false);
+  });
+
+  it('a dropped session reconnects by itself; with -o Reconnect=no it ends, and logs still say why', async () => {
+    const before = new Set(await processTree(fixture.sshd.pid));
+    expect((await up('-L', `0:127.0.0.1:${fixture.echo.port}`, '--name', 'kept')).status).toBe(0);
+    const kept = (await processTree(fixture.sshd.pid)).filter((pid) => !before.has(pid));
+    const middle = new Set(await processTree(fixture.sshd.pid));
+    expect((await up('-o', 'Reconnect=no', '--name', 'once')).status).toBe(0);
+    const once = (await processTree(fixture.sshd.pid)).filter((pid) => !middle.has(pid));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(once.length).toBeGreaterThan(0);
+    // sshd's processes for each connection: the drop of a server that went away.
+    for (const pid of [...kept, ...once]) process.kill(pid, 'SIGKILL');
+
+    let listed: {name: string; state: string}[] = [];
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      listed = (await sessions()) as unknown as {name: string; state: string}[];
+      if (listed.length === 1 && listed[0]!.state === 'connected') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(listed).toMatchObject([{name: 'kept', state: 'connected'}]);
+    expect((await run(['logs', 'kept'])).stdout).toMatch(/kept: connection lost: .*reconnecting/);
+
+    const ended = await run(['logs', 'once']);
+    expect(ended.status).toBe(0);
+    expect(ended.stdout).toMatch(/once: connected to /);
+    expect(ended.stdout).toMatch(/once: connection closed: /);
+    const down = await run(['down', 'once']);
+    expect(down.status).toBe(255);
+    expect(down.stderr).toBe('tunnels: once has ended (tunnels logs once says why)\n');
+    expect((await run(['down', 'kept'])).status).toBe(0);
   });
 
   it('a session that cannot connect: the headless line and status 255, and nothing is held', async () => {
