@@ -86,6 +86,7 @@ export function dumpOptions(options: FilledOptions): string {
     `ciphers ${(assembleCiphers(options.ciphers) ?? TUNNELS_DEFAULT_CIPHERS).join(',')}`,
     options.hostKeyAlias !== undefined ? `hostkeyalias ${options.hostKeyAlias}` : undefined,
     options.identityAgent !== undefined ? `identityagent ${options.identityAgent}` : undefined,
+    options.ignoreUnknown !== undefined ? `ignoreunknown ${options.ignoreUnknown}` : undefined,
     ...forwardLines(options),
     ...options.identityFiles.map((entry) => `identityfile ${entry.file}`),
     `canonicaldomains ${options.canonicalDomains.length > 0 ? options.canonicalDomains.join(' ') : 'none'}`,

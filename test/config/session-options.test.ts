@@ -456,10 +456,15 @@ Host *
 
     it.each<[string, Partial<CommandLineOptions>, string, string[]]>([
       ['-L missing field', {localForwards: ['8080:db']}, '', ['-L 8080:db', '"8080:db"']],
-      ['-L bad port', {localForwards: ['8080:db:http']}, '', ['-L 8080:db:http', '"http"']],
+      [
+        '-L bad port',
+        {localForwards: ['8080:db:nosuchservice']},
+        '',
+        ['-L 8080:db:nosuchservice', '"nosuchservice"'],
+      ],
       ['-L port out of range', {localForwards: ['70000:db:80']}, '', ['-L', '"70000"']],
       ['-R destination port 0', {remoteForwards: ['9000:localhost:0']}, '', ['-R 9000:localhost:0', '"0"']],
-      ['-D not a port', {dynamicForwards: ['socks']}, '', ['-D socks', '"socks"']],
+      ['-D not a port', {dynamicForwards: ['nosuchservice']}, '', ['-D nosuchservice', '"nosuchservice"']],
       ['-D too many fields', {dynamicForwards: ['a:b:1080']}, '', ['-D a:b:1080']],
       [
         '-o LocalForward without destination',

@@ -2,7 +2,9 @@
  * readconf.c's fill_default_options: what an option is when neither the command line nor a config gave it.
  * A port of OpenSSH 9.2's readconf.c: its names are kept where they help compare.
  */
-import type {IdentityFileEntry, SshOptions} from './options.js';
+import {type IdentityFileEntry, OptionError, type SshOptions} from './options.js';
+import {saysYes} from './passed-keywords.js';
+import {parseCount} from './values.js';
 
 /** SshOptions after defaults: what tunnels will use. */
 export type FilledOptions = SshOptions &
@@ -58,6 +60,14 @@ const TUNNELS_CONNECT_TIMEOUT = 30;
 
 /** readconf.c's fill_default_options, with tunnels' own defaults where it differs on purpose. */
 export function fillDefaults(options: SshOptions, host: string, me: {name: string}): FilledOptions {
+  // ssh.c's checks once the config is read, of values tunnels otherwise passes over.
+  const attempts = options.passedOver?.connectionattempts?.[0];
+  if (attempts !== undefined && parseCount(attempts) === 0)
+    throw new OptionError(`ConnectionAttempts ${attempts}: expected 1 or more`);
+  if (options.proxyCommand === '-' && saysYes(options.passedOver?.proxyusefdpass?.[0]))
+    throw new OptionError(
+      'ProxyCommand - and ProxyUseFdpass yes: ssh cannot pass a connection it does not make',
+    );
   if (options.clearAllForwardings === true) {
     options.localForwards = [];
     options.remoteForwards = [];

@@ -173,10 +173,16 @@ export const HANDLERS: Record<string, Handler> = {
     for (const [index, arg] of args.entries()) {
       if (arg.toLowerCase() === 'none' && (index > 0 || args.length > 1))
         throw new OptionError(`${where}: keyword CanonicalDomains "none" argument must appear alone`);
-      if (arg.toLowerCase() !== 'none' && !/^[A-Za-z0-9_.-]+$/.test(arg))
-        throw new OptionError(`${where}: "${arg}" is not a domain name`);
+      if (arg === '') throw new OptionError(`${where}: keyword CanonicalDomains empty argument`);
+      // misc.c's valid_domain: "_" is taken, though no domain has it.
+      if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(arg) || arg.includes('..'))
+        throw new OptionError(
+          `${where}: "${arg}" is not a domain name (letters, digits, "-", "_" and single dots, starting with a letter or digit)`,
+        );
     }
-    if (options.canonicalDomains === undefined) set('canonicalDomains', args);
+    // As ssh keeps them: lower-case, without a trailing dot.
+    const domains = args.map((arg) => arg.toLowerCase().replace(/\.$/, ''));
+    if (options.canonicalDomains === undefined) set('canonicalDomains', domains);
   },
   canonicalizefallbacklocal: flagHandler('canonicalizeFallbackLocal', 'CanonicalizeFallbackLocal'),
   canonicalizehostname: choiceHandler<CanonicalizeHostname>('canonicalizeHostname', 'CanonicalizeHostname', {
@@ -284,6 +290,9 @@ export const HANDLERS: Record<string, Handler> = {
 HANDLERS.challengeresponseauthentication = HANDLERS.kbdinteractiveauthentication!;
 HANDLERS.skeyauthentication = HANDLERS.kbdinteractiveauthentication!;
 HANDLERS.tisauthentication = HANDLERS.kbdinteractiveauthentication!;
+// Old names ssh still reads as the new ones.
+HANDLERS.identityfile2 = HANDLERS.identityfile!;
+HANDLERS.dsaauthentication = HANDLERS.pubkeyauthentication!;
 
 function checkAgentPath(value: string, where: string): void {
   if (/\$\{[^}]*$/.test(value) || /\$\{\}/.test(value))

@@ -83,6 +83,11 @@ export interface SshOptions {
   strictHostKeyChecking?: StrictHostKeyChecking;
   userKnownHostsFiles?: string[];
   ignoreUnknown?: string;
+  /**
+   * The first value obtained of each keyword tunnels passes over (lower-case keyword to its arguments):
+   * ssh checks a few of them once the config is read (ConnectionAttempts 0).
+   */
+  passedOver?: Record<string, string[]>;
   /** tunnels' own keyword: reconnect when the connection drops. */
   reconnect?: boolean;
 }

@@ -12,9 +12,8 @@ import {HANDLERS} from './keywords.js';
 import {ConfigLineError, splitConfigLine} from './line.js';
 import {hostApplies, matchApplies, matchPatternList} from './match.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
-import {PASSED, PASSED_FLAGS} from './passed-keywords.js';
+import {PASSED} from './passed-keywords.js';
 import {expandTilde} from './tokens.js';
-import {badValue, FLAG_VALUES} from './values.js';
 
 /** ssh's READCONF_MAX_DEPTH. */
 const MAX_INCLUDE_DEPTH = 16;
@@ -52,19 +51,15 @@ export function processLine(
   }
   const handler = HANDLERS[keyword];
   if (!handler) {
-    if (keyword === 'loglevel' && !/^(quiet|fatal|error|info|verbose|debug[123]?)$/i.test(args[0] ?? ''))
-      throw badValue(
-        where,
-        'LogLevel',
-        args[0] ?? '',
-        'expected QUIET, FATAL, ERROR, INFO, VERBOSE or DEBUG1-3',
-      );
-    if (keyword === 'compression' && !/^(yes|no)$/i.test(args[0] ?? ''))
-      throw badValue(where, 'Compression', args[0] ?? '', 'expected yes or no');
-    if (PASSED.has(keyword) || keyword === 'compression') {
-      if (PASSED_FLAGS.has(keyword) && args.length > 0 && FLAG_VALUES[args[0]!.toLowerCase()] === undefined)
-        throw badValue(where, keyword, args[0]!, 'expected yes or no');
-      if (active && context.unused) context.unused.push(text.trim());
+    const passed = PASSED[keyword];
+    if (passed) {
+      // Checked where the block does not apply too, as ssh checks every line.
+      passed.check(line.args, where, passed.name);
+      if (active) {
+        options.passedOver ??= {};
+        options.passedOver[keyword] ??= line.args;
+        if (context.unused) context.unused.push(text.trim());
+      }
       return active;
     }
     if (options.ignoreUnknown !== undefined && matchPatternList(keyword, options.ignoreUnknown, true))

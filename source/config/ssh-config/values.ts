@@ -43,18 +43,21 @@ export function choice<T extends string>(
   return result;
 }
 
-/** misc.c's convtime: "90", "1m30s", "2h"; undefined when it is not a time. */
+/** misc.c's convtime: "90", "1m30s", "2h" (each part as strtol reads it); undefined when it is not a time. */
 export function parseTime(value: string): number | undefined {
   if (value === '') return undefined;
   const units: Record<string, number> = {'': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800};
   let total = 0;
-  const pattern = /(\d+)([smhdw]?)/iy;
+  const pattern = /[ \t\n\v\f\r]*([+-]?\d+)([smhdw]?)/iy;
   let index = 0;
   while (index < value.length) {
     pattern.lastIndex = index;
     const match = pattern.exec(value);
     if (!match) return undefined;
-    total += Number(match[1]) * units[match[2]!.toLowerCase()]!;
+    const seconds = Number(match[1]);
+    // "-0" is 0, as strtol reads it.
+    if (seconds < 0) return undefined;
+    total += seconds * units[match[2]!.toLowerCase()]!;
     index = pattern.lastIndex;
     if (total > 2 ** 31 - 1) return undefined;
   }
@@ -91,10 +94,21 @@ export function parsePortValue(value: string): number | undefined {
   return servicePort(value);
 }
 
+export const INT_MAX = 2 ** 31 - 1;
+
+/** A count as misc.c's atoi_err reads it: 0 to INT_MAX. */
 export function integer(value: string | undefined, where: string, keyword: string): number {
-  if (value === undefined || !/^-?\d+$/.test(value))
-    throw badValue(where, keyword, value ?? '', 'expected a whole number');
-  return Number(value);
+  const number = value === undefined ? undefined : parseCount(value);
+  if (number === undefined)
+    throw badValue(where, keyword, value ?? '', `expected a whole number from 0 to ${INT_MAX}`);
+  return number;
+}
+
+/** misc.c's atoi_err (strtonum from 0 to INT_MAX); undefined when it is not such a number. */
+export function parseCount(value: string): number | undefined {
+  if (!/^[ \t\n\v\f\r]*[+-]?\d+$/.test(value)) return undefined;
+  const number = Number(value.trim());
+  return number >= 0 && number <= INT_MAX ? Math.abs(number) : undefined;
 }
 
 export function time(value: string | undefined, where: string, keyword: string): number {
