@@ -10,7 +10,7 @@ import type {Favorite, FavoritesFile} from '../config/favorites/index.js';
 import {resolveInvocation} from '../config/session-options.js';
 import {connect, sessionOrigin} from './actions.js';
 import {handles} from './session-handles.js';
-import {alreadyConnectedText, liveSessionNamed, selectSession} from './session-match.js';
+import {alreadyConnectedText, liveSessionLike, liveSessionNamed, selectSession} from './session-match.js';
 import {type Dialog, type FavoriteRow, store} from './state.js';
 import {closeDialog, openDialog, showMessage} from './ui-actions.js';
 
@@ -103,11 +103,22 @@ export async function connectFavorite(name: string, options: {again?: boolean} =
     showMessage('error', `no favorite named ${name}`);
     return false;
   }
-  closeDialog();
   const commandLine = commandLineFor(favorite);
   try {
-    await connect(name, await resolveInvocation(commandLine), {...commandLine, destination: favorite.host});
+    const invocation = await resolveInvocation(commandLine);
+    const like = options.again
+      ? undefined
+      : liveSessionLike(store.getState(), invocation.session, favorite.forwards);
+    if (like) {
+      closeDialog();
+      selectSession(like.id);
+      showMessage('info', alreadyConnectedText(like));
+      return true;
+    }
+    closeDialog();
+    await connect(name, invocation, {...commandLine, destination: favorite.host});
   } catch (error) {
+    closeDialog();
     showMessage('error', (error as Error).message);
   }
   return false;

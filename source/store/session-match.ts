@@ -24,6 +24,25 @@ export function liveSessionNamed(state: AppState, name: string): SessionRow | un
   return state.sessions.find((session) => session.name === name && isLive(session));
 }
 
+/**
+ * A live session that is what a favorite would open: the same user, host, port and route, and the same
+ * forwards as it holds them now (a session saved as that favorite with `s`, under its own name).
+ */
+export function liveSessionLike(
+  state: AppState,
+  session: Parameters<typeof sessionAddress>[0],
+  forwardLabels: string[],
+): SessionRow | undefined {
+  const address = sessionAddress(session);
+  const key = (labels: string[]) => JSON.stringify([...labels].sort());
+  return state.sessions.find(
+    (row) =>
+      row.address === address &&
+      isLive(row) &&
+      key(row.forwards.map((forward) => forward.label)) === key(forwardLabels),
+  );
+}
+
 /** The same forwards, in any order. */
 function sameForwards(a: ForwardSpec[], b: ForwardSpec[]): boolean {
   const key = (specs: ForwardSpec[]) => specs.map((spec) => JSON.stringify(spec)).sort();

@@ -170,6 +170,30 @@ describe('favorites: a connected one is selected, several are chosen at once, a 
     }
   });
 
+  it('a favorite saved from a live session (s) is that session: connecting it selects the session', async () => {
+    const file = openFavorites({cwd: path.join(directory, 'config')});
+    file.save({
+      name: 'saved',
+      host: '10.0.0.7',
+      user: 'deploy',
+      identityFiles: [],
+      options: {},
+      forwards: ['-L 9090:db:5432', '-L 8080:db:5432'],
+    });
+    store.setState({
+      sessions: [
+        sessionRow(6, [forwardRow(8080)], {address: 'deploy@10.0.0.7:22'}),
+        sessionRow(7, [forwardRow(8080), forwardRow(9090)], {address: 'deploy@10.0.0.7:22'}),
+      ],
+      selectedSession: 0,
+      dialog: picker(),
+    });
+    expect(await connectFavorite('saved')).toBe(true);
+    expect(store.getState()).toMatchObject({selectedSession: 1, dialog: undefined});
+    expect(store.getState().message?.text).toMatch(/^host-7 \(deploy@10\.0\.0\.7:22\) is already connected/);
+    expect(store.getState().sessions).toHaveLength(2);
+  });
+
   it('saving a session started with -F says that the favorite does not keep it', async () => {
     const id = handles.add({session: {}} as ResolvedInvocation, {
       ...destinationOnly('deploy@db1', path.join(directory, 'cfg')),
