@@ -321,6 +321,20 @@ describe('the store as a fold of core events', () => {
     expect(state.log.at(-1)!.text).toBe('reconnected to u@h:22 (publickey; reconnect 1)');
   });
 
+  it('a prompt’s remark on the status line (“Bad passphrase, try again.”) goes once the session connects', () => {
+    const [connecting, up] = connected as [TunnelEvent, TunnelEvent];
+    const base = addSessionRow(initialState(), 1, 'db', 'u@h:22');
+    const asked = {
+      ...base,
+      message: {kind: 'info' as const, text: 'Bad passphrase, try again.', prompt: true},
+    };
+    expect(fold([connecting], asked).message?.text).toBe('Bad passphrase, try again.');
+    expect(fold([connecting, up], asked).message).toBeUndefined();
+    // Anything else said stays.
+    const other = {...base, message: {kind: 'info' as const, text: 'copied 127.0.0.1:8080'}};
+    expect(fold([connecting, up], other).message?.text).toBe('copied 127.0.0.1:8080');
+  });
+
   it('ends a session closed or failed, with its reason', () => {
     const closed = fold([
       ...connected,
