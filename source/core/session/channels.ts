@@ -6,7 +6,7 @@ import {
   type RemoteUnixConnectionHandler,
   streamLocalOpenError,
 } from '../forwards/forward-context.js';
-import {notConnectedMessage} from './messages.js';
+import {connectionLostMessage, notConnectedMessage} from './messages.js';
 import {ReconnectingSession} from './reconnect.js';
 import {openChannelCount} from './ssh2-internals.js';
 
@@ -79,8 +79,11 @@ export abstract class SessionChannels extends ReconnectingSession {
       }
       try {
         open(client, (error, channel) => {
-          if (error) reject(describe(error));
-          else resolve(take(channel));
+          if (!error) resolve(take(channel));
+          // The connection ended before the server answered (ssh2 fails the channels it waited for
+          // alike): its end is the reason, not the target.
+          else if (client !== this.client) reject(new Error(connectionLostMessage(this.failure)));
+          else reject(describe(error));
         });
       } catch (error) {
         reject(new Error(`the session is not connected (${(error as Error).message})`));

@@ -11,7 +11,14 @@ import {HandshakeAttempt} from './handshake-attempt.js';
 import {type HostKeyTrust, preferredHostKeyAlgorithms, verifyHostKey} from './host-key-check.js';
 import {fingerprintSha256, hostKeyName, hostKeyNames, type KnownHostEntry} from './known-hosts.js';
 import {loadKnownHosts} from './known-hosts-file.js';
-import {connectErrorMessage, droppedMessage, keepaliveMessage, SessionError} from './messages.js';
+import {
+  connectErrorMessage,
+  DESTINATION_PORT_ADVICE,
+  droppedMessage,
+  JUMP_HOST_PORT_ADVICE,
+  keepaliveMessage,
+  SessionError,
+} from './messages.js';
 import type {Prompter} from './prompter.js';
 import {routeOf} from './route.js';
 import type {SessionConfig, SessionState} from './session-config.js';
@@ -54,6 +61,8 @@ export abstract class SessionHandshake {
   private acceptedHostKey: Buffer | undefined;
   /** The jump host's session, kept across reconnects (its accepted host key with it). */
   protected jumpSession: JumpSession | undefined;
+  /** This session is a jump host of another (its port is set with -J, not -p). */
+  protected servesAsHop = false;
 
   constructor(
     readonly config: SessionConfig,
@@ -193,7 +202,7 @@ export abstract class SessionHandshake {
       }
       if (attempt.established && client === this.client)
         this.lastError =
-          error.level === 'client-timeout' ? keepaliveMessage(this.config) : droppedMessage(error);
+          error.level === 'client-timeout' ? this.keepaliveFailure(transport) : droppedMessage(error);
     });
     client.on('close', () => {
       if (!attempt.settled) {
@@ -208,8 +217,20 @@ export abstract class SessionHandshake {
         return;
       }
       // Only the connection in use ends the session: a failed attempt's late close does not.
-      if (attempt.established && client === this.client) this.onClosed();
+      if (attempt.established && client === this.client) {
+        // A jump host whose own connection ended took this one with it: it is the one to name.
+        const droppedHop = transport?.droppedHop?.();
+        if (droppedHop) this.lastError = droppedHop;
+        this.onClosed();
+      }
     });
+  }
+
+  /** The keepalives went unanswered: by the server, or (through a jump host) by the jump host itself. */
+  private keepaliveFailure(transport: Transport | undefined): string {
+    const via = routeOf(this.config);
+    const silentHop = transport?.silentHop?.();
+    return keepaliveMessage(this.config, silentHop ?? `the server${via ? ` via ${via}` : ''}`);
   }
 
   /** Channels the server opens: X11 for the command that asked, remote-forward connections by listener. */
@@ -350,8 +371,12 @@ export abstract class SessionHandshake {
   ): SessionError {
     if (hostKeyRefusal)
       return new SessionError(`host key verification failed: ${hostKeyRefusal}`, 'host-key');
-    return connectErrorMessage(error, this.config.host, this.config.port, () =>
-      authenticator.failureMessage(),
+    return connectErrorMessage(
+      error,
+      this.config.host,
+      this.config.port,
+      () => authenticator.failureMessage(),
+      this.servesAsHop ? JUMP_HOST_PORT_ADVICE : DESTINATION_PORT_ADVICE,
     );
   }
 }

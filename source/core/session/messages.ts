@@ -27,12 +27,21 @@ export function droppedMessage(error: Error & {code?: string}): string {
   }
 }
 
+/** How the user sets the port of the destination, and of a jump host (-p is the destination's only). */
+export const DESTINATION_PORT_ADVICE = 'use -p to change it';
+export const JUMP_HOST_PORT_ADVICE = "set it with -J host:port, or the Port of the jump host's Host block";
+
 /** Why the connection could not be made, from its socket error. */
-export function socketErrorMessage(error: Error & {code?: string}, host: string, port: number): string {
+export function socketErrorMessage(
+  error: Error & {code?: string},
+  host: string,
+  port: number,
+  portAdvice = DESTINATION_PORT_ADVICE,
+): string {
   const where = `${host}:${port}`;
   switch (error.code) {
     case 'ECONNREFUSED':
-      return `cannot connect to ${where}: connection refused (is sshd running there, and is the port right? use -p to change it)`;
+      return `cannot connect to ${where}: connection refused (is sshd running there, and is the port right? ${portAdvice})`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `cannot resolve the host name ${host}: check the spelling, or its HostName in ~/.ssh/config`;
@@ -54,6 +63,7 @@ export function connectErrorMessage(
   host: string,
   port: number,
   authenticationFailure: () => string,
+  portAdvice = DESTINATION_PORT_ADVICE,
 ): SessionError {
   const where = `${host}:${port}`;
   switch (error.level) {
@@ -62,7 +72,7 @@ export function connectErrorMessage(
     case 'client-timeout':
       return new SessionError(`timed out connecting to ${where}`, 'timeout');
     case 'client-socket':
-      return new SessionError(socketErrorMessage(error, host, port), 'connect');
+      return new SessionError(socketErrorMessage(error, host, port, portAdvice), 'connect');
     case 'handshake':
       return new SessionError(
         `the SSH handshake with ${where} failed: ${error.message}${/algorithm|cipher/i.test(error.message) ? ' (check -c / -o Ciphers=)' : ''}`,
@@ -73,12 +83,24 @@ export function connectErrorMessage(
   }
 }
 
-export function keepaliveMessage(config: {
-  serverAliveIntervalMs: number;
-  serverAliveCountMax: number;
-}): string {
+/**
+ * The keepalives went unanswered; `who` stopped answering: the server, "the server via bastion", or a jump
+ * host known to have frozen.
+ */
+export function keepaliveMessage(
+  config: {
+    serverAliveIntervalMs: number;
+    serverAliveCountMax: number;
+  },
+  who = 'the server',
+): string {
   const {serverAliveIntervalMs, serverAliveCountMax} = config;
-  return `the server stopped answering (${serverAliveCountMax} keepalives unanswered, every ${serverAliveIntervalMs / 1000} s)`;
+  return `${who} stopped answering (${serverAliveCountMax} keepalives unanswered, every ${serverAliveIntervalMs / 1000} s)`;
+}
+
+/** A channel asked for while the connection ended, and why it ended when that is known. */
+export function connectionLostMessage(reason: string | undefined): string {
+  return `the SSH connection dropped before the server answered${reason ? `: ${reason}` : ''}`;
 }
 
 export function notConnectedMessage(reconnecting: boolean): string {

@@ -10,6 +10,7 @@ import {SessionError} from './messages.js';
 import type {Prompter} from './prompter.js';
 import {routeOf} from './route.js';
 import type {SessionConfig} from './session-config.js';
+import {pingWithReply} from './ssh2-internals.js';
 import {sampleTraffic} from './traffic-sampler.js';
 
 export {SessionError} from './messages.js';
@@ -89,6 +90,7 @@ export class Session extends SessionChannels implements ForwardContext {
   /** Connects this session as a jump host: no events of its own to the user, no reconnect of its own. */
   async openAsHop(reconnecting: boolean): Promise<void> {
     this.closing = false;
+    this.servesAsHop = true;
     this.state = 'connecting';
     try {
       await this.handshake(reconnecting);
@@ -111,6 +113,11 @@ export class Session extends SessionChannels implements ForwardContext {
         else resolve(channel);
       });
     });
+  }
+
+  /** Sends a keepalive, and calls `answered` when the server replies; false when not connected. */
+  ping(answered: () => void): boolean {
+    return this.client !== undefined && this.state === 'connected' && pingWithReply(this.client, answered);
   }
 
   protected newJumpSession(config: SessionConfig): Session {

@@ -14,13 +14,21 @@ export interface Transport {
    * for a moment (its stdin's EPIPE may come first).
    */
   ended(): Promise<string | undefined>;
+  /** The jump host whose own connection ended under this one, and why ("the jump host bastion (…): …"). */
+  droppedHop?(): string | undefined;
+  /** The jump host, named, when it has not answered its own keepalives lately (it froze, not the server). */
+  silentHop?(): string | undefined;
 }
 
 /** The jump host's session, as the connection through it uses it. */
 export interface JumpHost {
   readonly state: SessionState;
+  /** Why its connection ended, once it has. */
+  readonly failure: string | undefined;
   openAsHop(reconnecting: boolean): Promise<void>;
   openDirect(host: string, port: number): Promise<ClientChannel>;
+  /** Sends a keepalive on the jump host's own connection; false when it cannot. */
+  ping(answered: () => void): boolean;
   close(): Promise<void>;
 }
 
@@ -68,13 +76,47 @@ export async function openJumpTransport(
   } finally {
     clearTimeout(timer);
   }
+  // ssh2 ends a connection by destroying its socket and waiting for the socket's 'close'. A channel's comes
+  // only with the jump host's answer to our CLOSE, which a frozen jump host never sends: the connection
+  // would outlive its own keepalives by the jump host's (a minute by default), refusing every new channel
+  // meanwhile. The channel in a stream of our own closes at once.
+  const sock = commandStream(channel, channel);
+  channel.once('close', () => sock.destroy());
+  const probes = probeHop(hop, config.serverAliveIntervalMs);
   return {
-    sock: channel,
+    sock,
     close: () => {
-      channel.destroy();
+      probes.stop();
+      sock.destroy();
       void hop.close();
     },
     ended: async () => (hop.state === 'connected' ? undefined : `${name} closed`),
+    droppedHop: () =>
+      hop.state === 'connected' || hop.state === 'connecting'
+        ? undefined
+        : `${name}: ${hop.failure ?? 'the connection closed'}`,
+    silentHop: () => (probes.silent() ? name : undefined),
+  };
+}
+
+/**
+ * Keepalives on the jump host's own connection, as often as the destination's: when the destination's go
+ * unanswered, these tell whether the jump host froze too (a probe it left unanswered for an interval or
+ * more; it answers in a round trip otherwise) or only the server behind it did.
+ */
+function probeHop(hop: JumpHost, intervalMs: number): {silent(): boolean; stop(): void} {
+  if (intervalMs <= 0) return {silent: () => false, stop: () => {}};
+  // When each unanswered probe was sent, oldest first (answers come in order).
+  const unanswered: number[] = [];
+  const timer = setInterval(() => {
+    if (hop.state !== 'connected') return;
+    const sentAt = performance.now();
+    if (hop.ping(() => unanswered.shift())) unanswered.push(sentAt);
+  }, intervalMs);
+  timer.unref();
+  return {
+    silent: () => unanswered.length > 0 && performance.now() - unanswered[0]! >= intervalMs,
+    stop: () => clearInterval(timer),
   };
 }
 
@@ -114,11 +156,12 @@ export function runProxyCommand(command: string, warn: (message: string) => void
 }
 
 /**
- * A command's stdout and stdin as the one stream ssh2 runs on. Not Duplex.from: there an error writing to
- * stdin (EPIPE: the command exited, perhaps right after answering) destroyed the whole stream, and what the
- * command had written but ssh2 not yet read went with it, so a target that answered in another protocol
- * could not be named. Here the read side runs to the command's EOF whatever became of its stdin, as ssh
- * reads it; what is written after stdin broke is dropped (the connection ends with the command's output).
+ * A command's stdout and stdin (or a jump host's channel, as both) as the one stream ssh2 runs on. Not
+ * Duplex.from: there an error writing to stdin (EPIPE: the command exited, perhaps right after answering)
+ * destroyed the whole stream, and what the command had written but ssh2 not yet read went with it, so a
+ * target that answered in another protocol could not be named. Here the read side runs to the command's
+ * EOF whatever became of its stdin, as ssh reads it; what is written after stdin broke is dropped (the
+ * connection ends with the command's output). Destroying it ends it at once, whatever the two sides do.
  */
 function commandStream(stdout: Readable, stdin: Writable): Duplex {
   let stdinBroken = false;

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {
   connectErrorMessage,
   droppedMessage,
+  JUMP_HOST_PORT_ADVICE,
   keepaliveMessage,
   notConnectedMessage,
   SessionError,
@@ -29,6 +30,19 @@ describe('the words a session fails in', () => {
       /^cannot resolve the host name nosuch:/,
     );
     expect(socketErrorMessage(withCode('EOTHER', 'odd'), 'db', 22)).toBe('cannot connect to db:22: odd');
+  });
+
+  it("tells how to set a jump host's port, which -p does not set", () => {
+    const refused = connectErrorMessage(
+      Object.assign(withCode('ECONNREFUSED'), {level: 'client-socket'}),
+      'bastion',
+      2398,
+      () => '',
+      JUMP_HOST_PORT_ADVICE,
+    );
+    expect(refused.message).toBe(
+      "cannot connect to bastion:2398: connection refused (is sshd running there, and is the port right? set it with -J host:port, or the Port of the jump host's Host block)",
+    );
   });
 
   it("gives each of ssh2's error levels its failure level", () => {
