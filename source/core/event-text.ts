@@ -54,7 +54,7 @@ export function eventText(
     case 'ftp-data-opened':
       return `${label(event.forwardId)}: data channel #${event.dataId} (${event.mode}) ${event.local} <-> ${event.remote}`;
     case 'ftp-data-closed':
-      return `${label(event.forwardId)}: data channel #${event.dataId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.reason ? `; ${event.reason}` : ''})`;
+      return `${label(event.forwardId)}: data channel #${event.dataId} closed (${formatBytes(event.bytesIn)} in, ${formatBytes(event.bytesOut)} out${event.reason ? `; ${event.reason}` : ''})${event.from ? `; its connection came from ${event.from}` : ''}`;
     case 'warning':
       return `warning: ${event.message}`;
     case 'forward-added':

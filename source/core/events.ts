@@ -140,6 +140,11 @@ export type TunnelEvent =
       bytesIn: number;
       bytesOut: number;
       reason?: string;
+      /**
+       * Who its connection came from, when one came: the FTP client ("127.0.0.1:51234", passive), the FTP
+       * server ("127.0.0.1:40212 on the SSH server", active).
+       */
+      from?: string;
     }
   | {event: 'warning'; message: string; forwardId?: string};
 

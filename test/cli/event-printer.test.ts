@@ -87,6 +87,14 @@ describe('headless output', () => {
         bytesOut: 0,
         reason: 'no data connection came in time',
       },
+      {
+        event: 'ftp-data-closed',
+        forwardId: 'F4',
+        dataId: 3,
+        bytesIn: 0,
+        bytesOut: 24,
+        from: '127.0.0.2:41109 on the SSH server',
+      },
       {event: 'warning', message: 'careful'},
       {event: 'session-closed', reason: 'the server closed the connection'},
     ]);
@@ -102,6 +110,7 @@ describe('headless output', () => {
       '-L ftp/2121:ftp:21: data channel #1 (passive) 127.0.0.1:40001 <-> ftp:50000',
       '-L ftp/2121:ftp:21: data channel #1 closed (0 B in, 3.0 MiB out)',
       '-L ftp/2121:ftp:21: data channel #2 closed (0 B in, 0 B out; no data connection came in time)',
+      '-L ftp/2121:ftp:21: data channel #3 closed (0 B in, 24 B out); its connection came from 127.0.0.2:41109 on the SSH server',
       'tunnels: warning: careful',
       'tunnels: connection closed: the server closed the connection',
     ]);

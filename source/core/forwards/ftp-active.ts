@@ -1,10 +1,28 @@
 import net from 'node:net';
-import type {HostPort} from '../protocols/ftp-lines.js';
+import {type HostPort, sameAddress} from '../protocols/ftp-lines.js';
 import type {ChannelLink} from './channel-link.js';
 import type {Control, DataChannel, DataChannelForward} from './ftp-data-channel.js';
 import {formatAddress, holdDescriptor} from './listen.js';
 
-/** A one-connection remote forward on the SSH server's loopback, routed to the FTP client's listener. */
+/**
+ * The addresses the FTP server's active data connections come from, as the SSH server sees them, or
+ * undefined when they cannot be known here. FTP servers connect from the address their control connection
+ * reached (vsftpd, ProFTPD and pyftpdlib bind their data socket there): the forward's host when it is an
+ * address; the loopback addresses for `localhost`; loopback for the unspecified address, which the kernel
+ * connects there. Any other name is resolved on the SSH server, and what it resolves to there is not known.
+ */
+export function ftpServerAddresses(host: string): string[] | undefined {
+  if (host.toLowerCase() === 'localhost') return ['127.0.0.1', '::1'];
+  if (host === '0.0.0.0') return ['127.0.0.1'];
+  if (host === '::') return ['::1'];
+  return net.isIP(host) ? [host] : undefined;
+}
+
+/**
+ * A one-connection remote forward on the SSH server's loopback, routed to the FTP client's listener. It
+ * takes the first connection from the FTP server's address (forward.serverAddresses, any when not known):
+ * anything else on the SSH server that connects first is refused, and the listener keeps waiting.
+ */
 export async function openActive(
   forward: DataChannelForward,
   client: HostPort,
@@ -23,13 +41,26 @@ export async function openActive(
     socketOpen?.destroy();
     if (!used) void forward.context.cancelRemoteForward('127.0.0.1', boundPort);
   });
-  boundPort = await forward.context.requestRemoteForward('127.0.0.1', 0, (_details, accept, reject) => {
+  boundPort = await forward.context.requestRemoteForward('127.0.0.1', 0, (details, accept, reject) => {
     if (used || closed) {
       reject();
       return;
     }
+    // The channel carries who connected on the SSH server (its originator): sshd reads it from the socket.
+    const from = details.srcIP ? formatAddress(details.srcIP, details.srcPort) : 'an unknown address';
+    const servers = forward.serverAddresses;
+    if (servers && !servers.some((server) => details.srcIP && sameAddress(details.srcIP, server))) {
+      reject();
+      forward.warn(
+        `refused a data connection to ${remote} from ${from}: not the FTP server's address (${servers.join(' or ')})`,
+      );
+      return;
+    }
     used = true;
-    if (data) data.connected = true;
+    if (data) {
+      data.connected = true;
+      data.from = `${from} on the SSH server`;
+    }
     clearTimeout(timer);
     // One connection per data channel: stop listening on the server at once. (Its reply arrives as the
     // data starts; the session ACKs such small reads at once, or the data would wait 40 ms behind it.)

@@ -10,6 +10,8 @@ export interface DataChannel {
   close(reason?: string): void;
   /** Its connection has come (it carries data): it outlives its control connection, as a transfer does. */
   connected: boolean;
+  /** Who that connection came from: the FTP client (passive), the FTP server on the SSH server (active). */
+  from?: string;
 }
 
 /** One FTP client's control connection, and the data channels it asked for. */
@@ -32,6 +34,8 @@ export type CloseData = (reason?: string, bytes?: [number, number]) => void;
  */
 export interface DataChannelForward {
   readonly target: TargetForwardSpec;
+  /** Where the FTP server's active data connections may come from (ftpServerAddresses); undefined: not known. */
+  readonly serverAddresses: readonly string[] | undefined;
   readonly context: ForwardContext;
   /** A data channel nobody connects to within this time is torn down. */
   readonly dataIdleTimeoutMs: number;

@@ -6,7 +6,7 @@ import {sameAddress} from '../protocols/ftp-lines.js';
 import {FtpControlRewriter} from '../protocols/ftp-rewriter.js';
 import type {ChannelLink} from './channel-link.js';
 import type {ForwardContext} from './forward-context.js';
-import {openActive} from './ftp-active.js';
+import {ftpServerAddresses, openActive} from './ftp-active.js';
 import type {CloseData, Control, DataChannel, DataChannelForward} from './ftp-data-channel.js';
 import {openPassive} from './ftp-passive.js';
 import {formatAddress, type Peer} from './listen.js';
@@ -31,6 +31,8 @@ export class FtpForward extends LocalForward {
   private nextDataId = 1;
   /** This forward as the data channels see it. */
   private readonly dataForward: DataChannelForward;
+  /** Said once: the FTP server's address is not known, so active data connections are taken from any. */
+  private unknownServerWarned = false;
 
   constructor(
     id: string,
@@ -41,6 +43,7 @@ export class FtpForward extends LocalForward {
     super(id, target, context);
     this.dataForward = {
       target,
+      serverAddresses: ftpServerAddresses(target.host),
       context,
       dataIdleTimeoutMs,
       nextDataId: () => this.nextDataId++,
@@ -170,6 +173,12 @@ export class FtpForward extends LocalForward {
           break;
         }
         case 'active': {
+          if (!this.dataForward.serverAddresses && !this.unknownServerWarned) {
+            this.unknownServerWarned = true;
+            this.dataForward.warn(
+              `active data connections are taken from any address on the SSH server: ${this.target.host} is a name, resolved there, so the FTP server's address is not known here; give it as an address (127.0.0.1 for a server on the SSH server's loopback) to have it checked`,
+            );
+          }
           const refusal = this.dataChannelRefusal(control);
           const listener = refusal
             ? new Error(refusal)
@@ -221,6 +230,7 @@ export class FtpForward extends LocalForward {
         bytesIn: bytes[0],
         bytesOut: bytes[1],
         ...(reason ? {reason} : {}),
+        ...(data?.from ? {from: data.from} : {}),
       });
     };
   }

@@ -1,7 +1,14 @@
 import net from 'node:net';
 import {type HostPort, sameAddress} from '../protocols/ftp-lines.js';
 import type {Control, DataChannel, DataChannelForward} from './ftp-data-channel.js';
-import {createListener, formatAddress, holdDescriptor, listen, type Peer} from './listen.js';
+import {
+  createListener,
+  formatAddress,
+  holdDescriptor,
+  isLoopbackAddress,
+  listen,
+  type Peer,
+} from './listen.js';
 import {peerOwner} from './peer-owner.js';
 
 /**
@@ -16,10 +23,18 @@ export async function openPassive(
   control: Control,
 ): Promise<HostPort> {
   const clientAddress = control.peer.address;
-  // A client that came over the network (ftp/0.0.0.0:...) cannot reach 127.0.0.1. 227 can only carry
-  // IPv4: over IPv6 it names 127.0.0.1, as before; 229 names only the port.
+  // A client that came over the network (ftp/0.0.0.0:...) cannot reach 127.0.0.1.
   const controlAddress = control.socket.localAddress?.replace(/^::ffff:(?=\d+\.)/i, '');
-  const bindHost = controlAddress && (extended || net.isIPv4(controlAddress)) ? controlAddress : '127.0.0.1';
+  // 227 can only carry IPv4 (229 names only the port): a client on ::1 is sent to 127.0.0.1, loopback as
+  // well, and connects from there (its owner is checked all the same); a client that came to another IPv6
+  // address may not reach 127.0.0.1 or any IPv4 address of this machine, so it is told to use EPSV.
+  const pasvOverIPv6 = !extended && controlAddress !== undefined && net.isIPv6(controlAddress);
+  if (pasvOverIPv6 && !isLoopbackAddress(controlAddress))
+    throw new Error(
+      `PASV came over IPv6 (not loopback), and a 227 reply can only name an IPv4 address; use EPSV`,
+    );
+  const bindHost = controlAddress && !pasvOverIPv6 ? controlAddress : '127.0.0.1';
+  const clientAddresses = pasvOverIPv6 ? [clientAddress, '127.0.0.1'] : [clientAddress];
   // Looked up while the control connection is certainly open; its data connections are compared to it.
   control.owner ??= peerOwner(control.socket);
   const dataId = forward.nextDataId();
@@ -34,7 +49,10 @@ export async function openPassive(
   };
   const take = (socket: net.Socket, peer: Peer) => {
     socketOpen = socket;
-    if (data) data.connected = true;
+    if (data) {
+      data.connected = true;
+      data.from = peer.text;
+    }
     clearTimeout(timer);
     listener.close();
     for (const other of checking) other.destroy();
@@ -50,8 +68,13 @@ export async function openPassive(
         refuse(socket, peer, 'the data channel already has its connection');
         return;
       }
-      if (!sameAddress(peer.address, clientAddress)) {
-        refuse(socket, peer, `not the FTP client's address (${clientAddress})`);
+      // Node reads the address after accepting: a client that reset before then has none to compare.
+      if (peer.port === 0) {
+        refuse(socket, peer, 'its address could not be read');
+        return;
+      }
+      if (!clientAddresses.some((address) => sameAddress(peer.address, address))) {
+        refuse(socket, peer, `not the FTP client's address (${clientAddresses.join(' or ')})`);
         return;
       }
       checking.add(socket);

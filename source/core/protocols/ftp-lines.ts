@@ -203,6 +203,23 @@ function sixNumbers(host: string, port: number): string {
   return `${host.split('.').join(',')},${port >> 8},${port & 0xff}`;
 }
 
+/**
+ * A reply line of tunnels' own (a 425 and its reason, a 501, a 504). Its text may quote what the server or
+ * the client sent, so every character outside printable ASCII is written as an escape: ssh's octal for a
+ * byte (`\033` for ESC; the lines are read as latin1, a character a byte), `\u` beyond. No CR or LF can end
+ * the line early or start a reply of its own, no control character reaches the client's terminal, and no
+ * 0xff byte reads as a Telnet IAC.
+ */
+export function formatReply(text: string): Buffer {
+  const printable = text.replace(/[^\x20-\x7e]/g, (character) => {
+    const code = character.charCodeAt(0);
+    return code < 0x100
+      ? `\\${code.toString(8).padStart(3, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return Buffer.from(`${printable}\r\n`, 'latin1');
+}
+
 export function formatPasvReply(host: string, port: number): Buffer {
   return Buffer.from(`227 Entering Passive Mode (${sixNumbers(host, port)}).\r\n`, 'latin1');
 }

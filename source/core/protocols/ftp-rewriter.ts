@@ -10,6 +10,7 @@ import {
   formatEpsvReply,
   formatPasvReply,
   formatPortCommand,
+  formatReply,
   LineSplitter,
   lineText,
   MAX_LINE_BYTES,
@@ -30,7 +31,8 @@ export interface FtpRewriterOptions {
   maxLine?: number;
 }
 
-const reply = (text: string) => Buffer.from(`${text}\r\n`, 'latin1');
+/** Every reply tunnels writes itself: safe for a reply line whatever it quotes (see formatReply). */
+const reply = formatReply;
 
 export class FtpControlRewriter {
   private readonly fromClientLines: LineSplitter;
@@ -270,7 +272,8 @@ export class FtpControlRewriter {
       const problem = !readable
         ? `the ${passiveCode} reply is over ${this.maxLine} bytes`
         : parsed?.code !== passiveCode
-          ? `the reply ${JSON.stringify(text.slice(0, 8))} does not start "${passiveCode} "`
+          ? // The true text: the warning's printer escapes it for a terminal, reply() for the FTP client.
+            `the reply "${text.slice(0, 8)}" does not start "${passiveCode} "`
           : undefined;
       this.passiveReply(passiveCode, problem === undefined ? text : undefined, problem, actions);
       return false;

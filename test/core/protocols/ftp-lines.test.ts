@@ -4,6 +4,7 @@ import {
   formatEpsvReply,
   formatPasvReply,
   formatPortCommand,
+  formatReply,
   LineSplitter,
   lineText,
   MAX_LINE_BYTES,
@@ -425,6 +426,21 @@ describe('formatters', () => {
       ok: true,
       value: {family, host, port},
     });
+  });
+});
+
+describe('formatReply', () => {
+  it.each([
+    ['425 Plain text (tunnels).', '425 Plain text (tunnels).'],
+    // A CR or LF would end the reply early and start one the server chose.
+    ['425 a\r\n227 (127,0,0,1,200,10)', '425 a\\015\\012227 (127,0,0,1,200,10)'],
+    ['425 \x1b]0;title\x07 \x9b31m \x00 \x7f', '425 \\033]0;title\\007 \\23331m \\000 \\177'],
+    // 0xff would be read as a Telnet IAC; other bytes above 0x7f are escaped too, and beyond latin1 as \u.
+    ['425 \xff\xf4 \xe9 \u202e', '425 \\377\\364 \\351 \\u202e'],
+  ])('%j is written as %j', (text, expected) => {
+    const line = formatReply(text);
+    expect(line.toString('latin1')).toBe(`${expected}\r\n`);
+    expect([...line.subarray(0, -2)].every((byte) => byte >= 0x20 && byte <= 0x7e)).toBe(true);
   });
 });
 

@@ -845,6 +845,17 @@ describe('a hostile FTP server: no 227/229 reaches the client with its own addre
       warnings: [malformed('the reply "2290 Ent" does not start "229 "')],
     },
     {
+      // The warning carries the true text (its printer escapes it for a terminal, --json keeps it); the
+      // 425 quotes it in printable ASCII only: ESC, a C1 CSI, an IAC (0xff) and BEL as octal.
+      name: '"2270" with terminal escapes and an IAC answering PASV: the warning keeps them, the 425 does not',
+      steps: [
+        ['client', 'PASV\r\n'],
+        ['server', '2270\x1b\x9b\xff\xff\x07]0;PWNED\x07\r\n'],
+      ],
+      toClient: REFUSED('the reply "2270\\033\\233\\377\\007" does not start "227 "'),
+      warnings: [malformed('the reply "2270\x1b\x9b\xff\x07" does not start "227 "')],
+    },
+    {
       name: '"2270 …" that answers no command',
       steps: [['server', `2270 Entering Passive Mode (${AROUND})\r\n`]],
       toClient: '',
