@@ -50,6 +50,10 @@ const KEY = 'not a real key\n';
 
 const CONNECT_TIMEOUT = 'tunnels gives up a connect after 30 s (ssh waits for the kernel, about 2 min)';
 const CIPHER_ORDER = "tunnels' default cipher order is ssh2's, AES-GCM first (faster with AES instructions)";
+const NEWER_NAME =
+  "ssh 9.2 does not know the name; a newer ssh may (names come with OpenSSH's versions), and tunnels does not use these lists";
+const NEWER_KEYWORD =
+  'ssh 9.2 does not know the keyword (refused as unknown); the newer ssh a config is written for takes it';
 const KEEPALIVE =
   'tunnels keeps a session alive by default (ServerAliveInterval 15): a dead connection is found ' +
   'and reconnected; ssh has keepalives off (0) unless told';
@@ -2029,7 +2033,13 @@ const BASE_CASES: SshGCase[] = [
     argv: ['-o', 'ControlMaster=sometimes', 'host'],
     sshFails: true,
   },
-  {name: 'value: MACs hmac-foo', files: config('MACs hmac-foo'), argv: ['host'], sshFails: true},
+  {
+    name: 'value: MACs hmac-foo',
+    files: config('MACs hmac-foo'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
   {
     name: 'value: MACs with a pattern (names only)',
     files: config('MACs hmac-*'),
@@ -2041,7 +2051,13 @@ const BASE_CASES: SshGCase[] = [
     files: config('MACs +hmac-sha1,umac-64@openssh.com'),
     argv: ['host'],
   },
-  {name: 'value: KexAlgorithms +nope', files: config('KexAlgorithms +nope'), argv: ['host'], sshFails: true},
+  {
+    name: 'value: KexAlgorithms +nope',
+    files: config('KexAlgorithms +nope'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
   {
     name: 'value: KexAlgorithms -diffie-hellman-group1-sha1 (a removal is not checked)',
     files: config('KexAlgorithms -nope,diffie-hellman-group1-sha1'),
@@ -2052,6 +2068,7 @@ const BASE_CASES: SshGCase[] = [
     files: config('HostKeyAlgorithms ssh-foo'),
     argv: ['host'],
     sshFails: true,
+    deliberateExit: NEWER_NAME,
   },
   {
     name: 'value: HostKeyAlgorithms with a pattern',
@@ -2063,6 +2080,7 @@ const BASE_CASES: SshGCase[] = [
     files: config('PubkeyAcceptedAlgorithms ssh-foo'),
     argv: ['host'],
     sshFails: true,
+    deliberateExit: NEWER_NAME,
   },
   {
     name: 'value: PubkeyAcceptedAlgorithms +ssh-rsa',
@@ -2074,6 +2092,7 @@ const BASE_CASES: SshGCase[] = [
     files: config('CASignatureAlgorithms foo'),
     argv: ['host'],
     sshFails: true,
+    deliberateExit: NEWER_NAME,
   },
   {
     name: 'value: CASignatureAlgorithms ^ssh-ed25519',
@@ -2085,6 +2104,7 @@ const BASE_CASES: SshGCase[] = [
     files: config('HostbasedAcceptedAlgorithms foo'),
     argv: ['host'],
     sshFails: true,
+    deliberateExit: NEWER_NAME,
   },
   {
     name: 'value: GSSAPIKexAlgorithms foo',
@@ -2096,6 +2116,128 @@ const BASE_CASES: SshGCase[] = [
     name: 'value: GSSAPIKexAlgorithms gss-curve25519-sha256-',
     files: config('GSSAPIKexAlgorithms gss-curve25519-sha256-'),
     argv: ['host'],
+  },
+  {
+    name: 'value: KexAlgorithms mlkem768x25519-sha256 (OpenSSH 9.9)',
+    files: config('KexAlgorithms mlkem768x25519-sha256,curve25519-sha256'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
+  {
+    name: 'value: KexAlgorithms ^mlkem768nistp256-sha256 (OpenSSH 10.1)',
+    files: config('KexAlgorithms ^mlkem768nistp256-sha256'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
+  {
+    name: 'value: KexAlgorithms sntrup761x25519-sha512 (known to ssh 9.2)',
+    files: config('KexAlgorithms sntrup761x25519-sha512,curve25519-sha256'),
+    argv: ['host'],
+  },
+  {
+    name: 'value: KexAlgorithms -mlkem768x25519-sha256 (a removal is not checked)',
+    files: config('KexAlgorithms -mlkem768x25519-sha256'),
+    argv: ['host'],
+  },
+  {
+    name: 'value: PubkeyAcceptedAlgorithms +webauthn-sk-ecdsa-sha2-nistp256@openssh.com',
+    files: config('PubkeyAcceptedAlgorithms +webauthn-sk-ecdsa-sha2-nistp256@openssh.com'),
+    argv: ['host'],
+  },
+  {
+    name: 'value: PubkeyAcceptedAlgorithms +webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com (newer)',
+    files: config('PubkeyAcceptedAlgorithms +webauthn-sk-ecdsa-sha2-nistp256-cert-v01@openssh.com'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
+  {
+    name: 'value: HostKeyAlgorithms ssh-mldsa44-ed25519@openssh.com (newer)',
+    files: config('HostKeyAlgorithms ssh-mldsa44-ed25519@openssh.com,ssh-ed25519'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_NAME,
+  },
+  {
+    name: 'value: MACs with a ; in a name (no OpenSSH has such a name)',
+    files: config('MACs hmac-sha1;x'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'value: KexAlgorithms with a space in a name',
+    files: config('KexAlgorithms "curve25519-sha256 x"'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'value: KexAlgorithms + (an empty list)',
+    files: config('KexAlgorithms +'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'value: HostKeyAlgorithms ! (an empty pattern)',
+    files: config('HostKeyAlgorithms !'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'value: GSSAPIKexAlgorithms with a ; in the hash',
+    files: config('GSSAPIKexAlgorithms gss-group14-sha256-a;b'),
+    argv: ['host'],
+    deliberateExit:
+      "Debian's ssh 9.2 reads only the start of a GSSAPI name; its end is a hash in base64, which has no ;",
+  },
+  // Keywords OpenSSH added after 9.2: ssh 9.2 refuses them; tunnels takes them as the newer ssh does.
+  {
+    name: 'keyword: ObscureKeystrokeTiming (OpenSSH 9.5)',
+    files: config('ObscureKeystrokeTiming interval:20'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_KEYWORD,
+  },
+  {
+    name: 'keyword: ChannelTimeout (OpenSSH 9.6)',
+    files: config('Host *', '  ChannelTimeout session=5m *=1h'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_KEYWORD,
+  },
+  {
+    name: 'keyword: WarnWeakCrypto and Tag (OpenSSH 10.1, 9.4)',
+    files: config('WarnWeakCrypto no-pq-kex', 'Tag work'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_KEYWORD,
+  },
+  {
+    name: 'keyword: RefuseConnection where it does not apply (OpenSSH 10.1)',
+    files: config('Host old', '  RefuseConnection "use new instead"'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_KEYWORD,
+  },
+  {
+    name: 'keyword: RefuseConnection where it applies (a newer ssh stops too)',
+    files: config('Host host', '  RefuseConnection "use new instead"'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'keyword: ObscureKeystrokeTiming with a bad value (a newer ssh refuses it too)',
+    files: config('ObscureKeystrokeTiming interval:0'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'keyword: -o ChannelTimeout (passed over with a warning)',
+    files: {},
+    argv: ['-o', 'ChannelTimeout=session=5m', 'host'],
+    sshFails: true,
+    deliberateExit: NEWER_KEYWORD,
   },
   {name: 'value: RekeyLimit lots', files: config('RekeyLimit lots'), argv: ['host'], sshFails: true},
   {name: 'value: RekeyLimit 15 (too small)', files: config('RekeyLimit 15'), argv: ['host'], sshFails: true},

@@ -2,14 +2,16 @@
  * The ssh keywords tunnels reads but does not act on, each with the check readconf.c's
  * process_config_line makes of its value: tunnels refuses what ssh refuses, then passes over the line.
  * A port of OpenSSH 9.2's readconf.c (with Debian's GSSAPI keywords); its names are kept where they help
- * compare.
+ * compare. Two exceptions, for configs written for a newer ssh: algorithm names are checked for their
+ * form only (algorithms.ts), and the keywords OpenSSH added after 9.2 are checked as the newer ssh checks
+ * them.
  */
 import {validGssKexList, validKexSpec, validKeyTypeSpec, validMacSpec} from './algorithms.js';
 import {OptionError} from './options.js';
 import {badValue, FLAG_VALUES, INT_MAX, parseCount, parseTime} from './values.js';
 
-/** Throws OptionError when ssh would refuse the arguments. */
-type Check = (args: string[], where: string, keyword: string) => void;
+/** Throws OptionError when ssh would refuse the arguments; `active`: whether the line's block applies. */
+type Check = (args: string[], where: string, keyword: string, active: boolean) => void;
 
 /** The one argument most keywords take: "Missing argument" and "extra arguments at end of line" in ssh. */
 function one(args: string[], where: string, keyword: string): string {
@@ -55,7 +57,11 @@ const algorithms =
     if (!valid(value)) throw badValue(where, keyword, value, what);
   };
 
-const keyTypes = algorithms(validKeyTypeSpec, 'unknown key type or signature algorithm (see ssh -Q key-sig)');
+const NAME_FORM = 'comma-separated, after an optional +, - or ^; letters, digits and .@_+- in a name';
+const keyTypes = algorithms(
+  validKeyTypeSpec,
+  `expected key type or signature algorithm names or patterns (* ?, ! to negate), ${NAME_FORM}`,
+);
 
 /** LogVerbose: words, none empty, "none" only alone. */
 const list: Check = (args, where, keyword) => {
@@ -177,9 +183,12 @@ const KEYWORDS: Record<string, Check> = {
   ConnectionAttempts: count,
   RequiredRSASize: count,
 
-  MACs: algorithms(validMacSpec, 'unknown MAC (see ssh -Q mac)'),
-  KexAlgorithms: algorithms(validKexSpec, 'unknown key exchange algorithm (see ssh -Q kex)'),
-  GSSAPIKexAlgorithms: algorithms(validGssKexList, 'unknown GSSAPI key exchange (see ssh -Q kex-gss)'),
+  MACs: algorithms(validMacSpec, `expected MAC names, ${NAME_FORM}`),
+  KexAlgorithms: algorithms(validKexSpec, `expected key exchange names, ${NAME_FORM}`),
+  GSSAPIKexAlgorithms: algorithms(
+    validGssKexList,
+    'expected GSSAPI key exchange names (gss-..., as ssh -Q kex-gss lists them), comma-separated',
+  ),
   HostKeyAlgorithms: keyTypes,
   CASignatureAlgorithms: keyTypes,
   HostbasedAcceptedAlgorithms: keyTypes,
@@ -245,6 +254,41 @@ const KEYWORDS: Record<string, Check> = {
         throw badValue(where, keyword, arg, 'expected source-domains:target-domains, * or none');
     }
   },
+  // Added by OpenSSH 9.4 to 10.1 (HEAD's readconf.c): ssh 9.2 refuses them as unknown, but a config
+  // written for a newer ssh has them.
+  Tag: string,
+  WarnWeakCrypto: multistate('yes', 'no', 'true', 'false', 'no-pq-kex'),
+  ObscureKeystrokeTiming: (args, where, keyword) => {
+    const value = one(args, where, keyword);
+    // Case-sensitive, as ssh compares them.
+    const interval = /^interval:(.*)$/s.exec(value)?.[1];
+    const milliseconds = interval === undefined ? undefined : parseCount(interval);
+    if (
+      !['yes', 'no', 'true', 'false'].includes(value) &&
+      (milliseconds === undefined || milliseconds < 1 || milliseconds > 1000)
+    )
+      throw badValue(where, keyword, value, 'expected yes, no, or interval:N with N from 1 to 1000 (ms)');
+  },
+  ChannelTimeout: (args, where, keyword) => {
+    if (args.length === 0) throw new OptionError(`${where}: ${keyword} needs a value`);
+    for (const arg of args) {
+      if (arg.toLowerCase() === 'none') {
+        if (args.length > 1) throw new OptionError(`${where}: ${keyword}: "none" must appear alone`);
+        continue;
+      }
+      const equals = arg.indexOf('=');
+      if (equals < 1 || parseTime(arg.slice(equals + 1)) === undefined)
+        throw badValue(where, keyword, arg, 'expected TYPE=TIME (session=5m, *=1h) or none');
+    }
+  },
+  // The rest of the line, as written.
+  VersionAddendum: anything,
+  // Newer ssh's way to stop connections to a host: where the block applies, it stops as they stop.
+  RefuseConnection: (args, where, keyword, active) => {
+    const message = one(args, where, keyword);
+    if (active) throw new OptionError(`${where}: RefuseConnection: ${message}`);
+  },
+
   AddKeysToAgent: (args, where, keyword) => {
     const [value = '', lifetime, ...extra] = args;
     const state = value.toLowerCase();

@@ -54,7 +54,7 @@ export function processLine(
     const passed = PASSED[keyword];
     if (passed) {
       // Checked where the block does not apply too, as ssh checks every line.
-      passed.check(line.args, where, passed.name);
+      passed.check(line.args, where, passed.name, active);
       if (active) {
         options.passedOver ??= {};
         options.passedOver[keyword] ??= line.args;
