@@ -21,7 +21,7 @@ import {
 } from '../store/ui-actions.js';
 import {useClipboardWriter} from './clipboard.js';
 import {DetailView} from './detail-view.js';
-import {DialogView} from './dialogs.js';
+import {DialogView, dialogHeight} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {
   DETAIL_FOOTER,
@@ -155,23 +155,27 @@ function footerLine(state: AppState, width: number): string {
   return footerText(items, width);
 }
 
-/** Lines a dialog wants: its border, title, hint lines, the field, an error of two lines and the hint. */
-const DIALOG_HEIGHT = 11;
-
 /**
- * A dialog takes the log's place, and from the Forwards and then the Sessions pane the lines it needs on a
- * short terminal (each keeps one row), so its field and hint are never cut or drawn over the footer.
+ * A dialog takes the log's place, and from the Forwards and then the Sessions pane the lines it wants on a
+ * short terminal (each keeps one row); what still does not fit, the dialog leaves out by rank (dialog-fit.ts).
+ * Only when even the lines it cannot do without do not fit (a host name longer than a line with its key's
+ * fingerprint, at the smallest size) does it take the Forwards pane whole.
  */
-function withDialog(heights: Layout): {sessions: number; forwards: number; dialog: number} {
-  let wanted = Math.max(0, DIALOG_HEIGHT - heights.log.height);
-  const fromForwards = Math.min(wanted, heights.forwards.height - PANE_CHROME.forwards - 1);
-  wanted -= fromForwards;
-  const fromSessions = Math.min(wanted, heights.sessions.height - PANE_CHROME.sessions - 1);
-  return {
+function withDialog(
+  heights: Layout,
+  size: {wanted: number; least: number},
+): {sessions: number; forwards: number; dialog: number} {
+  let missing = Math.max(0, size.wanted - heights.log.height);
+  const fromForwards = Math.min(missing, heights.forwards.height - PANE_CHROME.forwards - 1);
+  missing -= fromForwards;
+  const fromSessions = Math.min(missing, heights.sessions.height - PANE_CHROME.sessions - 1);
+  const shown = {
     sessions: heights.sessions.height - fromSessions,
     forwards: heights.forwards.height - fromForwards,
     dialog: heights.log.height + fromForwards + fromSessions,
   };
+  if (shown.dialog >= size.least) return shown;
+  return {sessions: shown.sessions, forwards: 0, dialog: shown.dialog + shown.forwards};
 }
 
 /**
@@ -286,6 +290,12 @@ export function App() {
   const detail = useAppState((state) => state.detail);
   const session = useAppState(selectedSession);
   const footer = useAppState((state) => footerLine(state, columns));
+  const dialogWanted = useAppState((state) =>
+    state.dialog ? dialogHeight(state.dialog, columns, state.hosts) : 0,
+  );
+  const dialogLeast = useAppState((state) =>
+    state.dialog ? dialogHeight(state.dialog, columns, state.hosts, true) : 0,
+  );
   const now = useMinuteClock(sessions.some((row) => row.state === 'connected'));
 
   useEffect(() => {
@@ -308,7 +318,7 @@ export function App() {
   });
   if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
   const shownHeights = dialog
-    ? withDialog(heights)
+    ? withDialog(heights, {wanted: dialogWanted, least: dialogLeast})
     : {sessions: heights.sessions.height, forwards: heights.forwards.height, dialog: heights.log.height};
   return (
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.
@@ -328,13 +338,15 @@ export function App() {
             height={shownHeights.sessions}
             now={now}
           />
-          <ForwardsPane
-            session={session}
-            selected={selectedForwardIndex}
-            focused={focus === 'forwards'}
-            width={width}
-            height={shownHeights.forwards}
-          />
+          {shownHeights.forwards > 0 ? (
+            <ForwardsPane
+              session={session}
+              selected={selectedForwardIndex}
+              focused={focus === 'forwards'}
+              width={width}
+              height={shownHeights.forwards}
+            />
+          ) : null}
           {dialog ? (
             <DialogView dialog={dialog} width={width} height={shownHeights.dialog} />
           ) : (

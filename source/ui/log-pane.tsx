@@ -63,9 +63,12 @@ export function LogPane(props: {
           <Text dimColor>{scroll}</Text>
         </Text>
       )}
-      {lines.slice(window.first, window.end).map((line) => (
+      {lines.slice(window.first, window.end).map((line, offset) => (
         <Text key={`${line.id}-${line.line}`} wrap="truncate-end" color={kindColor(line.kind)}>
-          {line.text}
+          {/* The last line drawn of an entry that goes on below says so. */}
+          {window.first + offset === window.end - 1 && lines[window.end]?.id === line.id
+            ? `${line.text}…`
+            : line.text}
         </Text>
       ))}
     </Box>

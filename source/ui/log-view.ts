@@ -59,7 +59,10 @@ export function logWindow(lines: readonly LogLine[], anchor: LogAnchor | undefin
   const count = lines.length;
   const page = Math.max(1, rows);
   if (!anchor || count <= page) {
-    return {first: Math.max(0, count - page), end: count, newEntries: 0, following: anchor === undefined};
+    // Following, the newest entry is read from its start (its time) when the pane cannot hold all of it.
+    const newestStart = lines.findLastIndex((line) => line.line === 0);
+    const first = Math.max(0, Math.min(count - page, newestStart));
+    return {first, end: Math.min(count, first + page), newEntries: 0, following: anchor === undefined};
   }
   // Never fewer lines than the pane holds: an anchor near the top shows the first page.
   const bottom = Math.max(anchorIndex(lines, anchor), Math.min(page, count) - 1);

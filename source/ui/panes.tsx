@@ -3,7 +3,7 @@ import {useRef} from 'react';
 import {type ForwardRow, kindLabel, type SessionRow} from '../store/state.js';
 import {formatBytes} from '../text/format.js';
 import {fitColumns} from './columns.js';
-import {moreAbove, moreBelow, type ScrollWindow, scrollWindow} from './scroll-window.js';
+import {moreAbove, moreBelow, type ScrollWindow, scrollWindow, unsaidMore} from './scroll-window.js';
 import {color, stateColor} from './theme.js';
 import {wrapText} from './wrap.js';
 
@@ -106,6 +106,17 @@ export function MoreLine(props: {shown: boolean; text: string}) {
   return props.shown ? <Text dimColor>{`  ${props.text}`}</Text> : null;
 }
 
+/** A pane's heading, and after it the counts of hidden rows that have no line of their own. */
+function Heading(props: {text: string; window: ScrollWindow}) {
+  const unsaid = unsaidMore(props.window);
+  return (
+    <Text wrap="truncate-end">
+      <Text bold>{props.text}</Text>
+      {unsaid ? <Text dimColor>{`  ${unsaid}`}</Text> : null}
+    </Text>
+  );
+}
+
 export function SessionsPane(props: {
   sessions: SessionRow[];
   selected: number;
@@ -124,7 +135,7 @@ export function SessionsPane(props: {
   );
   return (
     <Pane focused={focused} width={width} height={height}>
-      <Text bold>Sessions</Text>
+      <Heading text="Sessions" window={shown} />
       <MoreLine shown={shown.markerAbove} text={moreAbove(shown.hiddenAbove)} />
       {sessions.length === 0 ? (
         <Text dimColor>No sessions. Press c to connect to a host.</Text>
@@ -308,12 +319,15 @@ export function ForwardsPane(props: {
   );
   const rows: React.ReactNode[] = [];
   for (let index = shown.first; index < shown.end; index++) {
-    // The last row shown may have room for its first lines only.
+    // The last row shown may have room for its first lines only: a reason cut there ends in … (Enter
+    // shows it whole).
     const room = index < shown.end - 1 ? Number.POSITIVE_INFINITY : shown.lastRowLines - 1;
+    const reason = reasons[index]!.slice(0, room);
+    if (reason.length < reasons[index]!.length && reason.length > 0) reason.push(`${reason.pop()}…`);
     rows.push(
       ...forwardLines(forwards[index]!, columns, {
         selected: index === selected && focused,
-        reason: reasons[index]!.slice(0, room),
+        reason,
         channels: channels[index]!,
         room,
       }),
@@ -321,9 +335,7 @@ export function ForwardsPane(props: {
   }
   return (
     <Pane focused={focused} width={width} height={height}>
-      <Text bold wrap="truncate-end">
-        {session ? `Forwards of ${session.name}` : 'Forwards'}
-      </Text>
+      <Heading text={session ? `Forwards of ${session.name}` : 'Forwards'} window={shown} />
       {session && session.forwards.length > 0 ? (
         <>
           <Text dimColor wrap="truncate-end">

@@ -32,6 +32,17 @@ export type ScrollWindow = {
 export const moreAbove = (count: number) => `↑ ${count} more`;
 export const moreBelow = (count: number) => `↓ ${count} more`;
 
+/**
+ * The counts of hidden rows that have no line of their own ("↑ 6 more · ↓ 3 more"), for the heading above
+ * the list (a pane of one row under a dialog, a selected row that takes every line); '' when none.
+ */
+export function unsaidMore(window: ScrollWindow): string {
+  return [
+    ...(window.hiddenAbove > 0 && !window.markerAbove ? [moreAbove(window.hiddenAbove)] : []),
+    ...(window.hiddenBelow > 0 && !window.markerBelow ? [moreBelow(window.hiddenBelow)] : []),
+  ].join(' · ');
+}
+
 function windowOf(first: number, end: number, count: number, markers: [boolean, boolean], last: number) {
   return {
     first,

@@ -5,8 +5,8 @@ import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import type {TunnelEvent} from '../../source/core/events.js';
 import {useSshdAndEcho} from '../helpers/fixtures.js';
-import {processTree} from '../helpers/sshd.js';
 import {createPasswordUser} from '../helpers/password-user.js';
+import {processTree} from '../helpers/sshd.js';
 import {connectionRefused, exchange} from '../helpers/targets.js';
 import {alive, jsonLines, useServiceHome, waitUntil} from './service-home.js';
 

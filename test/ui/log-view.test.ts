@@ -21,6 +21,17 @@ describe('the log window', () => {
     expect(logWindow(lines, undefined, 5)).toEqual({first: 15, end: 20, newEntries: 0, following: true});
   });
 
+  it('following, shows the newest entry from its start (its time) when the pane is shorter than it', () => {
+    const long = 'the server refused to listen on 127.0.0.1:18300 (the port may be in use on the server)';
+    const wrapped = logLines([entry(1), entry(2, long)], 40);
+    expect(wrapped.filter((line) => line.id === 2).length).toBe(3);
+    // One row: the newest entry's first line, with its time, not the tail of its last.
+    expect(logWindow(wrapped, undefined, 1)).toEqual({first: 1, end: 2, newEntries: 0, following: true});
+    expect(wrapped[1]!.text).toMatch(/^\d\d:\d\d:\d\d the server refused/);
+    expect(logWindow(wrapped, undefined, 3)).toMatchObject({first: 1, end: 4});
+    expect(logWindow(wrapped, undefined, 4)).toMatchObject({first: 0, end: 4});
+  });
+
   it('keeps the anchored line at the bottom and counts the entries newer than when it stopped following', () => {
     expect(logWindow(lines, {id: 10, line: 0, newest: 18}, 5)).toEqual({
       first: 5,

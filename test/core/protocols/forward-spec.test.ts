@@ -400,14 +400,19 @@ describe('service names for ports (ssh’s a2port), where the caller gives a loo
       host: 'localhost',
       hostPort: 443,
     });
-    expect(parseForwardSpec('D', 'localhost:socks', lookup)).toMatchObject({bindAddress: 'localhost', port: 1080});
+    expect(parseForwardSpec('D', 'localhost:socks', lookup)).toMatchObject({
+      bindAddress: 'localhost',
+      port: 1080,
+    });
     expect(parseForwardSpec('R', '8022:127.0.0.1:ssh', lookup)).toMatchObject({kind: 'remote', hostPort: 22});
     expect(parseConfigForward('L', 'http localhost:https', lookup)).toMatchObject({port: 80, hostPort: 443});
   });
 
   it('refuses a name without a lookup, an unknown name, and a destination that names port 0', () => {
     expect(() => parseForwardSpec('L', 'http:localhost:80')).toThrow(/"http" is not a port number/);
-    expect(() => parseForwardSpec('L', 'nosuch:localhost:80', lookup)).toThrow(/"nosuch" is not a port number/);
+    expect(() => parseForwardSpec('L', 'nosuch:localhost:80', lookup)).toThrow(
+      /"nosuch" is not a port number/,
+    );
     expect(() => parseForwardSpec('L', '80:localhost:zero', lookup)).toThrow(/"zero" is not a port number/);
   });
 });
