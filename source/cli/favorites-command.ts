@@ -249,5 +249,6 @@ export function favoriteCommandLine(name: string, given: CommandLineOptions): Co
     dynamicForwards: [...favorite.dynamicForwards, ...given.dynamicForwards],
     forwardAgent: given.forwardAgent ?? favorite.forwardAgent,
     forwardX11: given.forwardX11 ?? favorite.forwardX11,
+    ...(given.remoteCommand !== undefined ? {remoteCommand: given.remoteCommand} : {}),
   };
 }

@@ -45,6 +45,8 @@ export interface CommandLineOptions {
    * fields above are taken in a fixed order.
    */
   sequence?: CommandLineWord[] | undefined;
+  /** The command to run on the server, its words joined by spaces as ssh joins them: `Match command`. */
+  remoteCommand?: string | undefined;
 }
 
 /** A mistake in what the user gave; the message names it and the fix. */
@@ -120,7 +122,8 @@ export function parseSeconds(value: string, key: string): number {
 }
 
 /** A session's options as the command line gives them (lists always present), and the rest of it. */
-export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' | 'configForwards'> {
+export interface ParsedArguments
+  extends Omit<CommandLineOptions, 'destination' | 'configForwards' | 'remoteCommand'> {
   destination?: string;
   command: string[];
   noCommand: boolean;
@@ -137,7 +140,7 @@ export interface ParsedArguments extends Omit<CommandLineOptions, 'destination' 
 /** The session the command line asks for, in the terms resolveInvocation and favorites take. */
 export function commandLineOptions(parsed: ParsedArguments, destination: string): CommandLineOptions {
   const {
-    command: _command,
+    command,
     noCommand: _noCommand,
     json: _json,
     verbose: _verbose,
@@ -146,7 +149,7 @@ export function commandLineOptions(parsed: ParsedArguments, destination: string)
     noService: _noService,
     ...session
   } = parsed;
-  return {...session, destination};
+  return {...session, destination, ...(command.length > 0 ? {remoteCommand: command.join(' ')} : {})};
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -130,6 +130,7 @@ async function readOptions(
     originalHost: hostArg,
     finalPass: false,
     wantFinalPass: false,
+    remoteCommand: cli.remoteCommand,
     localUser: me.name,
     home: me.home,
     uid: me.uid,

@@ -56,7 +56,7 @@ describe('command-line arguments, as ssh takes them', () => {
     }
   });
 
-  it('gives the session its options and nothing of the rest (command, -N, --json, -v)', () => {
+  it('gives the session its options, its command as Match command reads it, and nothing of -N, --json, -v', () => {
     const parsed = parseArguments(['-Nv', '--json', '-p2222', '-L', '8080:db:5432', '-A', 'h', 'ls']);
     if (typeof parsed === 'number') throw new Error(`exited ${parsed}`);
     expect(commandLineOptions(parsed, '@box')).toEqual({
@@ -79,6 +79,7 @@ describe('command-line arguments, as ssh takes them', () => {
         {flag: 'A'},
         {flag: 'destination', value: 'h'},
       ],
+      remoteCommand: 'ls',
     });
   });
 

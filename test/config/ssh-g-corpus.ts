@@ -54,6 +54,8 @@ const NEWER_NAME =
   "ssh 9.2 does not know the name; a newer ssh may (names come with OpenSSH's versions), and tunnels does not use these lists";
 const NEWER_KEYWORD =
   'ssh 9.2 does not know the keyword (refused as unknown); the newer ssh a config is written for takes it';
+const NEWER_MATCH =
+  'ssh 9.2 does not know the Match criterion (an unsupported attribute); the newer ssh a config is written for takes it';
 const KEEPALIVE =
   'tunnels keeps a session alive by default (ServerAliveInterval 15): a dead connection is found ' +
   'and reconnected; ssh has keepalives off (0) unless told';
@@ -2238,6 +2240,74 @@ const BASE_CASES: SshGCase[] = [
     argv: ['-o', 'ChannelTimeout=session=5m', 'host'],
     sshFails: true,
     deliberateExit: NEWER_KEYWORD,
+  },
+  // Match criteria OpenSSH added after 9.2: ssh 9.2 refuses them; tunnels reads them as the newer ssh does.
+  {
+    name: 'Match tagged with a Tag before it (OpenSSH 9.4)',
+    files: config('Tag work', 'Match tagged work', '  Port 2401'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match tagged with -o Tag',
+    files: config('Match tagged work,!old', '  Port 2402'),
+    argv: ['-o', 'Tag=work', 'host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match tagged "" (no tag; ssh 9.2 takes "" for a missing argument)',
+    files: config('Match tagged ""', '  Port 2403'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match version (OpenSSH 10.0; tunnels is tunnels_VERSION)',
+    files: config('Match version OpenSSH_*', '  Port 2404', 'Match !version OpenSSH_*', '  User not-openssh'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match sessiontype none with -N (OpenSSH 10.0)',
+    files: config('Match sessiontype none', '  Port 2405'),
+    argv: ['-N', 'host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match sessiontype exec and command with a remote command (OpenSSH 10.0)',
+    files: config('Match sessiontype exec command "ls *"', '  Port 2406'),
+    argv: ['host', 'ls', '-l'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match localnetwork (OpenSSH 9.4)',
+    files: config('Match localnetwork 127.0.0.0/8,::1', '  Port 2407'),
+    argv: ['host'],
+    sshFails: true,
+    deliberateExit: NEWER_MATCH,
+  },
+  {
+    name: 'Match localnetwork with host bits set is an error (a newer ssh refuses it too)',
+    files: config('Match host other localnetwork 10.1.2.3/8', '  Port 2408'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'Match tagged without an argument is an error',
+    files: config('Match tagged', '  Port 2409'),
+    argv: ['host'],
+    sshFails: true,
+  },
+  {
+    name: 'Match command with only a comment is an error',
+    files: config('Match command # nothing', '  Port 2410'),
+    argv: ['host'],
+    sshFails: true,
   },
   {name: 'value: RekeyLimit lots', files: config('RekeyLimit lots'), argv: ['host'], sshFails: true},
   {name: 'value: RekeyLimit 15 (too small)', files: config('RekeyLimit 15'), argv: ['host'], sshFails: true},

@@ -2,14 +2,25 @@
  * Which lines apply: Host patterns and Match criteria (readconf.c's match_cfg_line), and the tokens of a
  * connection that Match exec and later keywords expand.
  * A port of OpenSSH 9.2's readconf.c: its names (match_cfg_line, add_identity_file, ...) are kept where
- * they help compare.
+ * they help compare. The criteria OpenSSH added after 9.2 (tagged and localnetwork in 9.4; version,
+ * sessiontype and command in 10.0) are read as its current readconf.c reads them, for configs written
+ * for a newer ssh.
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
+import net from 'node:net';
 import os from 'node:os';
 import {matchPattern} from '../../text/ssh-pattern.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
 import {expandTokens, type Tokens} from './tokens.js';
+
+declare const TUNNELS_VERSION: string;
+
+/**
+ * What `Match version` compares with: tunnels' own version, written as ssh writes its own
+ * ("OpenSSH_10.0"). tunnels is not that ssh, so a block kept for one OpenSSH release is not taken.
+ */
+export const MATCH_VERSION = `tunnels_${typeof TUNNELS_VERSION === 'string' ? TUNNELS_VERSION : ''}`;
 
 /** ssh's match_pattern_list: comma-separated patterns, "!" negates; case-insensitive when asked. */
 export function matchPatternList(text: string, list: string, ignoreCase: boolean): boolean {
@@ -103,13 +114,21 @@ export function matchApplies(
       continue;
     }
     const argument = words[++index];
-    if (argument === undefined || argument === '' || argument.startsWith('#'))
+    // tagged and command take "" (`Match tagged ""`, `Match command=`): no tag, no command.
+    const mayBeEmpty = attribute === 'tagged' || attribute === 'command';
+    if (argument === undefined || (argument === '' && !mayBeEmpty) || argument.startsWith('#'))
       throw new OptionError(`${where}: missing Match criteria for ${attribute}`);
     let matched: boolean;
     if (attribute === 'host') matched = matchPatternList(host, argument, true);
     else if (attribute === 'originalhost') matched = matchPatternList(context.originalHost, argument, true);
     else if (attribute === 'user') matched = matchPatternList(remoteUser, argument, false);
     else if (attribute === 'localuser') matched = matchPatternList(context.localUser, argument, false);
+    else if (attribute === 'localnetwork') matched = onLocalNetwork(parseNetworks(argument, where));
+    else if (attribute === 'version') matched = matchPatternList(MATCH_VERSION, argument, false);
+    else if (attribute === 'tagged') matched = matchOrEmpty(options.passedOver?.tag?.[0] ?? '', argument);
+    else if (attribute === 'command') matched = matchOrEmpty(context.remoteCommand ?? '', argument);
+    else if (attribute === 'sessiontype')
+      matched = matchPatternList(sessionType(options, context), argument, false);
     else if (attribute === 'exec') {
       const tokens = connectionTokens({
         host,
@@ -132,6 +151,110 @@ export function matchApplies(
   }
   if (attributes === 0) throw new OptionError(`${where}: one or more attributes required for Match`);
   return result;
+}
+
+/** tagged and command: an empty value matches only an empty list, as in ssh. */
+function matchOrEmpty(value: string, list: string): boolean {
+  return value === '' ? list === '' : matchPatternList(value, list, false);
+}
+
+/**
+ * ssh's words for the session: -N (or SessionType none) is "none", a remote command "exec". ssh opens a
+ * shell otherwise; tunnels never does (its sessions carry forwards), so that is "none" too.
+ */
+function sessionType(options: SshOptions, context: ReadContext): string {
+  if (options.sessionType === 'subsystem') return 'subsystem';
+  if (options.sessionType === 'none') return 'none';
+  return context.remoteCommand ? 'exec' : 'none';
+}
+
+interface Network {
+  family: 4 | 6;
+  address: bigint;
+  prefix: number;
+}
+
+/** glibc's inet_aton, which ssh's getaddrinfo reads IPv4 with: "10.1" is 10.0.0.1, "010" octal. */
+function ipv4Address(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length > 4) return undefined;
+  const values: number[] = [];
+  for (const part of parts) {
+    if (!/^(?:0[0-7]*|[1-9]\d*)$/.test(part)) return undefined;
+    values.push(Number.parseInt(part, part.startsWith('0') ? 8 : 10));
+  }
+  // The last part fills the bytes the others leave.
+  const last = values.pop()!;
+  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
+  return values.reduce((sum, value, at) => sum + BigInt(value) * 256n ** BigInt(3 - at), BigInt(last));
+}
+
+function ipv6Address(text: string): bigint | undefined {
+  if (!net.isIPv6(text)) return undefined;
+  const groups = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [Number.parseInt(group, 16)];
+          const v4 = Number(ipv4Address(group));
+          return [Math.floor(v4 / 65536), v4 % 65536];
+        });
+  const [head = '', tail] = text.split('::');
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const all = [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+  return all.reduce((sum, group) => sum * 65536n + BigInt(group), 0n);
+}
+
+/**
+ * addrmatch.c's addr_match_cidr_list, checking the list: comma-separated addresses or networks; a
+ * network's host bits must be zero ("10.1.2.3/8" is refused). No patterns, no negation.
+ */
+function parseNetworks(list: string, where: string): Network[] {
+  const refuse = (entry: string, why: string) =>
+    new OptionError(
+      `${where}: Match localnetwork: "${entry}" ${why} (write networks as 192.168.1.0/24,fd00::/8)`,
+    );
+  return list.split(',').map((entry) => {
+    if (entry === '') throw refuse(list, 'has an empty entry');
+    // INET6_ADDRSTRLEN + 3 for the length, and the characters an address and a length have.
+    if (entry.length > 49) throw refuse(entry, 'is too long');
+    if (!/^[0-9a-fA-F.:/]*$/.test(entry)) throw refuse(entry, 'is not a network');
+    const slash = entry.indexOf('/');
+    const text = slash === -1 ? entry : entry.slice(0, slash);
+    const v4 = text.includes(':') ? undefined : ipv4Address(text);
+    const v6 = v4 === undefined ? ipv6Address(text) : undefined;
+    const address = v4 ?? v6;
+    if (address === undefined) throw refuse(entry, 'is not a network');
+    const family = v4 !== undefined ? 4 : 6;
+    const bits = family === 4 ? 32 : 128;
+    const length = slash === -1 ? String(bits) : entry.slice(slash + 1);
+    if (!/^\d+$/.test(length)) throw refuse(entry, 'is not a network');
+    const prefix = Number(length);
+    if (prefix > bits || (address & ((1n << BigInt(bits - prefix)) - 1n)) !== 0n)
+      throw refuse(entry, 'has a mask length that does not fit its address');
+    return {family, address, prefix};
+  });
+}
+
+/** readconf.c's check_match_ifaddrs: whether an address of an interface that is up is in a network. */
+function onLocalNetwork(networks: Network[]): boolean {
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const entry of addresses ?? []) {
+      // ssh compares an IPv6 address's scope too, and a network in the list has none: a link-local
+      // address (fe80::1%eth0) is in no network there.
+      if (entry.family === 'IPv6' && entry.scopeid) continue;
+      const family = entry.family === 'IPv4' ? 4 : 6;
+      const address = family === 4 ? ipv4Address(entry.address) : ipv6Address(entry.address);
+      if (address === undefined) continue;
+      const bits = family === 4 ? 32 : 128;
+      for (const network of networks) {
+        const shift = BigInt(bits - network.prefix);
+        if (network.family === family && address >> shift === network.address >> shift) return true;
+      }
+    }
+  }
+  return false;
 }
 
 function runMatchExec(command: string, where: string): boolean {

@@ -108,6 +108,8 @@ export interface ReadContext {
   finalPass: boolean;
   /** Set when a `Match final` is seen: the files are read again once the host name is final. */
   wantFinalPass: boolean;
+  /** The command to run on the server, as ssh joins its words (`Match command`, `Match sessiontype`). */
+  remoteCommand?: string | undefined;
   /** The local user's name, home directory and uid. */
   localUser: string;
   home: string;

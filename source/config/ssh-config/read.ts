@@ -58,7 +58,8 @@ export function processLine(
       if (active) {
         options.passedOver ??= {};
         options.passedOver[keyword] ??= line.args;
-        if (context.unused) context.unused.push(text.trim());
+        // Match tagged reads Tag: a -o Tag is used, not passed over.
+        if (context.unused && keyword !== 'tag') context.unused.push(text.trim());
       }
       return active;
     }

@@ -362,12 +362,13 @@ describe('the keywords of newer OpenSSH versions', () => {
     expect(() => read('RefuseConnection ""', newOptions('h'), false)).toThrow(/needs a value/);
   });
 
-  it("with -o: a warning that it is passed over, or RefuseConnection's refusal", () => {
+  it("with -o: a warning that it is passed over (not Tag), or RefuseConnection's refusal", () => {
     const unused: string[] = [];
     const commandLine = context({where: '-o', commandLine: true, unused});
     for (const option of ['ObscureKeystrokeTiming=no', 'ChannelTimeout=session=5m', 'Tag=work'])
       processLine(newOptions('h'), option, commandLine, true);
-    expect(unused).toEqual(['ObscureKeystrokeTiming=no', 'ChannelTimeout=session=5m', 'Tag=work']);
+    // Tag is not passed over: Match tagged reads it.
+    expect(unused).toEqual(['ObscureKeystrokeTiming=no', 'ChannelTimeout=session=5m']);
     expect(() => processLine(newOptions('h'), 'WarnWeakCrypto=maybe', commandLine, true)).toThrow(
       /^-o WarnWeakCrypto=maybe: expected one of/,
     );
