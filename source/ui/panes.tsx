@@ -203,6 +203,12 @@ function sessionColumns(sessions: SessionRow[], inner: number): {name: number; a
   // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
   const longest = (text: (session: SessionRow) => string) =>
     Math.max(4, ...sessions.map((session) => text(session).length));
+  const room = inner - 2 - 3 - 6;
+  const names = longest((session) => session.name);
+  const addresses = longest((session) => session.address);
+  // When every state is short ("● connected"), long names and addresses have the row: whole, not a share.
+  const states = Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length));
+  if (names + addresses + states <= room) return {name: names, address: addresses};
   const [name = sessionNameMost(inner), address = sessionAddressMost(inner)] = fitColumns(
     [
       {
@@ -221,7 +227,7 @@ function sessionColumns(sessions: SessionRow[], inner: number): {name: number; a
       },
       {want: state, least: state},
     ],
-    inner - 2 - 3 - 6,
+    room,
     [1, 0],
   );
   return {name, address};

@@ -3,7 +3,7 @@ import {afterEach, beforeEach, describe, expect, it} from 'vitest';
 import {initialState, store} from '../../source/store/state.js';
 import {App} from '../../source/ui/app.js';
 import {ForwardsPane} from '../../source/ui/panes.js';
-import {frameMatching} from '../helpers/ink-frames.js';
+import {frameMatching, renderAt} from '../helpers/ink-frames.js';
 import {forwardRow as forward, sessionRow} from '../helpers/rows.js';
 
 const session = sessionRow;
@@ -41,6 +41,30 @@ describe('panes with more rows than lines', () => {
     }
     expect(lastFrame()).not.toMatch(/↑ \d+ more/);
     unmount();
+  });
+
+  it('show a long host name whole on a wide terminal while the states are short, and cut it when a failure needs the room', async () => {
+    const long = 'very-long-bastion-name.eu-central-1.compute.internal-example.com';
+    store.setState({sessions: [session(1, [], {name: long, address: 'root@127.0.0.1:2312'})]});
+    const wide = renderAt(<App />, 160, 50);
+    expect(await frameMatching(wide.lastFrame, /● connected/, {columns: 160})).toContain(
+      `› ${long} root@127.0.0.1:2312`,
+    );
+    wide.unmount();
+    const failure = 'cannot connect to 127.0.0.1:2399: connection refused (is sshd running there?)';
+    store.setState({
+      sessions: [
+        session(1, [], {name: long, address: 'root@127.0.0.1:2312'}),
+        session(2, [], {name: 'db', state: 'failed', failure}),
+      ],
+      // The Forwards pane's heading names the selected session: db's, so the long name is only in its row.
+      selectedSession: 1,
+    });
+    const narrow = renderAt(<App />, 100, 30);
+    const frame = await frameMatching(narrow.lastFrame, /● failed/, {columns: 100});
+    expect(frame).not.toContain(long);
+    expect(frame).toContain('very-long-bastion-nam');
+    narrow.unmount();
   });
 
   it('show a 12th session selected, with "↑ N more" above it', async () => {
