@@ -40,6 +40,8 @@ for line in sys.stdin:
     threading.Thread(target=take, args=(int(line),)).start()
 `;
 
+import {ftpControl, readAll} from '../helpers/ftp-control.js';
+
 interface Attempt {
   port: number;
   connected: boolean;
@@ -81,53 +83,6 @@ function startAttacker(uid: number, gid: number) {
       }
     },
   };
-}
-
-/** A minimal FTP client (the test's own user): commands and replies on the control connection. */
-async function ftpControl(port: number) {
-  const socket = net.connect({host: '127.0.0.1', port});
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buffer = '';
-  const waiting: Array<() => void> = [];
-  socket.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('latin1');
-    for (const wake of waiting.splice(0)) wake();
-  });
-  /** The next complete reply (its last line: "CODE text"). */
-  const reply = async (): Promise<string> => {
-    for (;;) {
-      const final = /^(\d{3}) .*\r?\n/m.exec(buffer);
-      if (final) {
-        buffer = buffer.slice(final.index + final[0].length);
-        return final[0].trim();
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-  };
-  const command = async (line: string): Promise<string> => {
-    socket.write(`${line}\r\n`);
-    return reply();
-  };
-  expect(await reply()).toMatch(/^220/);
-  // vsftpd asks no password of anonymous here (no_anon_password).
-  const user = await command('USER anonymous');
-  if (user.startsWith('331')) expect(await command('PASS tunnels@')).toMatch(/^230/);
-  else expect(user).toMatch(/^230/);
-  expect(await command('TYPE I')).toMatch(/^200/);
-  return {socket, command, reply};
-}
-
-/** Reads a socket to its end. */
-function readAll(socket: net.Socket): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return new Promise((resolve, reject) => {
-    socket.once('end', () => resolve(Buffer.concat(chunks)));
-    socket.once('error', reject);
-  });
 }
 
 describe('a passive data connection from another local user is refused by its owner (uid)', () => {

@@ -13,58 +13,12 @@ import {ftpServerAddresses} from '../../../source/core/forwards/ftp-active.js';
 import type {Control, DataChannelForward} from '../../../source/core/forwards/ftp-data-channel.js';
 import {openPassive} from '../../../source/core/forwards/ftp-passive.js';
 import {useSshdAndEcho} from '../../helpers/fixtures.js';
+import {ftpControl, readAll} from '../../helpers/ftp-control.js';
 import {startVsftpd, type TestFtpServer} from '../../helpers/ftp-servers.js';
 import {thisMachine} from '../../helpers/netns.js';
 import {until} from '../../helpers/session.js';
 import {freePort} from '../../helpers/sshd.js';
 import {sha256} from '../../helpers/targets.js';
-
-/** A minimal FTP client: commands and replies on the control connection, logged in, binary. */
-async function ftpControl(host: string, port: number) {
-  const socket = net.connect({host, port});
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve);
-    socket.once('error', reject);
-  });
-  let buffer = '';
-  const waiting: Array<() => void> = [];
-  socket.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('latin1');
-    for (const wake of waiting.splice(0)) wake();
-  });
-  /** The next complete reply (its last line: "CODE text"). */
-  const reply = async (): Promise<string> => {
-    for (;;) {
-      const final = /^(\d{3}) .*\r?\n/m.exec(buffer);
-      if (final) {
-        buffer = buffer.slice(final.index + final[0].length);
-        return final[0].trim();
-      }
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-  };
-  const command = async (line: string): Promise<string> => {
-    socket.write(`${line}\r\n`);
-    return reply();
-  };
-  expect(await reply()).toMatch(/^220/);
-  // vsftpd asks no password of anonymous here (no_anon_password).
-  const user = await command('USER anonymous');
-  if (user.startsWith('331')) expect(await command('PASS tunnels@')).toMatch(/^230/);
-  else expect(user).toMatch(/^230/);
-  expect(await command('TYPE I')).toMatch(/^200/);
-  return {socket, command, reply};
-}
-
-/** Reads a socket to its end. */
-function readAll(socket: net.Socket): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  return new Promise((resolve, reject) => {
-    socket.once('end', () => resolve(Buffer.concat(chunks)));
-    socket.once('error', reject);
-  });
-}
 
 const passivePort = (reply: string) => {
   const numbers = /^227 .*\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(reply);
@@ -104,7 +58,7 @@ describe('who may take an FTP data channel, through a real sshd to vsftpd on thi
       const listener = net.createServer((socket) => received.push(readAll(socket)));
       await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
       const clientPort = (listener.address() as net.AddressInfo).port;
-      const control = await ftpControl('127.0.0.1', forward.listeningOn!.port);
+      const control = await ftpControl(forward.listeningOn!.port);
       try {
         expect(await control.command(`PORT 127,0,0,1,${clientPort >> 8},${clientPort & 0xff}`)).toMatch(
           /^200/,
@@ -150,7 +104,7 @@ describe('who may take an FTP data channel, through a real sshd to vsftpd on thi
   it('PASV over ::1: the 227 names 127.0.0.1, and the client that follows it there gets the file', async () => {
     const forward = await ftpForward('127.0.0.1');
     const from = fixture.session.seen.length;
-    const control = await ftpControl('::1', forward.listeningOn!.port);
+    const control = await ftpControl(forward.listeningOn!.port, '::1');
     try {
       const target = passivePort(await control.command('PASV'));
       expect(target.host).toBe('127.0.0.1');
@@ -176,7 +130,7 @@ describe('who may take an FTP data channel, through a real sshd to vsftpd on thi
   it('a passive data connection that resets before its address is read is not said to be from the wrong address; the client then gets the file', async () => {
     const forward = await ftpForward('127.0.0.1');
     const from = fixture.session.seen.length;
-    const control = await ftpControl('127.0.0.1', forward.listeningOn!.port);
+    const control = await ftpControl(forward.listeningOn!.port);
     try {
       const target = passivePort(await control.command('PASV'));
       // Connects and resets while this process's event loop is held: by the time the listener accepts,
