@@ -1351,6 +1351,30 @@ const BASE_CASES: SshGCase[] = [
     files: config('Host *', '  ProxyCommand nc %h %p'),
     argv: ['-J', 'none', 'db'],
   },
+  // ssh writes a host that is an address in its standard form, CanonicalizeHostname or not.
+  {
+    name: 'a HostName that is a short IPv4 address',
+    files: config('Host tantale', '  HostName 1'),
+    argv: ['tantale'],
+  },
+  {name: 'short and octal IPv4 addresses typed as the host', files: {}, argv: ['-F', 'none', '010.0x1.1']},
+  {name: 'an IPv6 address with zeros written out', files: {}, argv: ['-F', 'none', '0:0:0:0:0:0:0:1']},
+  {
+    name: 'an address under CanonicalizeHostname with no fallback',
+    files: config('CanonicalizeHostname yes', 'CanonicalDomains example.com', 'CanonicalizeFallbackLocal no'),
+    argv: ['10.1'],
+  },
+  {
+    name: 'Match canonical sees the address in its standard form',
+    files: config(
+      'Host x',
+      '  HostName 1',
+      '  CanonicalizeHostname yes',
+      'Match canonical host 0.0.0.1',
+      '  User matched',
+    ),
+    argv: ['x'],
+  },
   {
     name: 'ports by service name in forwards',
     files: config('Host db', '  LocalForward http localhost:https'),

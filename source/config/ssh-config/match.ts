@@ -8,9 +8,9 @@
  */
 import {spawnSync} from 'node:child_process';
 import {createHash} from 'node:crypto';
-import net from 'node:net';
 import os from 'node:os';
 import {matchPattern} from '../../text/ssh-pattern.js';
+import {ipv4Address, ipv6Address} from './addresses.js';
 import {OptionError, type ReadContext, type SshOptions} from './options.js';
 import {expandTokens, type Tokens} from './tokens.js';
 
@@ -172,38 +172,6 @@ interface Network {
   family: 4 | 6;
   address: bigint;
   prefix: number;
-}
-
-/** glibc's inet_aton, which ssh's getaddrinfo reads IPv4 with: "10.1" is 10.0.0.1, "010" octal. */
-function ipv4Address(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length > 4) return undefined;
-  const values: number[] = [];
-  for (const part of parts) {
-    if (!/^(?:0[0-7]*|[1-9]\d*)$/.test(part)) return undefined;
-    values.push(Number.parseInt(part, part.startsWith('0') ? 8 : 10));
-  }
-  // The last part fills the bytes the others leave.
-  const last = values.pop()!;
-  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
-  return values.reduce((sum, value, at) => sum + BigInt(value) * 256n ** BigInt(3 - at), BigInt(last));
-}
-
-function ipv6Address(text: string): bigint | undefined {
-  if (!net.isIPv6(text)) return undefined;
-  const groups = (part: string): number[] =>
-    part === ''
-      ? []
-      : part.split(':').flatMap((group) => {
-          if (!group.includes('.')) return [Number.parseInt(group, 16)];
-          const v4 = Number(ipv4Address(group));
-          return [Math.floor(v4 / 65536), v4 % 65536];
-        });
-  const [head = '', tail] = text.split('::');
-  const before = groups(head);
-  const after = tail === undefined ? [] : groups(tail);
-  const all = [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
-  return all.reduce((sum, group) => sum * 65536n + BigInt(group), 0n);
 }
 
 /**

@@ -1,0 +1,101 @@
+/**
+ * Addresses as ssh reads and writes them: glibc's inet_aton and inet_ntop, which its getaddrinfo and
+ * getnameinfo use. Pure.
+ */
+import net from 'node:net';
+
+/** glibc's inet_aton, which ssh's getaddrinfo reads IPv4 with: "10.1" is 10.0.0.1, "010" octal. */
+export function ipv4Address(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length > 4) return undefined;
+  const values: number[] = [];
+  for (const part of parts) {
+    if (!/^(?:0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)$/.test(part)) return undefined;
+    values.push(
+      /^0[xX]/.test(part)
+        ? Number.parseInt(part.slice(2), 16)
+        : Number.parseInt(part, part.startsWith('0') ? 8 : 10),
+    );
+  }
+  // The last part fills the bytes the others leave.
+  const last = values.pop()!;
+  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
+  return values.reduce((sum, value, at) => sum + BigInt(value) * 256n ** BigInt(3 - at), BigInt(last));
+}
+
+export function ipv6Address(text: string): bigint | undefined {
+  if (!net.isIPv6(text)) return undefined;
+  const groups = (part: string): number[] =>
+    part === ''
+      ? []
+      : part.split(':').flatMap((group) => {
+          if (!group.includes('.')) return [Number.parseInt(group, 16)];
+          const v4 = Number(ipv4Address(group));
+          return [Math.floor(v4 / 65536), v4 % 65536];
+        });
+  const [head = '', tail] = text.split('::');
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const all = [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
+  return all.reduce((sum, group) => sum * 65536n + BigInt(group), 0n);
+}
+
+/** glibc's inet_ntop for IPv6: lower case, the longest run of zero groups as "::", IPv4 tails dotted. */
+function ipv6Text(address: bigint): string {
+  const words = Array.from({length: 8}, (_, at) => Number((address >> BigInt(16 * (7 - at))) & 0xffffn));
+  let best = {base: -1, length: 0};
+  for (let at = 0; at < 8; ) {
+    if (words[at] !== 0) {
+      at++;
+      continue;
+    }
+    let end = at;
+    while (end < 8 && words[end] === 0) end++;
+    if (end - at > best.length) best = {base: at, length: end - at};
+    at = end;
+  }
+  if (best.length < 2) best = {base: -1, length: 0};
+  const dotted = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  let text = '';
+  for (let at = 0; at < 8; at++) {
+    if (at >= best.base && at < best.base + best.length) {
+      if (at === best.base) text += ':';
+      continue;
+    }
+    if (at !== 0) text += ':';
+    // An IPv4-compatible or -mapped address ends in its dotted IPv4 form.
+    if (
+      at === 6 &&
+      best.base === 0 &&
+      (best.length === 6 ||
+        (best.length === 7 && words[7] !== 1) ||
+        (best.length === 5 && words[5] === 0xffff))
+    ) {
+      text += dotted(words[6]!, words[7]!);
+      break;
+    }
+    text += words[at]!.toString(16);
+  }
+  if (best.base !== -1 && best.base + best.length === 8) text += ':';
+  return text;
+}
+
+/**
+ * The address a host name is, written as ssh's resolve_canonicalize writes it whether or not
+ * CanonicalizeHostname is on ("127.1" is 127.0.0.1, "0:0::1" is ::1); the name itself when it differs
+ * only in case; undefined when it is not an address.
+ */
+export function canonicalAddressText(host: string): string | undefined {
+  const scope = host.indexOf('%');
+  const bare = scope === -1 ? host : host.slice(0, scope);
+  let text: string | undefined;
+  if (!bare.includes(':')) {
+    const v4 = ipv4Address(bare);
+    if (v4 !== undefined) text = [24n, 16n, 8n, 0n].map((shift) => String((v4 >> shift) & 255n)).join('.');
+  } else {
+    const v6 = ipv6Address(bare);
+    if (v6 !== undefined) text = ipv6Text(v6) + (scope === -1 ? '' : host.slice(scope));
+  }
+  if (text === undefined) return undefined;
+  return text.toLowerCase() === host.toLowerCase() ? host : text;
+}
