@@ -3,6 +3,7 @@
  * `stop`), and `tunnels service` itself (hidden: the commands start it). Each prints what the headless
  * run prints for the same events, and fails with ssh's status 255 as it does.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import {type CommandLineOptions, ConfigError, type ParsedArguments} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
@@ -330,7 +331,7 @@ async function logs(args: string[]): Promise<number> {
     return usageError('logs', `unknown argument ${names.at(-1)}`);
   const name = names[0];
   const print = logPrinter(json);
-  return withService(false, async (client) => {
+  const following = withService(false, async (client) => {
     if (!follow) {
       const result = await client.request({command: 'logs', ...(name !== undefined ? {name} : {})});
       if (result.ok) for (const event of result.events ?? []) print(event);
@@ -350,6 +351,21 @@ async function logs(args: string[]): Promise<number> {
     await Promise.race([client.closed, interrupted]);
     return 0;
   });
+  try {
+    return await following;
+  } catch (error) {
+    // The service has gone (it stops 10 s after its last session): what its sessions said is in its log.
+    const serviceLog = path.join(stateDirectory(), LOG_NAME);
+    if (
+      error instanceof ServiceError &&
+      /no service is running/.test(error.message) &&
+      fs.existsSync(serviceLog)
+    ) {
+      err(`no service is running; what its sessions said is in ${serviceLog}`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
 }
 
 async function stop(args: string[]): Promise<number> {

@@ -215,11 +215,14 @@ class Service {
         const recent = this.sessions.recent(request.name);
         return Array.isArray(recent) ? {id, ok: true, events: recent} : done(recent);
       }
-      case 'watch':
-        if (request.name !== undefined && request.replay && !this.sessions.has(request.name))
-          return done(this.sessions.recent(request.name) as Outcome);
+      case 'watch': {
+        // Lines asked for of a name the service does not hold: an error, unless it ended and they are kept.
+        // (Without them, a name is watched before it comes up: `up` streams its session's events so.)
+        const recent = request.name !== undefined && request.replay ? this.sessions.recent(request.name) : [];
+        if (!Array.isArray(recent)) return done(recent);
         client.watch(request.name, request.replay === true);
         return {id, ok: true};
+      }
       case 'stop':
         // Answered first: the one who asked hears it before the connection goes.
         setImmediate(() => void this.stop('asked to stop (tunnels stop)'));

@@ -105,7 +105,13 @@ export class SessionTable {
     const held = this.held.get(name);
     if (!held) return this.noSession(name);
     try {
-      await held.session.addForward(parseForwardEntry(forward, servicePort));
+      const spec = parseForwardEntry(forward, servicePort);
+      // A forward asked for while the connection is down would only fail (and a -R stay failed): refused.
+      if (held.session.state !== 'connected')
+        return failure(`${name} is ${held.session.state}; add forwards once it is connected (tunnels ls)`);
+      const added = await held.session.addForward(spec);
+      // As ssh -O forward: a forward that failed is a failure (its events said why).
+      if (added.state === 'failed') return failure(`${added.label}: ${added.failure ?? 'failed'}`, true);
     } catch (error) {
       return failure((error as Error).message, !(error instanceof ForwardSpecError));
     }
@@ -238,8 +244,10 @@ export class SessionTable {
   private noSession(name: string): Outcome {
     if (this.ended.has(name)) return failure(`${name} has ended (tunnels logs ${name} says why)`);
     const names = [...this.held.keys()];
+    const ended =
+      this.ended.size > 0 ? `; ended, their lines kept for logs: ${[...this.ended.keys()].join(', ')}` : '';
     return failure(
-      `no session named ${name}; ${names.length ? `the service holds ${names.join(', ')}` : 'the service holds none'} (see tunnels ls)`,
+      `no session named ${name}; ${names.length ? `the service holds ${names.join(', ')}` : 'the service holds none'} (see tunnels ls)${ended}`,
     );
   }
 }

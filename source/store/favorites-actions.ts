@@ -193,7 +193,12 @@ export async function saveSessionAsFavorite(
   const refuse = (error: string) =>
     store.setState({dialog: {kind: 'save-favorite', sessionId, text: name, error}});
   if (!origin) {
-    refuse('this session cannot be saved (it did not start from a host)');
+    // The service's own sessions (tunnels up, -f, another UI) come with their state, not their command line.
+    refuse(
+      store.getState().attached
+        ? 'this session was opened outside this UI (tunnels up, -f or another UI), which alone knows its options: save it with tunnels favorites add NAME and the same options'
+        : 'this session cannot be saved (it did not start from a host)',
+    );
     return;
   }
   const nameProblem = favoriteNameProblem(name);

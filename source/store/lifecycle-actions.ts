@@ -29,7 +29,7 @@ export async function reconnectSession(sessionId: number): Promise<void> {
   if (!handle || !row) return;
   const old = handle.session;
   if (row.state === 'reconnecting') {
-    if (old?.reconnectNow()) showMessage('info', `${row.name}: reconnecting now`);
+    if (old?.reconnectNow()) showMessage('info', `${row.name}: reconnecting now`, {untilConnected: true});
     else showMessage('info', `${row.name}: a reconnect attempt is already under way`);
     return;
   }
@@ -58,7 +58,7 @@ async function restart(
   await old?.close();
   flush();
   store.setState((state) => restartSessionRow(state, sessionId));
-  showMessage('info', `${name}: reconnecting`);
+  showMessage('info', `${name}: reconnecting`, {untilConnected: true});
   // The configuration's warnings were said when it was first started.
   await openTracked(sessionId, {...handle.invocation, warnings: []}, forwards);
 }

@@ -27,9 +27,9 @@ const NO_COUNTERS: ForwardCounters = {
   bytesOut: 0,
 };
 
-/** What a prompt said while a session came up ("Bad passphrase, try again.") is stale once one connects. */
-function withoutPromptMessage(state: AppState): AppState {
-  return state.message?.prompt ? {...state, message: undefined} : state;
+/** What was said while a session came up ("Bad passphrase, try again.", "db: reconnecting") is stale once one connects. */
+function withoutComingUpMessage(state: AppState): AppState {
+  return state.message?.untilConnected ? {...state, message: undefined} : state;
 }
 
 export function reduce(state: AppState, sessionId: number, event: TunnelEvent, time: number): AppState {
@@ -165,7 +165,7 @@ function applyEvent(state: AppState, row: SessionRow, event: TunnelEvent, time: 
       return withSession(state, id, (session) => ({...session, state: 'connecting'}));
     case 'session-connected':
       return withRetryAt(
-        withSession(afterReconnect(withoutPromptMessage(state), row, event.reconnects), id, (session) => ({
+        withSession(afterReconnect(withoutComingUpMessage(state), row, event.reconnects), id, (session) => ({
           ...session,
           state: 'connected',
           failure: undefined,

@@ -239,10 +239,8 @@ class ServiceLink {
     if (!session) return;
     if (session.state === 'reconnecting') {
       const result = await this.request({command: 'reconnect', name: session.name});
-      showMessage(
-        result.ok ? 'info' : 'error',
-        result.ok ? `${session.name}: reconnecting now` : (result.error ?? ''),
-      );
+      if (result.ok) showMessage('info', `${session.name}: reconnecting now`, {untilConnected: true});
+      else showMessage('error', result.error ?? '');
       return;
     }
     if (!isOver(session.state)) return;
@@ -253,7 +251,7 @@ class ServiceLink {
       );
       return;
     }
-    showMessage('info', `${session.name}: reconnecting`);
+    showMessage('info', `${session.name}: reconnecting`, {untilConnected: true});
     await this.open(session);
   }
 

@@ -159,8 +159,11 @@ export interface AppState {
   /** The detail view open over the panes (Enter), if any; a dialog still comes before it. */
   detail: DetailTarget | undefined;
   /** One line under the panes: what just happened, or why a key did nothing. */
-  /** `prompt`: said while a session was asking ("Bad passphrase, try again."): gone once it connects. */
-  message: {kind: 'info' | 'error'; text: string; prompt?: boolean} | undefined;
+  /**
+   * `untilConnected`: said while a session comes up ("Bad passphrase, try again.", "db: reconnecting"):
+   * gone once one connects.
+   */
+  message: {kind: 'info' | 'error'; text: string; untilConnected?: boolean} | undefined;
   /** Host aliases from ~/.ssh/config, for completion. */
   hosts: string[];
   quitting: boolean;

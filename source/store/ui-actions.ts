@@ -8,8 +8,13 @@ import {cancelPrompt} from './ui-prompter.js';
 
 const set = (partial: Partial<AppState>) => store.setState(partial);
 
-export function showMessage(kind: 'info' | 'error', text: string): void {
-  set({message: {kind, text}});
+/** `untilConnected`: the message is gone once a session connects (it says one is on its way). */
+export function showMessage(
+  kind: 'info' | 'error',
+  text: string,
+  options: {untilConnected?: boolean} = {},
+): void {
+  set({message: {kind, text, ...(options.untilConnected ? {untilConnected: true} : {})}});
 }
 
 /** A key was pressed on the main screen: the last message has been read. */

@@ -14,7 +14,7 @@ export const uiPrompter: Prompter = {
     });
   },
   inform(message) {
-    store.setState({message: {kind: 'info', text: message, prompt: true}});
+    store.setState({message: {kind: 'info', text: message, untilConnected: true}});
   },
 };
 

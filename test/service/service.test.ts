@@ -88,6 +88,12 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect((await run(['stop'])).status).toBe(0);
     await waitUntil(() => !alive(pid!), 'the service has exited');
     expect(fs.existsSync(socketFile())).toBe(false);
+    // With the service gone, logs says where what its sessions said is.
+    const gone = await run(['logs', 'db']);
+    expect(gone.status).toBe(255);
+    expect(gone.stderr).toBe(
+      `tunnels: no service is running; what its sessions said is in ${home.logFile()}\n`,
+    );
   });
 
   it('a dropped session reconnects by itself; with -o Reconnect=no it ends, and logs still say why', async () => {
@@ -115,9 +121,22 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect(ended.status).toBe(0);
     expect(ended.stdout).toMatch(/once: connected to /);
     expect(ended.stdout).toMatch(/once: connection closed: /);
+    // Followed too: its kept lines, no error.
+    const follower = home.start(['logs', '-f', 'once']);
+    await waitUntil(
+      () => /once: connection closed: /.test(follower.output()),
+      'logs -f replays the ended session',
+    );
     const down = await run(['down', 'once']);
     expect(down.status).toBe(255);
     expect(down.stderr).toBe('tunnels: once has ended (tunnels logs once says why)\n');
+    expect((await run(['logs', 'nosuch'])).stderr).toMatch(/; ended, their lines kept for logs: once\n$/);
+
+    // As ssh -O forward: a forward that fails is a failure.
+    const taken = (await sessions())[0]!.forwards[0]!.listening!;
+    const clash = await run(['add', 'kept', '-L', `${taken}:127.0.0.1:${fixture.echo.port}`]);
+    expect(clash.status).toBe(255);
+    expect(clash.stderr).toMatch(/failed: /);
     expect((await run(['down', 'kept'])).status).toBe(0);
   });
 

@@ -61,8 +61,10 @@ describe('a session and its forwards come back when asked, against a real sshd',
     await fixture.sshd.restart();
     const asked = Date.now();
     expect(await press('R')).toBeUndefined();
-    expect(now().message).toEqual({kind: 'info', text: 'box: reconnecting now'});
+    expect(now().message).toEqual({kind: 'info', text: 'box: reconnecting now', untilConnected: true});
     await until(() => row().state === 'connected', 10_000, 'the reconnect');
+    // What said it was on its way is gone once it is back.
+    expect(now().message).toBeUndefined();
     expect(Date.now() - asked).toBeLessThan(10_000);
     expect(row()).toMatchObject({reconnects: 1});
     // Its local forward stayed bound through it and carries traffic again.

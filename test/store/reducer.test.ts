@@ -326,7 +326,7 @@ describe('the store as a fold of core events', () => {
     const base = addSessionRow(initialState(), 1, 'db', 'u@h:22');
     const asked = {
       ...base,
-      message: {kind: 'info' as const, text: 'Bad passphrase, try again.', prompt: true},
+      message: {kind: 'info' as const, text: 'Bad passphrase, try again.', untilConnected: true},
     };
     expect(fold([connecting], asked).message?.text).toBe('Bad passphrase, try again.');
     expect(fold([connecting, up], asked).message).toBeUndefined();
