@@ -164,9 +164,12 @@ function footerLine(state: AppState, width: number): string {
 function withDialog(
   heights: Layout,
   size: {wanted: number; least: number},
+  noForwards: boolean,
 ): {sessions: number; forwards: number; dialog: number} {
   let missing = Math.max(0, size.wanted - heights.log.height);
-  const fromForwards = Math.min(missing, heights.forwards.height - PANE_CHROME.forwards - 1);
+  // A pane with no forwards has no column header and no row to keep: its heading and one line will do.
+  const forwardsKept = noForwards ? 0 : 1;
+  const fromForwards = Math.min(missing, heights.forwards.height - PANE_CHROME.forwards - forwardsKept);
   missing -= fromForwards;
   const fromSessions = Math.min(missing, heights.sessions.height - PANE_CHROME.sessions - 1);
   const shown = {
@@ -318,7 +321,7 @@ export function App() {
   });
   if (!heights.fits) return <TooSmall columns={columns} rows={rows} minimum={heights.minimum} />;
   const shownHeights = dialog
-    ? withDialog(heights, {wanted: dialogWanted, least: dialogLeast})
+    ? withDialog(heights, {wanted: dialogWanted, least: dialogLeast}, (session?.forwards.length ?? 0) === 0)
     : {sessions: heights.sessions.height, forwards: heights.forwards.height, dialog: heights.log.height};
   return (
     // One line shorter than the terminal (see layout.ts): Ink redraws it in place, the scrollback stays.

@@ -83,6 +83,28 @@ describe('dialogs on the smallest terminals, as frames', () => {
     });
   }
 
+  for (const columns of [60, 80]) {
+    it(`at ${columns}x18 a host-key question asked again shows what it asks now, with the host and fingerprint`, async () => {
+      const again = hostKeyQuestion('[127.0.0.1]:2312');
+      store.setState({
+        sessions: [session(1, [], {state: 'connecting'})],
+        dialog: {
+          ...again,
+          lines: [
+            ...(again as {lines: string[]}).lines.slice(0, 2),
+            "Please type 'yes', 'no' or the fingerprint: ",
+          ],
+        } as Dialog,
+      });
+      const {lastFrame, unmount} = renderAt(<App />, columns, 18);
+      const lines = dialogLines(await frameMatching(lastFrame, /║ > /, {columns, lines: 17}));
+      expect(lines.some((line) => line.includes("host '[127.0.0.1]:2312'"))).toBe(true);
+      expect(lines.some((line) => line.includes(FINGERPRINT))).toBe(true);
+      expect(lines).toContain("Please type 'yes', 'no' or the fingerprint:");
+      unmount();
+    });
+  }
+
   it('at 60x18 with a forward, the add dialog shows "D needs a port" under its > line', async () => {
     store.setState({sessions: [session(1, [forward(8001)])], focus: 'forwards'});
     const {lastFrame, stdin, unmount} = renderAt(<App />, 60, 18);
