@@ -165,11 +165,26 @@ class ServiceLink {
     });
     void transport.closed.then(() => {
       this.gone = true;
-      if (!store.getState().quitting)
-        showMessage(
-          'error',
-          'the service is gone (stopped, or it died): q leaves; tunnels attach starts one',
-        );
+      if (store.getState().quitting) return;
+      // Its tunnels went with it: each row says so, and nothing is left to detach from.
+      for (const [name, session] of this.byName)
+        if (!isOver(session.state))
+          this.receive(name, {event: 'session-closed', reason: 'the service is gone (stopped, or it died)'});
+      flush();
+      store.setState((state) => ({
+        attached: false,
+        sessions: state.sessions.map((row) => ({
+          ...row,
+          forwards: row.forwards.map((forward) => ({
+            ...forward,
+            counters: {...forward.counters, openConnections: 0},
+          })),
+        })),
+      }));
+      showMessage(
+        'error',
+        'the service is gone (stopped, or it died), and its tunnels with it: q leaves; tunnels attach starts one',
+      );
     });
     const before = await this.request({command: 'ls'});
     for (const listed of before.sessions ?? []) this.addRow(listed.name, listed.destination, 'connecting');

@@ -165,6 +165,25 @@ describe('tunnels attach in a real terminal (tmux)', () => {
     }
   });
 
+  it('a service that dies under an attached UI: its rows say their tunnels are gone, and q just quits', async () => {
+    await upWeb();
+    const terminal = await attach();
+    try {
+      await terminal.waitForScreen(/web\s+\S+@127\.0\.0\.1:\d+\s+● connected/);
+      const [service] = home.servicePids();
+      process.kill(service!, 'SIGKILL');
+      await waitUntil(() => !alive(service!), 'the service is gone');
+      const shown = await terminal.waitForScreen(/and its tunnels with it/);
+      expect(shown).not.toMatch(/● connected/);
+      expect(shown).not.toContain('tunnels · service');
+      // Nothing is left to stay up: q quits without offering to.
+      await terminal.type('q');
+      await terminal.waitForScreen(/\[exit status 0\]/);
+    } finally {
+      await terminal.close();
+    }
+  });
+
   it('after a service killed with SIGKILL, attach starts a new one and says which sessions were lost', async () => {
     await upWeb();
     const [killed] = home.servicePids();
