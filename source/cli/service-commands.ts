@@ -292,9 +292,18 @@ async function list(args: string[]): Promise<number> {
     return 0;
   }
   if (sessions.length === 0) stderr('tunnels: no sessions in the background (tunnels up starts one)\n');
+  // Columns as wide as their longest entry, so long names and routes stay aligned.
+  const nameWidth = Math.max(16, ...sessions.map((session) => safeText(session.name).length));
+  const destinationWidth = Math.max(32, ...sessions.map((session) => safeText(session.destination).length));
   for (const session of sessions) {
+    const retry =
+      session.retryAt === undefined
+        ? ''
+        : ` in ${Math.max(0, Math.ceil((session.retryAt - Date.now()) / 1000))}s`;
+    const state =
+      session.reason === undefined ? session.state : `${session.state}${retry}: ${session.reason}`;
     stdout(
-      `${safeText(session.name).padEnd(16)} ${safeText(session.destination).padEnd(32)} ${session.state}\n`,
+      `${safeText(session.name).padEnd(nameWidth)} ${safeText(session.destination).padEnd(destinationWidth)} ${safeText(state)}\n`,
     );
     for (const forward of session.forwards) stdout(`${safeText(forwardLine(forward))}\n`);
   }

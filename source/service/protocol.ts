@@ -30,6 +30,9 @@ export interface SessionSummary {
   /** "user@host:port" (and "via ..."). */
   destination: string;
   state: string;
+  /** While reconnecting: why the connection dropped, and when it is tried again (epoch ms). */
+  reason?: string;
+  retryAt?: number;
   forwards: ForwardSummary[];
 }
 

@@ -28,6 +28,17 @@ interface Held {
   recent: SessionEvent[];
 }
 
+/** A reconnecting session's reason and next try, from its latest session-reconnecting event. */
+export function reconnecting(state: string, recent: SessionEvent[]): {reason?: string; retryAt?: number} {
+  if (state !== 'reconnecting') return {};
+  for (let at = recent.length - 1; at >= 0; at--) {
+    const {event, time} = recent[at]!;
+    if (event.event === 'session-reconnecting')
+      return {reason: event.reason, ...(time !== undefined ? {retryAt: time + event.delayMs} : {})};
+  }
+  return {};
+}
+
 const failure = (error: string, told = false): Outcome => ({ok: false, error, ...(told ? {told} : {})});
 
 export class SessionTable {
@@ -166,10 +177,11 @@ export class SessionTable {
   }
 
   list(): SessionSummary[] {
-    return [...this.held].map(([name, {session}]) => ({
+    return [...this.held].map(([name, {session, recent}]) => ({
       name,
       destination: session.displayName,
       state: session.state,
+      ...reconnecting(session.state, recent),
       forwards: session.forwards().map((forward): ForwardSummary => {
         const counters = forward.counters();
         const on = forward.listeningOn;
