@@ -1,3 +1,4 @@
+import {hostPort} from '../../text/address.js';
 import type {SessionConfig} from './session-config.js';
 
 /** What the connection goes through: its jump hosts (nearest last), "ProxyCommand", or undefined. */
@@ -5,7 +6,9 @@ export function routeOf(config: Pick<SessionConfig, 'jumpHost' | 'proxyCommand'>
   const hops: string[] = [];
   let proxied = false;
   for (let hop = config.jumpHost; hop; hop = hop.jumpHost) {
-    hops.unshift(hop.name ?? hop.host);
+    // A hop named by its host (not a config alias) is told by its port too: two sshds of one host are two hops.
+    const name = hop.name ?? hop.host;
+    hops.unshift(name === hop.host && hop.port !== 22 ? hostPort(hop.host, hop.port) : name);
     if (hop.proxyCommand) proxied = true;
   }
   if (config.proxyCommand) proxied = true;
