@@ -15,24 +15,26 @@ const is =
  * Freezes an sshd whole, as a hung machine would: its per-connection processes first, then the listener
  * (by PID, from its process tree). Returns the thaw.
  */
+/** Signals a process that may have exited since its tree was read (an earlier connection's, closing). */
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
 async function freeze(sshd: TestSshd): Promise<() => void> {
   const pids = (await processTree(sshd.pid)).reverse();
-  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  for (const pid of pids) signal(pid, 'SIGSTOP');
   return () => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // Gone already.
-      }
-    }
+    for (const pid of pids) signal(pid, 'SIGCONT');
   };
 }
 
 /** SIGKILLs the sshd's per-connection processes, leaving its listener: the jump host drops its sessions. */
 async function killSessions(sshd: TestSshd): Promise<void> {
-  for (const pid of (await processTree(sshd.pid)).filter((pid) => pid !== sshd.pid))
-    process.kill(pid, 'SIGKILL');
+  for (const pid of (await processTree(sshd.pid)).filter((pid) => pid !== sshd.pid)) signal(pid, 'SIGKILL');
 }
 
 /**
