@@ -3,6 +3,7 @@
  * getnameinfo use. Pure.
  */
 import net from 'node:net';
+import {formatIPv6} from '../../core/protocols/socks-address.js';
 
 /** glibc's inet_aton, which ssh's getaddrinfo reads IPv4 with: "10.1" is 10.0.0.1, "010" octal. */
 export function ipv4Address(text: string): bigint | undefined {
@@ -40,44 +41,14 @@ export function ipv6Address(text: string): bigint | undefined {
   return all.reduce((sum, group) => sum * 65536n + BigInt(group), 0n);
 }
 
-/** glibc's inet_ntop for IPv6: lower case, the longest run of zero groups as "::", IPv4 tails dotted. */
+/** glibc's inet_ntop for IPv6: formatIPv6's RFC 5952 text, and an IPv4-compatible address's tail dotted. */
 function ipv6Text(address: bigint): string {
-  const words = Array.from({length: 8}, (_, at) => Number((address >> BigInt(16 * (7 - at))) & 0xffffn));
-  let best = {base: -1, length: 0};
-  for (let at = 0; at < 8; ) {
-    if (words[at] !== 0) {
-      at++;
-      continue;
-    }
-    let end = at;
-    while (end < 8 && words[end] === 0) end++;
-    if (end - at > best.length) best = {base: at, length: end - at};
-    at = end;
-  }
-  if (best.length < 2) best = {base: -1, length: 0};
-  const dotted = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
-  let text = '';
-  for (let at = 0; at < 8; at++) {
-    if (at >= best.base && at < best.base + best.length) {
-      if (at === best.base) text += ':';
-      continue;
-    }
-    if (at !== 0) text += ':';
-    // An IPv4-compatible or -mapped address ends in its dotted IPv4 form.
-    if (
-      at === 6 &&
-      best.base === 0 &&
-      (best.length === 6 ||
-        (best.length === 7 && words[7] !== 1) ||
-        (best.length === 5 && words[5] === 0xffff))
-    ) {
-      text += dotted(words[6]!, words[7]!);
-      break;
-    }
-    text += words[at]!.toString(16);
-  }
-  if (best.base !== -1 && best.base + best.length === 8) text += ':';
-  return text;
+  const bytes = Buffer.alloc(16);
+  bytes.writeBigUInt64BE(address >> 64n, 0);
+  bytes.writeBigUInt64BE(address & 0xffffffffffffffffn, 8);
+  // glibc dots the tail only when the first 96 bits are zero and the next 16 are not (::1.2.3.4, but ::2).
+  const compatible = bytes.subarray(0, 12).every((byte) => byte === 0) && bytes.readUInt16BE(12) !== 0;
+  return compatible ? `::${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}` : formatIPv6(bytes);
 }
 
 /**

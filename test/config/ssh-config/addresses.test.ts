@@ -16,6 +16,7 @@ describe('addresses as ssh reads and writes them (inet_aton, inet_ntop)', () => 
     ['::ffff:7f00:1', '::ffff:127.0.0.1'],
     ['0:0:0:0:0:ffff:1.2.3.4', '::ffff:1.2.3.4'],
     ['::1.2.3.4', '::1.2.3.4'],
+    ['::0.0.0.2', '::2'],
     ['1:0:0:1:0:0:0:1', '1:0:0:1::1'],
     ['2001:db8:0:0::1', '2001:db8::1'],
     // Only case differs: the name as typed.
