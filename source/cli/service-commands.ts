@@ -298,7 +298,7 @@ async function list(args: string[]): Promise<number> {
   for (const session of sessions) {
     const retry =
       session.retryAt === undefined
-        ? ''
+        ? ' now'
         : ` in ${Math.max(0, Math.ceil((session.retryAt - Date.now()) / 1000))}s`;
     const state =
       session.reason === undefined ? session.state : `${session.state}${retry}: ${session.reason}`;

@@ -26,17 +26,8 @@ export type Outcome = {ok: true} | {ok: false; error: string; told?: boolean};
 interface Held {
   session: Session;
   recent: SessionEvent[];
-}
-
-/** A reconnecting session's reason and next try, from its latest session-reconnecting event. */
-export function reconnecting(state: string, recent: SessionEvent[]): {reason?: string; retryAt?: number} {
-  if (state !== 'reconnecting') return {};
-  for (let at = recent.length - 1; at >= 0; at--) {
-    const {event, time} = recent[at]!;
-    if (event.event === 'session-reconnecting')
-      return {reason: event.reason, ...(time !== undefined ? {retryAt: time + event.delayMs} : {})};
-  }
-  return {};
+  /** Taken down (down, stop): its end is not one to keep lines of for logs. */
+  takenDown?: boolean;
 }
 
 const failure = (error: string, told = false): Outcome => ({ok: false, error, ...(told ? {told} : {})});
@@ -106,9 +97,10 @@ export class SessionTable {
   async down(name: string): Promise<Outcome> {
     const held = this.held.get(name);
     if (!held) return this.noSession(name);
-    // Forgotten first: a session taken down is gone, not one that ended by itself (kept for logs).
-    this.forget(name, held);
+    // Held until closed (its ports and name are still its own), but not kept for logs once it ends.
+    held.takenDown = true;
     await held.session.close();
+    this.forget(name, held);
     return {ok: true};
   }
 
@@ -177,11 +169,16 @@ export class SessionTable {
   }
 
   list(): SessionSummary[] {
-    return [...this.held].map(([name, {session, recent}]) => ({
+    return [...this.held].map(([name, {session}]) => ({
       name,
       destination: session.displayName,
       state: session.state,
-      ...reconnecting(session.state, recent),
+      ...(session.state === 'reconnecting'
+        ? {
+            ...(session.failure !== undefined ? {reason: session.failure} : {}),
+            ...(session.nextAttemptAt !== undefined ? {retryAt: session.nextAttemptAt} : {}),
+          }
+        : {}),
       forwards: session.forwards().map((forward): ForwardSummary => {
         const counters = forward.counters();
         const on = forward.listeningOn;
@@ -221,8 +218,8 @@ export class SessionTable {
   async closeAll(): Promise<void> {
     await Promise.all(
       [...this.held].map(([name, held]) => {
-        this.forget(name, held);
-        return held.session.close();
+        held.takenDown = true;
+        return held.session.close().finally(() => this.forget(name, held));
       }),
     );
   }
@@ -238,7 +235,7 @@ export class SessionTable {
     // A session that ended by itself (its reconnects gave up, the server closed it) is not held; its
     // events are kept a while, for logs.
     if (event.event === 'session-failed' || event.event === 'session-closed') {
-      if (this.held.get(name) === held) {
+      if (this.held.get(name) === held && !held.takenDown) {
         this.ended.delete(name);
         this.ended.set(name, held.recent);
         if (this.ended.size > ENDED_KEPT) this.ended.delete(this.ended.keys().next().value!);

@@ -132,6 +132,26 @@ describe('tunnels up/ls/add/rm/logs/down/stop and the background service', () =>
     expect(down.stderr).toBe('tunnels: once has ended (tunnels logs once says why)\n');
     expect((await run(['logs', 'nosuch'])).stderr).toMatch(/; ended, their lines kept for logs: once\n$/);
 
+    // ls says why a session is reconnecting, and when it tries again.
+    // sshd and its sessions killed: the retries are refused until it is back.
+    await fixture.sshd.kill();
+    let line = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
+      line = (await run(['ls'])).stdout.split('\n')[0] ?? '';
+      if (/reconnecting in \d+s: /.test(line)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(line).toMatch(/^kept +\S+ +reconnecting in \d+s: \S/);
+    const adding = await run(['add', 'kept', '-D', '127.0.0.1:0']);
+    expect(adding.status).toBe(255);
+    expect(adding.stderr).toMatch(/kept is reconnecting; add forwards once it is connected/);
+    await fixture.sshd.restart();
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+      if ((await sessions())[0]?.state === 'connected') break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await sessions())[0]).toMatchObject({name: 'kept', state: 'connected'});
+
     // As ssh -O forward: a forward that fails is a failure.
     const taken = (await sessions())[0]!.forwards[0]!.listening!;
     const clash = await run(['add', 'kept', '-L', `${taken}:127.0.0.1:${fixture.echo.port}`]);
