@@ -1,6 +1,5 @@
 /** Host name canonicalisation, as ssh.c's resolve_canonicalize does it (CanonicalizeHostname). */
 import {lookup} from 'node:dns/promises';
-import net from 'node:net';
 import {ConfigError} from './command-line.js';
 import {canonicalAddressText} from './ssh-config/addresses.js';
 import type {SshOptions} from './ssh-config/options.js';
@@ -10,7 +9,6 @@ export async function canonicalHost(options: SshOptions, host: string): Promise<
   // An address is written in its standard form whatever CanonicalizeHostname says, as ssh does.
   const address = canonicalAddressText(host);
   if (address !== undefined) return address;
-  if (net.isIP(host) !== 0) return host;
   const proxied =
     (options.proxyCommand !== undefined && options.proxyCommand !== 'none') || options.jump !== undefined;
   const mode = options.canonicalizeHostname ?? 'no';

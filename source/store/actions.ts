@@ -113,9 +113,9 @@ export async function loadHostAliases(configFile: string | undefined): Promise<v
 }
 
 /** Connects to what was typed in the connect dialog: a Host alias, user@host, or ssh://... */
-export async function connectTo(destination: string, configFile = runConfigFile): Promise<void> {
+export async function connectTo(destination: string): Promise<void> {
   let invocation: ResolvedInvocation;
-  const origin: CommandLineOptions = destinationOnly(destination, configFile);
+  const origin: CommandLineOptions = destinationOnly(destination, runConfigFile);
   try {
     invocation = await resolveInvocation(origin);
   } catch (error) {

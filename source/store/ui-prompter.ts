@@ -1,6 +1,7 @@
 import {PromptCancelled, type Prompter} from '../core/session/prompter.js';
 import {handles} from './session-handles.js';
 import {store} from './state.js';
+import {showMessage} from './ui-actions.js';
 
 /** The core's questions become a dialog; the answer comes back through answerPrompt/cancelPrompt. */
 export const uiPrompter: Prompter = {
@@ -14,7 +15,7 @@ export const uiPrompter: Prompter = {
     });
   },
   inform(message) {
-    store.setState({message: {kind: 'info', text: message, untilConnected: true}});
+    showMessage('info', message, {untilConnected: true});
   },
 };
 

@@ -196,35 +196,20 @@ const SESSION_STATE_KEPT = 24;
  * when there is room, else narrower, the address first, so the state ("● reconnecting in 5s") stays readable at 60 columns.
  */
 function sessionColumns(sessions: SessionRow[], inner: number): {name: number; address: number} {
-  const state = Math.min(
-    SESSION_STATE_KEPT,
-    Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length)),
-  );
-  // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
   const longest = (text: (session: SessionRow) => string) =>
     Math.max(4, ...sessions.map((session) => text(session).length));
+  const states = Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length));
+  const state = Math.min(SESSION_STATE_KEPT, states);
+  // The marker, the blanks between the columns and the uptime ("  12h05m ↻2" at most, usually less).
   const room = inner - 2 - 3 - 6;
   const names = longest((session) => session.name);
   const addresses = longest((session) => session.address);
   // When every state is short ("● connected"), long names and addresses have the row: whole, not a share.
-  const states = Math.max(8, ...sessions.map((session) => `● ${sessionStateText(session)}`.length));
   if (names + addresses + states <= room) return {name: names, address: addresses};
   const [name = sessionNameMost(inner), address = sessionAddressMost(inner)] = fitColumns(
     [
-      {
-        want: Math.min(
-          sessionNameMost(inner),
-          longest((session) => session.name),
-        ),
-        least: 8,
-      },
-      {
-        want: Math.min(
-          sessionAddressMost(inner),
-          longest((session) => session.address),
-        ),
-        least: 12,
-      },
+      {want: Math.min(sessionNameMost(inner), names), least: 8},
+      {want: Math.min(sessionAddressMost(inner), addresses), least: 12},
       {want: state, least: state},
     ],
     room,

@@ -126,7 +126,6 @@ export function commandLineFor(favorite: Favorite): CommandLineOptions {
   };
 }
 
-/** A session as a favorite: what it was started from, with the forwards it has now (added ones too). */
 /** What of a command line a favorite does not keep, as warnings ("-F is not kept in favorites"). */
 export function notKept(cli: Pick<CommandLineOptions, 'options' | 'cipher' | 'configFile'>): string[] {
   const warnings = keptOptions(cli.options).dropped.map((text) => `-o ${text} is not kept in favorites`);
@@ -135,6 +134,7 @@ export function notKept(cli: Pick<CommandLineOptions, 'options' | 'cipher' | 'co
   return warnings;
 }
 
+/** A session as a favorite: what it was started from, with the forwards it has now (added ones too). */
 export function favoriteFromCommandLine(
   name: string,
   cli: CommandLineOptions,

@@ -3,7 +3,7 @@
  * getnameinfo use. Pure.
  */
 import net from 'node:net';
-import {formatIPv6} from '../../core/protocols/socks-address.js';
+import {formatIPv6, parseIPv6} from '../../core/protocols/socks-address.js';
 
 /** glibc's inet_aton, which ssh's getaddrinfo reads IPv4 with: "10.1" is 10.0.0.1, "010" octal. */
 export function ipv4Address(text: string): bigint | undefined {
@@ -24,21 +24,11 @@ export function ipv4Address(text: string): bigint | undefined {
   return values.reduce((sum, value, at) => sum + BigInt(value) * 256n ** BigInt(3 - at), BigInt(last));
 }
 
+/** An IPv6 address (no brackets, no %zone) as a number, read by the SOCKS code's parseIPv6. */
 export function ipv6Address(text: string): bigint | undefined {
-  if (!net.isIPv6(text)) return undefined;
-  const groups = (part: string): number[] =>
-    part === ''
-      ? []
-      : part.split(':').flatMap((group) => {
-          if (!group.includes('.')) return [Number.parseInt(group, 16)];
-          const v4 = Number(ipv4Address(group));
-          return [Math.floor(v4 / 65536), v4 % 65536];
-        });
-  const [head = '', tail] = text.split('::');
-  const before = groups(head);
-  const after = tail === undefined ? [] : groups(tail);
-  const all = [...before, ...Array<number>(8 - before.length - after.length).fill(0), ...after];
-  return all.reduce((sum, group) => sum * 65536n + BigInt(group), 0n);
+  if (!net.isIPv6(text) || text.includes('%')) return undefined;
+  const bytes = parseIPv6(text);
+  return bytes && BigInt(`0x${bytes.toString('hex')}`);
 }
 
 /** glibc's inet_ntop for IPv6: formatIPv6's RFC 5952 text, and an IPv4-compatible address's tail dotted. */
