@@ -1,7 +1,6 @@
 import {PromptCancelled, type Prompter} from '../core/session/prompter.js';
 import {handles} from './session-handles.js';
 import {store} from './state.js';
-import {showMessage} from './ui-actions.js';
 
 /** The core's questions become a dialog; the answer comes back through answerPrompt/cancelPrompt. */
 export const uiPrompter: Prompter = {
@@ -15,7 +14,8 @@ export const uiPrompter: Prompter = {
     });
   },
   inform(message) {
-    showMessage('info', message, {untilConnected: true});
+    // Set here, not through ui-actions' showMessage: that module imports this one.
+    store.setState({message: {kind: 'info', text: message, untilConnected: true}});
   },
 };
 
