@@ -1,5 +1,5 @@
 import {Box, type Key, Text, useApp, useInput} from 'ink';
-import {useEffect, useState} from 'react';
+import {useEffect, useMemo, useState} from 'react';
 import {requestQuit, stopServiceAndQuit} from '../store/actions.js';
 import {submitDialog} from '../store/dialog-actions.js';
 import {
@@ -21,7 +21,7 @@ import {
 } from '../store/ui-actions.js';
 import {useClipboardWriter} from './clipboard.js';
 import {DetailView} from './detail-view.js';
-import {DialogView, dialogHeight} from './dialogs.js';
+import {DialogView, dialogSize} from './dialogs.js';
 import {keyToEdit, textBeforeEnter} from './edit-keys.js';
 import {
   DETAIL_FOOTER,
@@ -293,11 +293,11 @@ export function App() {
   const detail = useAppState((state) => state.detail);
   const session = useAppState(selectedSession);
   const footer = useAppState((state) => footerLine(state, columns));
-  const dialogWanted = useAppState((state) =>
-    state.dialog ? dialogHeight(state.dialog, columns, state.hosts) : 0,
-  );
-  const dialogLeast = useAppState((state) =>
-    state.dialog ? dialogHeight(state.dialog, columns, state.hosts, true) : 0,
+  const hosts = useAppState((state) => state.hosts);
+  // From the dialog as drawn (escaped: a control character takes more room), once per change of it.
+  const {wanted: dialogWanted, least: dialogLeast} = useMemo(
+    () => (dialog ? dialogSize(dialog, columns, hosts) : {wanted: 0, least: 0}),
+    [dialog, columns, hosts],
   );
   const now = useMinuteClock(sessions.some((row) => row.state === 'connected'));
 

@@ -134,12 +134,14 @@ export function DialogView(props: {dialog: Dialog; width: number; height: number
  * Lines a dialog wants, its border included, or (`least`) those it cannot do without: its field, its error
  * and a host key's host and fingerprint. The app takes them from the panes above it.
  */
-export function dialogHeight(dialog: Dialog, width: number, hosts: string[], least = false): number {
-  if (dialog.kind === 'help') return 0;
+export function dialogSize(dialog: Dialog, width: number, hosts: string[]): {wanted: number; least: number} {
+  if (dialog.kind === 'help') return {wanted: 0, least: 0};
   const lines = dialogLines(dialog, width - 4, hosts);
-  if (least) return 2 + lines.filter((line) => line.rank <= RANK.must).length;
   const favorites = lines.filter((line) => line.kind === 'favorite').length;
-  return 2 + lines.length - Math.max(0, favorites - FAVORITES_WANTED);
+  return {
+    wanted: 2 + lines.length - Math.max(0, favorites - FAVORITES_WANTED),
+    least: 2 + lines.filter((line) => line.rank <= RANK.must).length,
+  };
 }
 
 /**

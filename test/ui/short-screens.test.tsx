@@ -105,6 +105,16 @@ describe('dialogs on the smallest terminals, as frames', () => {
     });
   }
 
+  it('at 60x18 a host name with control characters (drawn escaped, wider) still leaves the fingerprint whole', async () => {
+    const host = `${'\x1b'.repeat(12)}[10.1.2.3]:2312`;
+    store.setState({sessions: [session(1, [], {state: 'connecting'})], dialog: hostKeyQuestion(host)});
+    const {lastFrame, unmount} = renderAt(<App />, 60, 18);
+    const frame = await frameMatching(lastFrame, /║ > /, {columns: 60, lines: 17});
+    expect(dialogLines(frame).some((line) => line.includes(FINGERPRINT))).toBe(true);
+    expect(bordersIntact(frame, 60)).toBe(true);
+    unmount();
+  });
+
   it('at 60x18 with a forward, the add dialog shows "D needs a port" under its > line', async () => {
     store.setState({sessions: [session(1, [forward(8001)])], focus: 'forwards'});
     const {lastFrame, stdin, unmount} = renderAt(<App />, 60, 18);
