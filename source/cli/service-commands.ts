@@ -8,7 +8,7 @@ import path from 'node:path';
 import {type CommandLineOptions, ConfigError, type ParsedArguments} from '../config/command-line.js';
 import type {TunnelEvent} from '../core/events.js';
 import type {Prompter} from '../core/session/prompter.js';
-import {ServiceClient, ServiceError} from '../service/client.js';
+import {NoServiceError, ServiceClient, ServiceError} from '../service/client.js';
 import type {Command, Result, SessionEvent, SessionSummary} from '../service/protocol.js';
 import {type HeldSession, LOG_NAME, stateDirectory} from '../service/runtime.js';
 import {formatBytes} from '../text/format.js';
@@ -285,7 +285,7 @@ async function list(args: string[]): Promise<number> {
     sessions = result.sessions ?? [];
   } catch (error) {
     // No service: nothing runs in the background, which is an answer, not a failure.
-    if (!(error instanceof ServiceError && /no service is running/.test(error.message))) throw error;
+    if (!(error instanceof NoServiceError)) throw error;
   }
   if (json) {
     stdout(`${safeJson({sessions})}\n`);
@@ -365,11 +365,7 @@ async function logs(args: string[]): Promise<number> {
   } catch (error) {
     // The service has gone (it stops 10 s after its last session): what its sessions said is in its log.
     const serviceLog = path.join(stateDirectory(), LOG_NAME);
-    if (
-      error instanceof ServiceError &&
-      /no service is running/.test(error.message) &&
-      fs.existsSync(serviceLog)
-    ) {
+    if (error instanceof NoServiceError && fs.existsSync(serviceLog)) {
       err(`no service is running; what its sessions said is in ${serviceLog}`);
       return EXIT_FAILURE;
     }
@@ -383,7 +379,7 @@ async function stop(args: string[]): Promise<number> {
   try {
     client = await ServiceClient.connect({start: false, onStale: tellLost});
   } catch (error) {
-    if (error instanceof ServiceError && /no service is running/.test(error.message)) {
+    if (error instanceof NoServiceError) {
       err('no service is running');
       return 0;
     }

@@ -32,6 +32,9 @@ const START_TIMEOUT_MS = 10_000;
 
 export class ServiceError extends Error {}
 
+/** Nothing answers on the control socket, and the command did not ask to start the service. */
+export class NoServiceError extends ServiceError {}
+
 function connectOnce(file: string): Promise<net.Socket | NodeJS.ErrnoException> {
   return new Promise((resolve) => {
     const socket = net.connect(file);
@@ -111,7 +114,7 @@ export class ServiceClient {
     if (!(socket instanceof net.Socket)) {
       const code = socket.code ?? '';
       if (['ENOENT', 'ECONNREFUSED'].includes(code) && !options.start)
-        throw new ServiceError('no service is running (tunnels up starts one)');
+        throw new NoServiceError('no service is running (tunnels up starts one)');
       if (code === 'EACCES')
         throw new ServiceError(
           `permission denied on ${file}: it is not yours; check who made ${runtimeDirectory()}`,
